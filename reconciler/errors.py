@@ -1,0 +1,71 @@
+"""The one error hierarchy; every message is written for the user who must act on it.
+
+    ReconcilerError
+     ├── BundleError            the bundle is invalid: a list of located diagnostics (exit 1, nothing sent)
+     ├── ConfigError            missing endpoint, API key, unknown provider ...
+     ├── StalePlanError         a saved plan no longer matches the live state
+     └── ProviderError          the platform could not do what we asked
+          ├── TransportError    the request never got an answer (connect, read, timeout)
+          ├── TemporaryError    the server said "later" (429/5xx); carries the delay it asked for
+          ├── ConflictError     409 and friends: the live state is not what we expected
+          └── RejectedError     4xx: the platform refused the request as written
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem at one place in one file; line and column are 1-based (0 when unknown)."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class ReconcilerError(Exception):
+    """Base of every error the CLI turns into a message and exit code 1."""
+
+
+class BundleError(ReconcilerError):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class ConfigError(ReconcilerError):
+    pass
+
+
+class StalePlanError(ReconcilerError):
+    pass
+
+
+class ProviderError(ReconcilerError):
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class TransportError(ProviderError):
+    pass
+
+
+class TemporaryError(ProviderError):
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status)
+
+
+class ConflictError(ProviderError):
+    pass
+
+
+class RejectedError(ProviderError):
+    pass
