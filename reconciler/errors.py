@@ -48,8 +48,11 @@ class StalePlanError(ReconcilerError):
 
 
 class ProviderError(ReconcilerError):
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, outcome_unknown: bool = False) -> None:
         self.status = status
+        # True when a request that is not safe to repeat (a create, a change) got no usable answer and may
+        # have been committed: look the object up by its ownership marker before trying again.
+        self.outcome_unknown = outcome_unknown
         super().__init__(message)
 
 
@@ -58,9 +61,16 @@ class TransportError(ProviderError):
 
 
 class TemporaryError(ProviderError):
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
         self.retry_after = retry_after
-        super().__init__(message, status=status)
+        super().__init__(message, status=status, outcome_unknown=outcome_unknown)
 
 
 class ConflictError(ProviderError):

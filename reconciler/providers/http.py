@@ -1,0 +1,269 @@
+"""The one HTTP client every provider talks through: auth, retries, error mapping, redacted logging.
+
+Providers turn schedules into requests and call `ApiClient.request`; the applier runs those calls on a
+thread pool, so one client (one `httpx.Client`, one connection pool) is shared by all threads.
+Failures leave here only as the `ProviderError` branch of `reconciler.errors`:
+
+    TransportError   no answer: connect error, timeout, dropped connection
+    TemporaryError   429 / 5xx once retries are spent; carries `retry_after`
+    ConflictError    409
+    RejectedError    401/403 (authentication), 404, any other 4xx with the server's own message
+
+`outcome_unknown=True` on a TransportError/TemporaryError means a request that is not safe to repeat
+may have been committed anyway: look the object up by its ownership marker before trying again.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any, Self
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
+from reconciler.providers.redact import redact
+
+log = logging.getLogger("reconciler.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Raised before a byte of the request left this process, so repeating is safe whatever the method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_LOG_LIMIT = 2000  # characters of a body worth a debug line
+_MESSAGE_LIMIT = 300  # characters of a non-JSON error body worth showing a user
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    jitter: bool = True
+    max_retry_after: float = 60.0  # a longer Retry-After is waited for this long, then retried
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+
+    def backoff(self, retry: int) -> float:
+        """Delay before retry number `retry` (0-based): capped exponential with full jitter."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** min(retry, 32))
+        return random.uniform(0, ceiling) if self.jitter else ceiling
+
+
+@dataclass
+class ClientStats:
+    """Requests handed to the transport (retries included); safe to update from several threads."""
+
+    requests: int = 0
+    retries: int = 0
+    by_method: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, method: str, *, retry: bool) -> None:
+        with self._lock:
+            self.requests += 1
+            self.retries += retry
+            self.by_method[method] += 1
+
+
+def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait: `retry-after-ms`, else `Retry-After` (seconds or HTTP-date)."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name, "").strip()
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses as naive; HTTP-dates are always GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def server_message(response: httpx.Response) -> str:
+    """The server's own explanation from the common JSON error shapes, else the start of the body."""
+    try:
+        found = _message_in(response.json())
+    except ValueError:  # not JSON (JSONDecodeError and UnicodeDecodeError are ValueErrors)
+        found = ""
+    return found or " ".join(response.text.split())[:_MESSAGE_LIMIT]
+
+
+def _message_in(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    title, detail, error = body.get("title"), body.get("detail"), body.get("error")
+    if isinstance(detail, list):  # FastAPI / pydantic: [{"loc": ["body", "cron"], "msg": "..."}]
+        return "; ".join(_validation_item(item) for item in detail)
+    if isinstance(title, str) and isinstance(detail, str):  # RFC 7807 problem details
+        return f"{title}: {detail}"
+    for text in (detail, body.get("message"), title, error):
+        if isinstance(text, str) and text:
+            return text
+    return _message_in(error)  # {"error": {"message": "..."}}
+
+
+def _validation_item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    loc = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+    msg = str(item.get("msg", item))
+    return f"{loc}: {msg}" if loc else msg
+
+
+class ApiClient:
+    """One platform's API: base URL, bearer auth, retries, errors for users. Thread-safe."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        api_key_env: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        secrets: Iterable[str] = (),
+        parallelism: int = 8,
+    ) -> None:
+        default_headers = {"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"}
+        default_headers.update(headers or {})
+        if api_key:
+            default_headers["Authorization"] = f"Bearer {api_key}"
+        self._api_key_env = api_key_env
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers=default_headers,
+            timeout=timeout,
+            transport=transport,
+            verify=True,  # never configurable
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
+        )
+        url = self._http.base_url
+        self._secrets = frozenset(s for s in (*secrets, api_key, url.password) if s)
+        self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"  # never the userinfo
+        self.stats = ClientStats()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        expected: Collection[int] = (200, 201, 204),
+    ) -> httpx.Response:
+        """Send one request, retrying what is safe to retry; return the response if its status is expected.
+
+        `idempotent` defaults by method (GET/HEAD/OPTIONS/PUT/DELETE yes, POST/PATCH no); pass True for
+        a POST/PATCH that the API makes safe to repeat. A 429 is retried whatever the method: the server
+        refused it without acting. Raises the `ProviderError` subclasses listed in the module docstring.
+        """
+        method = method.upper()
+        safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        request = self._http.build_request(method, path, params=params, json=json, headers=headers)
+        url, policy = self._redact(str(request.url)), self._retry
+        if json is not None and log.isEnabledFor(logging.DEBUG):
+            body = jsonlib.dumps(json, ensure_ascii=False, default=str)
+            log.debug("%s %s body: %s", method, url, self._redact(body)[:_LOG_LIMIT])
+        for attempt in range(1, policy.max_attempts + 1):
+            self.stats.count(method, retry=attempt > 1)
+            start = time.perf_counter()
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                reason = self._redact(str(exc)) or type(exc).__name__
+                failure = f"{type(exc).__name__}: {reason}"
+                log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, url, failure, _ms(start), attempt)
+                error = f"could not reach {self.origin}: {reason}"
+                if not safe and not isinstance(exc, _NOT_SENT):
+                    raise TransportError(error + self._unknown(request), outcome_unknown=True) from exc
+                if attempt == policy.max_attempts:
+                    raise TransportError(f"{error} (after {attempt} attempts)") from exc
+                self._wait(policy.backoff(attempt - 1), attempt)
+                continue
+            status = response.status_code
+            log.debug("%s %s -> %d in %.0f ms (attempt %d)", method, url, status, _ms(start), attempt)
+            if status in expected:
+                return response
+            if status >= 400 and log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s response body: %s", method, url, self._redact(response.text)[:_LOG_LIMIT])
+            if status in policy.statuses and (safe or status == 429) and attempt < policy.max_attempts:
+                retry_after = parse_retry_after(response.headers)
+                delay = policy.backoff(attempt - 1) if retry_after is None else retry_after
+                self._wait(min(delay, policy.max_retry_after), attempt)
+                continue
+            raise self._status_error(request, response, safe)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _wait(self, delay: float, attempt: int) -> None:
+        log.debug("retrying in %.2f s (attempt %d failed)", delay, attempt)
+        self._sleep(delay)
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    def _unknown(self, request: httpx.Request) -> str:
+        return f"; {request.method} {request.url.path} may or may not have been applied"
+
+    def _status_error(self, request: httpx.Request, response: httpx.Response, safe: bool) -> ProviderError:
+        status = response.status_code
+        what = f"{request.method} {request.url.path}"
+        detail = self._redact(server_message(response)) or response.reason_phrase
+        if status in (401, 403):
+            problem = "authentication failed" if status == 401 else "permission denied"
+            check = f"check {self._api_key_env}" if self._api_key_env else "check the API key"
+            return RejectedError(f"{self.origin}: {problem} ({status} {detail}): {check}", status=status)
+        if status == 409:
+            return ConflictError(f"{what}: conflict with the live state (409): {detail}", status=status)
+        if status == 429 or status >= 500:
+            unknown = status != 429 and not safe
+            note = self._unknown(request) if unknown else ""
+            return TemporaryError(
+                f"{what}: {self.origin} answered {status} {detail}{note}",
+                status=status,
+                retry_after=parse_retry_after(response.headers),
+                outcome_unknown=unknown,
+            )
+        if status == 404:
+            return RejectedError(f"{what}: not found (404): {detail}", status=status)
+        if status >= 400:
+            return RejectedError(f"{what} was rejected ({status}): {detail}", status=status)
+        return ProviderError(f"{what}: unexpected response {status} {detail}", status=status)
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
