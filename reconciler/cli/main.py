@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from reconciler.cli.sandbox import sandbox_app
+from reconciler.cli.schema import schema
+from reconciler.cli.validate import validate
+from reconciler.errors import ReconcilerError
 
 app = typer.Typer(
     name="reconciler",
@@ -20,6 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.command()(validate)
+app.command()(schema)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except SystemExit as exc:  # typer/click exit paths
+    except ReconcilerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:  # usage errors: bad option, missing argument
+        exc.show()
+        return 1
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
         return int(exc.code or 0)
     return int(result or 0)

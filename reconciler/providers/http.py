@@ -50,7 +50,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     jitter: bool = True
     max_retry_after: float = 60.0  # a longer Retry-After is waited for this long, then retried
-    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -171,11 +171,18 @@ def test_get_transport_errors_exhausted(router: respx.MockRouter, sleeps: list[f
     assert not info.value.outcome_unknown
 
 
-def test_500_is_not_retried(router: respx.MockRouter, sleeps: list[float]) -> None:
+def test_500_on_a_read_is_retried_then_reported(router: respx.MockRouter, sleeps: list[float]) -> None:
     route = router.get("/x").respond(500)
     with pytest.raises(TemporaryError) as info:
         make(router, sleeps).request("GET", "/x")
-    assert route.call_count == 1 and info.value.status == 500 and not info.value.outcome_unknown
+    assert route.call_count == 5 and info.value.status == 500 and not info.value.outcome_unknown
+
+
+def test_500_on_a_write_is_not_retried_and_outcome_unknown(router: respx.MockRouter, sleeps: list[float]) -> None:
+    route = router.post("/x").respond(500)
+    with pytest.raises(TemporaryError) as info:
+        make(router, sleeps).request("POST", "/x", json={})
+    assert route.call_count == 1 and info.value.outcome_unknown
 
 
 @pytest.mark.parametrize("status", [401, 403])

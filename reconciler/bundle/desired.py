@@ -1,0 +1,35 @@
+"""What a validated, rendered bundle asks for: plain frozen values, the planner's "desired" side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.timing.spec import Timing
+
+
+@dataclass(frozen=True)
+class DesiredSchedule:
+    name: str  # as written in the bundle, after for_each expansion
+    agent: str
+    state: Literal["active", "paused"]
+    when: dict[str, Any]  # normalised, in the bundle's own vocabulary (what diffs show)
+    timing: Timing  # the same, ready for fire-time computations and provider translations
+    input: dict[str, Any]  # message / data / secrets; secret-derived values are `Sensitive`
+    labels: dict[str, str]
+    options: dict[str, Any]
+    protect: bool = False
+    adopt: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Bundle:
+    key: str
+    provider: str
+    target: dict[str, Any]  # workspace, api: whatever scopes the provider
+    prune: Literal["archive", "delete", "none"]
+    schedules: tuple[DesiredSchedule, ...] = field(default=())
+    file: str = ""
+    line: int = 0

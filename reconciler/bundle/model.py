@@ -1,0 +1,141 @@
+"""The bundle's structure (format v1), as written by the user, before templates are rendered.
+
+Second step of the pipeline: loaded data -> `BundleSpec`. Only shape is checked here (names, types, unknown
+fields); meaning (cron grammar, timezones, provider limits) is checked after rendering in `validate`.
+This model is also the source of the published JSON Schema (`reconciler schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BUNDLE_KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+PROVIDERS = ("cadenya", "agentex", "orq", "oz", "tbd-agents")
+
+
+class _Model(BaseModel):
+    # strict: a YAML number where text is expected is an error, never a silent str(); forbid: typos fail
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+
+
+class CalendarRange(_Model):
+    """A range of values: `start` to `end` inclusive, every `step`."""
+
+    start: int = Field(ge=0, description="First value.")
+    end: int | None = Field(None, ge=0, description="Last value (inclusive); defaults to `start`.")
+    step: int | None = Field(None, ge=1, description="Step between values; defaults to 1.")
+
+
+RangeList = list[CalendarRange]
+
+
+class CalendarRule(_Model):
+    """A Temporal-style calendar: it matches when every field matches. Omitted second/minute/hour mean 0;
+    omitted dayOfMonth/month/dayOfWeek/year mean any. Sunday is 0."""
+
+    second: RangeList | None = None
+    minute: RangeList | None = None
+    hour: RangeList | None = None
+    dayOfMonth: RangeList | None = None
+    month: RangeList | None = None
+    dayOfWeek: RangeList | None = None
+    year: RangeList | None = None
+    comment: str | None = None
+
+
+class When(_Model):
+    """When a schedule fires: exactly one of `cron`, `every`, `at`, `calendars`."""
+
+    cron: str | list[str] | None = Field(
+        None,
+        description="Standard cron: 5 fields, or 6 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly. "
+        "When both day-of-month and day-of-week are restricted, either matching fires (Vixie cron).",
+        examples=["0 9 * * mon-fri"],
+    )
+    every: str | None = Field(
+        None, description="A fixed cadence such as 90m, 6h, 1d (units d h m s).", examples=["6h"]
+    )
+    offset: str | None = Field(None, description="With `every`: shift from the cadence's anchor.", examples=["15m"])
+    at: str | None = Field(
+        None, description="A one-off fire time (ISO 8601 with offset).", examples=["2026-05-01T09:00:00Z"]
+    )
+    calendars: list[CalendarRule] | None = Field(None, description="Temporal-style structured calendar rules.")
+    timezone: str | None = Field(None, description="IANA timezone name; default UTC.", examples=["Europe/Berlin"])
+    start: str | None = Field(None, description="No fire before this instant (ISO 8601).")
+    end: str | None = Field(None, description="No fire after this instant (ISO 8601).")
+
+
+class Input(_Model):
+    """What the agent receives on each fire."""
+
+    message: str | None = Field(None, description="The message the agent run starts with.")
+    data: dict[str, Any] | None = Field(None, description="Structured input for the agent.")
+    secrets: dict[str, str] | None = Field(
+        None, description="Sensitive input values, usually `{{ secret('ENV_NAME') }}`; never printed."
+    )
+
+
+class ScheduleFields(_Model):
+    """Fields a schedule and `defaults` share."""
+
+    agent: str | None = Field(None, description="The agent (or workflow) the schedule runs: the provider's id or key.")
+    state: Literal["active", "paused"] | None = Field(None, description="active (default) or paused.")
+    when: When | None = None
+    input: Input | None = None
+    labels: dict[str, str] | None = Field(None, description="Labels stored with the schedule.")
+    options: dict[str, Any] | None = Field(
+        None, description="Provider-native extras, validated by the target provider."
+    )
+
+
+class Defaults(ScheduleFields):
+    """Merged under every schedule; the schedule's own values win."""
+
+
+class Schedule(ScheduleFields):
+    name: str = Field(description="Unique in the bundle; the schedule's identity.", examples=["weekday-briefing"])
+    protect: bool | None = Field(None, description="If true, pruning never archives or deletes this schedule.")
+    adopt: bool | None = Field(
+        None, description="If true, a live schedule with the same identity and no owner is taken over."
+    )
+    for_each: list[Any] | dict[str, Any] | None = Field(
+        None,
+        description="Expand this entry once per item (`item`), or per mapping entry (`key`, `value`).",
+        examples=[["emea", "apac"]],
+    )
+
+
+class Target(_Model):
+    provider: Literal["cadenya", "agentex", "orq", "oz", "tbd-agents"] = Field(
+        description="The platform the schedules live on."
+    )
+    workspace: str | None = Field(None, description="Provider scope, when the provider has one.")
+    api: str | None = Field(None, description="API revision, for providers that have several.")
+
+
+class BundleSpec(_Model):
+    """A bundle: one owner key, one target, and the schedules it owns."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        title="reconciler bundle",
+        json_schema_extra={"$comment": "Generated by `reconciler schema`; do not edit by hand."},
+    )
+
+    apiVersion: Literal["reconciler/v1"] = Field(description="Bundle format version.")
+    kind: Literal["Bundle"]
+    bundleKey: str = Field(
+        pattern=BUNDLE_KEY_PATTERN,
+        description="Owns every schedule below: lower-case letters, digits and dashes, at most 63 characters.",
+        examples=["support-digests"],
+    )
+    target: Target
+    prune: Literal["archive", "delete", "none"] = Field(
+        "archive", description="Fate of owned schedules that left the bundle."
+    )
+    vars: dict[str, Any] | None = Field(None, description="Template variables; `--var key=value` overrides.")
+    defaults: Defaults | None = None
+    schedules: list[Schedule] = Field(default_factory=list)

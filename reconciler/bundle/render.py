@@ -1,0 +1,167 @@
+"""Render a bundle's templates: Jinja2 in string values only, sandboxed, strict about undefined names.
+
+Third step of the pipeline: one schedule entry (+ `defaults`, `vars`, `for_each`) -> one or more plain
+schedule dicts. `secret('NAME')` makes the whole rendered value a `Sensitive`; `env('NAME')` reads plainly.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from reconciler.bundle.sensitive import Sensitive
+
+Path_ = tuple[str | int, ...]
+
+# A defaults `when` contributes only these when the schedule names its own timing form.
+_WHEN_SHARED = ("timezone", "start", "end")
+_TIMING_FORMS = ("cron", "every", "offset", "at", "calendars")
+
+
+class RenderError(Exception):
+    """A template that cannot be rendered; `path` is where, relative to the value being rendered."""
+
+    def __init__(self, path: Path_, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+@dataclass
+class RenderedEntry:
+    """One schedule after `for_each` expansion, templates and defaults; `origin` maps a field to its source."""
+
+    data: dict[str, Any]
+    source_index: int  # index in the document's `schedules:` list
+    from_defaults: set[str] = field(default_factory=set)
+
+
+class Renderer:
+    """Renders values with one sandboxed Jinja environment; remembers every secret value it handed out."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+        self.secret_values: set[str] = set()
+        self._touched_secret = False
+        self.env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.env.globals.update(env=self._env, secret=self._secret)
+        self._cache: dict[str, jinja2.Template] = {}
+
+    def _env(self, name: str) -> str:
+        if name not in self.environ:
+            raise RenderError((), f"environment variable {name} is not set (needed by env('{name}'))")
+        return self.environ[name]
+
+    def _secret(self, name: str) -> str:
+        if name not in self.environ:
+            raise RenderError((), f"environment variable {name} is not set (needed by secret('{name}'))")
+        value = self.environ[name]
+        self.secret_values.add(value)
+        self._touched_secret = True
+        return value
+
+    def render_string(self, text: str, context: Mapping[str, Any]) -> str | Sensitive:
+        if "{{" not in text and "{%" not in text and "{#" not in text:
+            return text
+        self._touched_secret = False
+        try:
+            template = self._cache.get(text)
+            if template is None:
+                template = self._cache[text] = self.env.from_string(text)
+            result = template.render(**context)
+        except RenderError:
+            raise
+        except SecurityError as exc:
+            raise RenderError((), f"template refused: it tries to reach Python internals ({exc})") from None
+        except jinja2.UndefinedError as exc:
+            raise RenderError((), f"undefined template variable: {_undefined_message(exc)}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError((), f"template syntax error: {exc.message}") from None
+        except Exception as exc:  # anything a template expression can raise (1/0, bad filter args)
+            raise RenderError((), f"template failed: {type(exc).__name__}: {exc}") from None
+        return Sensitive(result) if self._touched_secret else result
+
+    def render_value(self, value: Any, context: Mapping[str, Any], path: Path_ = ()) -> Any:
+        """Render every string inside `value` (keys stay as written)."""
+        try:
+            if isinstance(value, str):
+                return self.render_string(value, context)
+        except RenderError as exc:
+            raise RenderError(path + exc.path, str(exc)) from None
+        if isinstance(value, dict):
+            return {k: self.render_value(v, context, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.render_value(v, context, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+
+def _undefined_message(exc: jinja2.UndefinedError) -> str:
+    message = exc.message or str(exc)
+    return message.replace("'dict object'", "the mapping").replace("jinja2.", "")
+
+
+def expansions(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The template contexts one entry expands into: one without `for_each`, one per item with it."""
+    items = entry.get("for_each")
+    if items is None:
+        return [{}]
+    if isinstance(items, dict):
+        return [{"key": k, "value": v, "item": k} for k, v in items.items()]
+    return [{"item": item} for item in items]
+
+
+def merge_defaults(defaults: Mapping[str, Any], schedule: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """`defaults` under `schedule`: mappings merge key by key, the schedule wins; returns the fields taken
+    from defaults. A schedule that names its own timing form takes only timezone/start/end from defaults."""
+    merged = copy.deepcopy(dict(schedule))
+    taken: set[str] = set()
+    for key, value in defaults.items():
+        if key not in merged or merged[key] is None:
+            merged[key] = copy.deepcopy(value)
+            taken.add(key)
+        elif key == "when" and isinstance(value, dict) and isinstance(merged[key], dict):
+            own_form = any(merged[key].get(f) is not None for f in _TIMING_FORMS)
+            for sub, sub_value in value.items():
+                if sub in merged[key] or (own_form and sub not in _WHEN_SHARED):
+                    continue
+                merged[key][sub] = copy.deepcopy(sub_value)
+                taken.add(f"when.{sub}")
+        elif isinstance(value, dict) and isinstance(merged[key], dict):
+            for sub, sub_value in value.items():
+                if sub not in merged[key]:
+                    merged[key][sub] = copy.deepcopy(sub_value)
+                    taken.add(f"{key}.{sub}")
+    return merged, taken
+
+
+def render_schedules(
+    schedules: list[dict[str, Any]],
+    defaults: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    renderer: Renderer,
+    on_error: Callable[[Path_, str], None],
+) -> list[RenderedEntry]:
+    """Expand and render every entry; report each failure through `on_error(document_path, message)`."""
+    rendered: list[RenderedEntry] = []
+    for index, entry in enumerate(schedules):
+        for extra in expansions(entry):
+            context = {"vars": variables, **extra}
+            body = {k: v for k, v in entry.items() if k != "for_each"}
+            merged, taken = merge_defaults(defaults, body)
+            try:
+                data = {
+                    key: renderer.render_value(value, context, (key,)) for key, value in merged.items()
+                }
+            except RenderError as exc:
+                top = str(exc.path[0]) if exc.path else ""
+                dotted = ".".join(str(p) for p in exc.path[:2])
+                base: Path_ = ("defaults",) if top in taken or dotted in taken else ("schedules", index)
+                on_error(base + exc.path, str(exc))
+                continue
+            rendered.append(RenderedEntry(data, index, taken))
+    return rendered

@@ -1,0 +1,262 @@
+"""Check what a rendered schedule means: its timing, its name, and the target platform's limits.
+
+Fourth step of the pipeline: rendered dict -> `DesiredSchedule`, or located problems. Pure: no network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.providers.capabilities import Capabilities
+from reconciler.timing import (
+    Calendar,
+    Range,
+    Timing,
+    TimingError,
+    format_duration,
+    load_zone,
+    parse_cron,
+    parse_duration,
+)
+
+Path_ = tuple[str | int, ...]
+Report = Callable[[Path_, str], None]
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+_FORMS = ("cron", "every", "at", "calendars")
+_CALENDAR_BOUNDS = {
+    "second": (0, 59),
+    "minute": (0, 59),
+    "hour": (0, 23),
+    "dayOfMonth": (1, 31),
+    "month": (1, 12),
+    "dayOfWeek": (0, 6),
+    "year": (1970, 2100),
+}
+_CALENDAR_FIELDS = {
+    "dayOfMonth": "day_of_month",
+    "dayOfWeek": "day_of_week",
+}
+
+
+class _Invalid(Exception):
+    def __init__(self, path: Path_, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+def check_schedule(
+    data: dict[str, Any], caps: Capabilities, bundle_key: str, report: Report, file: str, line: int
+) -> DesiredSchedule | None:
+    """Every problem of one schedule goes to `report(path_in_schedule, message)`; None if there was any."""
+    problems_before = _Counter(report)
+    name = data.get("name")
+    if isinstance(name, Sensitive) or isinstance(data.get("agent"), Sensitive):
+        problems_before("name" if isinstance(name, Sensitive) else "agent", "secret() is not allowed here")
+        return None
+    _check_name(str(name), caps, bundle_key, problems_before)
+    agent = data.get("agent")
+    if not agent:
+        problems_before("agent", "missing required field 'agent' (set it here or in defaults)")
+    when_raw = data.get("when")
+    timing, when = None, {}
+    if not isinstance(when_raw, dict):
+        problems_before("when", "missing required field 'when' (set it here or in defaults)")
+    else:
+        try:
+            timing, when = _check_when(when_raw, caps)
+        except _Invalid as exc:
+            problems_before(("when", *exc.path), str(exc))
+    if problems_before.count or timing is None:
+        return None
+    return DesiredSchedule(
+        name=str(name),
+        agent=str(agent),
+        state=data.get("state") or "active",
+        when=when,
+        timing=timing,
+        input={k: v for k, v in (data.get("input") or {}).items() if v is not None},
+        labels=dict(data.get("labels") or {}),
+        options=dict(data.get("options") or {}),
+        protect=bool(data.get("protect")),
+        adopt=bool(data.get("adopt")),
+        file=file,
+        line=line,
+    )
+
+
+class _Counter:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.count = 0
+
+    def __call__(self, path: str | Path_, message: str) -> None:
+        self.count += 1
+        self.report((path,) if isinstance(path, str) else path, message)
+
+
+def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter) -> None:
+    if not NAME_PATTERN.match(name):
+        report(
+            "name",
+            f"schedule name '{name}' is invalid: use letters, digits, '.', '_' and '-', starting and ending "
+            "with a letter or digit, at most 128 characters",
+        )
+        return
+    full = f"{bundle_key}{caps.name_separator}{name}" if caps.name_separator else name
+    if caps.name_pattern and not re.match(caps.name_pattern, full):
+        report("name", f"{caps.provider} names allow only lower-case letters, digits and '-': '{full}'")
+    if caps.max_name_length and len(full) > caps.max_name_length:
+        report(
+            "name",
+            f"{caps.provider} stores the owner in the name ('{bundle_key}{caps.name_separator}' + name), which may "
+            f"be at most {caps.max_name_length} characters; '{full}' has {len(full)}: shorten the name or the bundleKey",
+        )
+
+
+def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[str, Any]]:
+    for key, value in raw.items():
+        if isinstance(value, Sensitive):
+            raise _Invalid((key,), "secret() is not allowed in timing fields")
+    forms = [f for f in _FORMS if raw.get(f) is not None]
+    if len(forms) != 1:
+        given = ", ".join(forms) if forms else "none"
+        raise _Invalid((forms[1],) if len(forms) > 1 else (), f"give exactly one of cron, every, at, calendars (got {given})")
+    form = forms[0]
+    if raw.get("offset") is not None and form != "every":
+        raise _Invalid(("offset",), "'offset' goes with 'every' only")
+    if form not in caps.forms:
+        raise _Invalid((form,), f"{caps.provider} cannot express '{form}' schedules exactly; {caps.note}")
+    zone_name = raw.get("timezone") or "UTC"
+    try:
+        zone = load_zone(zone_name)
+    except TimingError as exc:
+        raise _Invalid(("timezone",), str(exc)) from None
+    if caps.utc_only and zone_name not in ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"):
+        raise _Invalid(("timezone",), f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
+                       "and write the times in UTC")
+    start = _instant(raw, "start", zone)
+    end = _instant(raw, "end", zone)
+    if start and end and start >= end:
+        raise _Invalid(("end",), f"'end' ({_iso(end)}) must be after 'start' ({_iso(start)})")
+    if caps.requires_start and start is None:
+        raise _Invalid(("start",), f"{caps.provider} needs a 'start' for every schedule")
+    when: dict[str, Any] = {"timezone": zone_name}
+    fields: dict[str, Any] = {"timezone": zone_name, "start": start, "end": end}
+    if form == "cron":
+        crons = raw["cron"] if isinstance(raw["cron"], list) else [raw["cron"]]
+        if not crons:
+            raise _Invalid(("cron",), "'cron' must not be an empty list")
+        canonical = []
+        for i, text in enumerate(crons):
+            path: Path_ = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
+            try:
+                expr = parse_cron(text)
+            except TimingError as exc:
+                raise _Invalid(path, f"invalid cron '{text}': {exc}") from None
+            if not caps.cron_seconds and len(expr.canonical.split()) == 6:
+                raise _Invalid(path, f"{caps.provider} cron has no seconds field: use 5 fields")
+            if caps.min_cadence_seconds and (len(expr.seconds) > 1 or len(expr.minutes) > 1):
+                raise _Invalid(path, f"'{text}' fires more often than {caps.provider} allows "
+                               f"(at most once every {format_duration(caps.min_cadence_seconds)})")
+            canonical.append(expr.canonical)
+        fields["cron"] = tuple(canonical)
+        when["cron"] = canonical[0] if len(canonical) == 1 else canonical
+    elif form == "every":
+        every = _duration(raw, "every")
+        offset = _duration(raw, "offset") if raw.get("offset") is not None else 0
+        if offset >= every:
+            raise _Invalid(("offset",), f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
+                           f"({format_duration(every)})")
+        if caps.min_cadence_seconds and every < caps.min_cadence_seconds:
+            raise _Invalid(("every",), f"{caps.provider} allows at most one fire every "
+                           f"{format_duration(caps.min_cadence_seconds)}; got every {format_duration(every)}")
+        if caps.every_units and not any(every % unit == 0 for unit in caps.every_units):
+            raise _Invalid(("every",), f"{caps.note}; {format_duration(every)} is not")
+        fields.update(every=every, offset=offset)
+        when["every"] = format_duration(every)
+        if offset:
+            when["offset"] = format_duration(offset)
+    elif form == "at":
+        at = _instant(raw, "at", zone)
+        fields["at"] = at
+        when["at"] = _iso(at) if at else None
+    else:
+        calendars = tuple(_calendar(rule, i) for i, rule in enumerate(raw["calendars"]))
+        if not calendars:
+            raise _Invalid(("calendars",), "'calendars' must not be an empty list")
+        fields["calendars"] = calendars
+        when["calendars"] = [_calendar_dict(c) for c in calendars]
+    if start:
+        when["start"] = _iso(start)
+    if end:
+        when["end"] = _iso(end)
+    return Timing(**fields), when
+
+
+def _duration(raw: dict[str, Any], key: str) -> int:
+    try:
+        return parse_duration(str(raw[key]))
+    except TimingError as exc:
+        raise _Invalid((key,), f"invalid duration '{raw[key]}': {exc}") from None
+
+
+def _instant(raw: dict[str, Any], key: str, zone: Any) -> datetime | None:
+    text = raw.get(key)
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).replace("z", "Z"))
+    except ValueError:
+        raise _Invalid((key,), f"'{key}' must be an ISO 8601 date-time such as 2026-05-01T09:00:00Z, got '{text}'") \
+            from None
+    if value.tzinfo is None:  # a wall-clock time means the schedule's own timezone
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _calendar(rule: dict[str, Any], index: int) -> Calendar:
+    fields: dict[str, Any] = {}
+    for key, (low, high) in _CALENDAR_BOUNDS.items():
+        ranges = rule.get(key)
+        if ranges is None:
+            continue
+        converted = []
+        for j, item in enumerate(ranges):
+            start = item["start"]
+            end = item.get("end") if item.get("end") is not None else start
+            step = item.get("step") or 1
+            for bound_name, bound in (("start", start), ("end", end)):
+                if not low <= bound <= high:
+                    raise _Invalid(("calendars", index, key, j, bound_name),
+                                   f"calendar {key} must be between {low} and {high}, got {bound}")
+            if end < start:
+                raise _Invalid(("calendars", index, key, j, "end"), f"calendar {key} range ends ({end}) before it "
+                               f"starts ({start})")
+            converted.append(Range(start, end, step))
+        fields[_CALENDAR_FIELDS.get(key, key)] = tuple(converted)
+    if rule.get("comment"):
+        fields["comment"] = rule["comment"]
+    return Calendar(**fields)
+
+
+def _calendar_dict(calendar: Calendar) -> dict[str, Any]:
+    default = Calendar()
+    result: dict[str, Any] = {}
+    for key in _CALENDAR_BOUNDS:
+        attr = _CALENDAR_FIELDS.get(key, key)
+        value = getattr(calendar, attr)
+        if value != getattr(default, attr):
+            result[key] = [{"start": r.start, "end": r.end, "step": r.step} for r in value]
+    if calendar.comment:
+        result["comment"] = calendar.comment
+    return result

@@ -1,0 +1,44 @@
+"""`reconciler validate PATH...`: schema and semantic checks, no network. Exit 0 valid, 1 invalid."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from reconciler.bundle.validate import load_bundles, parse_var_overrides
+from reconciler.cli.output import format_diagnostics
+from reconciler.errors import BundleError
+
+
+class DiagnosticFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def validate(
+    paths: Annotated[list[str], typer.Argument(help="Bundle files or directories.")],
+    format: Annotated[DiagnosticFormat, typer.Option("--format", help="text, json or github.")] = DiagnosticFormat.text,
+    var: Annotated[list[str] | None, typer.Option("--var", help="Override a template variable: key=value.")] = None,
+) -> int:
+    """Check bundles without contacting any platform."""
+    try:
+        loaded = load_bundles(paths, parse_var_overrides(var or []))
+    except BundleError as exc:
+        loaded_diagnostics = exc.diagnostics
+    else:
+        loaded_diagnostics = loaded.diagnostics
+    if loaded_diagnostics:
+        print(format_diagnostics(loaded_diagnostics, format.value))
+        if format is DiagnosticFormat.text:
+            print(f"{len(loaded_diagnostics)} problem(s) found.", file=sys.stderr)
+        return 1
+    if format is DiagnosticFormat.json:
+        print("[]")
+    elif format is DiagnosticFormat.text:
+        schedules = sum(len(b.schedules) for b in loaded.bundles)
+        print(f"{len(loaded.bundles)} bundle(s), {schedules} schedule(s): valid.")
+    return 0

@@ -1,0 +1,82 @@
+"""What each platform can express exactly: checked by `validate` before any request is made.
+
+Pure data (see ../shared/seeds/README.md, "Per provider"); the provider packages use the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    provider: str
+    forms: frozenset[str]  # timing forms it accepts: cron, every, at, calendars
+    utc_only: bool = False
+    cron_seconds: bool = True  # may a cron have a seconds field?
+    min_cadence_seconds: int = 0  # the shortest gap between two fires it allows (one-offs exempt)
+    max_name_length: int | None = None  # for platforms where the marker lives in the name
+    name_separator: str = ""  # bundleKey + separator + name, when the marker is in the name
+    every_units: tuple[int, ...] = ()  # `every` must be a whole number of one of these (seconds)
+    requires_start: bool = False
+    needs_workspace: bool = False
+    name_pattern: str | None = None  # what the platform allows in the (prefixed) name
+    note: str = ""
+
+
+_MINUTE, _HOUR, _DAY = 60, 3600, 86400
+
+CAPABILITIES: dict[str, Capabilities] = {
+    "cadenya": Capabilities(
+        "cadenya",
+        frozenset({"cron", "every", "calendars"}),
+        needs_workspace=True,
+        note="cadenya has calendars and intervals; a cron is translated exactly into calendars",
+    ),
+    "agentex": Capabilities(
+        "agentex",
+        frozenset({"cron", "every"}),
+        utc_only=True,
+        cron_seconds=False,
+        max_name_length=64,
+        name_separator="--",
+        name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+        note="agentex legacy schedules take a 5-field UTC cron or an interval",
+    ),
+    "agentex/run-schedules": Capabilities(
+        "agentex",
+        frozenset({"cron", "every"}),
+        cron_seconds=False,
+        max_name_length=64,
+        name_separator="--",
+        name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+        note="agentex run schedules take a 5-field cron or an interval",
+    ),
+    "orq": Capabilities(
+        "orq",
+        frozenset({"cron", "every", "at"}),
+        utc_only=True,
+        min_cadence_seconds=_HOUR,
+        note="orq fires at most once an hour, in UTC",
+    ),
+    "oz": Capabilities(
+        "oz",
+        frozenset({"cron", "every"}),
+        utc_only=True,
+        cron_seconds=False,
+        note="oz takes a 5-field UTC cron; an `every` is accepted only where a cron expresses it exactly",
+    ),
+    "tbd-agents": Capabilities(
+        "tbd-agents",
+        frozenset({"every"}),
+        utc_only=True,
+        every_units=(_MINUTE, _HOUR, _DAY),
+        requires_start=True,
+        name_separator=":",
+        note="tbd-agents takes `every` in whole minutes, hours or days, with a `start`",
+    ),
+}
+
+
+def capabilities_for(provider: str, api: str | None = None) -> Capabilities:
+    return CAPABILITIES.get(f"{provider}/{api}") or CAPABILITIES[provider]
