@@ -58,8 +58,7 @@ class Document:
     def mark(self, path: Path_) -> Mark:
         """Where `path` is written, or the nearest enclosing node that is."""
         for cut in range(len(path), -1, -1):
-            found = self.keys.get(path[:cut]) if cut == len(path) else None
-            found = found or self.values.get(path[:cut])
+            found = self.values.get(path[:cut])
             if found is not None:
                 return found
         return Mark(1, 1)
@@ -111,6 +110,8 @@ def load_text(text: str, file: str) -> list[Document]:
                 continue
             builder = _Builder(file, index)
             data = builder.build(node, ())
+            if data is None:  # an empty document, e.g. after a trailing `---`
+                continue
             documents.append(Document(file, index, data, builder.values, builder.keys))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
