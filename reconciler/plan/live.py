@@ -1,0 +1,28 @@
+"""What a provider reports as live, already translated back into the bundle's vocabulary.
+
+Providers produce `LiveSchedule`s; the planner compares them with `DesiredSchedule`s. Keeping both sides in
+the bundle's own terms is what lets a diff read `when.cron: "0 8 * * 1-5" -> "0 9 * * 1-5"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+LiveState = Literal["active", "paused", "archived"]
+
+
+@dataclass(frozen=True)
+class LiveSchedule:
+    remote_id: str  # the provider's id (or name, where the name is the identity)
+    agent: str
+    name: str | None  # the bundle-side name from the ownership marker; None when the marker is absent
+    owner: str | None  # the bundleKey of the ownership marker; None = owned by no one
+    state: LiveState
+    when: dict[str, Any]  # same normal form as DesiredSchedule.when; {} when not expressible
+    input: dict[str, Any]  # message / data; secrets as their digests ("hmac-sha256:...")
+    labels: dict[str, str]  # user labels only, without the provider's ownership label
+    options: dict[str, Any]
+    protected: bool = False  # the marker says `protect: true` was set when it was last applied
+    display_name: str = ""  # the name as the platform shows it (may carry a prefix)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the wire object, for updates
