@@ -16,7 +16,10 @@ class TimingError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class Range:
-    """Temporal's StructuredCalendarSpec Range: start..end inclusive by step (end < start means end = start)."""
+    """Temporal's StructuredCalendarSpec Range: start..end inclusive by step.
+
+    An end below the start means end = start.
+    """
 
     start: int
     end: int = 0
@@ -25,7 +28,9 @@ class Range:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Temporal-style structured calendar: it matches when *every* field matches (day-of-month AND day-of-week).
+    """Temporal-style structured calendar: it matches when *every* field matches.
+
+    So day-of-month AND day-of-week, unlike a Vixie cron.
 
     Defaults follow Temporal: second, minute and hour default to 0; the day fields, month and year to "all".
     Sunday is 0 in `day_of_week`.

@@ -1,0 +1,61 @@
+"""IANA timezone names -> `ZoneInfo`, with a close-match suggestion for typos.
+
+Used by the bundle validator for `timezone:` and by `fire_times`; the zone data comes from `tzdata`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from reconciler.timing.spec import TimingError
+
+_EXAMPLE = "Europe/Berlin"
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+@cache
+def load_zone(name: str) -> ZoneInfo:
+    """The zone for an IANA name such as `Europe/Berlin` or `UTC`; anything else is a `TimingError`."""
+    if isinstance(name, str) and name in _known():
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass  # listed but unreadable: report it like an unknown name
+    raise TimingError(_unknown_message(name))
+
+
+def _unknown_message(name: object) -> str:
+    message = f"unknown timezone '{name}'; use an IANA name such as {_EXAMPLE}"
+    if not isinstance(name, str) or not name:
+        return message
+    key = name.strip().casefold().replace(" ", "_")
+    suggestion = _lookup(key, _by_folded()) or _lookup(key, _by_city())
+    return f"{message} (did you mean '{suggestion}'?)" if suggestion else message
+
+
+def _lookup(key: str, names: dict[str, str]) -> str | None:
+    if key in names:
+        return names[key]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.8)
+    return names[close[0]] if close else None
+
+
+@cache
+def _by_folded() -> dict[str, str]:
+    return {known.casefold(): known for known in sorted(_known())}
+
+
+@cache
+def _by_city() -> dict[str, str]:
+    """`berlin` -> `Europe/Berlin`; canonical region names win over legacy ones (sorted: `America/` first)."""
+    cities: dict[str, str] = {}
+    for known in sorted(_known()):
+        if "/" in known:
+            cities.setdefault(known.rsplit("/", 1)[1].casefold(), known)
+    return cities
