@@ -1,14 +1,14 @@
 """The one error hierarchy; every message is written for the user who must act on it.
 
-    ReconcilerError
-     ├── BundleError            the bundle is invalid: a list of located diagnostics (exit 1, nothing sent)
-     ├── ConfigError            missing endpoint, API key, unknown provider ...
-     ├── StalePlanError         a saved plan no longer matches the live state
-     └── ProviderError          the platform could not do what we asked
-          ├── TransportError    the request never got an answer (connect, read, timeout)
-          ├── TemporaryError    the server said "later" (429/5xx); carries the delay it asked for
-          ├── ConflictError     409 and friends: the live state is not what we expected
-          └── RejectedError     4xx: the platform refused the request as written
+ReconcilerError
+ ├── BundleError            the bundle is invalid: a list of located diagnostics (exit 1, nothing sent)
+ ├── ConfigError            missing endpoint, API key, unknown provider ...
+ ├── StalePlanError         a saved plan no longer matches the live state
+ └── ProviderError          the platform could not do what we asked
+      ├── TransportError    the request never got an answer (connect, read, timeout)
+      ├── TemporaryError    the server said "later" (429/5xx); carries the delay it asked for
+      ├── ConflictError     409 and friends: the live state is not what we expected
+      └── RejectedError     4xx: the platform refused the request as written
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ class Run:
     err: str
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> Run:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> Run:
     """`reconciler ARGS` in a subprocess, exactly as a user or CI runs it."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("NO_COLOR", None)

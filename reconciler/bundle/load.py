@@ -32,6 +32,7 @@ Path_ = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {_STR, "!"} | {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")}
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
@@ -93,7 +94,9 @@ def load_file(path: Path) -> list[Document]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise BundleError([Diagnostic(name, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+            raise BundleError(
+                [Diagnostic(name, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
+            )
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError([Diagnostic(name, 1, 1, f"file is not UTF-8 text ({exc.reason})")]) from None
@@ -155,7 +158,9 @@ class _Builder:
         self.visited = 0
 
     def fail(self, node: yaml.Node, message: str) -> BundleError:
-        return BundleError([Diagnostic(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message)])
+        return BundleError(
+            [Diagnostic(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message)]
+        )
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.visited += 1
@@ -166,6 +171,8 @@ class _Builder:
                 "(anchors and aliases repeated too often?)",
             )
         self.values.setdefault(path, Mark(node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
+            raise self.fail(node, f"YAML tags such as '{node.tag}' are not allowed")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -178,7 +185,9 @@ class _Builder:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(key_node, "merge keys (<<) are not supported; put shared settings in `defaults:`")
+                raise self.fail(
+                    key_node, "merge keys (<<) are not supported; put shared settings in `defaults:`"
+                )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, "mapping keys must be plain strings")
             key = self._scalar(key_node)
@@ -218,7 +227,8 @@ class _Builder:
             )
         if _LEADING_ZERO_INT.match(text):
             raise self.fail(
-                node, f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as an octal number); quote it: \"{text}\""
+                node,
+                f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as an octal number); quote it: \"{text}\"",
             )
         if _INT.match(text):
             return int(text)

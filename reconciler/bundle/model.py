@@ -57,12 +57,18 @@ class When(_Model):
     every: str | None = Field(
         None, description="A fixed cadence such as 90m, 6h, 1d (units d h m s).", examples=["6h"]
     )
-    offset: str | None = Field(None, description="With `every`: shift from the cadence's anchor.", examples=["15m"])
+    offset: str | None = Field(
+        None, description="With `every`: shift from the cadence's anchor.", examples=["15m"]
+    )
     at: str | None = Field(
         None, description="A one-off fire time (ISO 8601 with offset).", examples=["2026-05-01T09:00:00Z"]
     )
-    calendars: list[CalendarRule] | None = Field(None, description="Temporal-style structured calendar rules.")
-    timezone: str | None = Field(None, description="IANA timezone name; default UTC.", examples=["Europe/Berlin"])
+    calendars: list[CalendarRule] | None = Field(
+        None, description="Temporal-style structured calendar rules."
+    )
+    timezone: str | None = Field(
+        None, description="IANA timezone name; default UTC.", examples=["Europe/Berlin"]
+    )
     start: str | None = Field(None, description="No fire before this instant (ISO 8601).")
     end: str | None = Field(None, description="No fire after this instant (ISO 8601).")
 
@@ -80,7 +86,9 @@ class Input(_Model):
 class ScheduleFields(_Model):
     """Fields a schedule and `defaults` share."""
 
-    agent: str | None = Field(None, description="The agent (or workflow) the schedule runs: the provider's id or key.")
+    agent: str | None = Field(
+        None, description="The agent (or workflow) the schedule runs: the provider's id or key."
+    )
     state: Literal["active", "paused"] | None = Field(None, description="active (default) or paused.")
     when: When | None = None
     input: Input | None = None
@@ -95,8 +103,12 @@ class Defaults(ScheduleFields):
 
 
 class Schedule(ScheduleFields):
-    name: str = Field(description="Unique in the bundle; the schedule's identity.", examples=["weekday-briefing"])
-    protect: bool | None = Field(None, description="If true, pruning never archives or deletes this schedule.")
+    name: str = Field(
+        description="Unique in the bundle; the schedule's identity.", examples=["weekday-briefing"]
+    )
+    protect: bool | None = Field(
+        None, description="If true, pruning never archives or deletes this schedule."
+    )
     adopt: bool | None = Field(
         None, description="If true, a live schedule with the same identity and no owner is taken over."
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reconciler.bundle.sensitive import Sensitive
 
@@ -34,7 +35,8 @@ class RenderError(Exception):
 
 @dataclass
 class RenderedEntry:
-    """One schedule after `for_each` expansion, templates and defaults; `origin` maps a field to its source."""
+    """One schedule after `for_each` expansion, templates and defaults; `from_defaults` names the fields
+    that came from `defaults` (so a problem in one is reported where it is written)."""
 
     data: dict[str, Any]
     source_index: int  # index in the document's `schedules:` list
@@ -115,7 +117,9 @@ def expansions(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"item": item} for item in items]
 
 
-def merge_defaults(defaults: Mapping[str, Any], schedule: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+def merge_defaults(
+    defaults: Mapping[str, Any], schedule: Mapping[str, Any]
+) -> tuple[dict[str, Any], set[str]]:
     """`defaults` under `schedule`: mappings merge key by key, the schedule wins; returns the fields taken
     from defaults. A schedule that names its own timing form takes only timezone/start/end from defaults."""
     merged = copy.deepcopy(dict(schedule))
@@ -154,9 +158,7 @@ def render_schedules(
             body = {k: v for k, v in entry.items() if k != "for_each"}
             merged, taken = merge_defaults(defaults, body)
             try:
-                data = {
-                    key: renderer.render_value(value, context, (key,)) for key, value in merged.items()
-                }
+                data = {key: renderer.render_value(value, context, (key,)) for key, value in merged.items()}
             except RenderError as exc:
                 top = str(exc.path[0]) if exc.path else ""
                 dotted = ".".join(str(p) for p in exc.path[:2])

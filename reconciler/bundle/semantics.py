@@ -13,16 +13,10 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
-from reconciler.timing import (
-    Calendar,
-    Range,
-    Timing,
-    TimingError,
-    format_duration,
-    load_zone,
-    parse_cron,
-    parse_duration,
-)
+from reconciler.timing.cron import parse_cron
+from reconciler.timing.durations import format_duration, parse_duration
+from reconciler.timing.spec import Calendar, Range, Timing, TimingError
+from reconciler.timing.zones import load_zone
 
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]
@@ -64,7 +58,8 @@ def check_schedule(
     if not agent:
         problems_before("agent", "missing required field 'agent' (set it here or in defaults)")
     when_raw = data.get("when")
-    timing, when = None, {}
+    timing: Timing | None = None
+    when: dict[str, Any] = {}
     if not isinstance(when_raw, dict):
         problems_before("when", "missing required field 'when' (set it here or in defaults)")
     else:
@@ -126,7 +121,10 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
     forms = [f for f in _FORMS if raw.get(f) is not None]
     if len(forms) != 1:
         given = ", ".join(forms) if forms else "none"
-        raise _Invalid((forms[1],) if len(forms) > 1 else (), f"give exactly one of cron, every, at, calendars (got {given})")
+        raise _Invalid(
+            (forms[1],) if len(forms) > 1 else (),
+            f"give exactly one of cron, every, at, calendars (got {given})",
+        )
     form = forms[0]
     if raw.get("offset") is not None and form != "every":
         raise _Invalid(("offset",), "'offset' goes with 'every' only")
@@ -138,8 +136,11 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
     except TimingError as exc:
         raise _Invalid(("timezone",), str(exc)) from None
     if caps.utc_only and zone_name not in ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"):
-        raise _Invalid(("timezone",), f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
-                       "and write the times in UTC")
+        raise _Invalid(
+            ("timezone",),
+            f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
+            "and write the times in UTC",
+        )
     start = _instant(raw, "start", zone)
     end = _instant(raw, "end", zone)
     if start and end and start >= end:
@@ -162,8 +163,11 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             if not caps.cron_seconds and len(expr.canonical.split()) == 6:
                 raise _Invalid(path, f"{caps.provider} cron has no seconds field: use 5 fields")
             if caps.min_cadence_seconds and (len(expr.seconds) > 1 or len(expr.minutes) > 1):
-                raise _Invalid(path, f"'{text}' fires more often than {caps.provider} allows "
-                               f"(at most once every {format_duration(caps.min_cadence_seconds)})")
+                raise _Invalid(
+                    path,
+                    f"'{text}' fires more often than {caps.provider} allows "
+                    f"(at most once every {format_duration(caps.min_cadence_seconds)})",
+                )
             canonical.append(expr.canonical)
         fields["cron"] = tuple(canonical)
         when["cron"] = canonical[0] if len(canonical) == 1 else canonical
@@ -171,11 +175,17 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         every = _duration(raw, "every")
         offset = _duration(raw, "offset") if raw.get("offset") is not None else 0
         if offset >= every:
-            raise _Invalid(("offset",), f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
-                           f"({format_duration(every)})")
+            raise _Invalid(
+                ("offset",),
+                f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
+                f"({format_duration(every)})",
+            )
         if caps.min_cadence_seconds and every < caps.min_cadence_seconds:
-            raise _Invalid(("every",), f"{caps.provider} allows at most one fire every "
-                           f"{format_duration(caps.min_cadence_seconds)}; got every {format_duration(every)}")
+            raise _Invalid(
+                ("every",),
+                f"{caps.provider} allows at most one fire every "
+                f"{format_duration(caps.min_cadence_seconds)}; got every {format_duration(every)}",
+            )
         if caps.every_units and not any(every % unit == 0 for unit in caps.every_units):
             raise _Invalid(("every",), f"{caps.note}; {format_duration(every)} is not")
         fields.update(every=every, offset=offset)
@@ -213,8 +223,9 @@ def _instant(raw: dict[str, Any], key: str, zone: Any) -> datetime | None:
     try:
         value = datetime.fromisoformat(str(text).replace("z", "Z"))
     except ValueError:
-        raise _Invalid((key,), f"'{key}' must be an ISO 8601 date-time such as 2026-05-01T09:00:00Z, got '{text}'") \
-            from None
+        raise _Invalid(
+            (key,), f"'{key}' must be an ISO 8601 date-time such as 2026-05-01T09:00:00Z, got '{text}'"
+        ) from None
     if value.tzinfo is None:  # a wall-clock time means the schedule's own timezone
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
@@ -237,11 +248,15 @@ def _calendar(rule: dict[str, Any], index: int) -> Calendar:
             step = item.get("step") or 1
             for bound_name, bound in (("start", start), ("end", end)):
                 if not low <= bound <= high:
-                    raise _Invalid(("calendars", index, key, j, bound_name),
-                                   f"calendar {key} must be between {low} and {high}, got {bound}")
+                    raise _Invalid(
+                        ("calendars", index, key, j, bound_name),
+                        f"calendar {key} must be between {low} and {high}, got {bound}",
+                    )
             if end < start:
-                raise _Invalid(("calendars", index, key, j, "end"), f"calendar {key} range ends ({end}) before it "
-                               f"starts ({start})")
+                raise _Invalid(
+                    ("calendars", index, key, j, "end"),
+                    f"calendar {key} range ends ({end}) before it starts ({start})",
+                )
             converted.append(Range(start, end, step))
         fields[_CALENDAR_FIELDS.get(key, key)] = tuple(converted)
     if rule.get("comment"):

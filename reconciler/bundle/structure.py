@@ -41,15 +41,15 @@ def check_structure(document: Document) -> tuple[BundleSpec | None, list[Diagnos
 def _diagnostics(document: Document, exc: pydantic.ValidationError) -> list[Diagnostic]:
     seen: dict[Path_, Diagnostic] = {}
     for error in exc.errors(include_url=False):
-        path, model_path = _data_path(document.data, error["loc"])
+        path = _data_path(document.data, error["loc"])
         if path in seen:  # a union reports once per branch; one message per place is enough
             continue
         at_key = error["type"] in ("extra_forbidden",)
-        seen[path] = document.diagnostic(path, _message(error, path, model_path), at_key=at_key)
+        seen[path] = document.diagnostic(path, _message(error, path), at_key=at_key)
     return list(seen.values())
 
 
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path_, Path_]:
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
     """pydantic's location minus its union-branch tags: the path into the document's data."""
     path: list[str | int] = []
     node = data
@@ -60,13 +60,13 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path_, Path_]:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             path.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node and not path[-1:] == [part]:
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node and path[-1:] != [part]:
             path.append(part)  # a missing field: point at its parent, name it in the message
             node = None
-    return tuple(path), tuple(path)
+    return tuple(path)
 
 
-def _message(error: Any, path: Path_, model_path: Path_) -> str:
+def _message(error: Any, path: Path_) -> str:
     kind = error["type"]
     field = str(path[-1]) if path else "document"
     value = error.get("input")
@@ -79,7 +79,9 @@ def _message(error: Any, path: Path_, model_path: Path_) -> str:
         return f"missing required field '{field}'"
     if kind in _TYPE_NAMES:
         got = _describe(value)
-        extra = " (quote it to make it text)" if kind == "string_type" and isinstance(value, int | float) else ""
+        extra = (
+            " (quote it to make it text)" if kind == "string_type" and isinstance(value, int | float) else ""
+        )
         return f"'{field}' must be {_TYPE_NAMES[kind]}, got {got}{extra}"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -127,7 +129,7 @@ def _unwrap(annotation: Any, into_list: bool) -> Any:
         if origin in (typing.Union, types.UnionType):
             models = [a for a in args if _is_model(_unwrap(a, into_list))]
             lists = [a for a in args if typing.get_origin(a) is list]
-            annotation = (lists[0] if into_list and lists else models[0] if models else args[0])
+            annotation = lists[0] if into_list and lists else models[0] if models else args[0]
             continue
         if into_list and origin is list:
             annotation, into_list = args[0], False

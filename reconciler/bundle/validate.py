@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import Document, load_paths
+from reconciler.bundle.load import Document, find_bundle_files, load_file
 from reconciler.bundle.render import Renderer, render_schedules
 from reconciler.bundle.semantics import check_schedule
 from reconciler.bundle.sensitive import redact_text
@@ -44,16 +44,24 @@ def parse_var_overrides(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def load_bundles(
-    paths: Iterable[str], var_overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+    paths: Iterable[str],
+    var_overrides: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first)."""
     result = Loaded()
     renderer = Renderer(environ)
     try:
-        documents = load_paths(paths)
+        files = find_bundle_files(paths)
     except BundleError as exc:
         result.diagnostics.extend(exc.diagnostics)
         return result
+    documents: list[Document] = []
+    for path in files:  # a file that is not even YAML must not hide the problems of the others
+        try:
+            documents.extend(load_file(path))
+        except BundleError as exc:
+            result.diagnostics.extend(exc.diagnostics)
     for document in documents:
         bundle = _bundle_from(document, dict(var_overrides or {}), renderer, result.diagnostics)
         if bundle is not None:
@@ -62,7 +70,8 @@ def load_bundles(
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
     result.diagnostics = sorted(
-        Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values)) for d in result.diagnostics
+        Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values))
+        for d in result.diagnostics
     )
     return result
 
@@ -82,14 +91,17 @@ def _bundle_from(
     def report(path: Path_, message: str) -> None:
         problems.append(document.diagnostic(path, message))
 
-    rendered = render_schedules(list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer,
-                                report)
+    rendered = render_schedules(
+        list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer, report
+    )
     schedules: list[DesiredSchedule] = []
     first_line: dict[str, int] = {}
     for entry in rendered:
         base: Path_ = ("schedules", entry.source_index)
 
-        def report_field(path: Path_, message: str, base: Path_ = base, taken: set[str] = entry.from_defaults) -> None:
+        def report_field(
+            path: Path_, message: str, base: Path_ = base, taken: set[str] = entry.from_defaults
+        ) -> None:
             dotted = ".".join(str(p) for p in path[:2])
             origin: Path_ = ("defaults",) if (path and (str(path[0]) in taken or dotted in taken)) else base
             report(origin + path, message)
@@ -99,8 +111,11 @@ def _bundle_from(
         if schedule is None:
             continue
         if schedule.name in first_line:
-            report_field(("name",), f"duplicate schedule name '{schedule.name}' in bundle '{spec.bundleKey}' "
-                         f"(first declared at line {first_line[schedule.name]})")
+            report_field(
+                ("name",),
+                f"duplicate schedule name '{schedule.name}' in bundle '{spec.bundleKey}' "
+                f"(first declared at line {first_line[schedule.name]})",
+            )
             continue
         first_line[schedule.name] = line
         schedules.append(schedule)
@@ -125,15 +140,28 @@ def _cross_bundle_problems(bundles: list[Bundle]) -> list[Diagnostic]:
     for bundle in bundles:
         other = keys.setdefault(bundle.key, bundle)
         if other is not bundle:
-            problems.append(Diagnostic(bundle.file, bundle.line, 1, f"bundleKey '{bundle.key}' is already used by "
-                                       f"the bundle at {other.file}:{other.line}; each bundle needs its own key"))
+            problems.append(
+                Diagnostic(
+                    bundle.file,
+                    bundle.line,
+                    1,
+                    f"bundleKey '{bundle.key}' is already used by "
+                    f"the bundle at {other.file}:{other.line}; each bundle needs its own key",
+                )
+            )
             continue
         target = (bundle.provider, tuple(sorted(bundle.target.items())))
         for schedule in bundle.schedules:
             identity = (target, schedule.agent, schedule.name)
             first = declared.setdefault(identity, schedule)
             if first is not schedule:
-                problems.append(Diagnostic(schedule.file, schedule.line, 1,
-                                           f"schedule '{schedule.name}' for agent '{schedule.agent}' is also declared "
-                                           f"at {first.file}:{first.line}; one schedule can have only one owner"))
+                problems.append(
+                    Diagnostic(
+                        schedule.file,
+                        schedule.line,
+                        1,
+                        f"schedule '{schedule.name}' for agent '{schedule.agent}' is also declared "
+                        f"at {first.file}:{first.line}; one schedule can have only one owner",
+                    )
+                )
     return problems

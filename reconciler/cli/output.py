@@ -20,7 +20,8 @@ def _escape_property(text: str) -> str:
 def format_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
-            [{"file": d.file, "line": d.line, "col": d.col, "message": d.message} for d in diagnostics], indent=2
+            [{"file": d.file, "line": d.line, "col": d.col, "message": d.message} for d in diagnostics],
+            indent=2,
         )
     if fmt == "github":
         lines = [
@@ -29,8 +30,10 @@ def format_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
         ]
         hidden = len(diagnostics) - GITHUB_ANNOTATION_LIMIT
         if hidden > 0:
-            lines.append(f"::error::{hidden} more problems not shown as annotations (GitHub shows 10 per step); "
-                         "see the full list below")
+            lines.append(
+                f"::error::{hidden} more problems not shown as annotations (GitHub shows 10 per step); "
+                "see the full list below"
+            )
             lines.extend(str(d) for d in diagnostics)
         return "\n".join(lines)
     return "\n".join(str(d) for d in diagnostics)

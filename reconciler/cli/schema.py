@@ -25,7 +25,10 @@ def schema(
         return 0
     if check:
         if not path.is_file() or path.read_text() != text:
-            print(f"{path} is out of date with the bundle model: run `reconciler schema --write`", file=sys.stderr)
+            print(
+                f"{path} is out of date with the bundle model: run `reconciler schema --write`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{path} is up to date.")
         return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,7 +13,7 @@ from reconciler.cli.output import format_diagnostics
 from reconciler.errors import BundleError
 
 
-class DiagnosticFormat(str, Enum):
+class DiagnosticFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -21,8 +21,12 @@ class DiagnosticFormat(str, Enum):
 
 def validate(
     paths: Annotated[list[str], typer.Argument(help="Bundle files or directories.")],
-    format: Annotated[DiagnosticFormat, typer.Option("--format", help="text, json or github.")] = DiagnosticFormat.text,
-    var: Annotated[list[str] | None, typer.Option("--var", help="Override a template variable: key=value.")] = None,
+    format: Annotated[
+        DiagnosticFormat, typer.Option("--format", help="text, json or github.")
+    ] = DiagnosticFormat.text,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="Override a template variable: key=value.")
+    ] = None,
 ) -> int:
     """Check bundles without contacting any platform."""
     try:

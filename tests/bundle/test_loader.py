@@ -27,9 +27,19 @@ def test_several_documents_per_file() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("'on'", "on"), ('"1:30"', "1:30"), ("'0755'", "0755"), ("true", True), ("FALSE", False), ("~", None),
-     ("12", 12), ("1.5", 1.5), ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"), ("0x1F", "0x1F"),
-     ("hello world", "hello world")],
+    [
+        ("'on'", "on"),
+        ('"1:30"', "1:30"),
+        ("'0755'", "0755"),
+        ("true", True),
+        ("FALSE", False),
+        ("~", None),
+        ("12", 12),
+        ("1.5", 1.5),
+        ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+        ("0x1F", "0x1F"),
+        ("hello world", "hello world"),
+    ],
 )
 def test_scalars_follow_yaml_1_2(text: str, value: object) -> None:
     [doc] = load_text(f"v: {text}\n", "f.yaml")

@@ -33,8 +33,12 @@ schedules:
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 @pytest.mark.parametrize(
     ("cron", "name"),
-    [("0 9 * * *", "ok"), ("0 9 * *", "ok"), ("0 9 * * *", "bad {{ secret('TOKEN') }}"),
-     ("0 9 * * *", "x-{{ secret('TOKEN') }}")],
+    [
+        ("0 9 * * *", "ok"),
+        ("0 9 * *", "ok"),
+        ("0 9 * * *", "bad {{ secret('TOKEN') }}"),
+        ("0 9 * * *", "x-{{ secret('TOKEN') }}"),
+    ],
 )
 def test_secret_never_printed(tmp_path: Path, fmt: str, cron: str, name: str) -> None:
     path = tmp_path / "b.yaml"
@@ -59,8 +63,13 @@ def test_secret_is_tracked_as_sensitive(tmp_path: Path) -> None:
 
 def test_secret_in_error_message_is_redacted(tmp_path: Path) -> None:
     path = tmp_path / "b.yaml"
-    path.write_text(BUNDLE.format(cron="0 9 * * *", name="x").replace("agent: x\n    when: {cron: \"0 9 * * *\"}\n",
-                                                                      "agent: \"{{ secret('TOKEN') }}\"\n    when: {cron: \"0 9 * * *\"}\n", 1))
+    path.write_text(
+        BUNDLE.format(cron="0 9 * * *", name="x").replace(
+            'agent: x\n    when: {cron: "0 9 * * *"}\n',
+            'agent: "{{ secret(\'TOKEN\') }}"\n    when: {cron: "0 9 * * *"}\n',
+            1,
+        )
+    )
     loaded = load_bundles([str(path)], environ={"TOKEN": SECRET})
     assert loaded.diagnostics
     assert all(SECRET not in d.message for d in loaded.diagnostics)

@@ -42,8 +42,10 @@ def test_same_bundle_key_twice_is_an_error(tmp_path: Path) -> None:
 
 
 def test_all_errors_are_listed_not_just_the_first(tmp_path: Path) -> None:
-    text = GOOD.format(key="k") + '  - name: two\n    agent: b\n    when: {cron: "bad"}\n  - name: three\n' \
+    text = (
+        GOOD.format(key="k") + '  - name: two\n    agent: b\n    when: {cron: "bad"}\n  - name: three\n'
         '    agent: c\n    when: {every: "x"}\n'
+    )
     (tmp_path / "b.yaml").write_text(text)
     result = run_cli("validate", "--format", "json", str(tmp_path / "b.yaml"))
     assert result.code == 1
@@ -60,7 +62,9 @@ def test_github_format_prints_annotations(tmp_path: Path) -> None:
 
 
 def test_var_override_is_rendered(tmp_path: Path) -> None:
-    text = GOOD.format(key="k").replace("name: shared", 'name: "s-{{ vars.suffix }}"') + "vars: {suffix: ok}\n"
+    text = (
+        GOOD.format(key="k").replace("name: shared", 'name: "s-{{ vars.suffix }}"') + "vars: {suffix: ok}\n"
+    )
     (tmp_path / "b.yaml").write_text(text)
     assert run_cli("validate", str(tmp_path / "b.yaml")).code == 0
     bad = run_cli("validate", "--var", "suffix=has space", str(tmp_path / "b.yaml"))
