@@ -69,6 +69,13 @@ def check_schedule(
             problems_before(("when", *exc.path), str(exc))
     if problems_before.count or timing is None:
         return None
+    options = dict(data.get("options") or {})
+    for key in options:
+        if key not in caps.options:
+            allowed = ", ".join(caps.options) or "none"
+            problems_before(("options", key), f"unknown {caps.provider} option '{key}' (allowed: {allowed})")
+    if problems_before.count:
+        return None
     return DesiredSchedule(
         name=str(name),
         agent=str(agent),
@@ -77,7 +84,7 @@ def check_schedule(
         timing=timing,
         input={k: v for k, v in (data.get("input") or {}).items() if v is not None},
         labels=dict(data.get("labels") or {}),
-        options=dict(data.get("options") or {}),
+        options=options,
         protect=bool(data.get("protect")),
         adopt=bool(data.get("adopt")),
         file=file,
@@ -141,6 +148,9 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
             "and write the times in UTC",
         )
+    for key in ("start", "end"):
+        if raw.get(key) is not None and not caps.window:
+            raise _Invalid((key,), f"{caps.provider} schedules have no '{key}' window; remove '{key}'")
     start = _instant(raw, "start", zone)
     end = _instant(raw, "end", zone)
     if start and end and start >= end:

@@ -21,6 +21,8 @@ class Capabilities:
     requires_start: bool = False
     needs_workspace: bool = False
     name_pattern: str | None = None  # what the platform allows in the (prefixed) name
+    window: bool = True  # can it hold `start` / `end`?
+    options: tuple[str, ...] = ()  # the `options:` keys it understands
     note: str = ""
 
 
@@ -31,6 +33,8 @@ CAPABILITIES: dict[str, Capabilities] = {
         "cadenya",
         frozenset({"cron", "every", "calendars"}),
         needs_workspace=True,
+        window=False,
+        options=("overlapPolicy", "userData", "variationId"),
         note="cadenya has calendars and intervals; a cron is translated exactly into calendars",
     ),
     "agentex": Capabilities(
@@ -57,6 +61,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every", "at"}),
         utc_only=True,
         min_cadence_seconds=_HOUR,
+        options=("agent_tag", "memory_entity_id", "metadata"),
         note="orq fires at most once an hour, in UTC",
     ),
     "oz": Capabilities(
@@ -64,6 +69,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every"}),
         utc_only=True,
         cron_seconds=False,
+        options=("agent_config", "agent_uid", "mode", "team"),
         note="oz takes a 5-field UTC cron; an `every` is accepted only where a cron expresses it exactly",
     ),
     "tbd-agents": Capabilities(
