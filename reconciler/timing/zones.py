@@ -14,9 +14,12 @@ from reconciler.timing.spec import TimingError
 _EXAMPLE = "Europe/Berlin"
 
 
+_MACHINE_LOCAL = frozenset({"localtime", "posixrules"})  # files of this machine, not names a server knows
+
+
 @cache
 def _known() -> frozenset[str]:
-    return frozenset(available_timezones()) | {"UTC"}
+    return (frozenset(available_timezones()) - _MACHINE_LOCAL) | {"UTC"}
 
 
 @cache
