@@ -1,0 +1,66 @@
+"""`reconciler plan PATH...`: read live state and show what `apply` would change.
+
+Exit 0 (no changes, or changes without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 error.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reconciler.cli.common import AllowEmpty, Endpoint, Parallelism, Paths, UseSandbox, Vars, use_color
+from reconciler.cli.session import Options, open_session
+from reconciler.plan.explain import to_json, to_markdown, to_text
+from reconciler.plan.model import Plan
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def plan(
+    paths: Paths,
+    var: Vars = None,
+    format: Annotated[PlanFormat, typer.Option("--format", help="text, json or markdown.")] = PlanFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply --plan`.")] = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+    ] = False,
+    endpoint: Endpoint = None,
+    sandbox: UseSandbox = False,
+    parallelism: Parallelism = 8,
+    allow_empty: AllowEmpty = False,
+) -> int:
+    """Show the changes `apply` would make."""
+    options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty)
+    session = open_session(options)
+    try:
+        result = session.plan
+        if out is not None:
+            save_plan(result, options, out)
+        print(render(result, format))
+    finally:
+        session.close()
+    return 2 if detailed_exitcode and result.has_changes else 0
+
+
+def render(result: Plan, fmt: PlanFormat) -> str:
+    if fmt is PlanFormat.json:
+        return json.dumps(to_json(result), indent=2)
+    if fmt is PlanFormat.markdown:
+        return to_markdown(result)
+    return to_text(result, color=use_color())
+
+
+def save_plan(result: Plan, options: Options, out: Path) -> None:
+    """The plan file: the plan as JSON, plus what `apply --plan` needs to rebuild it (never a secret)."""
+    document: dict[str, Any] = to_json(result)
+    document["source"] = {"paths": list(options.paths), "vars": list(options.vars)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")

@@ -1,0 +1,97 @@
+"""What `plan` and `apply` share: load and validate bundles, open providers, read live state, plan.
+
+Every bundle is fully validated, and every live state read, before anything is changed.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from reconciler.bundle.desired import Bundle
+from reconciler.bundle.validate import load_bundles, parse_var_overrides
+from reconciler.errors import BundleError
+from reconciler.plan.model import BundlePlan, Plan
+from reconciler.plan.planner import plan_bundle
+from reconciler.providers.base import Provider
+from reconciler.providers.registry import open_provider
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...]
+    vars: tuple[str, ...] = ()
+    endpoint: str | None = None
+    sandbox: bool = False
+    parallelism: int = 8
+    allow_empty: bool = False
+
+
+@dataclass
+class Session:
+    options: Options
+    plan: Plan
+    providers: dict[str, Provider] = field(default_factory=dict)  # by bundle key
+    secret_values: set[str] = field(default_factory=set)
+
+    def close(self) -> None:
+        for provider in self.providers.values():
+            provider.client.close()
+
+
+def digest_key() -> bytes:
+    """Secrets are compared through a keyed digest; a team may set its own key, the default is stable."""
+    return os.environ.get("RECONCILER_DIGEST_KEY", "reconciler").encode()
+
+
+def sandbox_requested(flag: bool) -> bool:
+    return flag or os.environ.get("RECONCILER_SANDBOX", "") not in ("", "0", "false")
+
+
+def open_session(options: Options) -> Session:
+    loaded = load_bundles(options.paths, parse_var_overrides(options.vars))
+    if loaded.diagnostics:
+        raise BundleError(loaded.diagnostics)
+    key = digest_key()
+    providers: dict[str, Provider] = {}
+    try:
+        for bundle in loaded.bundles:
+            providers[bundle.key] = open_provider(
+                bundle,
+                endpoint=options.endpoint,
+                sandbox=sandbox_requested(options.sandbox),
+                parallelism=options.parallelism,
+                digest_key=key,
+                secrets=loaded.secret_values,
+            )
+        with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
+            plans = list(pool.map(lambda b: _plan_one(b, providers[b.key], options, key), loaded.bundles))
+    except BaseException:
+        for provider in providers.values():
+            provider.client.close()
+        raise
+    return Session(options, Plan(tuple(plans)), providers, loaded.secret_values)
+
+
+def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) -> BundlePlan:
+    live = provider.list_live()
+    normalised = Bundle(
+        key=bundle.key,
+        provider=bundle.provider,
+        target=bundle.target,
+        prune=bundle.prune,
+        schedules=tuple(provider.normalise(s) for s in bundle.schedules),
+        file=bundle.file,
+        line=bundle.line,
+    )
+    return plan_bundle(
+        normalised,
+        live,
+        display_name=provider.display_name,
+        restore_archived="create" if provider.restore_archived == "create" else "resume",
+        allow_empty=options.allow_empty,
+        digest_key=key,
+        now=datetime.now(UTC),
+    )

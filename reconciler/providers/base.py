@@ -1,0 +1,76 @@
+"""What every platform adapter does: read the live schedules a bundle may own, and change them.
+
+The applier and the CLI only ever talk to this interface; each platform's package is the one place that
+knows its wire format and where it keeps the ownership marker.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import replace
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.capabilities import Capabilities
+from reconciler.providers.http import ApiClient
+
+
+class Provider(ABC):
+    """One bundle's view of one platform. Implementations are thread-safe: the applier calls them
+    from several worker threads at once."""
+
+    name: str
+    capabilities: Capabilities
+    restore_archived: str = "resume"  # how an archived schedule that came back to the bundle is restored
+
+    def __init__(self, client: ApiClient, bundle: Bundle, digest_key: bytes) -> None:
+        self.client = client
+        self.bundle = bundle
+        self.digest_key = digest_key
+
+    def display_name(self, name: str) -> str:
+        """The name the platform shows for the bundle-side `name` (some platforms carry the owner in it)."""
+        return name
+
+    @abstractmethod
+    def list_live(self) -> list[LiveSchedule]:
+        """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
+        claims; with the fewest requests the API allows."""
+
+    @abstractmethod
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        """The LiveSchedule the platform would report right after `desired` was applied: translate to
+        the wire and back, so that both sides of a diff share one normal form."""
+
+    def normalise(self, desired: DesiredSchedule) -> DesiredSchedule:
+        """`desired` with `when` and `options` in the normal form a live read-back has (calendars back into
+        cron, server defaults dropped), so an unchanged schedule never shows as a change."""
+        read_back = self.as_live(desired)
+        return replace(desired, when=read_back.when, options=read_back.options)
+
+    @abstractmethod
+    def create(self, desired: DesiredSchedule) -> LiveSchedule: ...
+
+    @abstractmethod
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule: ...
+
+    @abstractmethod
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        """Write the ownership marker onto an unowned schedule, and bring it in line with `desired`."""
+
+    @abstractmethod
+    def pause(self, live: LiveSchedule) -> LiveSchedule: ...
+
+    @abstractmethod
+    def resume(self, live: LiveSchedule) -> LiveSchedule: ...
+
+    @abstractmethod
+    def archive(self, live: LiveSchedule) -> LiveSchedule: ...
+
+    @abstractmethod
+    def delete(self, live: LiveSchedule) -> None: ...
+
+    @abstractmethod
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        """The live schedule carrying this bundle's marker for `desired`, if any: how a create whose
+        response was lost is recognised instead of being sent twice."""

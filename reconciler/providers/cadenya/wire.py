@@ -1,0 +1,209 @@
+"""Cadenya's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
+
+Ownership marker: `metadata.bundleKey` (the seed's field) plus the label `reconciler.dev/bundle`, so lists
+can filter server-side; the schedule's bundle name is `metadata.name`. A cron is translated exactly into
+calendars (both day fields restricted -> two calendars) and read back as cron where exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.timing import Calendar, Range, calendars_to_cron, cron_to_calendars, format_duration, parse_cron
+
+BUNDLE_LABEL = "reconciler.dev/bundle"
+PROTECT_LABEL = "reconciler.dev/protect"
+SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
+_MARKER_LABELS = (BUNDLE_LABEL, PROTECT_LABEL, SECRETS_LABEL)
+_STATES: dict[str, LiveState] = {
+    "STATE_ACTIVE": "active",
+    "STATE_PAUSED": "paused",
+    "STATE_ARCHIVED": "archived",
+}
+_CALENDAR_KEYS = (
+    ("second", "second"),
+    ("minute", "minute"),
+    ("hour", "hour"),
+    ("dayOfMonth", "day_of_month"),
+    ("month", "month"),
+    ("dayOfWeek", "day_of_week"),
+)
+_OPTION_KEYS = ("overlapPolicy", "userData", "variationId")
+# Seed names first; SDK 1.8.0 spells three of them differently and a server may send either.
+_SPEC_ALIASES = {
+    "initialMessage": ("initialMessage", "firstUserMessage"),
+    "data": ("data", "systemPromptData"),
+    "userData": ("userData", "firstUserMessageData"),
+}
+
+
+def metadata_for(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+    labels = {**desired.labels, BUNDLE_LABEL: bundle_key}
+    if desired.protect:
+        labels[PROTECT_LABEL] = "true"
+    secrets = sorted((desired.input.get("secrets") or {}).keys())
+    if secrets:
+        labels[SECRETS_LABEL] = ".".join(secrets)
+    return {"name": desired.name, "bundleKey": bundle_key, "labels": labels}
+
+
+def spec_for(desired: DesiredSchedule) -> dict[str, Any]:
+    """The AgentScheduleSpec for `desired`, with secrets in clear: only for the request body."""
+    spec: dict[str, Any] = {"schedule": schedule_for(desired)}
+    message = desired.input.get("message")
+    if message is not None:
+        spec["initialMessage"] = message.reveal() if isinstance(message, Sensitive) else message
+    data = {**_reveal(desired.input.get("data") or {}), **_reveal(desired.input.get("secrets") or {})}
+    if data:
+        spec["data"] = data
+    for key in _OPTION_KEYS:
+        if key in desired.options:
+            spec[key] = desired.options[key]
+    return spec
+
+
+def schedule_for(desired: DesiredSchedule) -> dict[str, Any]:
+    timing = desired.timing
+    schedule: dict[str, Any] = {"timezone": timing.timezone}
+    calendars: list[Calendar] = []
+    for text in timing.cron:
+        calendars.extend(cron_to_calendars(parse_cron(text)))
+    calendars.extend(timing.calendars)
+    if calendars:
+        schedule["calendars"] = [_calendar_json(c) for c in calendars]
+    if timing.every is not None:
+        interval = {"every": f"{timing.every}s"}
+        if timing.offset:
+            interval["offset"] = f"{timing.offset}s"
+        schedule["intervals"] = [interval]
+    return schedule
+
+
+def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveSchedule:
+    metadata = item.get("metadata") or {}
+    spec = item.get("spec") or {}
+    labels = dict(metadata.get("labels") or {})
+    owner = metadata.get("bundleKey") or None
+    if owner is not None and labels.get(BUNDLE_LABEL) != owner:
+        owner = None  # half a marker is no marker: both must agree before we touch it
+    secret_keys = [k for k in labels.get(SECRETS_LABEL, "").split(".") if k]
+    data = dict(_first(spec, "data") or {})
+    secrets = {k: Sensitive(str(data.pop(k))).digest(digest_key) for k in secret_keys if k in data}
+    live_input: dict[str, Any] = {}
+    message = _first(spec, "initialMessage")
+    if message:
+        live_input["message"] = message
+    if data:
+        live_input["data"] = data
+    if secrets:
+        live_input["secrets"] = secrets
+    options = normal_options(
+        {"userData": _first(spec, "userData"), "overlapPolicy": spec.get("overlapPolicy"),
+         "variationId": spec.get("variationId")}
+    )
+    return LiveSchedule(
+        remote_id=metadata.get("id", ""),
+        agent=agent,
+        name=metadata.get("name") if owner else None,
+        owner=owner,
+        state=_STATES.get(item.get("state", ""), "active"),
+        when=when_from_wire(spec.get("schedule") or {}),
+        input=live_input,
+        labels={k: v for k, v in labels.items() if k not in _MARKER_LABELS},
+        options=options,
+        protected=labels.get(PROTECT_LABEL) == "true",
+        display_name=metadata.get("name", ""),
+        raw=item,
+    )
+
+
+def normal_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Options as a read-back reports them: SKIP is the server's default, so absent and SKIP are the same."""
+    result = {k: v for k, v in options.items() if v not in (None, "", {})}
+    if result.get("overlapPolicy") in ("OVERLAP_POLICY_UNSPECIFIED", "OVERLAP_POLICY_SKIP"):
+        result.pop("overlapPolicy")
+    return result
+
+
+def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
+    """The bundle's `when` for a wire schedule: cron where the calendars say exactly that."""
+    when: dict[str, Any] = {"timezone": schedule.get("timezone") or "UTC"}
+    calendars = [_calendar_from_json(c) for c in schedule.get("calendars") or []]
+    intervals = schedule.get("intervals") or []
+    if calendars and intervals:  # not a shape the bundle can write in one `when`: show it whole
+        when["calendars"] = [_calendar_json(c) for c in calendars]
+        when["intervals"] = intervals
+        return when
+    if intervals:
+        if len(intervals) > 1:
+            when["intervals"] = intervals
+            return when
+        every = _seconds(intervals[0].get("every", "0s"))
+        offset = _seconds(intervals[0].get("offset") or "0s")
+        when["every"] = format_duration(every) if every else "0s"
+        if offset:
+            when["offset"] = format_duration(offset)
+        return when
+    cron = calendars_to_cron(calendars) if calendars else None
+    if cron is not None:
+        when["cron"] = cron
+    elif calendars:
+        when["calendars"] = [_bundle_calendar(c) for c in calendars]
+    return when
+
+
+def _calendar_json(calendar: Calendar) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    default = Calendar()
+    for wire_key, attr in _CALENDAR_KEYS:
+        ranges = getattr(calendar, attr)
+        if wire_key in ("second", "minute", "hour") or ranges != getattr(default, attr):
+            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
+    if calendar.comment:
+        result["comment"] = calendar.comment
+    return result
+
+
+def _bundle_calendar(calendar: Calendar) -> dict[str, Any]:
+    """A calendar in the bundle's own spelling (the same as the validator's normal form)."""
+    default = Calendar()
+    result: dict[str, Any] = {}
+    for wire_key, attr in _CALENDAR_KEYS:
+        ranges = getattr(calendar, attr)
+        if ranges != getattr(default, attr):
+            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
+    if calendar.comment:
+        result["comment"] = calendar.comment
+    return result
+
+
+def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
+    fields: dict[str, Any] = {}
+    for wire_key, attr in _CALENDAR_KEYS:
+        ranges = raw.get(wire_key)
+        if ranges:  # empty second/minute/hour mean 0; empty day fields and month mean "any"
+            fields[attr] = tuple(
+                Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
+                for r in ranges
+            )
+    if raw.get("comment"):
+        fields["comment"] = raw["comment"]
+    return Calendar(**fields)
+
+
+def _seconds(duration: str) -> int:
+    return int(float(str(duration).rstrip("s") or 0))
+
+
+def _first(spec: dict[str, Any], canonical: str) -> Any:
+    for name in _SPEC_ALIASES[canonical]:
+        if spec.get(name) not in (None, ""):
+            return spec[name]
+    return None
+
+
+def _reveal(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.reveal() if isinstance(v, Sensitive) else v) for k, v in values.items()}

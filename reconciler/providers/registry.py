@@ -1,0 +1,79 @@
+"""Open the right provider for a bundle: endpoint and API key from the environment (named like each vendor's
+own SDK), `--endpoint`, or the embedded sandbox. Credentials never come from a bundle."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reconciler.bundle.desired import Bundle
+from reconciler.errors import ConfigError
+from reconciler.providers.base import Provider
+from reconciler.providers.http import ApiClient
+
+EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
+EMBEDDED_KEY = "embedded-sandbox"
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url_env: str
+    default_url: str | None
+    api_key_env: str
+    key_required: bool = True
+
+
+CONNECTIONS: dict[str, Connection] = {
+    "cadenya": Connection("CADENYA_BASE_URL", "https://api.cadenya.com", "CADENYA_API_KEY"),
+    "agentex": Connection("AGENTEX_BASE_URL", "https://agentex.sgp.scale.com", "AGENTEX_SDK_API_KEY"),
+    "orq": Connection("ORQ_SERVER_URL", "https://api.orq.ai", "ORQ_API_KEY"),
+    "oz": Connection("OZ_API_BASE_URL", "https://app.warp.dev/api/v1", "WARP_API_KEY"),
+    "tbd-agents": Connection("TBD_AGENTS_BASE_URL", None, "TBD_AGENTS_TOKEN", key_required=False),
+}
+
+
+def open_provider(
+    bundle: Bundle,
+    *,
+    endpoint: str | None = None,
+    sandbox: bool = False,
+    parallelism: int = 8,
+    digest_key: bytes = b"reconciler",
+    secrets: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Provider:
+    env = os.environ if environ is None else environ
+    connection = CONNECTIONS[bundle.provider]
+    transport: httpx.BaseTransport | None = None
+    if sandbox or endpoint == "sandbox":
+        from reconciler.sandbox.embedded import embedded_transport  # the sandbox loads only when asked for
+
+        agents = sorted({s.agent for s in bundle.schedules})
+        transport = embedded_transport(bundle.provider, EMBEDDED_DB, EMBEDDED_KEY, bundle.target, agents)
+        base_url, api_key = "http://embedded-sandbox", EMBEDDED_KEY
+    else:
+        base_url = endpoint or env.get(connection.base_url_env) or connection.default_url or ""
+        if not base_url:
+            raise ConfigError(f"{bundle.provider}: set {connection.base_url_env} or pass --endpoint URL")
+        api_key = env.get(connection.api_key_env)
+        if connection.key_required and not api_key:
+            raise ConfigError(f"{bundle.provider}: set {connection.api_key_env} to your API key")
+    client = ApiClient(
+        base_url,
+        api_key=api_key,
+        api_key_env=connection.api_key_env,
+        transport=transport,
+        secrets=secrets,
+        parallelism=parallelism,
+    )
+    if bundle.provider == "cadenya":
+        from reconciler.providers.cadenya.provider import CadenyaProvider
+
+        workspace = None if transport else env.get("CADENYA_WORKSPACE_ID")
+        return CadenyaProvider(client, bundle, digest_key, workspace=workspace, parallelism=parallelism)
+    client.close()
+    raise ConfigError(f"provider '{bundle.provider}' cannot plan or apply yet: only cadenya is implemented")
