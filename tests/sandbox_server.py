@@ -1,0 +1,62 @@
+"""Start `reconciler sandbox serve` as a real subprocess on 127.0.0.1 and talk to its admin surface."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+API_KEY = "test-key-0123456789"
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]  # the variables `serve` told us to export (plus the API key)
+    proc: subprocess.Popen[str]
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(
+            method, f"{self.url}/_sandbox/{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+
+@contextmanager
+def running_sandbox(provider: str, *args: str) -> Iterator[Server]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--provider", provider, "--port", "0",
+         "--api-key", API_KEY, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    env: dict[str, str] = {}
+    url = ""
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            found = re.match(r"^export (\w+)=(\S+)$", line.strip())
+            if found:
+                env[found.group(1)] = found.group(2).strip("'")
+            if line.startswith("# Ctrl-C"):
+                break
+        url = next(v for k, v in env.items() if k.endswith(("_BASE_URL", "_SERVER_URL")))
+        env = {**env, **{k: API_KEY for k in ("CADENYA_API_KEY",) if provider == "cadenya"}}
+        yield Server(url, env, proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
