@@ -1,7 +1,111 @@
-"""`reconciler sandbox ...`: run a local emulator of a provider's API."""
+"""`reconciler sandbox ...`: run a local emulator of a provider's API.
+
+Imports of FastAPI and uvicorn wait until `serve` runs: every other CLI verb loads this module too.
+"""
 
 from __future__ import annotations
+
+import shlex
+import sys
+from typing import Annotated
 
 import typer
 
 sandbox_app = typer.Typer(help="Run a local emulator of a provider's schedule API.", no_args_is_help=True)
+
+
+@sandbox_app.command()
+def serve(
+    provider: Annotated[
+        str, typer.Option("--provider", help="cadenya (agentex, orq, oz, tbd-agents to come).")
+    ],
+    api: Annotated[str | None, typer.Option("--api", help="API revision (default: the seed's).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one (printed).")] = 8765,
+    db: Annotated[
+        str, typer.Option("--db", help="SQLite file for the state; ':memory:' forgets it.")
+    ] = ":memory:",
+    api_key: Annotated[
+        list[str] | None,
+        typer.Option("--api-key", help="Accepted bearer token (repeatable). Default: sandbox-key."),
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Workspace to create (default ws_sandbox).")
+    ] = None,
+    agents: Annotated[str, typer.Option("--agents", help="Agents to create: a,b,c.")] = "",
+    latency: Annotated[
+        str | None, typer.Option("--latency", help="Milliseconds per request: 20 or 10-30.")
+    ] = None,
+    rate_limit: Annotated[
+        float | None, typer.Option("--rate-limit", help="Requests per second, then 429.")
+    ] = None,
+    fault_rate: Annotated[
+        float, typer.Option("--fault-rate", help="Share of requests given a fault, 0..1.")
+    ] = 0.0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Fault seed: same seed, same requests, same faults.")
+    ] = 0,
+    fault_kinds: Annotated[
+        str, typer.Option("--fault-kinds", help="Faults to draw from: 500,503,429,drop,lost.")
+    ] = "500,503,429,drop,lost",
+    retry_after: Annotated[
+        int, typer.Option("--retry-after", help="Retry-After seconds on 429/503 faults.")
+    ] = 1,
+) -> int:
+    """Serve a provider's API on 127.0.0.1 until Ctrl-C; prints the URL and the variables to export."""
+    from reconciler.sandbox.config import DEV_API_KEY, Latency, SandboxConfig, Traffic, parse_fault_kinds
+
+    keys = tuple(api_key or (DEV_API_KEY,))
+    try:
+        config = SandboxConfig(
+            provider=provider,
+            api=api,
+            db=db,
+            api_keys=keys,
+            workspace=workspace,
+            agents=tuple(a.strip() for a in agents.split(",") if a.strip()),
+            traffic=Traffic(
+                latency=Latency.parse(latency) if latency else None,
+                rate_limit=rate_limit,
+                fault_rate=fault_rate,
+                seed=seed,
+                fault_kinds=parse_fault_kinds(fault_kinds),
+                retry_after=retry_after,
+            ),
+        )
+        from reconciler.sandbox.app import build_app
+        from reconciler.sandbox.serve import bind
+        from reconciler.sandbox.serve import serve as run
+
+        app = build_app(config)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        app.close()
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    url = _url(host, sock.getsockname()[1])
+    sb = app.sandbox
+
+    def announce() -> None:
+        agents_note = f", agents {', '.join(config.agents)}" if config.agents else ""
+        print(
+            f"# reconciler sandbox: {sb.provider.name} (API {sb.api}) on {url}, state in {config.db}{agents_note}"
+        )
+        for name, value in sb.provider.env_vars(url, keys[0], sb.workspace).items():
+            if value == keys[0] and value != DEV_API_KEY:
+                print(f"# export {name}=...  (the --api-key you passed; keys are never printed)")
+            else:
+                print(f"export {name}={shlex.quote(value)}")
+        print("# Ctrl-C stops it.", flush=True)
+
+    run(app, sock, announce)
+    return 0
+
+
+def _url(host: str, port: int) -> str:
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"

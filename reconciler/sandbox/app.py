@@ -1,0 +1,111 @@
+"""Build a sandbox for one provider: `build_app(SandboxConfig(...))` gives an ASGI app.
+
+Layers, outermost first: stats (names the route, counts outcomes) -> bearer auth -> traffic shaping
+(latency, rate limit, faults) -> FastAPI (vendor routes + `/_sandbox/*`). Serve it with uvicorn
+(`serve.py`) or in-process with `transport.in_process_transport`; plain `httpx.ASGITransport` works
+too, except that an injected dropped connection then surfaces as an AssertionError.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from reconciler.sandbox.admin import add_admin_routes
+from reconciler.sandbox.asgi import ASGIApp, Receive, Scope, Send
+from reconciler.sandbox.auth import AuthMiddleware
+from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.faults import TrafficMiddleware
+from reconciler.sandbox.runtime import ApiError, Provider, Sandbox
+from reconciler.sandbox.stats import StatsMiddleware
+from reconciler.sandbox.store import Store
+
+PROVIDERS = {"cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider"}
+PLANNED = ("agentex", "orq", "oz", "tbd-agents")  # emulators still to come
+
+
+def load_provider(name: str) -> Provider:
+    if name not in PROVIDERS:
+        later = " (not emulated yet)" if name in PLANNED else ""
+        raise ValueError(f"no sandbox for provider {name!r}{later}; available: {', '.join(PROVIDERS)}")
+    module, _, cls = PROVIDERS[name].partition(":")
+    provider: Provider = getattr(importlib.import_module(module), cls)()
+    return provider
+
+
+class SandboxApp:
+    """The ASGI app; `.sandbox` is its state (store, clock, stats, traffic), `.api` the FastAPI inside."""
+
+    def __init__(self, sandbox: Sandbox, api: FastAPI) -> None:
+        self.sandbox = sandbox
+        self.api = api
+        error = sandbox.provider.error_body
+        self._stack: ASGIApp = StatsMiddleware(
+            AuthMiddleware(TrafficMiddleware(api, sandbox.traffic, error), sandbox.config.api_keys, error),
+            sandbox.stats,
+            lambda: api.router.routes,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> object:
+        # The result is passed on, not swallowed: returning DROPPED is how a fault closes the connection.
+        return await self._stack(scope, receive, send)
+
+    def close(self) -> None:
+        self.sandbox.store.close()
+
+
+def build_app(config: SandboxConfig) -> SandboxApp:
+    provider = load_provider(config.provider)
+    api_revision = config.api or provider.revisions[0]
+    if api_revision not in provider.revisions:
+        raise ValueError(
+            f"{provider.name} sandbox: unknown API revision {api_revision!r}; "
+            f"available: {', '.join(provider.revisions)}"
+        )
+    sandbox = Sandbox(
+        config=config,
+        provider=provider,
+        api=api_revision,
+        workspace=config.workspace or provider.default_workspace,
+        store=Store(config.db),
+    )
+    sandbox.seed()
+    api = FastAPI(
+        title=f"reconciler sandbox: {provider.name}", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    _install_error_handlers(api, provider)
+    provider.add_routes(sandbox, api.router)
+    add_admin_routes(sandbox, api.router)
+    return SandboxApp(sandbox, api)
+
+
+def _install_error_handlers(api: FastAPI, provider: Provider) -> None:
+    def respond(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        body = provider.error_body(status, message)
+        return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+    async def api_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return respond(exc.status, exc.message, exc.headers)
+
+    async def http_error(_: Request, exc: Exception) -> Response:
+        # Routing misses (404 unknown path, 405 wrong method) in the provider's shape, not FastAPI's.
+        assert isinstance(exc, HTTPException)
+        return respond(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    async def validation_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors: list[Any] = list(exc.errors())
+        return respond(400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+
+    async def internal_error(_: Request, exc: Exception) -> Response:
+        return respond(500, f"sandbox bug: {type(exc).__name__}: {exc}")
+
+    api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(HTTPException, http_error)
+    api.add_exception_handler(RequestValidationError, validation_error)
+    api.add_exception_handler(Exception, internal_error)
