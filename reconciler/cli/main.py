@@ -11,6 +11,8 @@ import sys
 import click
 import typer
 
+from reconciler.cli.apply import apply
+from reconciler.cli.plan import plan
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
@@ -26,6 +28,8 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(validate)
 app.command()(schema)
+app.command()(plan)
+app.command()(apply)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,4 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except SystemExit as exc:
         return int(exc.code or 0)
+    except Exception as exc:  # a bug: say so plainly, with what a report needs, never a secret-laden dump
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in reconciler; please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 3
     return int(result or 0)
