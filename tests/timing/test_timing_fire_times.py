@@ -11,8 +11,8 @@ import pytest
 from reconciler.timing import Calendar, Range, Timing, TimingError, next_fire_times
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def fires(timing: Timing, after: datetime, count: int = 5, **kwargs: object) -> list[datetime]:
@@ -119,7 +119,7 @@ def test_after_is_exclusive_and_start_end_inclusive() -> None:
     hourly = Timing(cron=("0 * * * *",), start=utc(2026, 1, 1, 3), end=utc(2026, 1, 1, 5))
     assert fires(hourly, utc(2026, 1, 1)) == [utc(2026, 1, 1, 3), utc(2026, 1, 1, 4), utc(2026, 1, 1, 5)]
     assert fires(hourly, utc(2026, 1, 1, 4)) == [utc(2026, 1, 1, 5)]
-    assert fires(hourly, utc(2026, 1, 1, 3, 59, 59, 999999), 1) == [utc(2026, 1, 1, 4)]
+    assert fires(hourly, utc(2026, 1, 1, 3, 59, 59) + timedelta(microseconds=999999), 1) == [utc(2026, 1, 1, 4)]
     assert fires(hourly, utc(2026, 1, 1, 5)) == []
 
 
