@@ -12,6 +12,7 @@ import click
 import typer
 
 from reconciler.cli.apply import apply
+from reconciler.cli.export import export
 from reconciler.cli.plan import plan
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
@@ -30,6 +31,7 @@ app.command()(validate)
 app.command()(schema)
 app.command()(plan)
 app.command()(apply)
+app.command()(export)
 
 
 def main(argv: list[str] | None = None) -> int:

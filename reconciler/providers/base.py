@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import replace
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.http import ApiClient
@@ -36,6 +37,10 @@ class Provider(ABC):
     def list_live(self) -> list[LiveSchedule]:
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
         claims; with the fewest requests the API allows."""
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        """Every live schedule in the target (or of one agent), whoever owns it: what `export` reads."""
+        raise ConfigError(f"export is not supported for {self.name} yet")
 
     @abstractmethod
     def as_live(self, desired: DesiredSchedule) -> LiveSchedule:

@@ -162,7 +162,7 @@ def test_foreign_schedules_are_never_touched(sandbox: Server, sdk: Cadenya, tmp_
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     write(tmp_path, bundle(schedules=[{"name": "only", "agent": "agent_b", "when": {"every": "1h"}}]))
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    after = sdk.agents.schedules.retrieve(foreign.metadata.id, agent_id="agent_a")
+    after = sdk.agents.schedules.retrieve("agent_a", foreign.metadata.id)
     assert after.state == "STATE_ACTIVE" and after.spec.schedule.intervals[0].every == "3600s"
 
 
@@ -255,3 +255,29 @@ def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> Non
         names = sorted(s.metadata.name for agent in AGENTS for s in client.agents.schedules.list(agent, limit=100)
                        if s.state != "STATE_ARCHIVED")
         assert names == sorted(s["name"] for s in schedules)  # none lost, none duplicated
+
+
+def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
+    spec = {"schedule": {"calendars": [{"hour": [{"start": 7}], "minute": [{"start": 30}],
+                                        "dayOfWeek": [{"start": 1, "end": 5}]}], "timezone": "Europe/Paris"},
+            "initialMessage": "Standup notes"}
+    sdk.agents.schedules.create("agent_a", metadata={"name": "standup", "labels": {"team": "eng"}}, spec=spec)
+    sdk.agents.schedules.create("agent_b", metadata={"name": "hourly"},
+                                spec={"schedule": {"intervals": [{"every": "3600s", "offset": "300s"}],
+                                                   "timezone": "UTC"}})
+    owned_elsewhere = write(tmp_path, bundle("other", schedules=[{"name": "theirs", "agent": "agent_a",
+                                                                  "when": {"every": "1h"}}]), "other.yaml")
+    assert cli(sandbox, "apply", "--auto-approve", owned_elsewhere).code == 0
+    exported = tmp_path / "exported.yaml"
+    result = cli(sandbox, "export", "--provider", "cadenya", "--workspace", WS, "--bundle-key", "imported",
+                 "--out", str(exported))
+    assert result.code == 0, result.err
+    assert "owned by bundle 'other'" in result.err
+    assert cli(sandbox, "validate", str(exported)).code == 0
+    text = exported.read_text()
+    assert "cron: 30 7 * * 1-5" in text and "every: 1h" in text and "offset: 5m" in text
+    plan = plan_json(sandbox, str(exported))
+    assert plan["summary"]["adopt"] == 2
+    assert sum(v for k, v in plan["summary"].items() if k not in ("adopt", "noop")) == 0
+    assert cli(sandbox, "apply", "--auto-approve", str(exported)).code == 0
+    assert cli(sandbox, "plan", "--detailed-exitcode", str(exported)).code == 0

@@ -74,6 +74,13 @@ class CadenyaProvider(Provider):
             if not cursor:
                 return
 
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        """Every schedule in the workspace (or of one agent), whoever owns it: what `export` reads."""
+        agents = [agent] if agent else sorted(set(self._agent_ids()))
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            per_agent = pool.map(lambda a: self._list_agent(a, owned_only=False), agents)
+            return [live for found in per_agent for live in found]
+
     def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
         for live in self._list_agent(desired.agent, owned_only=True):
             if live.name == desired.name and live.display_name == desired.name and live.state != "archived":

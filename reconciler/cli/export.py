@@ -1,0 +1,48 @@
+"""`reconciler export --provider P ...`: write a bundle (YAML) for existing live schedules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+
+from reconciler.bundle.desired import Bundle
+from reconciler.bundle.export import SCHEMA_MODELINE, export_bundle
+from reconciler.cli.common import Endpoint, UseSandbox
+from reconciler.cli.session import digest_key, sandbox_requested
+from reconciler.errors import ConfigError
+from reconciler.providers.registry import open_provider
+
+
+def export(
+    provider: Annotated[str, typer.Option("--provider", help="The platform to read from.")],
+    workspace: Annotated[str | None, typer.Option("--workspace", help="Provider scope (cadenya).")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's schedules.")] = None,
+    bundle_key: Annotated[str, typer.Option("--bundle-key", help="The bundleKey of the written bundle.")] = "exported",
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+    endpoint: Endpoint = None,
+    sandbox: UseSandbox = False,
+) -> int:
+    """Write a bundle for the live schedules: owned ones as they are, unowned ones with `adopt: true`."""
+    if provider != "cadenya":
+        raise ConfigError(f"export supports cadenya only for now, not '{provider}'")
+    target = {"workspace": workspace} if workspace else {}
+    scope = Bundle(key=bundle_key, provider=provider, target=target, prune="archive")
+    opened = open_provider(scope, endpoint=endpoint, sandbox=sandbox_requested(sandbox), digest_key=digest_key())
+    try:
+        lives = opened.list_all(agent)
+    finally:
+        opened.client.close()
+    result = export_bundle(lives, bundle_key=bundle_key, provider=provider, target=target)
+    text = SCHEMA_MODELINE + yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        print(f"wrote {out} ({len(result.document['schedules'])} schedule(s))", file=sys.stderr)
+    for line in result.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    return 0
