@@ -93,5 +93,5 @@ class Sandbox:
         """Back to a fresh start: no schedules, seeded agents only, real time, zeroed stats and faults."""
         self.store.wipe(self.provider.name)
         self.stats.clear()
-        self.traffic.configure(self.traffic.settings)
+        self.traffic.configure(self.config.traffic)
         self.seed()
