@@ -34,8 +34,20 @@ class Server:
 @contextmanager
 def running_sandbox(provider: str, *args: str) -> Iterator[Server]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--provider", provider, "--port", "0",
-         "--api-key", API_KEY, *args],
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "sandbox",
+            "serve",
+            "--provider",
+            provider,
+            "--port",
+            "0",
+            "--api-key",
+            API_KEY,
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -47,7 +47,9 @@ class ApplyReport:
 Progress = Callable[[Outcome], None]
 
 
-def execute(plan: BundlePlan, provider: Provider, *, parallelism: int = 8, progress: Progress | None = None) -> ApplyReport:
+def execute(
+    plan: BundlePlan, provider: Provider, *, parallelism: int = 8, progress: Progress | None = None
+) -> ApplyReport:
     report = ApplyReport()
     lock = threading.Lock()
 
@@ -86,7 +88,9 @@ def _run_step(action: Action, provider: Provider) -> None:
         else:
             provider.resume(live)
     elif action.kind in ("pause", "resume", "archive", "delete") and live is not None:
-        step = {"pause": provider.pause, "resume": provider.resume, "archive": provider.archive}.get(action.kind)
+        step = {"pause": provider.pause, "resume": provider.resume, "archive": provider.archive}.get(
+            action.kind
+        )
         if step is not None:
             step(live)
         else:

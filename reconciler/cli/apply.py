@@ -23,8 +23,12 @@ from reconciler.plan.serialise import plan_from_json, same_actions
 
 def apply(
     paths: Annotated[list[str] | None, typer.Argument(help="Bundle files or directories.")] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply a plan saved by `plan --out`.")] = None,
-    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    plan_file: Annotated[
+        Path | None, typer.Option("--plan", help="Apply a plan saved by `plan --out`.")
+    ] = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
     allow_delete: Annotated[
         bool, typer.Option("--allow-delete", help="Allow hard deletes (bundles with prune: delete).")
     ] = False,
@@ -91,7 +95,9 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
         return 0
     if not auto_approve:
         if not sys.stdin.isatty():
-            raise ConfigError("refusing to apply without confirmation: not on a terminal; pass --auto-approve")
+            raise ConfigError(
+                "refusing to apply without confirmation: not on a terminal; pass --auto-approve"
+            )
         answer = input("\nDo you want to perform these actions? Only 'yes' will be accepted: ")
         if answer.strip() != "yes":
             print("Apply cancelled.")

@@ -15,7 +15,10 @@ Endpoint = Annotated[
 ]
 UseSandbox = Annotated[
     bool,
-    typer.Option("--sandbox", help="Use the embedded sandbox (state in .reconciler/sandbox.sqlite); also RECONCILER_SANDBOX=1."),
+    typer.Option(
+        "--sandbox",
+        help="Use the embedded sandbox (state in .reconciler/sandbox.sqlite); also RECONCILER_SANDBOX=1.",
+    ),
 ]
 Parallelism = Annotated[int, typer.Option("--parallelism", min=1, max=64, help="Concurrent requests.")]
 AllowEmpty = Annotated[

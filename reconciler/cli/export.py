@@ -21,7 +21,9 @@ def export(
     provider: Annotated[str, typer.Option("--provider", help="The platform to read from.")],
     workspace: Annotated[str | None, typer.Option("--workspace", help="Provider scope (cadenya).")] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's schedules.")] = None,
-    bundle_key: Annotated[str, typer.Option("--bundle-key", help="The bundleKey of the written bundle.")] = "exported",
+    bundle_key: Annotated[
+        str, typer.Option("--bundle-key", help="The bundleKey of the written bundle.")
+    ] = "exported",
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
@@ -31,7 +33,9 @@ def export(
         raise ConfigError(f"export supports cadenya only for now, not '{provider}'")
     target = {"workspace": workspace} if workspace else {}
     scope = Bundle(key=bundle_key, provider=provider, target=target, prune="archive")
-    opened = open_provider(scope, endpoint=endpoint, sandbox=sandbox_requested(sandbox), digest_key=digest_key())
+    opened = open_provider(
+        scope, endpoint=endpoint, sandbox=sandbox_requested(sandbox), digest_key=digest_key()
+    )
     try:
         lives = opened.list_all(agent)
     finally:

@@ -28,7 +28,9 @@ def plan(
     paths: Paths,
     var: Vars = None,
     format: Annotated[PlanFormat, typer.Option("--format", help="text, json or markdown.")] = PlanFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply --plan`.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply --plan`.")
+    ] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,

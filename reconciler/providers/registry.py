@@ -49,6 +49,7 @@ def open_provider(
     env = os.environ if environ is None else environ
     connection = CONNECTIONS[bundle.provider]
     transport: httpx.BaseTransport | None = None
+    api_key: str | None
     if sandbox or endpoint == "sandbox":
         from reconciler.sandbox.embedded import embedded_transport  # the sandbox loads only when asked for
 

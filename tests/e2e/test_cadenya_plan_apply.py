@@ -41,13 +41,28 @@ def sdk(sandbox: Server) -> Iterator[Cadenya]:
 
 def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
     schedules = overrides.get("schedules") or [
-        {"name": "briefing", "agent": "agent_a", "when": {"cron": "0 9 * * mon-fri", "timezone": "Europe/Berlin"},
-         "input": {"message": "Morning briefing"}, "labels": {"team": "support"}},
-        {"name": "digest", "agent": "agent_b", "when": {"every": "6h", "offset": "15m"},
-         "input": {"message": "Digest", "data": {"region": "emea"}}},
+        {
+            "name": "briefing",
+            "agent": "agent_a",
+            "when": {"cron": "0 9 * * mon-fri", "timezone": "Europe/Berlin"},
+            "input": {"message": "Morning briefing"},
+            "labels": {"team": "support"},
+        },
+        {
+            "name": "digest",
+            "agent": "agent_b",
+            "when": {"every": "6h", "offset": "15m"},
+            "input": {"message": "Digest", "data": {"region": "emea"}},
+        },
     ]
-    document = {"apiVersion": "reconciler/v1", "kind": "Bundle", "bundleKey": key,
-                "target": {"provider": "cadenya", "workspace": WS}, "prune": prune, "schedules": schedules}
+    document = {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": key,
+        "target": {"provider": "cadenya", "workspace": WS},
+        "prune": prune,
+        "schedules": schedules,
+    }
     return json.dumps(document)  # JSON is YAML
 
 
@@ -144,7 +159,9 @@ def test_drift_made_with_the_sdk_shows_in_the_plan(sandbox: Server, sdk: Cadenya
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     [schedule] = live(sdk, "agent_b")
     sdk.agents.schedules.update(
-        "agent_b", schedule.metadata.id, spec={"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}},
+        "agent_b",
+        schedule.metadata.id,
+        spec={"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}},
         update_mask="spec.schedule",
     )
     result = cli(sandbox, "plan", "--detailed-exitcode", path)
@@ -155,7 +172,8 @@ def test_drift_made_with_the_sdk_shows_in_the_plan(sandbox: Server, sdk: Cadenya
 
 def test_foreign_schedules_are_never_touched(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
     foreign = sdk.agents.schedules.create(
-        "agent_a", metadata={"name": "someone-elses"},
+        "agent_a",
+        metadata={"name": "someone-elses"},
         spec={"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}, "initialMessage": "hi"},
     )
     path = write(tmp_path, bundle())
@@ -168,7 +186,8 @@ def test_foreign_schedules_are_never_touched(sandbox: Server, sdk: Cadenya, tmp_
 
 def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
     sdk.agents.schedules.create(
-        "agent_a", metadata={"name": "briefing"},
+        "agent_a",
+        metadata={"name": "briefing"},
         spec={"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}},
     )
     path = write(tmp_path, bundle())
@@ -185,10 +204,22 @@ def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, sdk: Cade
 
 
 def test_two_bundles_never_touch_each_other(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
-    a = write(tmp_path, bundle("team-a", schedules=[{"name": "x", "agent": "agent_a", "when": {"every": "1h"}}]), "a.yaml")
-    b = write(tmp_path, bundle("team-b", schedules=[{"name": "y", "agent": "agent_a", "when": {"every": "2h"}}]), "b.yaml")
+    a = write(
+        tmp_path,
+        bundle("team-a", schedules=[{"name": "x", "agent": "agent_a", "when": {"every": "1h"}}]),
+        "a.yaml",
+    )
+    b = write(
+        tmp_path,
+        bundle("team-b", schedules=[{"name": "y", "agent": "agent_a", "when": {"every": "2h"}}]),
+        "b.yaml",
+    )
     assert cli(sandbox, "apply", "--auto-approve", a, b).code == 0
-    write(tmp_path, bundle("team-a", schedules=[{"name": "z", "agent": "agent_b", "when": {"every": "1h"}}]), "a.yaml")
+    write(
+        tmp_path,
+        bundle("team-a", schedules=[{"name": "z", "agent": "agent_b", "when": {"every": "1h"}}]),
+        "a.yaml",
+    )
     plan = plan_json(sandbox, a)
     assert sorted((x["action"], x["name"]) for x in plan["actions"]) == [("archive", "x"), ("create", "z")]
     assert cli(sandbox, "apply", "--auto-approve", a).code == 0
@@ -238,11 +269,17 @@ def test_apply_without_a_terminal_needs_auto_approve(sandbox: Server, sdk: Caden
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> None:
     schedules = [
-        {"name": f"s{i}", "agent": AGENTS[i % 2], "when": {"every": f"{i + 1}h"}, "input": {"message": f"m{i}"}}
+        {
+            "name": f"s{i}",
+            "agent": AGENTS[i % 2],
+            "when": {"every": f"{i + 1}h"},
+            "input": {"message": f"m{i}"},
+        }
         for i in range(12)
     ]
-    with running_sandbox("cadenya", "--workspace", WS, "--agents", ",".join(AGENTS),
-                         "--fault-rate", "0.3", "--seed", str(seed)) as faulty:
+    with running_sandbox(
+        "cadenya", "--workspace", WS, "--agents", ",".join(AGENTS), "--fault-rate", "0.3", "--seed", str(seed)
+    ) as faulty:
         path = write(tmp_path, bundle(schedules=schedules))
         codes = []
         for _ in range(12):
@@ -252,25 +289,52 @@ def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> Non
         assert codes[-1] == 0, codes
         faulty.admin("POST", "traffic", {"faultRate": 0})
         client = Cadenya(api_key=API_KEY, base_url=faulty.url, workspace_id=WS)
-        names = sorted(s.metadata.name for agent in AGENTS for s in client.agents.schedules.list(agent, limit=100)
-                       if s.state != "STATE_ARCHIVED")
+        names = sorted(
+            s.metadata.name
+            for agent in AGENTS
+            for s in client.agents.schedules.list(agent, limit=100)
+            if s.state != "STATE_ARCHIVED"
+        )
         assert names == sorted(s["name"] for s in schedules)  # none lost, none duplicated
 
 
-def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
-    spec = {"schedule": {"calendars": [{"hour": [{"start": 7}], "minute": [{"start": 30}],
-                                        "dayOfWeek": [{"start": 1, "end": 5}]}], "timezone": "Europe/Paris"},
-            "initialMessage": "Standup notes"}
+def test_export_then_plan_shows_only_adoptions_then_nothing(
+    sandbox: Server, sdk: Cadenya, tmp_path: Path
+) -> None:
+    spec = {
+        "schedule": {
+            "calendars": [
+                {"hour": [{"start": 7}], "minute": [{"start": 30}], "dayOfWeek": [{"start": 1, "end": 5}]}
+            ],
+            "timezone": "Europe/Paris",
+        },
+        "initialMessage": "Standup notes",
+    }
     sdk.agents.schedules.create("agent_a", metadata={"name": "standup", "labels": {"team": "eng"}}, spec=spec)
-    sdk.agents.schedules.create("agent_b", metadata={"name": "hourly"},
-                                spec={"schedule": {"intervals": [{"every": "3600s", "offset": "300s"}],
-                                                   "timezone": "UTC"}})
-    owned_elsewhere = write(tmp_path, bundle("other", schedules=[{"name": "theirs", "agent": "agent_a",
-                                                                  "when": {"every": "1h"}}]), "other.yaml")
+    sdk.agents.schedules.create(
+        "agent_b",
+        metadata={"name": "hourly"},
+        spec={"schedule": {"intervals": [{"every": "3600s", "offset": "300s"}], "timezone": "UTC"}},
+    )
+    owned_elsewhere = write(
+        tmp_path,
+        bundle("other", schedules=[{"name": "theirs", "agent": "agent_a", "when": {"every": "1h"}}]),
+        "other.yaml",
+    )
     assert cli(sandbox, "apply", "--auto-approve", owned_elsewhere).code == 0
     exported = tmp_path / "exported.yaml"
-    result = cli(sandbox, "export", "--provider", "cadenya", "--workspace", WS, "--bundle-key", "imported",
-                 "--out", str(exported))
+    result = cli(
+        sandbox,
+        "export",
+        "--provider",
+        "cadenya",
+        "--workspace",
+        WS,
+        "--bundle-key",
+        "imported",
+        "--out",
+        str(exported),
+    )
     assert result.code == 0, result.err
     assert "owned by bundle 'other'" in result.err
     assert cli(sandbox, "validate", str(exported)).code == 0

@@ -27,8 +27,15 @@ class CadenyaProvider(Provider):
     name = "cadenya"
     capabilities = CAPABILITIES["cadenya"]
 
-    def __init__(self, client: ApiClient, bundle: Bundle, digest_key: bytes, *, workspace: str | None,
-                 parallelism: int = 8) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        bundle: Bundle,
+        digest_key: bytes,
+        *,
+        workspace: str | None,
+        parallelism: int = 8,
+    ) -> None:
         super().__init__(client, bundle, digest_key)
         workspace = bundle.target.get("workspace") or workspace
         if not workspace:
@@ -43,7 +50,9 @@ class CadenyaProvider(Provider):
         wanted = {s.agent for s in self.bundle.schedules}
         agents = sorted(set(self._agent_ids()) | wanted)
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            per_agent = pool.map(lambda agent: self._list_agent(agent, owned_only=agent not in wanted), agents)
+            per_agent = pool.map(
+                lambda agent: self._list_agent(agent, owned_only=agent not in wanted), agents
+            )
             return [live for found in per_agent for live in found]
 
     def _agent_ids(self) -> Iterator[str]:

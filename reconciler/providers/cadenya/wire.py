@@ -12,7 +12,14 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule, LiveState
-from reconciler.timing import Calendar, Range, calendars_to_cron, cron_to_calendars, format_duration, parse_cron
+from reconciler.timing import (
+    Calendar,
+    Range,
+    calendars_to_cron,
+    cron_to_calendars,
+    format_duration,
+    parse_cron,
+)
 
 BUNDLE_LABEL = "reconciler.dev/bundle"
 PROTECT_LABEL = "reconciler.dev/protect"
@@ -101,8 +108,11 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
     if secrets:
         live_input["secrets"] = secrets
     options = normal_options(
-        {"userData": _first(spec, "userData"), "overlapPolicy": spec.get("overlapPolicy"),
-         "variationId": spec.get("variationId")}
+        {
+            "userData": _first(spec, "userData"),
+            "overlapPolicy": spec.get("overlapPolicy"),
+            "variationId": spec.get("variationId"),
+        }
     )
     return LiveSchedule(
         remote_id=metadata.get("id", ""),
