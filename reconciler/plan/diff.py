@@ -1,0 +1,92 @@
+"""Field-level changes between two canonical schedules, as dotted paths (`when.cron`, `labels.team`).
+
+Second step of planning, run only for schedules whose canonical JSON differs. Secrets are masked on both
+sides here, once, so no later output can print one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.bundle.sensitive import REDACTED
+from reconciler.plan.model import Change
+from reconciler.plan.normalise import DIGEST_PREFIX, FIELDS
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_/:@-]+")
+_FIELD_RANK = {name: rank for rank, name in enumerate(FIELDS)}
+_SECRETS = ("input", "secrets")
+
+
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
+    """Every leaf that differs; a dict appearing or vanishing is listed leaf by leaf, a list as one value.
+
+    A hand-written walk rather than deepdiff: both sides are small canonical JSON values, the paths must read
+    as the bundle is written, and lists are compared whole (an item-level list diff reads poorly for crons).
+    """
+    out: list[Change] = []
+    _walk((), before, after, out)
+    return tuple(out)
+
+
+def _walk(path: tuple[str, ...], before: Any, after: Any, out: list[Change]) -> None:
+    if _same(before, after):
+        return
+    if _branch(before) and _branch(after):
+        old: Mapping[str, Any] = before or {}
+        new: Mapping[str, Any] = after or {}
+        for key in _ordered(path, old.keys() | new.keys()):
+            _walk((*path, key), old.get(key), new.get(key), out)
+        return
+    secret = path[: len(_SECRETS)] == _SECRETS or _has_digest(before) or _has_digest(after)
+    out.append(
+        Change(
+            path=".".join(_segment(key) for key in path),
+            # Both sides masked: the old value may be the same secret stored before it was marked as one.
+            before=REDACTED if secret and before is not None else before,
+            after=REDACTED if secret and after is not None else after,
+            sensitive=secret,
+        )
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    # `true` and `1` are different values to a platform even though Python finds them equal.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return (type(a) is type(b) or (_number(a) and _number(b))) and bool(a == b)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _branch(value: Any) -> bool:
+    return value is None or isinstance(value, Mapping)
+
+
+def _ordered(path: tuple[str, ...], keys: set[str]) -> list[str]:
+    if path:
+        return sorted(keys)
+    return sorted(keys, key=lambda k: (_FIELD_RANK.get(k, len(FIELDS)), k))
+
+
+def _has_digest(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith(DIGEST_PREFIX)
+    if isinstance(value, Mapping):
+        return any(_has_digest(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_digest(v) for v in value)
+    return False
+
+
+def _segment(key: str) -> str:
+    # Label keys such as `app.kubernetes.io/name` would make a dotted path ambiguous: quote them.
+    return key if _PLAIN_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)

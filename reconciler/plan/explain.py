@@ -1,0 +1,254 @@
+"""The one explainer: a plan's steps as text (terminal), JSON (plan file) and Markdown (PR comment).
+
+Last step of `plan`. All three walk the same `Action`s that `apply` executes, so what is shown cannot drift
+from what is done. Values come already masked from `diff`; printing adds no secret of its own.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reconciler.bundle.sensitive import REDACTED, public
+from reconciler.plan.model import Action, BundlePlan, Change, Plan
+
+FORMAT_VERSION = 1
+MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters; leave room for a bot's footer
+MARKDOWN_VALUE_LIMIT = 1_000  # one huge message must not push every other step out of the comment
+
+SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "pause": "⏸",
+    "resume": "▶",
+    "archive": "-",
+    "delete": "-",
+    "adopt": "⇐",
+    "noop": " ",
+}
+_COLOURS = {"create": "32", "update": "33", "archive": "31", "delete": "31", "pause": "36", "resume": "36", "adopt": "34"}
+_SUMMARY_KINDS = ("create", "update", "pause", "resume", "archive", "delete")
+NO_CHANGES = "No changes. The live schedules match the bundle."
+
+
+# ---- text -------------------------------------------------------------------------------------------------
+
+
+def to_text(plan: Plan, color: bool) -> str:
+    """Terraform-like: one line per step that changes something, its fields below it, a summary line last."""
+    several = len(plan.bundles) > 1
+    sections: list[str] = []
+    for bundle in plan.bundles:
+        lines = [line for action in _changing(bundle) for line in describe(action, color=color)]
+        if several:
+            lines = [_bundle_title(bundle), *(lines or ["  (no changes)"])]
+        if lines:
+            sections.append("\n".join(lines))
+    return "\n\n".join([*sections, summary_line(plan)]) + "\n"
+
+
+def describe(action: Action, *, color: bool = False, value_limit: int | None = None) -> list[str]:
+    """One step: its headline, then one indented line per changed field."""
+    head = f"{SYMBOLS[action.kind]} {action.kind:<8}"
+    if color and action.kind in _COLOURS:
+        head = f"\x1b[{_COLOURS[action.kind]}m{head}\x1b[0m"
+    line = f"{head}{_safe(action.name)} ({_safe(action.agent)})"
+    if action.reason:
+        line += f"  # {_safe(action.reason)}"
+    lines = [line]
+    for change in action.changes:
+        if action.kind in ("pause", "resume") and change.path == "state":
+            continue  # the headline already says it
+        lines.append("    " + _change(change, action.kind == "create", value_limit))
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return NO_CHANGES if len(plan.bundles) <= 1 else "No changes. The live schedules match the bundles."
+    counts = plan.summary
+    parts = [f"{counts[kind]} to {kind}" for kind in _SUMMARY_KINDS]
+    if counts["adopt"]:
+        parts.append(f"{counts['adopt']} to adopt")
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def _change(change: Change, created: bool, limit: int | None) -> str:
+    after = _value(change.after, change.sensitive, limit)
+    if created:
+        return f"{_safe(change.path)}: {after}"
+    return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}"
+
+
+def _value(value: Any, sensitive: bool, limit: int | None) -> str:
+    if value is None:
+        return "(none)"
+    if sensitive:
+        return REDACTED
+    text = _safe(json.dumps(public(value), ensure_ascii=False, sort_keys=True))
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return text
+
+
+def _safe(text: str) -> str:
+    # Names and values come from the platform too: never let one move the cursor, clear the screen or
+    # reorder a PR comment (control and bidi characters are shown escaped).
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _changing(bundle: BundlePlan) -> list[Action]:
+    return [action for action in bundle.actions if action.kind != "noop"]
+
+
+def _bundle_title(bundle: BundlePlan) -> str:
+    scope = ", ".join(f"{key}={value}" for key, value in sorted(public(bundle.target).items()))
+    return _safe(f"bundle {bundle.bundle_key} ({bundle.provider}{', ' + scope if scope else ''})")
+
+
+def _counts(bundle: BundlePlan) -> str:
+    counts = bundle.summary
+    parts = [f"{counts[kind]} to {kind}" for kind in (*_SUMMARY_KINDS, "adopt") if counts[kind]]
+    return ", ".join(parts) if parts else "no changes"
+
+
+# ---- JSON -------------------------------------------------------------------------------------------------
+
+
+def to_json(plan: Plan) -> dict[str, Any]:
+    """The plan file: one bundle gives PRODUCT.md's document, several give `{"format_version", "bundles"}`.
+
+    In-sync schedules are listed as `noop` steps too: the file is the whole plan, so reading it back gives
+    an equal `Plan` and a stale-plan check can see a schedule that has drifted since.
+    """
+    if len(plan.bundles) == 1:
+        return {"format_version": FORMAT_VERSION, **bundle_json(plan.bundles[0])}
+    return {"format_version": FORMAT_VERSION, "bundles": [bundle_json(bundle) for bundle in plan.bundles]}
+
+
+def bundle_json(bundle: BundlePlan) -> dict[str, Any]:
+    return {
+        "bundle_key": bundle.bundle_key,
+        "provider": bundle.provider,
+        "target": public(bundle.target),
+        "created_at": bundle.created_at,
+        "summary": bundle.summary,
+        "actions": [_action_json(action) for action in bundle.actions],
+        "live_fingerprint": bundle.live_fingerprint,
+    }
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "action": action.kind,
+        "name": action.name,
+        "agent": action.agent,
+        "remote_id": action.remote_id,
+        "changes": [_change_json(change) for change in action.changes],
+    }
+    if action.reason:  # optional keys: the document stays exactly PRODUCT.md's shape when there is nothing to add
+        out["reason"] = action.reason
+    return out
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    if change.sensitive:
+        return {
+            "path": change.path,
+            "before": None if change.before is None else REDACTED,
+            "after": None if change.after is None else REDACTED,
+            "sensitive": True,
+        }
+    return {"path": change.path, "before": public(change.before), "after": public(change.after)}
+
+
+# ---- Markdown ---------------------------------------------------------------------------------------------
+
+
+def to_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A PR comment: counts first, each bundle's steps in a `<details>` diff block, never over `limit`.
+
+    A plan too long for that shows its first steps and says the full plan is in the attached plan file.
+    """
+    full = _markdown(plan, budget=None)
+    if len(full) <= limit:
+        return full
+    # Lay out the frame with no steps at all to learn what the steps may use; the margin absorbs the
+    # digits of the "N of M" counts, which are only known afterwards.
+    frame = len(_markdown(plan, budget=0))
+    shortened = _markdown(plan, budget=max(0, limit - frame - 200))
+    if len(shortened) <= limit:
+        return shortened
+    return _counts_only(plan)[:limit]  # pathological: thousands of bundles; still never over the limit
+
+
+def _markdown(plan: Plan, *, budget: int | None) -> str:
+    blocks = {id(bundle): [describe(a, value_limit=MARKDOWN_VALUE_LIMIT) for a in _changing(bundle)]
+              for bundle in plan.bundles}
+    total = sum(len(b) for b in blocks.values())
+    shown = _fit(blocks, plan.bundles, budget)
+    out = ["### reconciler plan", "", _bold(summary_line(plan)), ""]
+    if budget is not None:
+        out += [
+            f"> **This plan is too long for a comment**: it shows its first {sum(shown.values()):,} of "
+            f"{total:,} steps. The full plan is in the plan file attached to this run (`reconciler plan --out`).",
+            "",
+        ]
+    for bundle in plan.bundles:
+        title = f"<code>{html.escape(bundle.bundle_key)}</code> → {html.escape(bundle.provider)}"
+        steps = blocks[id(bundle)]
+        if not steps:
+            out += [f"{title}: no changes", ""]
+            continue
+        count = shown[id(bundle)]
+        more = len(steps) - count
+        note = f" (showing {count:,} of {len(steps):,} steps)" if more else ""
+        out += [f"<details><summary>{title}: {html.escape(_counts(bundle))}{note}</summary>", ""]
+        if count:
+            out += _fenced([line for block in steps[:count] for line in block])
+        if more:
+            out += [f"… and {more:,} more steps, in the attached plan file.", ""]
+        out += ["</details>", ""]
+    return "\n".join(out)
+
+
+def _fit(blocks: Mapping[int, list[list[str]]], bundles: Iterable[BundlePlan], budget: int | None) -> dict[int, int]:
+    """How many steps of each bundle fit in `budget` characters: the first ones, in plan order."""
+    shown: dict[int, int] = {}
+    left = budget
+    for bundle in bundles:
+        steps = blocks[id(bundle)]
+        count = 0
+        for block in steps:
+            size = sum(len(line) + 1 for line in block)
+            if left is not None:
+                if size > left:
+                    left = -1  # stop here, so the shown steps are exactly the first ones
+                    break
+                left -= size
+            count += 1
+        shown[id(bundle)] = count
+    return shown
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    # A value may itself contain ``` : make the fence longer than any backtick run inside it.
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}diff", *lines, fence, ""]
+
+
+def _bold(line: str) -> str:
+    return f"**{line}**"
+
+
+def _counts_only(plan: Plan) -> str:
+    lines = ["### reconciler plan", "", _bold(summary_line(plan)), ""]
+    lines += ["> The full plan is in the plan file attached to this run.", ""]
+    lines += [f"- <code>{html.escape(b.bundle_key)}</code>: {html.escape(_counts(b))}" for b in plan.bundles]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""The plan as a frozen value: small named steps that the executor runs and the explainer prints.
+
+Built by `planner`, shown by `explain`, saved and reloaded by `serialise`; nothing mutates it after that,
+so what `plan` shows is exactly what `apply` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.plan.live import LiveSchedule
+
+ActionKind = Literal["create", "update", "pause", "resume", "archive", "delete", "adopt", "noop"]
+# The plan file's summary order (PRODUCT.md); also the order of `BundlePlan.summary`.
+KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
+CHANGING_KINDS = frozenset(KINDS) - {"noop"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field, before and after, in canonical form; a sensitive change holds `(sensitive)` on both sides.
+
+    Values are for showing and for comparing a saved plan with a fresh one: the executor writes `desired`.
+    `None` means absent.
+    """
+
+    path: str  # dotted: `when.cron`, `input.message`, `labels.team`
+    before: Any
+    after: Any
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step against one live schedule (or one schedule to create).
+
+    `desired` and `live` are what the executor needs to carry the step out; they are never serialised and
+    take no part in equality, so a plan reloaded from its file equals the plan that wrote it.
+    """
+
+    kind: ActionKind
+    name: str  # as written in the bundle, never the provider-prefixed form
+    agent: str
+    remote_id: str | None  # None for a create
+    changes: tuple[Change, ...] = ()
+    reason: str = ""  # why a step that the diff alone does not explain: "duplicate", "restore archived", ...
+    desired: DesiredSchedule | None = field(default=None, compare=False, repr=False)
+    live: LiveSchedule | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class BundlePlan:
+    """Every step for one bundle against one target, and the fingerprint of the live state it was made from."""
+
+    bundle_key: str
+    provider: str
+    target: dict[str, Any]
+    created_at: str  # ISO 8601, UTC, "Z"
+    actions: tuple[Action, ...]
+    live_fingerprint: str  # "sha256:..."; a saved plan whose live state no longer has it is stale
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        for action in self.actions:
+            counts[action.kind] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(action.kind != "noop" for action in self.actions)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One run's plans, one per bundle, in the order the bundles were given."""
+
+    bundles: tuple[BundlePlan, ...]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        for bundle in self.bundles:
+            for kind, count in bundle.summary.items():
+                counts[kind] += count
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(bundle.has_changes for bundle in self.bundles)

@@ -1,0 +1,327 @@
+"""The safety rules: which live schedules a bundle owns, and the steps that bring them to the bundle.
+
+Third step of planning, after `normalise` and `diff`: ownership, matching, adoption, duplicates, pruning and
+the empty-bundle guard are decided here and nowhere else. Pure: live schedules come in as values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from typing import Any, Literal
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.errors import Diagnostic
+from reconciler.plan.diff import field_changes
+from reconciler.plan.errors import EmptyBundleError, PlanError
+from reconciler.plan.live import LiveSchedule
+from reconciler.plan.model import Action, ActionKind, BundlePlan, Change, Plan
+from reconciler.plan.normalise import (
+    DEFAULT_DIGEST_KEY,
+    canonical_json,
+    comparable,
+    comparable_live,
+    desired_shape,
+    live_shape,
+)
+
+RestoreMode = Literal["resume", "create"]
+DisplayName = Callable[[str], str]
+
+# Creates, adopts and updates first, then state changes, prunes last (Argo CD's PruneLast): a failed apply
+# then never leaves the platform with schedules removed but their replacements missing.
+_STEPS: tuple[ActionKind, ...] = ("create", "adopt", "update", "pause", "resume", "archive", "delete", "noop")
+_ORDER = {kind: rank for rank, kind in enumerate(_STEPS)}
+
+
+def _as_is(name: str) -> str:
+    return name
+
+
+def plan_bundle(
+    bundle: Bundle,
+    live: Sequence[LiveSchedule],
+    *,
+    display_name: DisplayName = _as_is,
+    restore_archived: RestoreMode = "resume",
+    allow_empty: bool = False,
+    digest_key: bytes = DEFAULT_DIGEST_KEY,
+    now: datetime,
+) -> BundlePlan:
+    """The steps that converge `live` (everything the provider listed for the target) to `bundle`.
+
+    `display_name` is how the provider shows a bundle name (e.g. with a `<bundleKey>--` prefix);
+    `restore_archived` is how it brings back an archived schedule. Raises `PlanError` listing every collision
+    at once, and `EmptyBundleError` when an empty bundle would prune everything without `allow_empty`.
+    """
+    planner = _BundlePlanner(bundle, display_name, restore_archived, digest_key)
+    planner.run(live)
+    if planner.problems:
+        raise PlanError(planner.problems)
+    actions = sorted(planner.actions, key=lambda a: (_ORDER[a.kind], a.name, a.agent, a.remote_id or ""))
+    removing = [a for a in actions if a.kind in ("archive", "delete")]
+    if not bundle.schedules and removing and not allow_empty:
+        verb = bundle.prune
+        raise EmptyBundleError(
+            [
+                Diagnostic(
+                    bundle.file,
+                    bundle.line,
+                    0,
+                    f"bundle '{bundle.key}' has no schedules, but it owns {len(removing)} live schedule(s) that "
+                    f"`prune: {verb}` would {verb}. An emptied file must not {verb} everything by accident: "
+                    "if that is what you want, run again with --allow-empty.",
+                )
+            ]
+        )
+    return BundlePlan(
+        bundle_key=bundle.key,
+        provider=bundle.provider,
+        target=dict(bundle.target),
+        created_at=_timestamp(now),
+        actions=tuple(actions),
+        live_fingerprint=planner.fingerprint(),
+    )
+
+
+def plan_all(
+    pairs: Iterable[tuple[Bundle, Sequence[LiveSchedule]]],
+    *,
+    now: datetime,
+    allow_empty: bool = False,
+    digest_key: bytes = DEFAULT_DIGEST_KEY,
+    display_name_for: Callable[[Bundle], DisplayName] = lambda bundle: _as_is,
+    restore_archived_for: Callable[[Bundle], RestoreMode] = lambda bundle: "resume",
+) -> Plan:
+    """One plan for several bundles; the problems of every bundle are reported together.
+
+    Display names and restore modes are per provider, hence the `*_for(bundle)` functions.
+    """
+    plans: list[BundlePlan] = []
+    failures: list[PlanError] = []
+    for bundle, live in pairs:
+        try:
+            plans.append(
+                plan_bundle(
+                    bundle,
+                    live,
+                    display_name=display_name_for(bundle),
+                    restore_archived=restore_archived_for(bundle),
+                    allow_empty=allow_empty,
+                    digest_key=digest_key,
+                    now=now,
+                )
+            )
+        except PlanError as exc:
+            failures.append(exc)
+    if failures:
+        diagnostics = [d for failure in failures for d in failure.diagnostics]
+        # Only "confirm with --allow-empty" is its own outcome; any real problem outranks it.
+        if all(isinstance(failure, EmptyBundleError) for failure in failures):
+            raise EmptyBundleError(diagnostics)
+        raise PlanError(diagnostics)
+    return Plan(bundles=tuple(plans))
+
+
+class _BundlePlanner:
+    """The working state of one `plan_bundle` call; it never outlives it."""
+
+    def __init__(self, bundle: Bundle, display_name: DisplayName, restore: RestoreMode, digest_key: bytes) -> None:
+        self.bundle = bundle
+        self.display_name = display_name
+        self.restore = restore
+        self.digest_key = digest_key
+        self.actions: list[Action] = []
+        self.problems: list[Diagnostic] = []
+        # The live schedules the plan depends on (owned + colliding) with their shape's JSON, by id().
+        self.considered: dict[int, tuple[LiveSchedule, str]] = {}
+        self._forms: dict[int, dict[str, Any]] = {}
+
+    def run(self, live: Sequence[LiveSchedule]) -> None:
+        owned: dict[tuple[str, str], list[LiveSchedule]] = {}
+        others: dict[tuple[str, str], list[LiveSchedule]] = {}
+        for item in live:
+            if self._ours(item):
+                owned.setdefault((item.agent, item.name or ""), []).append(item)
+                self._consider(item)
+            else:
+                others.setdefault((item.agent, item.display_name), []).append(item)
+        for desired in self.bundle.schedules:
+            matches = owned.pop((desired.agent, desired.name), None)
+            if matches:
+                self._converge(desired, matches)
+            else:
+                self._place(desired, others.get((desired.agent, self.display_name(desired.name)), []))
+        for items in owned.values():  # owned, but no longer in the bundle
+            for item in items:
+                self._prune(item)
+
+    def _ours(self, item: LiveSchedule) -> bool:
+        # The marker must also name this very schedule: a marker copied by hand onto another schedule carries
+        # our key but not its identity, and must not make that schedule ours (Flux's copied-label GC bug).
+        return (
+            item.owner == self.bundle.key
+            and item.name is not None
+            and item.display_name == self.display_name(item.name)
+        )
+
+    def _consider(self, item: LiveSchedule) -> str:
+        """Record `item` as something the plan depends on; its shape as canonical JSON."""
+        key = id(item)
+        seen = self.considered.get(key)
+        if seen is None:
+            seen = self.considered[key] = (item, canonical_json(live_shape(item)))
+        return seen[1]
+
+    def _form(self, item: LiveSchedule) -> dict[str, Any]:
+        key = id(item)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = comparable_live(item)
+        return form
+
+    def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
+        keep, *extras = sorted(matches, key=_keep_first)
+        self.actions.append(self._step(desired, keep))
+        for extra in extras:
+            # A create whose answer was lost, then retried: keep one, remove the others. An archived extra is
+            # already harmless, and touching it again on every run would gain nothing.
+            if extra.state != "archived":
+                self._remove(extra, "duplicate", "delete" if self.bundle.prune == "delete" else "archive")
+
+    def _step(self, desired: DesiredSchedule, live: LiveSchedule) -> Action:
+        have_json = self._consider(live)
+        if live.state == "archived":
+            want = comparable(desired, self.digest_key)
+            if self.restore == "create":
+                changes = field_changes({}, want)
+                return self._action("create", desired, None, changes, "restore archived", live)
+            changes = field_changes(self._form(live), want)
+            return self._action("resume", desired, live.remote_id, changes, "restore archived", live)
+        # Two short strings settle the common unchanged case before either side is normalised or walked.
+        if canonical_json(desired_shape(desired), self.digest_key) == have_json:
+            return self._action("noop", desired, live.remote_id, (), "", live)
+        want, have = comparable(desired, self.digest_key), self._form(live)
+        if canonical_json(want) == canonical_json(have):
+            return self._action("noop", desired, live.remote_id, (), "", live)
+        changes = field_changes(have, want)
+        if not changes:  # the JSON differed only in spelling, such as 1 and 1.0
+            return self._action("noop", desired, live.remote_id, (), "", live)
+        if all(change.path == "state" for change in changes):
+            kind: ActionKind = "pause" if desired.state == "paused" else "resume"
+            return self._action(kind, desired, live.remote_id, changes, "", live)
+        return self._action("update", desired, live.remote_id, changes, "", live)
+
+    def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
+        """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""
+        if not lookalikes:
+            changes = field_changes({}, comparable(desired, self.digest_key))
+            self.actions.append(self._action("create", desired, None, changes, "", None))
+            return
+        shown = self.display_name(desired.name)
+        unowned: list[LiveSchedule] = []
+        for item in lookalikes:
+            self._consider(item)
+            where = f"the live schedule '{shown}' ({item.remote_id}) of agent {item.agent}"
+            if item.owner is None:
+                unowned.append(item)
+            elif item.owner != self.bundle.key:
+                self._problem(
+                    desired,
+                    f"{where} belongs to bundle '{item.owner}'. A bundle never takes over another bundle's "
+                    f"schedules: rename this schedule, or remove it from '{item.owner}' first.",
+                )
+            else:
+                marker = f"for '{item.name}'" if item.name is not None else "without a schedule name"
+                self._problem(
+                    desired,
+                    f"{where} carries this bundle's ownership marker {marker}, which does not match its name "
+                    "(was the marker copied by hand?). Correct or remove that marker on the platform, or rename "
+                    "this schedule.",
+                )
+        if not unowned:
+            return
+        if not desired.adopt:
+            ids = ", ".join(item.remote_id for item in unowned)
+            self._problem(
+                desired,
+                f"a live schedule named '{shown}' of agent {desired.agent} already exists ({ids}) and has no "
+                "owner. Add `adopt: true` to this schedule to take it over, or rename one of them.",
+            )
+        elif len(unowned) > 1:
+            ids = ", ".join(sorted(item.remote_id for item in unowned))
+            self._problem(
+                desired,
+                f"{len(unowned)} live schedules named '{shown}' of agent {desired.agent} have no owner ({ids}); "
+                "`adopt: true` takes over exactly one: delete or rename the others first.",
+            )
+        else:
+            item = unowned[0]
+            changes = field_changes(self._form(item), comparable(desired, self.digest_key))
+            self.actions.append(self._action("adopt", desired, item.remote_id, changes, "", item))
+
+    def _prune(self, item: LiveSchedule) -> None:
+        policy = self.bundle.prune
+        if item.state == "archived" and policy != "delete":
+            return  # already where `archive` would put it; `none` keeps it as it is
+        if policy == "none":
+            self.actions.append(self._kept(item, "not in the bundle; prune: none"))
+        else:
+            self._remove(item, "not in the bundle", policy)
+
+    def _remove(self, item: LiveSchedule, reason: str, kind: Literal["archive", "delete"]) -> None:
+        if item.protected:  # the marker's flag survives the schedule leaving the YAML (Pulumi's `protect`)
+            self.actions.append(self._kept(item, f"{reason}; protected"))
+        else:
+            self.actions.append(
+                Action(kind, item.name or "", item.agent, item.remote_id, (), reason, desired=None, live=item)
+            )
+
+    @staticmethod
+    def _kept(item: LiveSchedule, reason: str) -> Action:
+        return Action("noop", item.name or "", item.agent, item.remote_id, (), reason, desired=None, live=item)
+
+    @staticmethod
+    def _action(
+        kind: ActionKind,
+        desired: DesiredSchedule,
+        remote_id: str | None,
+        changes: tuple[Change, ...],
+        reason: str,
+        live: LiveSchedule | None,
+    ) -> Action:
+        return Action(kind, desired.name, desired.agent, remote_id, changes, reason, desired=desired, live=live)
+
+    def _problem(self, desired: DesiredSchedule, message: str) -> None:
+        self.problems.append(Diagnostic(desired.file, desired.line, 0, f"schedule '{desired.name}': {message}"))
+
+    def fingerprint(self) -> str:
+        """sha256 over every considered live schedule in remote_id order: it changes when any of them does.
+
+        Unowned schedules that collide with nothing are left out, so their churn never makes a plan stale.
+        """
+        lines = sorted(
+            (item.remote_id, _quoted(item.remote_id, item.owner, item.name, item.display_name), shape)
+            for item, shape in self.considered.values()
+        )
+        text = "".join(f"[{identity},{shape}]\n" for _, identity, shape in lines)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _quoted(*values: str | None) -> str:
+    # JSON strings joined by commas: unambiguous, and much cheaper than encoding a list per schedule.
+    return ",".join("null" if value is None else encode_basestring(value) for value in values)
+
+
+def _keep_first(item: LiveSchedule) -> tuple[bool, int, int, str]:
+    # Not archived first, then the oldest: ids are numeric on some platforms ("9" < "10"), sortable text on others.
+    rid = item.remote_id
+    return (item.state == "archived", 0 if rid.isdigit() else 1, int(rid) if rid.isdigit() else 0, rid)
+
+
+def _timestamp(now: datetime) -> str:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)  # a naive clock in a pure function can only mean UTC
+    return now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,133 @@
+"""Read a saved plan file back, and tell whether it still describes what a fresh plan would do.
+
+`apply --plan FILE` loads the file, plans again against the live state of now, and refuses the saved plan
+as stale unless `same_actions` finds no difference (SQLMesh's ConflictingPlanError, Terraform's serial).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from reconciler.errors import StalePlanError
+from reconciler.plan.errors import PlanFileError
+from reconciler.plan.explain import FORMAT_VERSION, SYMBOLS
+from reconciler.plan.model import KINDS, Action, ActionKind, BundlePlan, Change, Plan
+
+
+def plan_from_json(data: Any, *, file: str = "plan file") -> Plan:
+    """The `Plan` a `to_json` document describes (its actions carry no desired/live objects)."""
+    if not isinstance(data, Mapping):
+        raise PlanFileError(file, "not a reconciler plan: expected a JSON object")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise PlanFileError(
+            file,
+            f"plan format_version {version!r} is not supported (this reconciler reads version {FORMAT_VERSION}); "
+            "make the plan again with this version",
+        )
+    documents = data.get("bundles", [data])
+    if not isinstance(documents, list):
+        raise PlanFileError(file, "'bundles' must be a list")
+    try:
+        return Plan(bundles=tuple(_bundle(document) for document in documents))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(file, f"not a valid reconciler plan: {_reason(exc)}") from None
+
+
+def same_actions(saved: Plan, fresh: Plan) -> list[str]:
+    """What differs between a saved plan and a fresh one, one readable line each; empty when they agree."""
+    problems: list[str] = []
+    saved_by = {bundle.bundle_key: bundle for bundle in saved.bundles}
+    fresh_by = {bundle.bundle_key: bundle for bundle in fresh.bundles}
+    for key in sorted(saved_by.keys() | fresh_by.keys()):
+        old, new = saved_by.get(key), fresh_by.get(key)
+        if new is None:
+            problems.append(f"bundle '{key}' is in the saved plan but not among the bundles given now")
+        elif old is None:
+            problems.append(f"bundle '{key}' is not in the saved plan")
+        else:
+            problems += [f"bundle '{key}': {line}" for line in _bundle_differences(old, new)]
+    return problems
+
+
+def ensure_same(saved: Plan, fresh: Plan) -> None:
+    """Raise `StalePlanError` naming every difference, so the user sees why the saved plan was refused."""
+    problems = same_actions(saved, fresh)
+    if problems:
+        raise StalePlanError(
+            "the saved plan is stale: the live schedules or the bundle changed since it was made. "
+            "Run `reconciler plan` again and review the new plan.\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def _bundle_differences(old: BundlePlan, new: BundlePlan) -> list[str]:
+    lines: list[str] = []
+    if (old.provider, old.target) != (new.provider, new.target):
+        lines.append(f"the target changed from {old.provider} {old.target} to {new.provider} {new.target}")
+    if old.live_fingerprint != new.live_fingerprint:
+        lines.append("the live schedules changed since the plan was made (live fingerprint differs)")
+    before = {_identity(action): action for action in old.actions}
+    after = {_identity(action): action for action in new.actions}
+    for ident in sorted(before.keys() | after.keys(), key=lambda i: (i[1], i[0], i[2] or "")):
+        was, now = before.get(ident), after.get(ident)
+        if now is None and was is not None:
+            lines.append(f"{_headline(was)} is no longer planned")
+        elif was is None and now is not None:
+            lines.append(f"{_headline(now)} is now planned, and was not in the saved plan")
+        elif was is not None and now is not None and was.kind != now.kind:
+            lines.append(f"{_headline(was)} would now be {now.kind}")
+        elif was is not None and now is not None and was.changes != now.changes:
+            differing = [c for c in was.changes if c not in now.changes] + [c for c in now.changes if c not in was.changes]
+            paths = sorted({change.path for change in differing})
+            lines.append(f"{_headline(was)} now changes differently: {', '.join(paths)}")
+    return lines
+
+
+def _identity(action: Action) -> tuple[str, str, str | None]:
+    # remote_id tells duplicates of one name apart; a create has none, and there is one per name.
+    return (action.agent, action.name, action.remote_id)
+
+
+def _headline(action: Action) -> str:
+    where = f", {action.remote_id}" if action.remote_id else ""
+    return f"{SYMBOLS[action.kind]} {action.kind} {action.name} ({action.agent}{where})"
+
+
+def _bundle(data: Any) -> BundlePlan:
+    return BundlePlan(
+        bundle_key=_text(data["bundle_key"]),
+        provider=_text(data["provider"]),
+        target=dict(data.get("target") or {}),
+        created_at=_text(data["created_at"]),
+        actions=tuple(_action(item) for item in data["actions"]),
+        live_fingerprint=_text(data["live_fingerprint"]),
+    )
+
+
+def _action(data: Any) -> Action:
+    kind = data["action"]
+    if kind not in KINDS:
+        raise ValueError(f"unknown action {kind!r}")
+    remote_id = data.get("remote_id")
+    return Action(
+        kind=cast(ActionKind, kind),
+        name=_text(data["name"]),
+        agent=_text(data["agent"]),
+        remote_id=None if remote_id is None else _text(remote_id),
+        changes=tuple(
+            Change(path=_text(c["path"]), before=c.get("before"), after=c.get("after"), sensitive=c.get("sensitive") is True)
+            for c in data.get("changes") or ()
+        ),
+        reason=_text(data.get("reason", "")),
+    )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
+def _reason(exc: Exception) -> str:
+    return f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
