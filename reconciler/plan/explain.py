@@ -188,15 +188,22 @@ def to_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
 
 def _markdown(plan: Plan, *, budget: int | None) -> str:
-    blocks = {id(bundle): [describe(a, value_limit=MARKDOWN_VALUE_LIMIT) for a in _changing(bundle)]
-              for bundle in plan.bundles}
+    # A plan too long to show whole shows headlines only: five times as many steps fit, and a reviewer
+    # needs to see *which* schedules change before *how*.
+    blocks = {
+        id(bundle): [
+            describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1] for a in _changing(bundle)
+        ]
+        for bundle in plan.bundles
+    }
     total = sum(len(b) for b in blocks.values())
     shown = _fit(blocks, plan.bundles, budget)
     out = ["### reconciler plan", "", _bold(summary_line(plan)), ""]
     if budget is not None:
         out += [
-            f"> **This plan is too long for a comment**: it shows its first {sum(shown.values()):,} of "
-            f"{total:,} steps. The full plan is in the plan file attached to this run (`reconciler plan --out`).",
+            f"> **This plan is too long for a comment**: it shows the first {sum(shown.values()):,} of its "
+            f"{total:,} steps, without their field changes. The full plan is in the plan file attached to this "
+            "run (`reconciler plan --out`).",
             "",
         ]
     for bundle in plan.bundles:

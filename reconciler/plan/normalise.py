@@ -148,7 +148,7 @@ def _when(when: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(timezone, str) and timezone in _UTC:
         del out["timezone"]
     cron = out.get("cron")
-    if isinstance(cron, list | tuple) and len(cron) == 1:
+    if isinstance(cron, list | tuple) and len(cron) == 1 and isinstance(cron[0], str):
         cron = cron[0]  # the bundle writes a single cron as text; a provider may report a list of one
     if isinstance(cron, str):
         out["cron"] = " ".join(cron.split())
