@@ -73,8 +73,6 @@ def next_fire_times(
                         ("at", timing.at)):
         if value is not None and value.utcoffset() is None:
             raise TimingError(f"'{name}' must be a timezone-aware datetime, got {value.isoformat()}")
-    if count <= 0:
-        return []
     low = to_instant(after) + 1  # the first whole second strictly after `after`
     if timing.start is not None:
         low = max(low, -((EPOCH - timing.start) // timedelta(seconds=1)))  # ceiling: start is inclusive
@@ -83,12 +81,13 @@ def next_fire_times(
     high = to_instant(timing.end) if timing.end is not None else None
     zone = load_zone(timing.timezone)
 
-    streams: list[Iterator[int]] = []
-    if high is None or low <= high:
-        streams += [instants(zone, _cron_source(text), low, high) for text in timing.cron]
-        streams += [instants(zone, _calendar_source(calendar), low, high) for calendar in timing.calendars]
-        if timing.every is not None:
-            streams.append(_interval(timing, family, anchor, low, high))
+    # Built (and so checked) even when nothing can come out: a bad rule is an error whatever the window.
+    streams = [instants(zone, _cron_source(text), low, high) for text in timing.cron]
+    streams += [instants(zone, _calendar_source(calendar), low, high) for calendar in timing.calendars]
+    if timing.every is not None:
+        streams.append(_interval(timing, family, anchor, low, high))
+    if count <= 0:
+        return []
     found = list(islice(_distinct(heapq.merge(*streams)), count))
     result = [to_datetime(instant) for instant in found]
     at = timing.at
@@ -119,10 +118,8 @@ def _interval(
             raise TimingError(f"{family}: 'offset' ({timing.offset}s) must be shorter than 'every' "
                               f"({every}s)")
         zone = load_zone(timing.timezone)
-        origin = 0
-        if anchor is not None:
-            origin = (anchor.astimezone(zone).replace(tzinfo=None) - EPOCH.replace(tzinfo=None)) // timedelta(
-                seconds=1)
+        # the lattice lives in naive wall-clock seconds: the anchor's local reading, else 1970-01-01T00:00
+        origin = to_instant(anchor.astimezone(zone).replace(tzinfo=UTC)) if anchor is not None else 0
         return instants(zone, _Lattice(origin + timing.offset, every), low, high)
     origin = to_instant(anchor) if anchor is not None else 0
     return _absolute(origin + timing.offset, every, low, high)
