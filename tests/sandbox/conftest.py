@@ -34,22 +34,32 @@ def server() -> Iterator[Server]:
         yield srv
 
 
+# Clients live for the session: building an httpx.Client costs ~0.1 s (its TLS context), per test that adds up.
+@pytest.fixture(scope="session")
+def http_session(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sdk_session(server: Server) -> Iterator[Cadenya]:
+    with Cadenya(api_key=API_KEY, base_url=server.url, workspace_id=WS) as client:
+        yield client
+
+
 @pytest.fixture
-def sandbox(server: Server) -> Server:
+def sandbox(server: Server, http_session: httpx.Client) -> Server:
     """The session's server, emptied: seeded agents only, real time, default traffic, zero stats."""
-    server.admin("POST", "reset")
+    http_session.post("/_sandbox/reset").raise_for_status()
     return server
 
 
 @pytest.fixture
-def sdk(sandbox: Server) -> Iterator[Cadenya]:
-    client = Cadenya(api_key=API_KEY, base_url=sandbox.url, workspace_id=WS)
-    yield client
-    client.close()
+def sdk(sandbox: Server, sdk_session: Cadenya) -> Cadenya:
+    return sdk_session
 
 
 @pytest.fixture
-def http(sandbox: Server) -> Iterator[httpx.Client]:
+def http(sandbox: Server, http_session: httpx.Client) -> httpx.Client:
     """Plain HTTP with the bearer token, no retries: what the wire does, unvarnished."""
-    with httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
-        yield client
+    return http_session

@@ -26,7 +26,8 @@ SPEC: Any = {
 
 
 def create(sdk: Cadenya, name: str, agent: str = AGENTS[0], **metadata: Any) -> Any:
-    return sdk.agents.schedules.create(agent, metadata={"name": name, **metadata}, spec=SPEC)
+    full: Any = {"name": name, **metadata}
+    return sdk.agents.schedules.create(agent, metadata=full, spec=SPEC)
 
 
 def test_create_returns_a_complete_schedule(sdk: Cadenya) -> None:
@@ -105,10 +106,12 @@ def test_update_schedule_moves_next_fire(sdk: Cadenya) -> None:
         spec={"schedule": {"intervals": [{"every": "60s"}], "timezone": "UTC"}},
         update_mask="spec.schedule",
     )
-    assert u.spec.schedule.calendars is None and u.spec.schedule.intervals[0].every == "60s"
+    assert u.spec.schedule.calendars is None and u.spec.schedule.intervals
+    assert u.spec.schedule.intervals[0].every == "60s"
     assert u.spec.first_user_message == "Morning briefing"  # not in the mask: kept
-    assert u.info.next_fire_at is not None and u.info.next_fire_at.second == 0
-    assert (u.info.next_fire_at - u.metadata.updated_at).total_seconds() <= 60
+    next_fire, updated = u.info.next_fire_at, u.metadata.updated_at
+    assert next_fire is not None and updated is not None and next_fire.second == 0
+    assert (next_fire - updated).total_seconds() <= 60
 
 
 def test_pause_resume_archive_delete(sdk: Cadenya) -> None:
@@ -123,7 +126,7 @@ def test_pause_resume_archive_delete(sdk: Cadenya) -> None:
     assert archived.state == "STATE_ARCHIVED" and archived.info.next_fire_at is None
     assert [x.state for x in schedules.list(AGENTS[0])] == ["STATE_ARCHIVED"]  # archived stay listed
     assert schedules.resume(AGENTS[0], s.metadata.id).state == "STATE_ACTIVE"  # restore from the archive
-    assert schedules.delete(AGENTS[0], s.metadata.id) is None
+    schedules.delete(AGENTS[0], s.metadata.id)
     with pytest.raises(APIError) as err:
         schedules.retrieve(AGENTS[0], s.metadata.id)
     assert err.value.status_code == 404
