@@ -6,6 +6,7 @@ Imports of FastAPI and uvicorn wait until `serve` runs: every other CLI verb loa
 from __future__ import annotations
 
 import shlex
+import sqlite3
 import sys
 from typing import Annotated
 
@@ -78,8 +79,11 @@ def serve(
         from reconciler.sandbox.serve import serve as run
 
         app = build_app(config)
-    except ValueError as exc:
+    except ValueError as exc:  # bad option values, unknown provider or revision, a stale database file
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as exc:
+        print(f"error: cannot open the sandbox database {db}: {exc}", file=sys.stderr)
         return 1
     try:
         sock = bind(host, port)

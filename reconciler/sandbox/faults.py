@@ -56,23 +56,21 @@ class TrafficState:
         with self._lock:
             self.settings = settings
             self._k = 0
-            self._rng = random.Random(
-                settings.seed
-            )  # latency jitter: repeatable too, though nothing needs it
+            self._jitter = random.Random(settings.seed)
             self._tokens = settings.rate_limit or 0.0
             self._refilled = time.monotonic()
             self.log.clear()
 
     def latency(self) -> float:
         with self._lock:
-            return self.settings.latency.draw(self._rng) if self.settings.latency else 0.0
+            return self.settings.latency.draw(self._jitter) if self.settings.latency else 0.0
 
     def take_token(self) -> float | None:
         """Token bucket (rate N/s, burst N): None if the request may pass, else seconds until it could."""
-        rate = self.settings.rate_limit
-        if rate is None:
-            return None
         with self._lock:
+            rate = self.settings.rate_limit
+            if rate is None:
+                return None
             now = time.monotonic()
             self._tokens = min(rate, self._tokens + (now - self._refilled) * rate)
             self._refilled = now

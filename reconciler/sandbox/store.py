@@ -43,8 +43,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 _SCAN_BATCH = 256
 
 
-class StoreError(RuntimeError):
-    pass
+class StoreError(ValueError):
+    """The database cannot be used as it is; the message says what to do."""
 
 
 def _dump(doc: Json) -> str:
@@ -68,6 +68,7 @@ class Store:
                 self._conn.execute("PRAGMA synchronous = NORMAL")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
+                self._conn.close()
                 raise StoreError(
                     f"{path} holds sandbox state of schema version {version}, this build expects "
                     f"{SCHEMA_VERSION}; delete the file to start afresh"

@@ -8,6 +8,7 @@ twin. Both turn an injected dropped connection into `httpx.RemoteProtocolError`,
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from typing import Any
 
@@ -58,8 +59,13 @@ class _SyncTransport(httpx.BaseTransport):
             extensions=request.extensions,
         )
         future = asyncio.run_coroutine_threadsafe(self._call(copy), self._loop)
+        timeout = request.extensions.get("timeout", {}).get("read")  # the client's read timeout, if any
         try:
-            status, headers, body = future.result()
+            status, headers, body = future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            message = f"no answer from the in-process sandbox within {timeout} s"
+            raise httpx.ReadTimeout(message, request=request) from None
         except httpx.TransportError as exc:
             raise type(exc)(str(exc), request=request) from exc
         return httpx.Response(status, headers=headers, content=body)

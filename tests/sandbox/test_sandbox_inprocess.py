@@ -13,7 +13,7 @@ import pytest
 from cadenya import Cadenya
 
 from reconciler.sandbox.app import SandboxApp, build_app
-from reconciler.sandbox.config import SandboxConfig, Traffic
+from reconciler.sandbox.config import Latency, SandboxConfig, Traffic
 from reconciler.sandbox.transport import in_process_async_transport, in_process_transport
 from tests.sandbox.conftest import schedule_body
 
@@ -86,6 +86,14 @@ def test_faults_in_process_look_like_a_broken_connection(kind: str) -> None:
 
     asyncio.run(via_async())
     app.close()
+
+
+def test_the_clients_read_timeout_applies(app: SandboxApp) -> None:
+    app.sandbox.traffic.configure(Traffic(latency=Latency.parse("500")))
+    transport = in_process_transport(app)
+    client = httpx.Client(transport=transport, base_url="http://s", headers=AUTH, timeout=0.05)
+    with client, pytest.raises(httpx.ReadTimeout):
+        client.get(SCHEDULES)
 
 
 def test_a_file_database_survives_a_restart(tmp_path: Path) -> None:
