@@ -70,10 +70,16 @@ def check_schedule(
     if problems_before.count or timing is None:
         return None
     options = dict(data.get("options") or {})
-    for key in options:
+    choices = dict(caps.option_choices)
+    for key, value in options.items():
         if key not in caps.options:
             allowed = ", ".join(caps.options) or "none"
             problems_before(("options", key), f"unknown {caps.provider} option '{key}' (allowed: {allowed})")
+        elif key in choices and value not in choices[key]:
+            problems_before(
+                ("options", key),
+                f"{caps.provider} option '{key}' must be one of {', '.join(choices[key])}, got '{value}'",
+            )
     if problems_before.count:
         return None
     return DesiredSchedule(

@@ -23,6 +23,7 @@ class Capabilities:
     name_pattern: str | None = None  # what the platform allows in the (prefixed) name
     window: bool = True  # can it hold `start` / `end`?
     options: tuple[str, ...] = ()  # the `options:` keys it understands
+    option_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # options whose value is one of a list
     note: str = ""
 
 
@@ -35,6 +36,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         needs_workspace=True,
         window=False,
         options=("overlapPolicy", "userData", "variationId"),
+        option_choices=(("overlapPolicy", ("OVERLAP_POLICY_SKIP", "OVERLAP_POLICY_ALLOW")),),
         note="cadenya has calendars and intervals; a cron is translated exactly into calendars",
     ),
     "agentex": Capabilities(

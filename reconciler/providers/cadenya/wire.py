@@ -7,6 +7,7 @@ calendars (both day fields restricted -> two calendars) and read back as cron wh
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -23,6 +24,7 @@ from reconciler.timing import (
 
 BUNDLE_LABEL = "reconciler.dev/bundle"
 PROTECT_LABEL = "reconciler.dev/protect"
+CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
 _MARKER_LABELS = (BUNDLE_LABEL, PROTECT_LABEL, SECRETS_LABEL)
 _STATES: dict[str, LiveState] = {
@@ -76,8 +78,10 @@ def schedule_for(desired: DesiredSchedule) -> dict[str, Any]:
     timing = desired.timing
     schedule: dict[str, Any] = {"timezone": timing.timezone}
     calendars: list[Calendar] = []
-    for text in timing.cron:
-        calendars.extend(cron_to_calendars(parse_cron(text)))
+    for text in timing.cron:  # the comment lets a read-back recover each cron of a list, exactly
+        calendars.extend(
+            replace(c, comment=f"{CRON_COMMENT}{text}") for c in cron_to_calendars(parse_cron(text))
+        )
     calendars.extend(timing.calendars)
     if calendars:
         schedule["calendars"] = [_calendar_json(c) for c in calendars]
@@ -157,12 +161,36 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
         if offset:
             when["offset"] = format_duration(offset)
         return when
-    cron = calendars_to_cron(calendars) if calendars else None
-    if cron is not None:
+    crons = _crons_from_comments(calendars)
+    cron = calendars_to_cron(calendars) if calendars and crons is None else None
+    if crons is not None:
+        when["cron"] = crons[0] if len(crons) == 1 else crons
+    elif cron is not None:
         when["cron"] = cron
     elif calendars:
         when["calendars"] = [_bundle_calendar(c) for c in calendars]
     return when
+
+
+def _crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
+    """The crons our comments name, if re-translating each gives exactly these calendars (else None:
+    someone edited the calendars, and the comment no longer tells the truth)."""
+    crons: list[str] = []
+    rest = list(calendars)
+    while rest:
+        comment = rest[0].comment
+        if not comment.startswith(CRON_COMMENT):
+            return None
+        try:
+            expected = cron_to_calendars(parse_cron(comment[len(CRON_COMMENT) :]))
+        except TimingError:
+            return None
+        group = [replace(c, comment="") for c in rest[: len(expected)]]
+        if tuple(group) != expected:
+            return None
+        crons.append(comment[len(CRON_COMMENT) :])
+        rest = rest[len(expected) :]
+    return crons or None
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:
