@@ -16,6 +16,7 @@ from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.timing import (
     Calendar,
     Range,
+    TimingError,
     calendars_to_cron,
     cron_to_calendars,
     format_duration,
