@@ -6,7 +6,6 @@ Imports of FastAPI and uvicorn wait until `serve` runs: every other CLI verb loa
 from __future__ import annotations
 
 import shlex
-import sqlite3
 import sys
 from typing import Annotated
 
@@ -54,6 +53,8 @@ def serve(
     ] = 1,
 ) -> int:
     """Serve a provider's API on 127.0.0.1 until Ctrl-C; prints the URL and the variables to export."""
+    import sqlite3
+
     from reconciler.sandbox.config import DEV_API_KEY, Latency, SandboxConfig, Traffic, parse_fault_kinds
 
     keys = tuple(api_key or (DEV_API_KEY,))

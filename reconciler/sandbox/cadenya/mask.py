@@ -83,6 +83,8 @@ def apply_patch(doc: Json, body: Json, query_mask: str | None) -> Json:
     if mask is not None and query_mask is not None and mask != query_mask:
         raise ApiError(400, "updateMask given twice (body and query) with different values")
     mask = mask if mask is not None else query_mask
+    if mask is not None and not mask.strip():
+        mask = None  # an empty FieldMask cannot be told from an absent one on the wire
     provided = _provided(body)
     leaves = mask_leaves(mask) if mask is not None else list(provided)
     new = {

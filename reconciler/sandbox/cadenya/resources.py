@@ -36,16 +36,12 @@ PROFILE: Json = {
 WORKSPACE, AGENT, SCHEDULE, NAME = "workspace", "agent", "schedule", "schedule-name"
 
 
-def _kind(sb: Sandbox, resource: str) -> str:
-    return sb.kind(resource)
-
-
 # --- workspaces and agents --------------------------------------------------------------------------
 def ensure_workspace(sb: Sandbox, ws: str) -> None:
     with sb.store.transaction():
-        if sb.store.get(_kind(sb, WORKSPACE), ws) is None:
+        if sb.store.get(sb.kind(WORKSPACE), ws) is None:
             doc = {"id": ws, "createdAt": format_instant(sb.clock.now())}
-            sb.store.put(_kind(sb, WORKSPACE), ws, "", doc)
+            sb.store.put(sb.kind(WORKSPACE), ws, "", doc)
 
 
 def ensure_agent(
@@ -53,7 +49,7 @@ def ensure_agent(
 ) -> tuple[Json, bool]:
     with sb.store.transaction():
         ensure_workspace(sb, ws)
-        doc = sb.store.get(_kind(sb, AGENT), f"{ws}/{agent_id}")
+        doc = sb.store.get(sb.kind(AGENT), f"{ws}/{agent_id}")
         if doc is not None:
             return agent_json(doc), False
         now = format_instant(sb.clock.now())
@@ -64,18 +60,18 @@ def ensure_agent(
             "labels": labels,
             "createdAt": now,
         }
-        sb.store.put(_kind(sb, AGENT), f"{ws}/{agent_id}", ws, doc)
+        sb.store.put(sb.kind(AGENT), f"{ws}/{agent_id}", ws, doc)
         return agent_json(doc), True
 
 
 def require_workspace(sb: Sandbox, ws: str) -> None:
-    if sb.store.get(_kind(sb, WORKSPACE), ws) is None:
+    if sb.store.get(sb.kind(WORKSPACE), ws) is None:
         raise ApiError(404, f"workspace {ws!r} not found")
 
 
 def require_agent(sb: Sandbox, ws: str, agent_id: str) -> Json:
     require_workspace(sb, ws)
-    doc = sb.store.get(_kind(sb, AGENT), f"{ws}/{agent_id}")
+    doc = sb.store.get(sb.kind(AGENT), f"{ws}/{agent_id}")
     if doc is None:
         raise ApiError(404, f"agent {agent_id!r} not found in workspace {ws!r}")
     return doc
@@ -152,7 +148,7 @@ def _parent(ws: str, agent_id: str) -> str:
 
 def _claim_name(sb: Sandbox, doc: Json) -> None:
     parent = _parent(doc["workspaceId"], doc["agentId"])
-    holder = sb.store.claim(_kind(sb, NAME), parent, doc["name"], doc["id"])
+    holder = sb.store.claim(sb.kind(NAME), parent, doc["name"], doc["id"])
     if holder is not None:
         raise ApiError(
             409, f"a schedule named {doc['name']!r} already exists for agent {doc['agentId']!r}: {holder}"
@@ -160,11 +156,11 @@ def _claim_name(sb: Sandbox, doc: Json) -> None:
 
 
 def _release_name(sb: Sandbox, doc: Json) -> None:
-    sb.store.release(_kind(sb, NAME), _parent(doc["workspaceId"], doc["agentId"]), doc["name"], doc["id"])
+    sb.store.release(sb.kind(NAME), _parent(doc["workspaceId"], doc["agentId"]), doc["name"], doc["id"])
 
 
 def save(sb: Sandbox, doc: Json) -> None:
-    sb.store.put(_kind(sb, SCHEDULE), doc["id"], _parent(doc["workspaceId"], doc["agentId"]), doc)
+    sb.store.put(sb.kind(SCHEDULE), doc["id"], _parent(doc["workspaceId"], doc["agentId"]), doc)
 
 
 def create_schedule(sb: Sandbox, ws: str, agent_id: str, metadata: Json, spec: Json) -> Json:
@@ -194,7 +190,7 @@ def create_schedule(sb: Sandbox, ws: str, agent_id: str, metadata: Json, spec: J
 def load_schedule(sb: Sandbox, ws: str, agent_id: str, schedule_id: str) -> Json:
     """The schedule, caught up to now; 404 unless it belongs to that workspace and agent."""
     require_agent(sb, ws, agent_id)
-    doc = sb.store.get(_kind(sb, SCHEDULE), schedule_id)
+    doc = sb.store.get(sb.kind(SCHEDULE), schedule_id)
     if doc is None or doc["workspaceId"] != ws or doc["agentId"] != agent_id:
         raise ApiError(404, f"schedule {schedule_id!r} not found for agent {agent_id!r}")
     if catch_up(doc, sb.clock.now()):
@@ -218,6 +214,7 @@ def replace_schedule(sb: Sandbox, old: Json, new: Json) -> Json:
         _claim_name(sb, new)
         _release_name(sb, old)
     if new["spec"] != old["spec"]:
+        new["fires"] = dict(old["fires"])  # a copy: the patched document shares it with the old one
         _restart(new, now)
     new["updatedAt"] = format_instant(now)
     save(sb, new)
@@ -244,13 +241,13 @@ def transition(sb: Sandbox, doc: Json, verb: str) -> Json:
 def delete_schedule(sb: Sandbox, doc: Json) -> None:
     if doc["state"] != ARCHIVED:
         _release_name(sb, doc)
-    sb.store.delete(_kind(sb, SCHEDULE), doc["id"])
+    sb.store.delete(sb.kind(SCHEDULE), doc["id"])
 
 
 def fire_due(sb: Sandbox, now: datetime) -> int:
     total = 0
     with sb.store.transaction():
-        for _, doc in sb.store.scan(_kind(sb, SCHEDULE)):
+        for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
             before = doc["fires"]["total"]
             if catch_up(doc, now):
                 save(sb, doc)

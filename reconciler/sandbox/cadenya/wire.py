@@ -38,10 +38,11 @@ CALENDAR_FIELDS: dict[str, tuple[int, int]] = {  # wire key -> inclusive bounds
     "month": (1, 12),
     "dayOfWeek": (0, 6),  # Sunday = 0, as Temporal's structured calendars
 }
-_DURATION = re.compile(r"^(\d+)(?:\.(\d{1,9}))?s$")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Used with fullmatch (a `$` would let a trailing newline through).
+_DURATION = re.compile(r"(\d+)(?:\.(\d{1,9}))?s")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def camel(name: str) -> str:
@@ -100,15 +101,15 @@ def parse_labels(value: Any, path: str) -> dict[str, str]:
         if not isinstance(val, str):
             raise ApiError(400, f"{path}[{key!r}] must be a string")
         prefix, _, name = key.rpartition("/")
-        if not _LABEL_NAME.match(name) or (
-            prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))
+        if not _LABEL_NAME.fullmatch(name) or (
+            prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix))
         ):
             raise ApiError(
                 400,
                 f"{path}: invalid key {key!r}: 1-63 letters, digits, '-', '_' or '.', starting and ending "
                 "with a letter or digit, optionally after a DNS subdomain prefix and '/'",
             )
-        if not _LABEL_VALUE.match(val):
+        if not _LABEL_VALUE.fullmatch(val):
             raise ApiError(
                 400,
                 f"{path}[{key!r}]: invalid value {val!r}: at most 63 letters, digits, '-', '_' or '.', "
@@ -143,7 +144,7 @@ def _snake(name: str) -> str:
 # --- spec -------------------------------------------------------------------------------------------
 def parse_duration(value: Any, path: str) -> int:
     """Protobuf Duration JSON ('3600s') in whole seconds."""
-    m = _DURATION.match(value.strip()) if isinstance(value, str) else None
+    m = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
     if not m:
         raise ApiError(400, f'{path} must be a duration such as "3600s", not {value!r}')
     if m.group(2) and int(m.group(2)):
