@@ -49,6 +49,7 @@ def with_schedule(**schedule: Any) -> dict[str, Any]:
         {"metadata": {"name": "x", "labels": {"bad key!": "v"}}, "spec": schedule_body("x")["spec"]},
         {"metadata": {"name": "x", "labels": {"k": "v" * 64}}, "spec": schedule_body("x")["spec"]},
         {"metadata": {"name": "x", "labels": {"k": 1}}, "spec": schedule_body("x")["spec"]},
+        {"metadata": {"name": "x", "labels": {"k": "v\n"}}, "spec": schedule_body("x")["spec"]},
         schedule_body("x", overlapPolicy="SOMETIMES"),
         schedule_body("x", data=["not", "an", "object"]),
         schedule_body("x", initialMessage="a", firstUserMessage="b"),  # one field, two values
@@ -196,6 +197,21 @@ def test_patch_without_mask_replaces_the_fields_sent(http: httpx.Client) -> None
     assert patched["spec"]["schedule"]["timezone"] == "Asia/Tokyo"
     assert patched["spec"]["schedule"]["intervals"] == [{"every": "3600s", "offset": "900s"}]
     assert patched["spec"]["initialMessage"] == "hi"
+
+
+def test_an_empty_mask_is_no_mask(http: httpx.Client) -> None:
+    sid = http.post(SCHEDULES, json=schedule_body("x")).json()["metadata"]["id"]
+    patched = http.patch(f"{SCHEDULES}/{sid}", json={"updateMask": "", "metadata": {"labels": {"k": "v"}}})
+    assert patched.json()["metadata"]["labels"] == {"k": "v"}
+
+
+def test_archived_schedules_can_be_patched_and_come_back_paused(http: httpx.Client) -> None:
+    sid = http.post(SCHEDULES, json=schedule_body("x")).json()["metadata"]["id"]
+    http.post(f"{SCHEDULES}/{sid}:archive")
+    patched = http.patch(f"{SCHEDULES}/{sid}", json={"metadata": {"externalId": "e"}}).json()
+    assert (patched["state"], patched["metadata"]["externalId"]) == ("STATE_ARCHIVED", "e")
+    back = http.post(f"{SCHEDULES}/{sid}:pause").json()
+    assert back["state"] == "STATE_PAUSED" and "nextFireAt" not in back["info"]
 
 
 def test_patch_mask_clears_fields_missing_from_the_body(http: httpx.Client) -> None:
