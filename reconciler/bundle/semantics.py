@@ -217,7 +217,7 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         if not calendars:
             raise _Invalid(("calendars",), "'calendars' must not be an empty list")
         fields["calendars"] = calendars
-        when["calendars"] = [_calendar_dict(c) for c in calendars]
+        when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     if start:
         when["start"] = _iso(start)
     if end:
@@ -280,7 +280,8 @@ def _calendar(rule: dict[str, Any], index: int) -> Calendar:
     return Calendar(**fields)
 
 
-def _calendar_dict(calendar: Calendar) -> dict[str, Any]:
+def calendar_as_bundle(calendar: Calendar) -> dict[str, Any]:
+    """A calendar in the bundle's own spelling, without the fields that hold their defaults."""
     default = Calendar()
     result: dict[str, Any] = {}
     for key in _CALENDAR_BOUNDS:

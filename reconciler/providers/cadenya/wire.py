@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.timing import (
@@ -169,7 +170,7 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     elif cron is not None:
         when["cron"] = cron
     elif calendars:
-        when["calendars"] = [_bundle_calendar(c) for c in calendars]
+        when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     return when
 
 
@@ -200,19 +201,6 @@ def _calendar_json(calendar: Calendar) -> dict[str, Any]:
     for wire_key, attr in _CALENDAR_KEYS:
         ranges = getattr(calendar, attr)
         if wire_key in ("second", "minute", "hour") or ranges != getattr(default, attr):
-            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
-    if calendar.comment:
-        result["comment"] = calendar.comment
-    return result
-
-
-def _bundle_calendar(calendar: Calendar) -> dict[str, Any]:
-    """A calendar in the bundle's own spelling (the same as the validator's normal form)."""
-    default = Calendar()
-    result: dict[str, Any] = {}
-    for wire_key, attr in _CALENDAR_KEYS:
-        ranges = getattr(calendar, attr)
-        if ranges != getattr(default, attr):
             result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
     if calendar.comment:
         result["comment"] = calendar.comment
