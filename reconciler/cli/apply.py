@@ -104,9 +104,10 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
             return 1
     failures: list[Outcome] = []
     done = 0
+    progress = _Progress(sum(1 for b in plan.bundles for a in b.actions if a.kind != "noop"))
     for bundle_plan in plan.bundles:
         provider = session.providers[bundle_plan.bundle_key]
-        report = execute(bundle_plan, provider, parallelism=session.options.parallelism, progress=_progress)
+        report = execute(bundle_plan, provider, parallelism=session.options.parallelism, progress=progress)
         failures.extend(report.failures)
         done += sum(1 for o in report.outcomes if o.ok)
     if failures:
@@ -120,7 +121,20 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
     return 0
 
 
-def _progress(outcome: Outcome) -> None:
-    if sys.stderr.isatty():
-        mark = "ok" if outcome.ok else "FAILED"
-        print(f"  {outcome.action.kind} {outcome.action.name}: {mark}", file=sys.stderr)
+class _Progress:
+    """One line per finished action on a terminal, counting towards the total; silent in CI logs."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.finished = 0
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.finished += 1
+        if self.enabled and outcome.action.kind != "noop":
+            mark = "ok" if outcome.ok else "FAILED"
+            width = len(str(self.total))
+            print(
+                f"  [{self.finished:>{width}}/{self.total}] {outcome.action.kind} {outcome.action.name}: {mark}",
+                file=sys.stderr,
+            )
