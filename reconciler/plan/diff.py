@@ -53,18 +53,31 @@ def _walk(path: tuple[str, ...], before: Any, after: Any, out: list[Change]) -> 
 
 
 def _same(a: Any, b: Any) -> bool:
-    # `true` and `1` are different values to a platform even though Python finds them equal.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return (type(a) is type(b) or (_number(a) and _number(b))) and bool(a == b)
+    """Equal as JSON values. Python's `==` is coarser (`true == 1`), so unequal there is unequal here, and
+    only values it finds equal need the slower check."""
+    return bool(a == b) and _alike(a, b)
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _alike(a: Any, b: Any) -> bool:
+    # Given a == b: the same JSON unless, somewhere, one side has `true` or `false` where the other has a number.
+    kind = type(a)
+    if kind is not type(b):
+        return kind is not bool and type(b) is not bool  # 1 and 1.0: one value, two spellings
+    if kind is dict:
+        for key, value in a.items():
+            other = b[key]
+            if (type(value) is not type(other) or type(value) is dict or type(value) is list) and not _alike(
+                value, other
+            ):
+                return False
+        return True
+    if kind is list:
+        for value, other in zip(a, b, strict=True):
+            if (type(value) is not type(other) or type(value) is dict or type(value) is list) and not _alike(
+                value, other
+            ):
+                return False
+    return True
 
 
 def _branch(value: Any) -> bool:

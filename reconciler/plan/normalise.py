@@ -98,7 +98,7 @@ def _encoder(digest_key: bytes) -> Callable[[Any, int], Sequence[str]]:
 def normalise(shape: Mapping[str, Any], digest_key: bytes = DEFAULT_DIGEST_KEY) -> dict[str, Any]:
     """Canonical form of a schedule shape (the FIELDS); idempotent: normalise(normalise(x)) == normalise(x)."""
     when = shape.get("when")
-    return canonical(  # type: ignore[no-any-return]
+    form: dict[str, Any] = canonical(
         {
             "agent": shape.get("agent"),
             "state": shape.get("state"),
@@ -111,33 +111,40 @@ def normalise(shape: Mapping[str, Any], digest_key: bytes = DEFAULT_DIGEST_KEY) 
         },
         digest_key,
     )
+    return form
 
 
 def canonical(value: Any, digest_key: bytes = DEFAULT_DIGEST_KEY) -> Any:
     """JSON-like value with empty members dropped, tuples as lists and secrets as digests."""
     kind = type(value)
-    if kind in _ATOMS:  # most values: return at once, the planner walks 10,000 schedules per run
-        return value
     if kind is dict:
         out = {}
+        # Written for speed (the planner walks 10,000 schedules per run): text and scalars, the usual
+        # members, are decided without a call.
         for key, item in value.items():
-            if type(item) not in _ATOMS:
-                item = canonical(item, digest_key)
-            if item is None or item == "" or ((type(item) is dict or type(item) is list) and not item):
+            member = type(item)
+            if member is str:
+                if not item:
+                    continue
+            elif item is None:
                 continue
+            elif member not in _ATOMS:
+                item = canonical(item, digest_key)
+                if item is None or item == "" or item == {} or item == []:
+                    continue
             out[key if type(key) is str else str(key)] = item
         return out
+    if kind in _ATOMS:
+        return value
     if kind is list or kind is tuple:
         # Positions matter in a list, so its empty members stay.
         return [item if type(item) in _ATOMS else canonical(item, digest_key) for item in value]
-    if kind is Sensitive:
+    if isinstance(value, Sensitive):
         return value.digest(digest_key)
     if isinstance(value, Mapping):
         return canonical(dict(value), digest_key)
     if isinstance(value, list | tuple):
         return canonical(list(value), digest_key)
-    if isinstance(value, Sensitive):
-        return value.digest(digest_key)
     return value
 
 

@@ -200,14 +200,12 @@ class _BundlePlanner:
                 return self._action("create", desired, None, changes, "restore archived", live)
             changes = field_changes(self._form(live), want)
             return self._action("resume", desired, live.remote_id, changes, "restore archived", live)
-        # Two short strings settle the common unchanged case before either side is normalised or walked.
+        # Two strings settle the common unchanged case before either side is normalised or walked; equal
+        # JSON of the raw shapes implies equal canonical forms.
         if canonical_json(desired_shape(desired), self.digest_key) == have_json:
             return self._action("noop", desired, live.remote_id, (), "", live)
-        want, have = comparable(desired, self.digest_key), self._form(live)
-        if canonical_json(want) == canonical_json(have):
-            return self._action("noop", desired, live.remote_id, (), "", live)
-        changes = field_changes(have, want)
-        if not changes:  # the JSON differed only in spelling, such as 1 and 1.0
+        changes = field_changes(self._form(live), comparable(desired, self.digest_key))
+        if not changes:  # only noise differed: server defaults, empty values, spellings of one value
             return self._action("noop", desired, live.remote_id, (), "", live)
         if all(change.path == "state" for change in changes):
             kind: ActionKind = "pause" if desired.state == "paused" else "resume"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from reconciler.bundle.sensitive import public
 from reconciler.errors import StalePlanError
 from reconciler.plan.errors import PlanFileError
 from reconciler.plan.explain import FORMAT_VERSION, SYMBOLS
@@ -63,8 +64,10 @@ def ensure_same(saved: Plan, fresh: Plan) -> None:
 
 def _bundle_differences(old: BundlePlan, new: BundlePlan) -> list[str]:
     lines: list[str] = []
-    if (old.provider, old.target) != (new.provider, new.target):
-        lines.append(f"the target changed from {old.provider} {old.target} to {new.provider} {new.target}")
+    # A fresh plan's target may hold values the file only has as "(sensitive)": compare what was saved.
+    saved_target, fresh_target = public(old.target), public(new.target)
+    if (old.provider, saved_target) != (new.provider, fresh_target):
+        lines.append(f"the target changed from {old.provider} {saved_target} to {new.provider} {fresh_target}")
     if old.live_fingerprint != new.live_fingerprint:
         lines.append("the live schedules changed since the plan was made (live fingerprint differs)")
     before = {_identity(action): action for action in old.actions}
