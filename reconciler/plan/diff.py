@@ -1,6 +1,6 @@
 """Field-level changes between two canonical schedules, as dotted paths (`when.cron`, `labels.team`).
 
-Second step of planning, run only for schedules whose canonical JSON differs. Secrets are masked on both
+Second step of planning, run only for schedules whose JSON differs. Secrets are masked on both
 sides here, once, so no later output can print one.
 """
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.bundle.sensitive import REDACTED, public
@@ -190,29 +189,24 @@ def to_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 def _markdown(plan: Plan, *, budget: int | None) -> str:
     # A plan too long to show whole shows headlines only: five times as many steps fit, and a reviewer
     # needs to see *which* schedules change before *how*.
-    blocks = {
-        id(bundle): [
-            describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1] for a in _changing(bundle)
-        ]
+    blocks = [
+        [describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1] for a in _changing(bundle)]
         for bundle in plan.bundles
-    }
-    total = sum(len(b) for b in blocks.values())
-    shown = _fit(blocks, plan.bundles, budget)
+    ]
+    shown = _fit(blocks, budget)
     out = ["### reconciler plan", "", _bold(summary_line(plan)), ""]
     if budget is not None:
         out += [
-            f"> **This plan is too long for a comment**: it shows the first {sum(shown.values()):,} of its "
-            f"{total:,} steps, without their field changes. The full plan is in the plan file attached to this "
-            "run (`reconciler plan --out`).",
+            f"> **This plan is too long for a comment**: it shows the first {sum(shown):,} of its "
+            f"{sum(len(steps) for steps in blocks):,} steps, without their field changes. The full plan is in "
+            "the plan file attached to this run (`reconciler plan --out`).",
             "",
         ]
-    for bundle in plan.bundles:
+    for bundle, steps, count in zip(plan.bundles, blocks, shown, strict=True):
         title = f"<code>{html.escape(bundle.bundle_key)}</code> → {html.escape(bundle.provider)}"
-        steps = blocks[id(bundle)]
         if not steps:
             out += [f"{title}: no changes", ""]
             continue
-        count = shown[id(bundle)]
         more = len(steps) - count
         note = f" (showing {count:,} of {len(steps):,} steps)" if more else ""
         out += [f"<details><summary>{title}: {html.escape(_counts(bundle))}{note}</summary>", ""]
@@ -224,12 +218,11 @@ def _markdown(plan: Plan, *, budget: int | None) -> str:
     return "\n".join(out)
 
 
-def _fit(blocks: Mapping[int, list[list[str]]], bundles: Iterable[BundlePlan], budget: int | None) -> dict[int, int]:
+def _fit(blocks: list[list[list[str]]], budget: int | None) -> list[int]:
     """How many steps of each bundle fit in `budget` characters: the first ones, in plan order."""
-    shown: dict[int, int] = {}
+    shown: list[int] = []
     left = budget
-    for bundle in bundles:
-        steps = blocks[id(bundle)]
+    for steps in blocks:
         count = 0
         for block in steps:
             size = sum(len(line) + 1 for line in block)
@@ -239,7 +232,7 @@ def _fit(blocks: Mapping[int, list[list[str]]], bundles: Iterable[BundlePlan], b
                     break
                 left -= size
             count += 1
-        shown[id(bundle)] = count
+        shown.append(count)
     return shown
 
 
