@@ -13,17 +13,23 @@ REDACTED = "(sensitive)"
 
 
 class Sensitive:
-    __slots__ = ("_value",)
+    __slots__ = ("_digests", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        self._digests: dict[bytes, str] = {}  # the value never changes, so neither does its digest
 
     def reveal(self) -> str:
         return self._value
 
     def digest(self, key: bytes = b"reconciler") -> str:
         """A stable fingerprint for change detection; with a private key it reveals nothing about the value."""
-        return "hmac-sha256:" + hmac.new(key, self._value.encode(), hashlib.sha256).hexdigest()
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = (
+                "hmac-sha256:" + hmac.new(key, self._value.encode(), hashlib.sha256).hexdigest()
+            )
+        return found
 
     def __repr__(self) -> str:
         return REDACTED

@@ -7,6 +7,7 @@ knows its wire format and where it keeps the ownership marker.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import replace
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
@@ -24,10 +25,20 @@ class Provider(ABC):
     capabilities: Capabilities
     restore_archived: str = "resume"  # how an archived schedule that came back to the bundle is restored
 
-    def __init__(self, client: ApiClient, bundle: Bundle, digest_key: bytes) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        bundle: Bundle,
+        digest_key: bytes,
+        *,
+        environ: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+    ) -> None:
         self.client = client
         self.bundle = bundle
         self.digest_key = digest_key
+        self.environ: Mapping[str, str] = environ or {}  # provider-specific defaults, e.g. a workspace id
+        self.parallelism = parallelism
 
     def display_name(self, name: str) -> str:
         """The name the platform shows for the bundle-side `name` (some platforms carry the owner in it)."""

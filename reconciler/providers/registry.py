@@ -3,6 +3,7 @@ own SDK), `--endpoint`, or the embedded sandbox. Credentials never come from a b
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from reconciler.errors import ConfigError
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient
 
+# provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
+IMPLEMENTATIONS = {
+    "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
+}
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"
 
@@ -71,10 +76,13 @@ def open_provider(
         secrets=secrets,
         parallelism=parallelism,
     )
-    if bundle.provider == "cadenya":
-        from reconciler.providers.cadenya.provider import CadenyaProvider
-
-        workspace = None if transport else env.get("CADENYA_WORKSPACE_ID")
-        return CadenyaProvider(client, bundle, digest_key, workspace=workspace, parallelism=parallelism)
-    client.close()
-    raise ConfigError(f"provider '{bundle.provider}' cannot plan or apply yet: only cadenya is implemented")
+    if bundle.provider not in IMPLEMENTATIONS:
+        client.close()
+        raise ConfigError(
+            f"provider '{bundle.provider}' cannot plan or apply yet (implemented: "
+            f"{', '.join(IMPLEMENTATIONS)})"
+        )
+    module, _, name = IMPLEMENTATIONS[bundle.provider].partition(":")
+    cls: type[Provider] = getattr(importlib.import_module(module), name)
+    # The embedded sandbox has the bundle's scope already; the environment's defaults are for real platforms.
+    return cls(client, bundle, digest_key, environ={} if transport else env, parallelism=parallelism)

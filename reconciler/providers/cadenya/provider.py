@@ -7,7 +7,7 @@ ownership label elsewhere (to find what left the bundle). Pages are as large as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -33,17 +33,16 @@ class CadenyaProvider(Provider):
         bundle: Bundle,
         digest_key: bytes,
         *,
-        workspace: str | None,
+        environ: Mapping[str, str] | None = None,
         parallelism: int = 8,
     ) -> None:
-        super().__init__(client, bundle, digest_key)
-        workspace = bundle.target.get("workspace") or workspace
+        super().__init__(client, bundle, digest_key, environ=environ, parallelism=parallelism)
+        workspace = bundle.target.get("workspace") or self.environ.get("CADENYA_WORKSPACE_ID")
         if not workspace:
             raise ConfigError(
                 f"bundle '{bundle.key}': cadenya needs a workspace: set target.workspace or CADENYA_WORKSPACE_ID"
             )
         self.workspace = workspace
-        self.parallelism = parallelism
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
