@@ -72,16 +72,19 @@ class Document:
         return Diagnostic(self.file, where.line, where.col, message)
 
 
-def find_bundle_files(paths: Iterable[str]) -> list[Path]:
-    """Expand directories into their `*.yaml`/`*.yml` files (sorted); files are taken as given."""
-    found: list[Path] = []
+def find_bundle_files(paths: Iterable[str]) -> list[tuple[Path, bool]]:
+    """Expand directories into their `*.yaml`/`*.yml` files (sorted); files are taken as given.
+    Each file comes with whether it was named explicitly (True) or found in a directory (False)."""
+    found: list[tuple[Path, bool]] = []
     problems: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+            found.extend(
+                (p, False) for p in sorted(path.rglob("*")) if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
         elif path.is_file():
-            found.append(path)
+            found.append((path, True))
         else:
             problems.append(Diagnostic(raw, 0, 0, "no such file or directory"))
     if problems:
@@ -130,7 +133,7 @@ def load_paths(paths: Iterable[str]) -> list[Document]:
     """Every document of every bundle file; all files are read and all their errors reported together."""
     documents: list[Document] = []
     problems: list[Diagnostic] = []
-    for path in find_bundle_files(paths):
+    for path, _ in find_bundle_files(paths):
         try:
             documents.extend(load_file(path))
         except BundleError as exc:
@@ -138,6 +141,20 @@ def load_paths(paths: Iterable[str]) -> list[Document]:
     if problems:
         raise BundleError(problems)
     return documents
+
+
+_BUNDLE_API_VERSION = re.compile(r"""^\s*(-\s+)?["']?apiVersion["']?\s*:\s*["']?reconciler/""", re.M)
+
+
+def claims_to_be_bundle(path: Path) -> bool:
+    """Does the file say `apiVersion: reconciler/...` anywhere? Other YAML (CI workflows, say) may share a
+    folder with bundles; a file named explicitly is always read, whatever it says."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(MAX_FILE_BYTES + 1).decode("utf-8", errors="replace")
+    except OSError:
+        return True  # let the loader report it
+    return bool(_BUNDLE_API_VERSION.search(head))
 
 
 def _display_name(path: Path) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import Document, find_bundle_files, load_file
+from reconciler.bundle.load import Document, claims_to_be_bundle, find_bundle_files, load_file
 from reconciler.bundle.render import Renderer, render_schedules
 from reconciler.bundle.semantics import check_schedule
 from reconciler.bundle.sensitive import redact_text
@@ -27,6 +27,7 @@ class Loaded:
     bundles: list[Bundle] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)  # YAML files in the given folders that are not bundles
 
     def raise_for_problems(self) -> None:
         if self.diagnostics:
@@ -57,7 +58,11 @@ def load_bundles(
         result.diagnostics.extend(exc.diagnostics)
         return result
     documents: list[Document] = []
-    for path in files:  # a file that is not even YAML must not hide the problems of the others
+    for path, explicit in files:  # a file that is not even YAML must not hide the problems of the others
+        if not explicit and not claims_to_be_bundle(path):
+            # Found by walking a folder and not a bundle at all (a CI workflow, say): skip it, and say so.
+            result.skipped.append(str(path))
+            continue
         try:
             documents.extend(load_file(path))
         except BundleError as exc:

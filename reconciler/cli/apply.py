@@ -7,9 +7,11 @@ change anything unless `--auto-approve` is given; a saved plan whose live state 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,8 +19,19 @@ from reconciler.apply.executor import Outcome, execute
 from reconciler.cli.common import AllowEmpty, Endpoint, Parallelism, UseSandbox, Vars, use_color
 from reconciler.cli.session import Options, Session, open_session
 from reconciler.errors import ConfigError, StalePlanError
-from reconciler.plan.explain import to_text
+from reconciler.plan.explain import to_json, to_text
 from reconciler.plan.serialise import plan_from_json, same_actions
+
+
+class ApplyFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+# Without a terminal and without --auto-approve, `apply --format json` reports what it would do and how to
+# confirm it, and exits with this code: neither success (0) nor an error (1), so a CI step or an agent can
+# branch on it.
+CONFIRMATION_REQUIRED = 4
 
 
 def apply(
@@ -37,6 +50,9 @@ def apply(
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
     allow_empty: AllowEmpty = False,
+    format: Annotated[
+        ApplyFormat, typer.Option("--format", help="text, or json: one result document on stdout.")
+    ] = ApplyFormat.text,
 ) -> int:
     """Make the live schedules match the bundles."""
     options = _options(paths, plan_file, var, endpoint, sandbox, parallelism, allow_empty)
@@ -44,6 +60,8 @@ def apply(
     try:
         if plan_file is not None:
             _refuse_if_stale(plan_file, session)
+        if format is ApplyFormat.json:
+            return _apply_json(session, plan_file, auto_approve=auto_approve, allow_delete=allow_delete)
         return _apply(session, auto_approve=auto_approve, allow_delete=allow_delete)
     finally:
         session.close()
@@ -82,14 +100,61 @@ def _refuse_if_stale(plan_file: Path, session: Session) -> None:
         )
 
 
-def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
-    plan = session.plan
-    deletes = [a.name for b in plan.bundles for a in b.actions if a.kind == "delete"]
+def _refuse_deletes(session: Session, allow_delete: bool) -> None:
+    deletes = [a.name for b in session.plan.bundles for a in b.actions if a.kind == "delete"]
     if deletes and not allow_delete:
         raise ConfigError(
             f"the plan hard-deletes {len(deletes)} schedule(s) ({', '.join(deletes[:5])}"
             f"{', ...' if len(deletes) > 5 else ''}); pass --allow-delete to allow it"
         )
+
+
+def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool, allow_delete: bool) -> int:
+    _refuse_deletes(session, allow_delete)
+    plan = session.plan
+    document: dict[str, Any] = {"plan": to_json(plan)}
+    if plan.has_changes and not auto_approve:
+        confirm = ["reconciler", "apply", "--auto-approve", "--format", "json"]
+        confirm += ["--plan", str(plan_file)] if plan_file else [*session.options.paths]
+        confirm += [arg for v in session.options.vars for arg in ("--var", v)]
+        confirm += ["--allow-delete"] if allow_delete else []
+        confirm += ["--sandbox"] if session.options.sandbox else []
+        document |= {
+            "result": "confirmation_required",
+            "command": shlex.join(confirm),
+            "message": "review the plan, then run the command to apply it",
+        }
+        print(json.dumps(document, indent=2))
+        return CONFIRMATION_REQUIRED
+    failures, done = _execute(session, quiet=True)
+    document |= {
+        "result": "failed" if failures else "applied",
+        "done": done,
+        "failures": [
+            {"action": o.action.kind, "name": o.action.name, "agent": o.action.agent, "error": o.error}
+            for o in failures
+        ],
+    }
+    print(json.dumps(document, indent=2))
+    return 1 if failures else 0
+
+
+def _execute(session: Session, *, quiet: bool = False) -> tuple[list[Outcome], int]:
+    plan = session.plan
+    failures: list[Outcome] = []
+    done = 0
+    progress = _Progress(sum(1 for b in plan.bundles for a in b.actions if a.kind != "noop"), quiet=quiet)
+    for bundle_plan in plan.bundles:
+        provider = session.providers[bundle_plan.bundle_key]
+        report = execute(bundle_plan, provider, parallelism=session.options.parallelism, progress=progress)
+        failures.extend(report.failures)
+        done += sum(1 for o in report.outcomes if o.ok)
+    return failures, done
+
+
+def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
+    _refuse_deletes(session, allow_delete)
+    plan = session.plan
     print(to_text(plan, color=use_color()))
     if not plan.has_changes:
         return 0
@@ -102,14 +167,7 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
         if answer.strip() != "yes":
             print("Apply cancelled.")
             return 1
-    failures: list[Outcome] = []
-    done = 0
-    progress = _Progress(sum(1 for b in plan.bundles for a in b.actions if a.kind != "noop"))
-    for bundle_plan in plan.bundles:
-        provider = session.providers[bundle_plan.bundle_key]
-        report = execute(bundle_plan, provider, parallelism=session.options.parallelism, progress=progress)
-        failures.extend(report.failures)
-        done += sum(1 for o in report.outcomes if o.ok)
+    failures, done = _execute(session)
     if failures:
         print(f"\nApply failed: {len(failures)} action(s) failed, {done} succeeded:", file=sys.stderr)
         for outcome in failures:
@@ -124,10 +182,10 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
 class _Progress:
     """One line per finished action on a terminal, counting towards the total; silent in CI logs."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, *, quiet: bool = False) -> None:
         self.total = total
         self.finished = 0
-        self.enabled = sys.stderr.isatty()
+        self.enabled = sys.stderr.isatty() and not quiet
 
     def __call__(self, outcome: Outcome) -> None:
         self.finished += 1

@@ -31,8 +31,8 @@ def format_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
         hidden = len(diagnostics) - GITHUB_ANNOTATION_LIMIT
         if hidden > 0:
             lines.append(
-                f"::error::{hidden} more problems not shown as annotations (GitHub shows 10 per step); "
-                "see the full list below"
+                f"::error::{hidden} more problem(s) not shown as annotations (GitHub shows 10 per step); "
+                "see the full list below and in the job summary"
             )
             lines.extend(str(d) for d in diagnostics)
         return "\n".join(lines)

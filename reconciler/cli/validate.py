@@ -45,4 +45,10 @@ def validate(
     elif format is DiagnosticFormat.text:
         schedules = sum(len(b.schedules) for b in loaded.bundles)
         print(f"{len(loaded.bundles)} bundle(s), {schedules} schedule(s): valid.")
+        if loaded.skipped:
+            print(
+                f"Skipped {len(loaded.skipped)} YAML file(s) with no reconciler/ apiVersion: "
+                f"{', '.join(loaded.skipped)}",
+                file=sys.stderr,
+            )
     return 0

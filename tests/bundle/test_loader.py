@@ -86,7 +86,7 @@ def test_directories_expand_to_sorted_yaml_files(tmp_path: Path) -> None:
     for name in ("b.yml", "a.yaml", "c.txt", "sub/d.yaml"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("a: 1\n")
-    found = [p.relative_to(tmp_path).as_posix() for p in find_bundle_files([str(tmp_path)])]
+    found = [p.relative_to(tmp_path).as_posix() for p, _ in find_bundle_files([str(tmp_path)])]
     assert found == ["a.yaml", "b.yml", "sub/d.yaml"]
 
 

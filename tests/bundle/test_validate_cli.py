@@ -84,3 +84,22 @@ def test_python_dash_m_and_console_script_agree() -> None:
     script = Path(sys.executable).parent / "reconciler"
     proc = subprocess.run([str(script), "validate", "bundles"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_github_annotations_are_capped_at_ten_with_a_pointer(tmp_path: Path) -> None:
+    for i in range(12):
+        (tmp_path / f"b{i:02d}.yaml").write_text(GOOD.format(key=f"k{i}").replace("0 9 * * *", "0 9 * *"))
+    result = run_cli("validate", "--format", "github", str(tmp_path))
+    annotations = [line for line in result.out.splitlines() if line.startswith("::error file=")]
+    assert result.code == 1 and len(annotations) == 10
+    assert "::error::2 more problem(s) not shown as annotations" in result.out
+    assert result.out.count("invalid cron") == 12 + 10  # the full list follows the annotations
+
+
+def test_folder_walk_skips_yaml_that_is_not_a_bundle_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "bundle.yaml").write_text(GOOD.format(key="k"))
+    (tmp_path / "workflow.yml").write_text("on: push\njobs: {}\n")
+    result = run_cli("validate", str(tmp_path))
+    assert result.code == 0 and "Skipped 1 YAML file(s)" in result.err and "workflow.yml" in result.err
+    named = run_cli("validate", str(tmp_path / "workflow.yml"))  # named explicitly: always checked
+    assert named.code == 1

@@ -1,0 +1,131 @@
+"""`python -m reconciler.gitops.action`: what the reusable GitHub Action (action.yml) runs.
+
+Inputs arrive as INPUT_* variables (as GitHub passes them to actions); the command runs as the CLI, its
+result goes to the job summary, the outputs file and, on pull requests, to one PR comment kept up to date.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.gitops.comment import comment_body
+from reconciler.gitops.github import github_client, upsert_comment
+
+SUMMARY_LIMIT = 1_000_000  # GitHub refuses step summaries over 1 MiB
+
+
+@dataclass(frozen=True)
+class Inputs:
+    command: str
+    paths: list[str]
+    vars: list[str]
+    plan_path: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Inputs:
+        command = env.get("INPUT_COMMAND", "plan").strip()
+        if command not in ("validate", "plan", "apply"):
+            raise SystemExit(f"::error::input 'command' must be validate, plan or apply, not '{command}'")
+        paths = shlex.split(env.get("INPUT_PATHS", "bundles"))
+        variables = [line.strip() for line in env.get("INPUT_VARS", "").splitlines() if line.strip()]
+        return cls(command, paths, variables, env.get("RECONCILER_PLAN_PATH", "") or "reconciler-plan.json")
+
+
+def main(env: dict[str, str] | None = None) -> int:
+    env = dict(os.environ if env is None else env)
+    inputs = Inputs.from_env(env)
+    var_args = [arg for v in inputs.vars for arg in ("--var", v)]
+    if inputs.command == "validate":
+        code, out = _run(["validate", "--format", "github", *var_args, *inputs.paths])
+        print(out, end="")  # GitHub reads the ::error annotations from the step's output
+        full = _run(["validate", *var_args, *inputs.paths])[1] if code else ""
+        _summary(
+            env,
+            "### reconciler validate\n\n"
+            + ("All bundles are valid.\n" if code == 0 else f"```\n{full}```\n"),
+        )
+        _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": ""})
+        return code
+    if inputs.command == "plan":
+        code, markdown = _run(
+            [
+                "plan",
+                "--detailed-exitcode",
+                "--format",
+                "markdown",
+                "--out",
+                inputs.plan_path,
+                *var_args,
+                *inputs.paths,
+            ]
+        )
+        print(markdown, end="")
+        has_changes = code == 2
+        _summary(env, markdown)
+        _outputs(
+            env,
+            {
+                "exit-code": str(code),
+                "has-changes": str(has_changes).lower(),
+                "plan-path": inputs.plan_path if code in (0, 2) else "",
+            },
+        )
+        if code in (0, 2):
+            _comment(env, markdown)
+        return 0 if code in (0, 2) else code
+    code, text = _run(["apply", "--auto-approve", *var_args, *inputs.paths])
+    print(text, end="")
+    _summary(env, f"### reconciler apply\n\n```\n{text}```\n")
+    _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": ""})
+    return code
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    proc = subprocess.run([sys.executable, "-m", "reconciler", *args], capture_output=True, text=True)
+    sys.stderr.write(proc.stderr)
+    return proc.returncode, proc.stdout + (proc.stderr if proc.returncode not in (0, 2) else "")
+
+
+def _summary(env: dict[str, str], markdown: str) -> None:
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(markdown[:SUMMARY_LIMIT] + "\n")
+
+
+def _outputs(env: dict[str, str], values: dict[str, str]) -> None:
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as outputs:
+            outputs.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def _comment(env: dict[str, str], markdown: str) -> None:
+    """On a pull request with a token, keep one plan comment on it up to date (found by its marker)."""
+    if env.get("GITHUB_EVENT_NAME") not in ("pull_request", "pull_request_target") or not env.get(
+        "GITHUB_TOKEN"
+    ):
+        return
+    event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
+    number = int(event["pull_request"]["number"])
+    run_url = None
+    if env.get("GITHUB_RUN_ID"):
+        run_url = (
+            f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}/actions/runs/"
+            f"{env['GITHUB_RUN_ID']}"
+        )
+    with github_client(env.get("GITHUB_API_URL", "https://api.github.com"), env["GITHUB_TOKEN"]) as client:
+        how, comment_id = upsert_comment(
+            client, env["GITHUB_REPOSITORY"], number, comment_body(markdown, run_url=run_url)
+        )
+    print(f"plan comment {how} (id {comment_id})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
