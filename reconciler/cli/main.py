@@ -12,8 +12,10 @@ import click
 import typer
 
 from reconciler.cli.apply import apply
+from reconciler.cli.calendar import calendar
 from reconciler.cli.export import export
 from reconciler.cli.plan import plan
+from reconciler.cli.preview import preview
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
@@ -32,6 +34,8 @@ app.command()(schema)
 app.command()(plan)
 app.command()(apply)
 app.command()(export)
+app.command()(preview)
+app.command()(calendar)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,84 @@
+"""`reconciler calendar PATH...`: a day-by-hour heatmap of every schedule's fires and a collision report,
+offline. Exit 0; 2 with --fail-on-collision N when more than N schedules fire in one minute; 1 for an
+invalid bundle or option.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciler.bundle.validate import load_bundles, parse_var_overrides
+from reconciler.cli.common import Paths, Vars, use_color
+from reconciler.cli.preview import parse_from
+from reconciler.forecast.collisions import most_in_one_minute
+from reconciler.forecast.moments import start_of_day
+from reconciler.forecast.serialise import calendar_json
+from reconciler.forecast.text import calendar_text
+from reconciler.forecast.view import build
+from reconciler.forecast.web import calendar_html
+from reconciler.timing import TimingError, load_zone
+
+
+class CalendarFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def calendar(
+    paths: Paths,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Window start: ISO 8601 (no offset: --timezone) or 'now'. "
+                                    "Default: today 00:00 in --timezone."),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Window length in days.")] = 7,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Zone of the heatmap's days and hours (IANA name).")
+    ] = "UTC",
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
+    max_fires_per_day: Annotated[
+        int | None,
+        typer.Option("--max-fires-per-day", min=1, help="List schedules that fire more often on some day."),
+    ] = None,
+    fail_on_collision: Annotated[
+        int | None,
+        typer.Option("--fail-on-collision", min=0,
+                     help="Exit 2 when more than N schedules fire in the same minute."),
+    ] = None,
+    include_paused: Annotated[
+        bool, typer.Option("--include-paused", help="Count paused schedules too.")
+    ] = False,
+    format: Annotated[CalendarFormat, typer.Option("--format", help="text or json.")] = CalendarFormat.text,
+    var: Vars = None,
+) -> int:
+    """Show when fires pile up: a week-by-hour heatmap and a collision report."""
+    try:
+        load_zone(timezone)
+    except TimingError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--timezone'") from None
+    start = parse_from(from_, timezone) if from_ is not None else start_of_day(parse_from("now", timezone), timezone)
+    loaded = load_bundles(paths, parse_var_overrides(var or []))
+    loaded.raise_for_problems()
+    view = build(loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused)
+    if format is CalendarFormat.json:
+        print(json.dumps(calendar_json(view, fail_on_collision), indent=2, default=str))
+    else:
+        print(calendar_text(view, color=use_color(), fail_on=fail_on_collision))
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(calendar_html(view, fail_on=fail_on_collision), encoding="utf-8")
+        print(f"HTML report written to {html}", file=sys.stderr)
+    if fail_on_collision is not None and most_in_one_minute(view.report) > fail_on_collision:
+        print(
+            f"collision: {most_in_one_minute(view.report)} schedules fire in the same minute, more than "
+            f"--fail-on-collision {fail_on_collision}",
+            file=sys.stderr,
+        )
+        return 2
+    return 0

@@ -1,0 +1,53 @@
+"""`reconciler preview PATH...`: the next fire times of every schedule, offline, with each target
+provider's semantics. Exit 0, or 1 for an invalid bundle or option.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from reconciler.bundle.validate import load_bundles, parse_var_overrides
+from reconciler.cli.common import Paths, Vars
+from reconciler.forecast.fires import preview as compute_preview
+from reconciler.forecast.moments import parse_moment
+from reconciler.forecast.serialise import preview_json
+from reconciler.forecast.text import preview_text
+
+
+class PreviewFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def preview(
+    paths: Paths,
+    count: Annotated[int, typer.Option("--count", min=1, max=10_000, help="Fire times per schedule.")] = 5,
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Start after this instant: ISO 8601 (no offset means UTC) or 'now'."),
+    ] = "now",
+    format: Annotated[PreviewFormat, typer.Option("--format", help="text or json.")] = PreviewFormat.text,
+    var: Vars = None,
+) -> int:
+    """Show when each schedule will fire next, in its own timezone and in UTC."""
+    after = parse_from(from_, "UTC")
+    loaded = load_bundles(paths, parse_var_overrides(var or []))
+    loaded.raise_for_problems()
+    forecasts = compute_preview(loaded.bundles, after, count)
+    if format is PreviewFormat.json:
+        print(json.dumps(preview_json(forecasts, after, count), indent=2, default=str))
+    else:
+        print(preview_text(forecasts, after, count))
+    return 0
+
+
+def parse_from(text: str, zone: str) -> datetime:
+    try:
+        return parse_moment(text, zone, datetime.now(UTC))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--from'") from None

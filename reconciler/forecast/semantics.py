@@ -1,0 +1,96 @@
+"""Per-provider fire-time semantics for `preview` and `calendar`: what to pass to the timing engine, and
+where a computation from the bundle alone can differ from what the platform will do (said next to the
+figures, never hidden). Pure; sources: ../shared/seeds/WIRE-PROTOCOLS.md §1-5 and reconciler/timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.timing import format_duration, parse_cron
+
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"})
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """How one schedule is forecast: the engine's provider key and anchor, and the caveats."""
+
+    provider: str  # for `next_fire_times`: the family, with `/api` when the target names one
+    anchor: datetime | None  # where intervals count from, when the platform does not use the epoch
+    exact: bool  # False: the phase depends on something the bundle cannot know (times shown as "~")
+    notes: tuple[str, ...]
+
+
+def provider_key(provider: str, target: dict[str, Any]) -> str:
+    api = target.get("api")
+    return f"{provider}/{api}" if api else provider
+
+
+def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedule) -> Semantics:
+    """The engine's arguments and the documented differences for one schedule of a bundle."""
+    key = provider_key(provider, target)
+    timing = schedule.timing
+    notes: list[str] = []
+    anchor: datetime | None = None
+    exact = True
+    if schedule.state == "paused":
+        notes.append("paused: it does not fire until resumed; these are the times its rule gives")
+    if timing.every is not None:
+        every = format_duration(timing.every)
+        if provider == "tbd-agents":
+            # The server never passes start_at to Celery Beat: it counts from registration (§5).
+            anchor = timing.start
+            exact = False
+            since = _iso(anchor) if anchor is not None else "the Unix epoch"
+            notes.append(
+                f"tbd-agents counts 'every {every}' from when apply registers the schedule, not from 'start': "
+                f"shown as if registered at {since}; the spacing is exact, the phase is not"
+            )
+        elif provider == "orq":
+            exact = False
+            notes.append(
+                f"orq does not document where '@every {every}' is anchored: shown from the Unix epoch"
+                f"{_plus(timing.offset)} (Temporal's rule); the spacing is exact, the phase may differ"
+            )
+        elif provider == "cadenya" and timing.timezone not in UTC_NAMES:
+            notes.append(
+                f"cadenya intervals 'fire on wall-clock cadence anchored in this zone': read as "
+                f"1970-01-01T00:00{_plus(timing.offset)} + n × {every} on the {timing.timezone} clock "
+                "(as the sandbox does); not confirmed against the platform"
+            )
+    for text in timing.cron:
+        if not parse_cron(text).day_or:
+            continue
+        if provider == "agentex":
+            notes.append(
+                f"'{text}' restricts both day-of-month and day-of-week: standard cron (shown) fires when "
+                "either matches; Temporal, which runs agentex schedules, fires only when both do if it "
+                "receives this text unchanged"
+            )
+        elif provider in ("orq", "oz"):
+            notes.append(
+                f"'{text}' restricts both day-of-month and day-of-week: standard cron (shown) fires when "
+                f"either matches; {provider} does not document which rule its cron follows"
+            )
+    return Semantics(key, anchor, exact, tuple(notes))
+
+
+def dst_note(provider: str, zone: str, first: datetime, last: datetime) -> str:
+    """Said when the listed times straddle a change of the zone's UTC offset."""
+    rule = "Temporal's rule" + (", assumed for cadenya" if provider == "cadenya" else "")
+    return (
+        f"{zone} changes its UTC offset between {_iso(first)} and {_iso(last)}: a wall time skipped by "
+        f"the change does not fire, a repeated one fires once per occurrence ({rule})"
+    )
+
+
+def _plus(offset: int) -> str:
+    return f" + {format_duration(offset)}" if offset else ""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
