@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:  # usage errors: bad option, missing argument
-        exc.show()
+    except (click.ClickException, typer.TyperException) as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)  # typer (0.29) raises the exceptions of its own vendored click
+        show() if show is not None else print(f"Error: {exc}", file=sys.stderr)
         return 1
     except click.exceptions.Abort:
         print("aborted", file=sys.stderr)

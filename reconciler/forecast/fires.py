@@ -90,7 +90,7 @@ def preview(bundles: Iterable[Bundle], after: datetime, count: int) -> list[Fore
     for ref, semantics in schedules_of(bundles):
         fires = next_fire_times(ref.timing, after, count, provider=semantics.provider, anchor=semantics.anchor)
         notes = list(semantics.notes)
-        change = _offset_change(ref.timing.timezone, fires)
+        change = _offset_change(ref.timing.timezone, [after, *fires]) if fires else None
         if change is not None:
             notes.append(dst_note(ref.provider, ref.timing.timezone, *change))
         if len(fires) < count:
@@ -139,7 +139,8 @@ def _ref(bundle: Bundle, schedule: DesiredSchedule) -> ScheduleRef:
 
 
 def _offset_change(zone_name: str, fires: list[datetime]) -> tuple[datetime, datetime] | None:
-    """The first two consecutive fires between which the zone's UTC offset changes, if any."""
+    """The first two consecutive instants (the start, then the fires) between which the zone's UTC offset
+    changes, if any."""
     if zone_name in UTC_NAMES or len(fires) < 2:
         return None
     zone = load_zone(zone_name)

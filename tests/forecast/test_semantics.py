@@ -1,0 +1,52 @@
+"""Per-provider semantics: the engine's provider key and anchor, and the caveats shown next to times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from reconciler.forecast.semantics import provider_key, semantics_for
+from reconciler.timing import Timing
+from tests.forecast.helpers import schedule
+
+START = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_provider_key_carries_the_api() -> None:
+    assert provider_key("agentex", {"api": "run-schedules"}) == "agentex/run-schedules"
+    assert provider_key("cadenya", {"workspace": "ws"}) == "cadenya"
+
+
+def test_tbd_agents_interval_is_anchored_at_start_and_marked_approximate() -> None:
+    result = semantics_for("tbd-agents", {}, schedule("s", Timing(every=7200, start=START)))
+    assert result.anchor == START
+    assert not result.exact
+    assert "from when apply registers the schedule" in result.notes[0]
+    assert "2026-12-01T00:00:00Z" in result.notes[0]
+
+
+def test_orq_every_phase_is_unknown_but_its_cron_is_exact() -> None:
+    every = semantics_for("orq", {}, schedule("s", Timing(every=3600)))
+    assert not every.exact and "orq does not document where '@every 1h' is anchored" in every.notes[0]
+    cron = semantics_for("orq", {}, schedule("s", Timing(cron=("0 9 * * *",))))
+    assert cron.exact and cron.notes == ()
+
+
+def test_cadenya_wall_clock_interval_is_noted_outside_utc_only() -> None:
+    berlin = semantics_for("cadenya", {}, schedule("s", Timing(every=3600, timezone="Europe/Berlin")))
+    assert berlin.exact and "on the Europe/Berlin clock" in berlin.notes[0]
+    assert semantics_for("cadenya", {}, schedule("s", Timing(every=3600))).notes == ()
+
+
+def test_both_day_fields_restricted_is_noted_where_the_platform_may_differ() -> None:
+    timing = Timing(cron=("0 9 1 * 1",))
+    assert "Temporal, which runs agentex schedules, fires only when both do" in \
+        semantics_for("agentex", {}, schedule("s", timing)).notes[0]
+    assert "oz does not document which rule" in semantics_for("oz", {}, schedule("s", timing)).notes[0]
+    assert semantics_for("cadenya", {}, schedule("s", timing)).notes == ()  # translated exactly: two calendars
+    assert semantics_for("agentex", {}, schedule("s", Timing(cron=("0 9 */2 * 1",)))).notes == ()  # `*`: AND
+
+
+def test_paused_is_said() -> None:
+    result = semantics_for("oz", {}, schedule("s", Timing(cron=("0 9 * * *",)), state="paused"))
+    assert result.notes == ("paused: it does not fire until resumed; these are the times its rule gives",)
+    assert result.exact
