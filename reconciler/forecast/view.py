@@ -60,8 +60,9 @@ def build(
     include_paused: bool = False,
 ) -> CalendarView:
     bundles = list(bundles)
-    load_zone(zone)  # an unknown zone is an error before any work
-    end = start + timedelta(days=days)
+    # `days` calendar days of the display zone: wall-clock arithmetic, so a week over a DST change ends at
+    # local midnight again (167 or 169 hours later), not an hour into an eighth day.
+    end = (start.astimezone(load_zone(zone)) + timedelta(days=days)).astimezone(UTC)
     fires = window(bundles, start, end, include_paused=include_paused)
     first = -((EPOCH - start) // SECOND)  # ceiling: the window starts at `start` inclusive
     last = -((EPOCH - end) // SECOND)
