@@ -24,8 +24,11 @@ from reconciler.sandbox.runtime import ApiError, Provider, Sandbox
 from reconciler.sandbox.stats import StatsMiddleware
 from reconciler.sandbox.store import Store
 
-PROVIDERS = {"cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider"}
-PLANNED = ("agentex", "orq", "oz", "tbd-agents")  # emulators still to come
+PROVIDERS = {
+    "cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider",
+    "orq": "reconciler.sandbox.orq.provider:OrqProvider",
+}
+PLANNED = ("agentex", "oz", "tbd-agents")  # emulators still to come
 
 
 def load_provider(name: str) -> Provider:
