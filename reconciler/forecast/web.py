@@ -92,8 +92,8 @@ def _heatmap_svg(view: CalendarView) -> str:
 def _legend_svg(peak: int) -> str:
     keys = [(EMPTY, "0")] + [(PALETTE[v - 1], f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}")
                              for v, lo, hi in legend(peak)]
-    step = 96
-    width = 150 + step * len(keys)
+    step = 84
+    width = 110 + step * len(keys) + 360
     out = [f'<svg id="legend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="30" '
            f'viewBox="0 0 {width} 30" role="img" aria-label="Legend">',
            '<text x="0" y="19" font-size="12" fill="#59636e">fires per hour:</text>']
@@ -101,6 +101,8 @@ def _legend_svg(peak: int) -> str:
         x = 110 + i * step
         out.append(f'<rect x="{x}" y="6" width="18" height="18" rx="3" fill="{fill}"/>'
                    f'<text x="{x + 24}" y="19" font-size="12">{_e(text)}</text>')
+    out.append(f'<text x="{110 + step * len(keys) + 10}" y="19" font-size="12" fill="#59636e">'
+               "no cell: outside the window, or an hour DST skips</text>")
     out.append("</svg>")
     return "\n".join(out)
 
