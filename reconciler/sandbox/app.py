@@ -26,9 +26,10 @@ from reconciler.sandbox.store import Store
 
 PROVIDERS = {
     "cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider",
+    "agentex": "reconciler.sandbox.agentex.provider:AgentexProvider",
     "orq": "reconciler.sandbox.orq.provider:OrqProvider",
 }
-PLANNED = ("agentex", "oz", "tbd-agents")  # emulators still to come
+PLANNED = ("oz", "tbd-agents")  # emulators still to come
 
 
 def load_provider(name: str) -> Provider:
