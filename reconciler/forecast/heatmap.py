@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 
 from reconciler.timing import load_zone
 
@@ -27,7 +27,7 @@ class LocalClock:
         self.base = start // SLOT
         last = (end - 1) // SLOT if end > start else self.base
         self.offsets = [
-            int(datetime.fromtimestamp(slot * SLOT, UTC).astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+            int((datetime.fromtimestamp(slot * SLOT, zone).utcoffset() or timedelta(0)).total_seconds())
             for slot in range(self.base, last + 1)
         ]
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.bundle.desired import Bundle
 from reconciler.forecast.collisions import Report, collisions
-from reconciler.forecast.fires import EPOCH, SECOND, WINDOW_LIMIT, WindowFires, schedules_of, window
+from reconciler.forecast.fires import EPOCH, SECOND, WindowFires, schedules_of, window
 from reconciler.forecast.heatmap import Grid, bucket
 from reconciler.forecast.semantics import UTC_NAMES
 from reconciler.timing import load_zone
@@ -45,8 +45,8 @@ class CalendarView:
             for note in item.semantics.notes:
                 found.append((item.ref.label, note))
             if item.truncated:
-                found.append((item.ref.label, f"fires more than {WINDOW_LIMIT:,} times in the window: only the "
-                                              "first ones are counted"))
+                found.append((item.ref.label, f"fires more than {len(item.instants):,} times in the window: "
+                                              "only the first ones are counted"))
         return found
 
 

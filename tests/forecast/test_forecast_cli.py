@@ -162,3 +162,8 @@ def test_repository_examples_through_the_real_cli(tmp_path: Path) -> None:
                      "--html", str(tmp_path / "c.html"))
     assert result.code == 2, result.err
     assert (tmp_path / "c.html").stat().st_size > 10_000
+
+
+def test_calendar_defaults_to_today_in_its_timezone(bundles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "calendar", str(bundles), "--days", "1", "--timezone", "Asia/Kolkata")
+    assert code == 0 and " 00:00 → " in out.splitlines()[0] and "(Asia/Kolkata)" in out

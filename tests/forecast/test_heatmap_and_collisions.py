@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.forecast import fires
 from reconciler.forecast.collisions import most_in_one_minute
 from reconciler.forecast.heatmap import LEVELS, bucket, legend, level
+from reconciler.forecast.text import calendar_text
 from reconciler.forecast.view import build
 from reconciler.timing import Timing
 from tests.forecast.helpers import bundle, schedule
@@ -114,3 +117,31 @@ def test_identical_timings_are_computed_once_but_counted_per_schedule() -> None:
     assert view.grid.total == 50 * 24
     assert len({id(item.instants) for item in view.fires}) == 1
     assert most_in_one_minute(view.report) == 50
+
+
+def test_terminal_heatmap_colours_only_when_asked() -> None:
+    view = build([bundle("agentex", schedule("hourly", Timing(cron=("0 * * * *",))),
+                         schedule("nine", Timing(cron=("0 9 * * *",))))], datetime(2026, 5, 4, tzinfo=UTC), 1)
+    plain = calendar_text(view)
+    assert "\x1b[" not in plain
+    row = next(line for line in plain.splitlines() if line.startswith("Mon 05-04"))
+    assert row == "Mon 05-04   " + "▄▄" * 9 + "██" + "▄▄" * 14 + "       25"
+    coloured = calendar_text(view, color=True)
+    assert "\x1b[38;5;124m██\x1b[0m" in coloured  # the busiest hour in the darkest red
+    assert coloured.replace("\x1b[0m", "").count("\x1b[38;5;") > 24
+
+
+def test_a_schedule_over_the_window_limit_is_cut_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fires, "WINDOW_LIMIT", 1000)
+    view = build([bundle("agentex", schedule("busy", Timing(cron=("* * * * *",))))],
+                 datetime(2026, 5, 4, tzinfo=UTC), 1)
+    assert view.fires[0].truncated and view.grid.total == 1000
+    assert view.notes == [("team/busy", "fires more than 1,000 times in the window: only the first ones are counted")]
+
+
+def test_nothing_in_the_window() -> None:
+    view = build([bundle("orq", schedule("once", Timing(at=datetime(2027, 1, 1, tzinfo=UTC))))],
+                 datetime(2026, 5, 4, tzinfo=UTC), 1)
+    assert view.grid.total == 0 and view.report.peak_minute is None and most_in_one_minute(view.report) == 0
+    text = calendar_text(view)
+    assert "No schedule fires in the window." in text and "legend, fires per hour: ·· 0   (blank" in text
