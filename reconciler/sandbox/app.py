@@ -28,8 +28,9 @@ PROVIDERS = {
     "cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider",
     "agentex": "reconciler.sandbox.agentex.provider:AgentexProvider",
     "orq": "reconciler.sandbox.orq.provider:OrqProvider",
+    "oz": "reconciler.sandbox.oz.provider:OzProvider",
 }
-PLANNED = ("oz", "tbd-agents")  # emulators still to come
+PLANNED = ("tbd-agents",)  # emulators still to come
 
 
 def load_provider(name: str) -> Provider:
