@@ -1,0 +1,1 @@
+"""Warp Oz: scheduled agents over `/agent/schedules`, ownership in `metadata`."""

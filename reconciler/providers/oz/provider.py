@@ -1,0 +1,148 @@
+"""Warp Oz over HTTP: one global list, create, read-modify-write PUT, pause, resume, archive, delete.
+
+Every schedule the caller sees comes back from one `GET /agent/schedules` (no pagination). A PUT replaces
+the whole schedule, so each write first reads the live item and sends back what the bundle does not
+manage (`agent_config` set elsewhere) unchanged. Archive = disabled + the `reconciler.archived` marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.errors import BundleError
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import CAPABILITIES
+from reconciler.providers.oz import wire
+
+SCHEDULES = "/agent/schedules"
+
+
+class OzProvider(Provider):
+    name = "oz"
+    capabilities = CAPABILITIES["oz"]
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _items(self) -> list[dict[str, Any]]:
+        body = self.client.request("GET", SCHEDULES).json()
+        return list(body.get("schedules") or [])
+
+    def list_live(self) -> list[LiveSchedule]:
+        names = {s.name for s in self.bundle.schedules}
+        found = []
+        for item in self._items():
+            live = wire.live_from_wire(item)
+            if live.owner == self.bundle.key or (live.owner is None and live.display_name in names):
+                found.append(self._as_bundle_sees(live))
+            elif live.display_name in names:
+                found.append(live)  # another bundle's: the planner reports the collision
+        return found
+
+    def _as_bundle_sees(self, live: LiveSchedule) -> LiveSchedule:
+        """The live schedule compared on what the bundle manages: an `agent_config` the bundle does not
+        set is kept by every write, so it is no difference; a secret prompt is compared by digest."""
+        key = live.name if live.owner is not None else live.display_name
+        desired = next((s for s in self.bundle.schedules if s.name == key and s.agent == live.agent), None)
+        if desired is None:
+            return live
+        options = dict(live.options)
+        if "agent_config" not in desired.options:
+            options.pop("agent_config", None)
+        live_input = dict(live.input)
+        if isinstance(desired.input.get("message"), Sensitive) and "message" in live_input:
+            live_input["message"] = Sensitive(str(live_input["message"])).digest(self.digest_key)
+        return replace(live, options=options, input=live_input)
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        lives = [wire.live_from_wire(item) for item in self._items()]
+        return [live for live in lives if agent is None or live.agent == agent]
+
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        for item in self._items():
+            live = wire.live_from_wire(item)
+            if (
+                live.owner == self.bundle.key
+                and live.name == desired.name
+                and live.agent == desired.agent
+                and live.state != "archived"
+            ):
+                return live
+        return None
+
+    def normalise(self, desired: DesiredSchedule) -> DesiredSchedule:
+        problems = wire.problems(desired)
+        if problems:
+            raise BundleError(problems)
+        return super().normalise(desired)
+
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        item = {**wire.body_for(self.bundle.key, desired), "id": ""}
+        if desired.options.get("team") is False:
+            item["scope"] = {"type": "User"}
+        return wire.live_from_wire(item)
+
+    def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
+        if self._team_changes(desired, live.raw):
+            return "recreate: oz cannot move a schedule between team and personal scope"
+        if "agent_config" not in desired.options and live.raw.get("agent_config"):
+            return "read-modify-write PUT: keeps agent_config set outside the bundle"
+        return "read-modify-write PUT"
+
+    # -- writing -------------------------------------------------------------------------------------
+    def create(self, desired: DesiredSchedule) -> LiveSchedule:
+        body = wire.body_for(self.bundle.key, desired)
+        if "team" in desired.options:
+            body["team"] = desired.options["team"]
+        return wire.live_from_wire(self.client.request("POST", SCHEDULES, json=body).json())
+
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        current = self._get(live)  # read-modify-write: the plan's copy may be older than the platform
+        if self._team_changes(desired, current):
+            self.delete(live)  # scope is fixed at creation: delete first, so a failure leaves no twin
+            return self.create(desired)
+        body = wire.body_for(self.bundle.key, desired, live_config=current.get("agent_config"))
+        return wire.live_from_wire(self.client.request("PUT", self._path(live), json=body).json())
+
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        return self.update(desired, live)
+
+    def pause(self, live: LiveSchedule) -> LiveSchedule:
+        return self._verb(live, "pause")
+
+    def resume(self, live: LiveSchedule) -> LiveSchedule:
+        if live.state != "archived":
+            return self._verb(live, "resume")
+        current = self._get(live)
+        metadata = {k: v for k, v in (current.get("metadata") or {}).items() if k != wire.ARCHIVED}
+        return self._put(live, wire.put_body(current, metadata=metadata, enabled=True))
+
+    def archive(self, live: LiveSchedule) -> LiveSchedule:
+        current = self._get(live)
+        metadata = {**(current.get("metadata") or {}), wire.ARCHIVED: "true"}
+        return self._put(live, wire.put_body(current, metadata=metadata, enabled=False))
+
+    def delete(self, live: LiveSchedule) -> None:
+        self.client.request("DELETE", self._path(live), expected=(200, 204, 404))
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _team_changes(self, desired: DesiredSchedule, item: dict[str, Any]) -> bool:
+        return bool(item) and desired.options.get("team", True) != wire.team_of(item)
+
+    def _get(self, live: LiveSchedule) -> dict[str, Any]:
+        item: dict[str, Any] = self.client.request("GET", self._path(live)).json()
+        return item
+
+    def _put(self, live: LiveSchedule, body: dict[str, Any]) -> LiveSchedule:
+        return wire.live_from_wire(self.client.request("PUT", self._path(live), json=body).json())
+
+    def _verb(self, live: LiveSchedule, verb: str) -> LiveSchedule:
+        # Asking for the state a schedule is already in is a no-op: repeating is safe.
+        item = self.client.request("POST", f"{self._path(live)}/{verb}", idempotent=True).json()
+        return wire.live_from_wire(item)
+
+    def _path(self, live: LiveSchedule) -> str:
+        return f"{SCHEDULES}/{quote(live.remote_id, safe='')}"

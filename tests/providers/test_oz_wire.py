@@ -1,0 +1,178 @@
+"""Oz wire translation: exact both ways, `every` through its cron, markers only when whole, what a
+read-modify-write PUT keeps, and the problems `plan` reports before any request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.validate import load_bundles
+from reconciler.providers.oz import wire
+
+
+def desired(tmp_path: Path, when: dict[str, Any], **extra: Any) -> DesiredSchedule:
+    document = {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": "team",
+        "target": {"provider": "oz"},
+        "schedules": [{"name": "s", "agent": "default", "when": when, "input": {"message": "go"}, **extra}],
+    }
+    path = tmp_path / "b.yaml"
+    path.write_text(json.dumps(document))
+    loaded = load_bundles([str(path)], environ={"TOKEN": "clear-text-token"})
+    assert not loaded.diagnostics, loaded.diagnostics
+    return loaded.bundles[0].schedules[0]
+
+
+def item_for(schedule: DesiredSchedule, **extra: Any) -> dict[str, Any]:
+    item = {**wire.body_for("team", schedule), "id": "u-1", "scope": {"type": "Team", "uid": "t"}, **extra}
+    item.pop("mode", None)  # the item does not carry `mode`
+    return json.loads(json.dumps(item))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"cron": "0 9 * * 1-5"},
+        {"cron": "*/15 8-18 * * *"},
+        {"every": "1h"},
+        {"every": "6h"},
+        {"every": "1d"},
+        {"every": "1h", "offset": "15m"},
+        {"every": "30m", "offset": "5m"},
+        {"every": "7d", "offset": "1d2h"},
+    ],
+)
+def test_read_back_equals_the_bundle(tmp_path: Path, when: dict[str, Any]) -> None:
+    schedule = desired(tmp_path, when)
+    live = wire.live_from_wire(item_for(schedule))
+    assert {k: v for k, v in live.when.items()} == {k: v for k, v in schedule.when.items() if k != "timezone"}
+    assert (live.owner, live.name, live.agent, live.state) == ("team", "s", "default", "active")
+    assert live.input == {"message": "go"}
+
+
+def test_every_is_sent_as_its_exact_cron(tmp_path: Path) -> None:
+    body = wire.body_for("team", desired(tmp_path, {"every": "6h", "offset": "15m"}))
+    assert body["cron_schedule"] == "15 */6 * * *"
+    assert body["metadata"][wire.EVERY] == "6h+15m"
+
+
+def test_a_cron_edited_elsewhere_reads_back_as_the_cron(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "6h"})
+    live = wire.live_from_wire(item_for(schedule, cron_schedule="0 7 * * mon-fri"))
+    assert live.when == {"cron": "0 7 * * 1-5"}  # canonical spelling, so the diff shows meaning
+
+
+def test_half_a_marker_is_no_marker(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "1h"})
+    item = item_for(schedule)
+    del item["metadata"][wire.BUNDLE]
+    live = wire.live_from_wire(item)
+    assert live.owner is None and live.name is None and live.display_name == "s"
+
+
+def test_labels_agent_state_and_options(tmp_path: Path) -> None:
+    schedule = desired(
+        tmp_path,
+        {"cron": "0 9 * * *"},
+        agent="agent_ops",
+        labels={"team": "ops"},
+        protect=True,
+        state="paused",
+        options={"mode": "plan", "agent_config": {"skills": ["o/r:a", "o/r:b"]}},
+    )
+    body = wire.body_for("team", schedule)
+    assert body["agent_uid"] == "agent_ops" and body["enabled"] is False and body["mode"] == "plan"
+    assert body["metadata"] == {
+        "team": "ops",
+        wire.BUNDLE: "team",
+        wire.NAME: "s",
+        wire.PROTECT: "true",
+        wire.MODE: "plan",
+    }
+    echoed = {"skills": ["o/r:a", "o/r:b"], "skill_spec": "o/r:a"}  # what Oz answers
+    live = wire.live_from_wire(item_for(schedule, agent_config=echoed))
+    assert live.agent == "agent_ops" and live.state == "paused" and live.protected
+    assert live.labels == {"team": "ops"}
+    assert live.options == {"mode": "plan", "agent_config": {"skills": ["o/r:a", "o/r:b"]}}
+
+
+def test_archived_needs_the_marker_and_disabled(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "1h"})
+    metadata = {**wire.metadata_for("team", schedule), wire.ARCHIVED: "true"}
+    assert wire.live_from_wire(item_for(schedule, metadata=metadata, enabled=False)).state == "archived"
+    assert wire.live_from_wire(item_for(schedule, metadata=metadata, enabled=True)).state == "active"
+
+
+def test_personal_scope_reads_as_team_false(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "1h"})
+    live = wire.live_from_wire(item_for(schedule, scope={"type": "User", "uid": "u"}))
+    assert live.options == {"team": False}
+
+
+def test_put_body_keeps_what_it_was_not_told_to_change() -> None:
+    item = {
+        "id": "u-1",
+        "name": "theirs",
+        "cron_schedule": "0 9 * * *",
+        "enabled": True,
+        "prompt": "p",
+        "agent_config": {"skills": ["o/r:a"], "skill_spec": "o/r:a", "model_id": "m"},
+        "agent_uid": "agent_ops",
+        "metadata": {"k": "v"},
+        "history": {"next_run": "2026-01-01T09:00:00Z"},
+    }
+    body = wire.put_body(item, enabled=False)
+    assert body == {
+        "name": "theirs",
+        "cron_schedule": "0 9 * * *",
+        "enabled": False,
+        "prompt": "p",
+        "metadata": {"k": "v"},
+        "agent_config": {"skills": ["o/r:a"], "model_id": "m"},
+        "agent_uid": "agent_ops",
+    }
+
+
+def test_the_live_agent_config_is_kept_unless_the_bundle_sets_one(tmp_path: Path) -> None:
+    plain = desired(tmp_path, {"every": "1h"})
+    assert wire.body_for("team", plain, live_config={"model_id": "m"})["agent_config"] == {"model_id": "m"}
+    managed = desired(tmp_path, {"every": "1h"}, options={"agent_config": {"model_id": "x"}})
+    assert wire.body_for("team", managed, live_config={"model_id": "m"})["agent_config"] == {"model_id": "x"}
+
+
+def test_secret_prompt_is_clear_only_in_the_request(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "1h"}, input={"message": "{{ secret('TOKEN') }}"})
+    assert wire.body_for("team", schedule)["prompt"] == "clear-text-token"
+    assert "clear-text-token" not in json.dumps(wire.metadata_for("team", schedule))
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ({"labels": {"bad key": "v"}}, "label 'bad key'"),
+        ({"labels": {"reconciler.x": "v"}}, "reserved"),
+        ({"labels": {f"k{i}": "v" for i in range(15)}}, "at most 14 labels"),
+        ({"input": {}}, "needs input.message"),
+        ({"options": {"team": "yes"}}, "options.team"),
+        ({"agent": "agent_ops", "options": {"team": False}}, "team schedules only"),
+        ({"options": {"agent_config": {"skill_spec": "a", "skills": ["a"]}}}, "not both"),
+    ],
+)
+def test_problems_name_the_schedule_and_the_rule(
+    tmp_path: Path, extra: dict[str, Any], fragment: str
+) -> None:
+    schedule = desired(tmp_path, {"every": "1h"}, **extra)
+    [problem] = wire.problems(schedule)
+    assert "schedule 's'" in problem.message and fragment in problem.message
+    assert problem.line > 0
+
+
+def test_a_skill_needs_no_prompt(tmp_path: Path) -> None:
+    schedule = desired(tmp_path, {"every": "1h"}, input={}, options={"agent_config": {"skill_spec": "o/r:s"}})
+    assert wire.problems(schedule) == []
