@@ -91,6 +91,7 @@ def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) 
         live,
         display_name=provider.display_name,
         restore_archived="create" if provider.restore_archived == "create" else "resume",
+        update_reason=provider.update_reason,
         allow_empty=options.allow_empty,
         digest_key=key,
         now=datetime.now(UTC),

@@ -29,6 +29,8 @@ from reconciler.plan.normalise import (
 
 RestoreMode = Literal["resume", "create"]
 DisplayName = Callable[[str], str]
+# Why an update or adoption is carried out as it is, when the diff alone does not say (a provider's words).
+UpdateReason = Callable[[DesiredSchedule, LiveSchedule], str]
 
 # Creates, adopts and updates first, then state changes, prunes last (Argo CD's PruneLast): a failed apply
 # then never leaves the platform with schedules removed but their replacements missing.
@@ -40,12 +42,17 @@ def _as_is(name: str) -> str:
     return name
 
 
+def _no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
+    return ""
+
+
 def plan_bundle(
     bundle: Bundle,
     live: Sequence[LiveSchedule],
     *,
     display_name: DisplayName = _as_is,
     restore_archived: RestoreMode = "resume",
+    update_reason: UpdateReason = _no_reason,
     allow_empty: bool = False,
     digest_key: bytes = DEFAULT_DIGEST_KEY,
     now: datetime,
@@ -53,10 +60,11 @@ def plan_bundle(
     """The steps that converge `live` (everything the provider listed for the target) to `bundle`.
 
     `display_name` is how the provider shows a bundle name (e.g. with a `<bundleKey>--` prefix);
-    `restore_archived` is how it brings back an archived schedule. Raises `PlanError` listing every collision
-    at once, and `EmptyBundleError` when an empty bundle would prune everything without `allow_empty`.
+    `restore_archived` is how it brings back an archived schedule; `update_reason` says how it carries out
+    an update or adoption (e.g. "recreate: ..."), shown as the step's reason. Raises `PlanError` listing
+    every collision at once, and `EmptyBundleError` when an empty bundle would prune everything without `allow_empty`.
     """
-    planner = _BundlePlanner(bundle, display_name, restore_archived, digest_key)
+    planner = _BundlePlanner(bundle, display_name, restore_archived, digest_key, update_reason)
     planner.run(live)
     if planner.problems:
         raise PlanError(planner.problems)
@@ -94,6 +102,7 @@ def plan_all(
     digest_key: bytes = DEFAULT_DIGEST_KEY,
     display_name_for: Callable[[Bundle], DisplayName] = lambda bundle: _as_is,
     restore_archived_for: Callable[[Bundle], RestoreMode] = lambda bundle: "resume",
+    update_reason_for: Callable[[Bundle], UpdateReason] = lambda bundle: _no_reason,
 ) -> Plan:
     """One plan for several bundles; the problems of every bundle are reported together.
 
@@ -109,6 +118,7 @@ def plan_all(
                     live,
                     display_name=display_name_for(bundle),
                     restore_archived=restore_archived_for(bundle),
+                    update_reason=update_reason_for(bundle),
                     allow_empty=allow_empty,
                     digest_key=digest_key,
                     now=now,
@@ -128,8 +138,16 @@ def plan_all(
 class _BundlePlanner:
     """The working state of one `plan_bundle` call; it never outlives it."""
 
-    def __init__(self, bundle: Bundle, display_name: DisplayName, restore: RestoreMode, digest_key: bytes) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        display_name: DisplayName,
+        restore: RestoreMode,
+        digest_key: bytes,
+        update_reason: UpdateReason = _no_reason,
+    ) -> None:
         self.bundle = bundle
+        self.update_reason = update_reason
         self.display_name = display_name
         self.restore = restore
         self.digest_key = digest_key
@@ -210,7 +228,8 @@ class _BundlePlanner:
         if all(change.path == "state" for change in changes):
             kind: ActionKind = "pause" if desired.state == "paused" else "resume"
             return self._action(kind, desired, live.remote_id, changes, "", live)
-        return self._action("update", desired, live.remote_id, changes, "", live)
+        reason = self.update_reason(desired, live)
+        return self._action("update", desired, live.remote_id, changes, reason, live)
 
     def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
         """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""
@@ -258,7 +277,8 @@ class _BundlePlanner:
         else:
             item = unowned[0]
             changes = field_changes(self._form(item), comparable(desired, self.digest_key))
-            self.actions.append(self._action("adopt", desired, item.remote_id, changes, "", item))
+            reason = self.update_reason(desired, item)
+            self.actions.append(self._action("adopt", desired, item.remote_id, changes, reason, item))
 
     def _prune(self, item: LiveSchedule) -> None:
         policy = self.bundle.prune

@@ -44,6 +44,11 @@ class Provider(ABC):
         """The name the platform shows for the bundle-side `name` (some platforms carry the owner in it)."""
         return name
 
+    def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
+        """How `update`/`adopt` will carry the change out, when the diff alone does not say (a full-object
+        PUT that keeps fields the bundle does not set, a delete-and-create): shown as the plan step's reason."""
+        return ""
+
     @abstractmethod
     def list_live(self) -> list[LiveSchedule]:
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
