@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
-from reconciler.timing.cron import parse_cron
+from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS, parse_cron
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
 from reconciler.timing.zones import load_zone
@@ -80,6 +80,16 @@ def check_schedule(
                 ("options", key),
                 f"{caps.provider} option '{key}' must be one of {', '.join(choices[key])}, got '{value}'",
             )
+    for key in caps.required_options:
+        if options.get(key) in (None, ""):
+            problems_before(("options",), f"{caps.provider} needs options.{key} on every schedule")
+    for field, why in caps.unsupported:
+        head, _, member = field.partition(".")
+        value = data.get(head)
+        if member:
+            value = value.get(member) if isinstance(value, dict) else None
+        if value not in (None, "", {}, [], False):
+            problems_before((head, member) if member else head, f"{caps.provider} has no place for '{field}': {why}")
     if problems_before.count:
         return None
     return DesiredSchedule(
@@ -116,6 +126,13 @@ def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter
             "with a letter or digit, at most 128 characters",
         )
         return
+    if caps.name_separator and caps.name_separator in bundle_key:
+        report(
+            "name",
+            f"{caps.provider} keeps the owner in the name as '<bundleKey>{caps.name_separator}<name>', so the "
+            f"bundleKey '{bundle_key}' must not contain '{caps.name_separator}' (it would be read back as "
+            "another owner): choose another bundleKey",
+        )
     full = f"{bundle_key}{caps.name_separator}{name}" if caps.name_separator else name
     if caps.name_pattern and not re.match(caps.name_pattern, full):
         report("name", f"{caps.provider} names allow only lower-case letters, digits and '-': '{full}'")
@@ -183,6 +200,14 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                     path,
                     f"'{text}' fires more often than {caps.provider} allows "
                     f"(at most once every {format_duration(caps.min_cadence_seconds)})",
+                )
+            both_days = expr.days_of_month != ALL_DAYS and expr.days_of_week != ALL_WEEKDAYS
+            if caps.cron_day_and and expr.day_or and both_days:
+                raise _Invalid(
+                    path,
+                    f"'{text}' restricts both day-of-month and day-of-week, so it fires when EITHER matches; "
+                    f"{caps.provider} runs cron on Temporal, which fires only when BOTH match, and takes one "
+                    "cron per schedule: write two schedules, one with each day field",
                 )
             canonical.append(expr.canonical)
         fields["cron"] = tuple(canonical)

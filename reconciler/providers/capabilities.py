@@ -18,6 +18,9 @@ class Capabilities:
     max_name_length: int | None = None  # for platforms where the marker lives in the name
     name_separator: str = ""  # bundleKey + separator + name, when the marker is in the name
     every_units: tuple[int, ...] = ()  # `every` must be a whole number of one of these (seconds)
+    cron_day_and: bool = False  # its cron ANDs day-of-month with day-of-week (Temporal), where a bundle's ORs
+    unsupported: tuple[tuple[str, str], ...] = ()  # (schedule field, why / what instead) it has no place for
+    required_options: tuple[str, ...] = ()  # `options:` keys every schedule must set
     requires_start: bool = False
     needs_workspace: bool = False
     name_pattern: str | None = None  # what the platform allows in the (prefixed) name
@@ -28,6 +31,11 @@ class Capabilities:
 
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_AGENTEX_LEGACY_OPTIONS = ("workflow_name", "task_queue", "workflow_params", "execution_timeout_seconds")
+_AGENTEX_NO_INPUT = (
+    "agentex legacy schedules start a Temporal workflow and pass it only options.workflow_params: put "
+    "what the agent needs there"
+)
 
 CAPABILITIES: dict[str, Capabilities] = {
     "cadenya": Capabilities(
@@ -44,19 +52,37 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every"}),
         utc_only=True,
         cron_seconds=False,
+        cron_day_and=True,
         max_name_length=64,
         name_separator="--",
         name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-        note="agentex legacy schedules take a 5-field UTC cron or an interval",
+        options=_AGENTEX_LEGACY_OPTIONS,
+        required_options=("workflow_name", "task_queue"),
+        unsupported=(
+            ("input.message", _AGENTEX_NO_INPUT),
+            ("input.data", _AGENTEX_NO_INPUT),
+            ("input.secrets", _AGENTEX_NO_INPUT),
+            ("labels", "agentex schedules have no labels"),
+            ("protect", "agentex legacy schedules have nowhere to keep the `protect` flag; use `prune: none`"),
+        ),
+        note="agentex legacy schedules take one 5-field UTC cron or an interval (no offset), run on Temporal",
     ),
     "agentex/run-schedules": Capabilities(
         "agentex",
         frozenset({"cron", "every"}),
         cron_seconds=False,
+        cron_day_and=True,
         max_name_length=64,
         name_separator="--",
         name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-        note="agentex run schedules take a 5-field cron or an interval",
+        options=("author", "description", "task_params", "task_metadata"),
+        option_choices=(("author", ("user", "agent")),),
+        unsupported=(
+            ("input.data", "agentex run schedules take a message only; put structured input in options.task_params"),
+            ("input.secrets", "agentex returns every field it stores, so a secret would not stay secret"),
+            ("labels", "agentex schedules have no labels; options.task_metadata is copied onto each task"),
+        ),
+        note="agentex run schedules take one 5-field cron or an interval (no offset), run on Temporal",
     ),
     "orq": Capabilities(
         "orq",

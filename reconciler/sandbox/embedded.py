@@ -18,7 +18,7 @@ from reconciler.sandbox.app import SandboxApp, build_app
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.transport import in_process_transport
 
-_apps: dict[tuple[str, str], tuple[SandboxApp, httpx.BaseTransport]] = {}
+_apps: dict[tuple[str, str | None, str], tuple[SandboxApp, httpx.BaseTransport]] = {}
 _lock = threading.Lock()
 
 
@@ -26,11 +26,12 @@ def embedded_transport(
     provider: str, db: Path, api_key: str, target: Mapping[str, Any], agents: Iterable[str]
 ) -> httpx.BaseTransport:
     """A transport to the shared in-process sandbox of `provider`, with `target`'s workspace and `agents`."""
-    key = (provider, str(db))
+    api = target.get("api")  # the API revision the bundle targets (agentex: legacy or run-schedules)
+    key = (provider, api, str(db))
     with _lock:
         if key not in _apps:
             db.parent.mkdir(parents=True, exist_ok=True)
-            app = build_app(SandboxConfig(provider=provider, db=str(db), api_keys=(api_key,)))
+            app = build_app(SandboxConfig(provider=provider, api=api, db=str(db), api_keys=(api_key,)))
             _apps[key] = (app, in_process_transport(app))
         app, transport = _apps[key]
     sandbox = app.sandbox

@@ -1,0 +1,93 @@
+"""The legacy (seed) revision's wire format <-> the bundle's vocabulary. Pure.
+
+A schedule is `CreateScheduleRequest` out and `ScheduleResponse` back. Nothing of the bundle's `input`
+or `labels` has a place here (`validate` refuses them); `options` carry the Temporal action:
+`workflow_name`, `task_queue` (both required), `workflow_params`, `execution_timeout_seconds`. The last
+is write-only: the API never returns it, so the read-back takes the bundle's value (see the README).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.agentex import names
+from reconciler.providers.agentex.timing import when_from_wire, wire_timing
+
+OPTIONS = ("workflow_name", "task_queue", "workflow_params", "execution_timeout_seconds")
+WRITE_ONLY = ("execution_timeout_seconds",)
+
+
+def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": names.platform_name(bundle_key, desired.name),
+        **{k: desired.options[k] for k in OPTIONS if desired.options.get(k) is not None},
+        **wire_timing(desired),
+        "paused": desired.state == "paused",
+    }
+    return body
+
+
+def echo(body: dict[str, Any], agent: str) -> dict[str, Any]:
+    """The ScheduleResponse a server answers `body` with (what `as_live` reads back)."""
+    params = body.get("workflow_params")
+    return {
+        "schedule_id": f"{agent}--{body['name']}",
+        "name": body["name"],
+        "agent_id": agent,
+        "state": "PAUSED" if body.get("paused") else "ACTIVE",
+        "action": {
+            "workflow_name": body.get("workflow_name"),
+            "task_queue": body.get("task_queue"),
+            "workflow_params": None if params is None else [params],
+        },
+        "spec": {
+            "cron_expressions": [body["cron_expression"]] if body.get("cron_expression") else [],
+            "intervals_seconds": [body["interval_seconds"]] if body.get("interval_seconds") else [],
+            "start_at": body.get("start_at"),
+            "end_at": body.get("end_at"),
+        },
+    }
+
+
+def _params(value: Any) -> Any:
+    # The server returns the Temporal args list, `[params]`; anything else is someone else's shape, kept.
+    if value is None or value == []:
+        return None
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        return value[0]
+    return value
+
+
+def live_from_wire(item: dict[str, Any], agent: str, write_only: dict[str, Any] | None = None) -> LiveSchedule:
+    """A ScheduleResponse in bundle terms; `write_only` fills the options the API never returns."""
+    platform = str(item.get("name", ""))
+    owner, name = names.split(platform)
+    action = item.get("action") or {}
+    spec = item.get("spec") or {}
+    options = {
+        "workflow_name": action.get("workflow_name"),
+        "task_queue": action.get("task_queue"),
+        "workflow_params": _params(action.get("workflow_params")),
+        **(write_only or {}),
+    }
+    return LiveSchedule(
+        remote_id=platform,
+        agent=agent,
+        name=name,
+        owner=owner,
+        state="paused" if item.get("state") == "PAUSED" else "active",
+        when=when_from_wire(
+            list(spec.get("cron_expressions") or []),
+            list(spec.get("intervals_seconds") or []),
+            None,
+            spec.get("start_at"),
+            spec.get("end_at"),
+        ),
+        input={},
+        labels={},
+        options={k: v for k, v in options.items() if v is not None},
+        display_name=platform,
+        raw=item,
+    )

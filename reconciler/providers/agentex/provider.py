@@ -1,0 +1,309 @@
+"""Agentex over HTTP, both revisions: `target.api` unset or `legacy` (the seed's), or `run-schedules`.
+
+Schedules are listed per agent only: the agents are enumerated (page-number pages), then each agent's
+schedules are listed concurrently at the largest page the API allows. The legacy list items carry no
+spec, so each owned schedule is then read by name, concurrently. Ownership is the name
+`<bundleKey>--<name>`. Archiving is pausing: an owned paused schedule the bundle no longer declares is
+reported `archived`, so it is left alone until it comes back (then it is resumed).
+
+Legacy updates are delete + create under the same name (there is no update route). The create after the
+delete is retried, and a lost answer is looked up by name; if it still fails, the error says the
+schedule is lost, with what is needed to recreate it, and the next apply recreates it (the bundle still
+declares it, and nothing live answers to its name).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.errors import (
+    ConfigError,
+    ConflictError,
+    ProviderError,
+    RejectedError,
+    TemporaryError,
+    TransportError,
+)
+from reconciler.plan.live import LiveSchedule
+from reconciler.plan.normalise import comparable, comparable_live
+from reconciler.providers.agentex import legacy, names, runs
+from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import capabilities_for
+from reconciler.providers.http import ApiClient
+
+REVISIONS = ("legacy", "run-schedules")
+PAGE_SIZE = 1000  # the schedule lists' maximum (`page_size` legacy, `limit` run schedules)
+AGENT_PAGE = 50  # GET /agents' default `limit`; its maximum is not documented, so never ask for more
+RECREATE_ATTEMPTS = 3
+
+
+class LostScheduleError(ProviderError):
+    """A legacy update deleted the schedule and could not create it again."""
+
+
+class AgentexProvider(Provider):
+    name = "agentex"
+
+    def __init__(
+        self,
+        client: ApiClient,
+        bundle: Bundle,
+        digest_key: bytes,
+        *,
+        environ: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+    ) -> None:
+        super().__init__(client, bundle, digest_key, environ=environ, parallelism=parallelism)
+        api = bundle.target.get("api") or "legacy"
+        if api not in REVISIONS:
+            raise ConfigError(
+                f"bundle '{bundle.key}': agentex has no API revision '{api}'; set target.api to legacy "
+                "(the default: the seed's Temporal schedules) or run-schedules"
+            )
+        self.legacy = api == "legacy"
+        self.capabilities = capabilities_for("agentex", None if self.legacy else api)
+        self._declared = {(s.agent, s.name): s for s in bundle.schedules}
+        # An unowned schedule whose plain name a desired schedule with `adopt: true` carries: adoptable.
+        self._adoptable = {(s.agent, s.name): s for s in bundle.schedules if s.adopt}
+
+    def display_name(self, name: str) -> str:
+        return names.platform_name(self.bundle.key, name)
+
+    # -- reading -------------------------------------------------------------------------------------
+    def list_live(self) -> list[LiveSchedule]:
+        agents = sorted(set(self._agent_ids()) | {agent for agent, _ in self._declared})
+        lives = self._read(agents, lambda item, agent: self._wanted(item, agent))
+        return [self._as_seen(live) for live in lives]
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        """Every schedule (of one agent, or of all), whoever owns it: what `export` reads."""
+        agents = [agent] if agent else sorted(set(self._agent_ids()))
+        return self._read(agents, lambda item, agent: True, fallback=False)
+
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        live = self._get(desired.agent, self.display_name(desired.name))
+        return None if live is None else self._as_seen(live)
+
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        if self.legacy:
+            item = legacy.echo(legacy.create_body(self.bundle.key, desired), desired.agent)
+            return self._as_seen(legacy.live_from_wire(item, desired.agent))
+        item = runs.echo(runs.create_body(self.bundle.key, desired), desired.agent)
+        return runs.live_from_wire(item, desired.agent)
+
+    def _wanted(self, item: dict[str, Any], agent: str) -> bool:
+        """Worth reading in full for `list_live`: ours by name, or an adoptable look-alike."""
+        owner, _ = names.split(str(item.get("name", "")))
+        return owner == self.bundle.key or (agent, item.get("name")) in self._adoptable
+
+    def _read(
+        self, agents: list[str], keep: Callable[[dict[str, Any], str], bool], *, fallback: bool = True
+    ) -> list[LiveSchedule]:
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            listed = list(pool.map(self._list_agent, agents))
+            rows = [(agent, item) for agent, (items, _) in zip(agents, listed, strict=True) for item in items]
+            chosen = [(agent, item) for agent, item in rows if keep(item, agent)]
+            if self.legacy:  # list items carry no spec: read each chosen schedule by name
+                found = list(pool.map(lambda pair: self._get(pair[0], str(pair[1]["name"])), chosen))
+                lives = [live for live in found if live is not None]
+            else:
+                lives = [runs.live_from_wire(item, agent) for agent, item in chosen]
+            if fallback:
+                lives += [live for live in pool.map(lambda key: self._get(*key), self._unseen(agents, listed))
+                          if live is not None]
+        return lives
+
+    def _unseen(self, agents: list[str], listed: list[tuple[list[dict[str, Any]], bool]]) -> list[tuple[str, str]]:
+        """Declared schedules a possibly truncated list could have hidden: read them by name instead.
+
+        Legacy: the server caps the namespace's listing before it keeps the agent's rows, so once the
+        lists together reach the cap any agent's page may be short. Run schedules: an agent whose page is
+        full may have more (there is no cursor).
+        """
+        seen = {(agent, str(item.get("name"))) for agent, (items, _) in zip(agents, listed, strict=True)
+                for item in items}
+        if self.legacy:
+            full = set(agents) if sum(len(items) for items, _ in listed) >= PAGE_SIZE else set()
+        else:
+            full = {agent for agent, (_, truncated) in zip(agents, listed, strict=True) if truncated}
+        return sorted(
+            (agent, self.display_name(name)) for agent, name in self._declared
+            if agent in full and (agent, self.display_name(name)) not in seen
+        )
+
+    def _list_agent(self, agent: str) -> tuple[list[dict[str, Any]], bool]:
+        """An agent's schedule list, and whether it may have been cut short by the page size."""
+        params = {"page_size": str(PAGE_SIZE)} if self.legacy else {"limit": str(PAGE_SIZE)}
+        try:
+            body = self.client.request("GET", self._schedules(agent), params=params).json()
+        except RejectedError as exc:
+            if exc.status == 404:  # an agent the bundle names but the platform lacks: nothing live yet
+                return [], False
+            raise
+        items = list(body.get("schedules" if self.legacy else "run_schedules") or [])
+        return items, int(body.get("total", len(items))) >= PAGE_SIZE or len(items) >= PAGE_SIZE
+
+    def _agent_ids(self) -> Iterator[str]:
+        page = 1
+        while True:
+            params = {"limit": str(AGENT_PAGE), "page_number": str(page)}
+            agents = self.client.request("GET", "/agents", params=params).json()
+            if not isinstance(agents, list):
+                raise ProviderError(f"GET /agents answered {type(agents).__name__}, not a list of agents")
+            for agent in agents:
+                if isinstance(agent, dict) and agent.get("id"):
+                    yield str(agent["id"])
+            if len(agents) < AGENT_PAGE:
+                return
+            page += 1
+
+    def _get(self, agent: str, platform_name: str) -> LiveSchedule | None:
+        path = self._by_name(agent, platform_name)
+        response = self.client.request("GET", path, expected=(200, 404))
+        if response.status_code == 404:
+            return None
+        item = response.json()
+        return legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)
+
+    def _as_seen(self, live: LiveSchedule) -> LiveSchedule:
+        """What the planner should see: archived = owned, paused and no longer declared; write-only
+        options as the bundle has them; an adoptable look-alike under the name it will take."""
+        if live.owner == self.bundle.key and live.name is not None:
+            desired = self._declared.get((live.agent, live.name))
+            if desired is None:
+                return replace(live, state="archived") if live.state == "paused" else live
+            if self.legacy:
+                kept = {k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None}
+                return replace(live, options={**live.options, **kept})
+            return live
+        adoptable = self._adoptable.get((live.agent, live.display_name))
+        if live.owner is None and adoptable is not None:
+            return replace(live, display_name=self.display_name(adoptable.name))
+        return live
+
+    # -- writing -------------------------------------------------------------------------------------
+    def create(self, desired: DesiredSchedule) -> LiveSchedule:
+        body = self._body(desired)
+        item = self.client.request("POST", self._schedules(desired.agent), json=body).json()
+        return self._from(item, desired.agent)
+
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        differs = self._differences(desired, live)
+        if not differs:
+            return live
+        if differs == {"state"}:
+            return self.pause(live) if desired.state == "paused" else self.resume(live)
+        if not self.legacy:
+            return self._patch(desired, live)
+        return self._replace(desired, live)
+
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        """Take over an unowned schedule: it gets the owned name (and the bundle's settings)."""
+        if not self.legacy:
+            return self._patch(desired, live)
+        # Create the owned one first, then remove the old: a failure never leaves neither.
+        created = self._create_checked(desired)
+        self.client.request("DELETE", self._by_name(live.agent, live.remote_id), expected=(200, 204, 404))
+        return created
+
+    def pause(self, live: LiveSchedule) -> LiveSchedule:
+        return self._verb(live, "pause")
+
+    def resume(self, live: LiveSchedule) -> LiveSchedule:
+        return self._verb(live, "unpause" if self.legacy else "resume")
+
+    def archive(self, live: LiveSchedule) -> LiveSchedule:
+        return replace(self.pause(live), state="archived")
+
+    def delete(self, live: LiveSchedule) -> None:
+        self.client.request("DELETE", self._path(live), expected=(200, 204, 404))
+
+    def _verb(self, live: LiveSchedule, verb: str) -> LiveSchedule:
+        # Pausing a paused schedule (resuming an active one) is a no-op on both revisions: safe to repeat.
+        item = self.client.request("POST", f"{self._path(live)}/{verb}", json={}, idempotent=True).json()
+        return self._from(item, live.agent)
+
+    def _patch(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        patch = runs.changes(self._body(desired), live)
+        if not patch:
+            return live
+        # Setting fields to given values twice gives the same row: safe to repeat.
+        item = self.client.request("PATCH", self._path(live), json=patch, idempotent=True).json()
+        return self._from(item, live.agent)
+
+    def _replace(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        """Legacy update: delete, then create under the same name, never leaving it silently gone."""
+        self.delete(live)
+        return self._create_checked(desired, after_delete=True)
+
+    def _create_checked(self, desired: DesiredSchedule, *, after_delete: bool = False) -> LiveSchedule:
+        """Create, retrying; a lost answer or a 409 is looked up by name and accepted if it is ours as meant."""
+        failure: ProviderError | None = None
+        for attempt in range(RECREATE_ATTEMPTS):
+            try:
+                return self.create(desired)
+            except ProviderError as exc:
+                failure = exc
+                if not (exc.outcome_unknown or isinstance(exc, ConflictError | TemporaryError | TransportError)):
+                    break  # the platform refused the body itself: repeating it cannot help
+            found = self._lookup(desired)
+            if found is not None:
+                if not self._differences(desired, found):
+                    return found
+                self.delete(found)  # our name, not what we meant (a half-applied earlier run): replace it
+            if attempt + 1 < RECREATE_ATTEMPTS:
+                time.sleep(min(0.5 * 2**attempt, 4.0))
+        assert failure is not None
+        if not after_delete:
+            raise failure
+        raise LostScheduleError(self._lost_message(desired, failure))
+
+    def _lookup(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        try:
+            return self.find_owned(desired)
+        except ProviderError:
+            return None
+
+    def _lost_message(self, desired: DesiredSchedule, cause: ProviderError) -> str:
+        body = self._body(desired)
+        if isinstance(desired.input.get("message"), Sensitive) and "initial_input" in body:
+            body["initial_input"] = {**body["initial_input"], "content": "(sensitive)"}
+        return (
+            f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be updated "
+            f"(the legacy API has no update), and creating it again failed {RECREATE_ATTEMPTS} times "
+            f"({cause}). The bundle still declares it, so the next `reconciler apply` creates it again. "
+            f"To recreate it by hand: POST {self._schedules(desired.agent)} with {body}"
+        )
+
+    def _differences(self, desired: DesiredSchedule, live: LiveSchedule) -> set[str]:
+        want = comparable(self.normalise(desired), self.digest_key)
+        have = comparable_live(self._as_seen(live))
+        return {key for key in set(want) | set(have) if want.get(key) != have.get(key)}
+
+    def _body(self, desired: DesiredSchedule) -> dict[str, Any]:
+        if self.legacy:
+            return legacy.create_body(self.bundle.key, desired)
+        return runs.create_body(self.bundle.key, desired)
+
+    def _from(self, item: dict[str, Any], agent: str) -> LiveSchedule:
+        live = legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)
+        return self._as_seen(live)
+
+    # -- paths ---------------------------------------------------------------------------------------
+    def _schedules(self, agent: str) -> str:
+        return f"/agents/{quote(agent, safe='')}/schedules"
+
+    def _by_name(self, agent: str, platform_name: str) -> str:
+        middle = "" if self.legacy else "/name"
+        return f"{self._schedules(agent)}{middle}/{quote(platform_name, safe='')}"
+
+    def _path(self, live: LiveSchedule) -> str:
+        """Legacy schedules are addressed by name, run schedules by id."""
+        return f"{self._schedules(live.agent)}/{quote(live.remote_id, safe='')}"

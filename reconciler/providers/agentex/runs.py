@@ -1,0 +1,106 @@
+"""The run-schedules revision's wire format <-> the bundle's vocabulary. Pure.
+
+`input.message` is `initial_input.content`; `options` carry `author` (of the initial input),
+`description`, `task_params` and `task_metadata`. `protect: true` is kept in `task_metadata` under
+`reconciler.dev/protect`, the one field of a run schedule the reconciler may add to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.agentex import names
+from reconciler.providers.agentex.timing import when_from_wire, wire_timing
+
+PROTECT_KEY = "reconciler.dev/protect"
+OPTIONS = ("author", "description", "task_params", "task_metadata")
+DEFAULT_AUTHOR = "user"
+# Every field a create may set; an update PATCHes those whose value differs (null clears).
+FIELDS = ("name", "initial_input", "description", "cron_expression", "interval_seconds", "timezone",
+          "start_at", "end_at", "paused", "task_params", "task_metadata")
+
+
+def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+    message = desired.input.get("message")
+    content = message.reveal() if isinstance(message, Sensitive) else (message or "")
+    options = desired.options
+    metadata = dict(options.get("task_metadata") or {})
+    if desired.protect:
+        metadata[PROTECT_KEY] = True
+    timing = wire_timing(desired)
+    return {
+        "name": names.platform_name(bundle_key, desired.name),
+        "initial_input": {"content": content, "author": options.get("author") or DEFAULT_AUTHOR, "type": "text"},
+        "description": options.get("description"),
+        "cron_expression": timing.get("cron_expression"),
+        "interval_seconds": timing.get("interval_seconds"),
+        "timezone": desired.timing.timezone,
+        "start_at": timing.get("start_at"),
+        "end_at": timing.get("end_at"),
+        "paused": desired.state == "paused",
+        "task_params": options.get("task_params"),
+        "task_metadata": metadata or None,
+    }
+
+
+def changes(body: dict[str, Any], live: LiveSchedule) -> dict[str, Any]:
+    """The PATCH for `live` to become `body`: only the fields that differ; cron and interval replace each
+    other on the server, so only the one being set is sent."""
+    have = live.raw
+    patch = {k: body[k] for k in FIELDS if body.get(k) != have.get(k)}
+    if patch.get("cron_expression") is None and body.get("interval_seconds") is not None:
+        patch.pop("cron_expression", None)
+    if patch.get("interval_seconds") is None and body.get("cron_expression") is not None:
+        patch.pop("interval_seconds", None)
+    if "initial_input" in patch and _same_input(patch["initial_input"], have.get("initial_input")):
+        patch.pop("initial_input")
+    return patch
+
+
+def _same_input(want: Any, have: Any) -> bool:
+    have = have or {}
+    return bool(
+        want["content"] == have.get("content")
+        and want["author"] == (have.get("author") or DEFAULT_AUTHOR)
+        and (have.get("type") or "text") == "text"
+    )
+
+
+def echo(body: dict[str, Any], agent: str) -> dict[str, Any]:
+    """The RunSchedule a server answers `body` with (what `as_live` reads back)."""
+    return {**body, "id": "", "agent_id": agent}
+
+
+def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
+    platform = str(item.get("name", ""))
+    owner, name = names.split(platform)
+    initial = item.get("initial_input") or {}
+    metadata = dict(item.get("task_metadata") or {})
+    protected = metadata.pop(PROTECT_KEY, None) is True
+    author = initial.get("author")
+    options = {
+        "author": None if author in (None, DEFAULT_AUTHOR) else author,
+        "description": item.get("description"),
+        "task_params": item.get("task_params"),
+        "task_metadata": metadata or None,
+    }
+    crons = [item["cron_expression"]] if item.get("cron_expression") else []
+    intervals = [item["interval_seconds"]] if item.get("interval_seconds") else []
+    message = initial.get("content")
+    return LiveSchedule(
+        remote_id=str(item.get("id", "")),
+        agent=agent,
+        name=name,
+        owner=owner,
+        state="paused" if item.get("paused") else "active",
+        when=when_from_wire(crons, intervals, item.get("timezone"), item.get("start_at"), item.get("end_at")),
+        input={"message": message} if message else {},
+        labels={},
+        options={k: v for k, v in options.items() if v not in (None, {}, "")},
+        protected=protected,
+        display_name=platform,
+        raw=item,
+    )
