@@ -42,7 +42,8 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
     if timing.every is not None:
         every = format_duration(timing.every)
         if provider == "tbd-agents":
-            # The server never passes start_at to Celery Beat: it counts from registration (§5).
+            # The server never passes start_at to Celery Beat: it counts from registration (§5). `start` (required
+            # there) stands in for it: a fixed instant, so the figure does not change with when it is computed.
             anchor = timing.start
             exact = False
             since = _iso(anchor) if anchor is not None else "the Unix epoch"
@@ -51,10 +52,12 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
                 f"shown as if registered at {since}; the spacing is exact, the phase is not"
             )
         elif provider == "orq":
+            # orq's docs: `@every 6h` fires "every 6 hours after creation". Creation time is unknown here; the
+            # epoch keeps the figure the same whenever it is computed (a CI check must not flap).
             exact = False
             notes.append(
-                f"orq does not document where '@every {every}' is anchored: shown from the Unix epoch"
-                f"{_plus(timing.offset)} (Temporal's rule); the spacing is exact, the phase may differ"
+                f"orq counts '@every {every}' from when the schedule is created (its docs: \"after creation\"): "
+                f"shown from the Unix epoch{_plus(timing.offset)}; the spacing is exact, the phase is not"
             )
         elif provider == "cadenya" and timing.timezone not in UTC_NAMES:
             notes.append(
@@ -62,16 +65,9 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
                 f"1970-01-01T00:00{_plus(timing.offset)} + n × {every} on the {timing.timezone} clock "
                 "(as the sandbox does); not confirmed against the platform"
             )
+    # (agentex runs cron on Temporal, which ANDs the day fields: `validate` refuses such a cron there.)
     for text in timing.cron:
-        if not parse_cron(text).day_or:
-            continue
-        if provider == "agentex":
-            notes.append(
-                f"'{text}' restricts both day-of-month and day-of-week: standard cron (shown) fires when "
-                "either matches; Temporal, which runs agentex schedules, fires only when both do if it "
-                "receives this text unchanged"
-            )
-        elif provider in ("orq", "oz"):
+        if provider in ("orq", "oz") and parse_cron(text).day_or:
             notes.append(
                 f"'{text}' restricts both day-of-month and day-of-week: standard cron (shown) fires when "
                 f"either matches; {provider} does not document which rule its cron follows"
