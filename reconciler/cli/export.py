@@ -14,13 +14,14 @@ from reconciler.bundle.export import SCHEMA_MODELINE, export_bundle
 from reconciler.cli.common import Endpoint, UseSandbox
 from reconciler.cli.session import digest_key, sandbox_requested
 from reconciler.errors import ConfigError
-from reconciler.providers.registry import open_provider
+from reconciler.providers.registry import IMPLEMENTATIONS, open_provider
 
 
 def export(
     provider: Annotated[str, typer.Option("--provider", help="The platform to read from.")],
     workspace: Annotated[str | None, typer.Option("--workspace", help="Provider scope (cadenya).")] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's schedules.")] = None,
+    api: Annotated[str | None, typer.Option("--api", help="Provider API revision (target.api).")] = None,
     bundle_key: Annotated[
         str, typer.Option("--bundle-key", help="The bundleKey of the written bundle.")
     ] = "exported",
@@ -29,9 +30,11 @@ def export(
     sandbox: UseSandbox = False,
 ) -> int:
     """Write a bundle for the live schedules: owned ones as they are, unowned ones with `adopt: true`."""
-    if provider != "cadenya":
-        raise ConfigError(f"export supports cadenya only for now, not '{provider}'")
+    if provider not in IMPLEMENTATIONS:
+        raise ConfigError(f"export supports {', '.join(IMPLEMENTATIONS)} for now, not '{provider}'")
     target = {"workspace": workspace} if workspace else {}
+    if api:
+        target["api"] = api
     scope = Bundle(key=bundle_key, provider=provider, target=target, prune="archive")
     opened = open_provider(
         scope, endpoint=endpoint, sandbox=sandbox_requested(sandbox), digest_key=digest_key()

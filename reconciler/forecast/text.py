@@ -112,7 +112,7 @@ def heatmap_lines(view: CalendarView, *, color: bool = False) -> list[str]:
     for value, low, high in legend(peak):
         span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
         keys.append(f"{_paint(BLOCKS[value - 1] * 2, value, color)} {span}")
-    lines.append(f"legend, fires per hour: {'  '.join(keys)}   (blank: outside the window)")
+    lines.append(f"legend, fires per hour: {'  '.join(keys)}   (blank: outside the window, or an hour DST skips)")
     return lines
 
 

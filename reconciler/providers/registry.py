@@ -19,6 +19,7 @@ from reconciler.providers.http import ApiClient
 # provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
 IMPLEMENTATIONS = {
     "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
+    "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
 }
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"

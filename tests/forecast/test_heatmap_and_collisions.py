@@ -144,4 +144,4 @@ def test_nothing_in_the_window() -> None:
                  datetime(2026, 5, 4, tzinfo=UTC), 1)
     assert view.grid.total == 0 and view.report.peak_minute is None and most_in_one_minute(view.report) == 0
     text = calendar_text(view)
-    assert "No schedule fires in the window." in text and "legend, fires per hour: ·· 0   (blank" in text
+    assert "No schedule fires in the window." in text and "legend, fires per hour: ·· 0   (blank: outside the window, or an hour DST skips)" in text

@@ -1,0 +1,141 @@
+"""orq.ai over HTTP: list a bundle's schedules per agent, create, update, pause, resume, archive, delete.
+
+Schedules are listed per agent (the agent's `key` is the path parameter) and only whole (no filter, no
+pages), so `list_live` pages through `/v2/agents` (200 a page, the maximum) and lists every agent's
+schedules concurrently. orq has no archive: `archive` deactivates, and an owned inactive schedule that
+left the bundle reads back as `archived`, so pruning it again is never planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.errors import ConfigError, RejectedError
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import capabilities_for
+from reconciler.providers.http import ApiClient
+from reconciler.providers.orq import wire
+
+AGENT_PAGE = 200  # /v2/agents accepts 1..200
+
+
+class OrqProvider(Provider):
+    name = "orq"
+
+    def __init__(
+        self,
+        client: ApiClient,
+        bundle: Bundle,
+        digest_key: bytes,
+        *,
+        environ: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+    ) -> None:
+        super().__init__(client, bundle, digest_key, environ=environ, parallelism=parallelism)
+        revision = bundle.target.get("api") or wire.SEED
+        if revision not in wire.REVISIONS:
+            raise ConfigError(
+                f"bundle '{bundle.key}': orq has no API revision '{revision}'; use target.api "
+                f"'{wire.DISPLAY_NAME}' (the current API) or leave it out (the seed's, '{wire.SEED}')"
+            )
+        self.revision = revision
+        self.capabilities = capabilities_for("orq", None if revision == wire.SEED else revision)
+        self.ctx = wire.Context(bundle.key, revision, digest_key)
+        self._in_bundle: wire.InBundle = {(s.agent, s.name): s.state for s in bundle.schedules}
+
+    # -- reading -------------------------------------------------------------------------------------
+    def list_live(self) -> list[LiveSchedule]:
+        wanted = {s.agent for s in self.bundle.schedules}
+        agents = sorted(set(self._agent_keys()) | wanted)
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            per_agent = pool.map(lambda agent: self._list_agent(agent, self._in_bundle), agents)
+            return [
+                live
+                for agent, found in zip(agents, per_agent, strict=True)
+                for live in found
+                if agent in wanted or live.owner == self.bundle.key
+            ]
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        """Every schedule (or one agent's), whoever owns it, with its platform state: what `export` reads."""
+        agents = [agent] if agent else sorted(set(self._agent_keys()))
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            return [live for found in pool.map(lambda a: self._list_agent(a, None), agents) for live in found]
+
+    def _agent_keys(self) -> Iterator[str]:
+        after = ""
+        while True:
+            params: dict[str, Any] = {"limit": AGENT_PAGE, **({"starting_after": after} if after else {})}
+            body = self.client.request("GET", "/v2/agents", params=params).json()
+            data = body.get("data") or []
+            for agent in data:
+                if agent.get("key"):
+                    yield str(agent["key"])
+            if not body.get("has_more") or not data or not data[-1].get("_id"):
+                return
+            after = str(data[-1]["_id"])
+
+    def _list_agent(self, agent: str, in_bundle: wire.InBundle | None) -> list[LiveSchedule]:
+        try:
+            body = self.client.request("GET", self._schedules(agent)).json()
+        except RejectedError as exc:
+            if exc.status == 404:  # an agent the bundle names but the platform lacks: nothing live yet
+                return []
+            raise
+        items = body.get("schedules") or []
+        return [wire.live_from_wire(self.ctx, {"agent_key": agent, **i}, in_bundle=in_bundle) for i in items]
+
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        for live in self._list_agent(desired.agent, self._in_bundle):
+            if live.owner == self.bundle.key and live.name == desired.name and live.state != "archived":
+                return live
+        return None
+
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        body = wire.create_body(self.ctx, desired)
+        item = {**body, "_id": "", "agent_key": desired.agent, "is_active": desired.state == "active"}
+        return wire.live_from_wire(self.ctx, item)
+
+    # -- writing -------------------------------------------------------------------------------------
+    def create(self, desired: DesiredSchedule) -> LiveSchedule:
+        body = wire.create_body(self.ctx, desired)
+        item = self.client.request("POST", self._schedules(desired.agent), json=body, expected=(200, 201))
+        live = wire.live_from_wire(self.ctx, item.json())
+        return self.pause(live) if desired.state == "paused" else live
+
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        body = wire.patch_body(self.ctx, desired, live.raw)
+        # Setting fields to the values they then have is a no-op on orq (no generation bump): safe to retry.
+        return self._patch(live, body)
+
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        return self.update(desired, live)
+
+    def pause(self, live: LiveSchedule) -> LiveSchedule:
+        return self._patch(live, {"is_active": False})
+
+    def resume(self, live: LiveSchedule) -> LiveSchedule:
+        return self._patch(live, {"is_active": True})
+
+    def archive(self, live: LiveSchedule) -> LiveSchedule:
+        return self.pause(live)  # orq has no archive; an inactive schedule keeps its marker and payload
+
+    def delete(self, live: LiveSchedule) -> None:
+        self.client.request("DELETE", self._schedule(live), expected=(200, 204, 404))
+
+    def _patch(self, live: LiveSchedule, body: dict[str, Any]) -> LiveSchedule:
+        item = self.client.request("PATCH", self._schedule(live), json=body, idempotent=True).json()
+        return wire.live_from_wire(self.ctx, item, in_bundle=self._in_bundle)
+
+    # -- paths ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _schedules(agent: str) -> str:
+        return f"/v3/agents/{quote(agent, safe='')}/schedules"
+
+    def _schedule(self, live: LiveSchedule) -> str:
+        return f"{self._schedules(live.agent)}/{quote(live.remote_id, safe='')}"
