@@ -15,6 +15,7 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
 from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS, parse_cron
 from reconciler.timing.durations import format_duration, parse_duration
+from reconciler.timing.every_cron import every_as_cron
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
 from reconciler.timing.zones import load_zone
 
@@ -229,6 +230,13 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             )
         if caps.every_units and not any(every % unit == 0 for unit in caps.every_units):
             raise _Invalid(("every",), f"{caps.note}; {format_duration(every)} is not")
+        if caps.every_as_cron:
+            try:
+                every_as_cron(every, offset)
+            except TimingError as exc:
+                raise _Invalid(
+                    ("every",), f"{caps.provider} runs a cron only, and {exc}: write `cron:` with the times you mean"
+                ) from None
         fields.update(every=every, offset=offset)
         when["every"] = format_duration(every)
         if offset:

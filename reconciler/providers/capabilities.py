@@ -21,6 +21,7 @@ class Capabilities:
     cron_day_and: bool = False  # its cron ANDs day-of-month with day-of-week (Temporal), where a bundle's ORs
     unsupported: tuple[tuple[str, str], ...] = ()  # (schedule field, why / what instead) it has no place for
     required_options: tuple[str, ...] = ()  # `options:` keys every schedule must set
+    every_as_cron: bool = False  # takes cron only: an `every` must have one exact 5-field UTC cron
     requires_start: bool = False
     needs_workspace: bool = False
     name_pattern: str | None = None  # what the platform allows in the (prefixed) name
@@ -97,8 +98,15 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every"}),
         utc_only=True,
         cron_seconds=False,
-        options=("agent_config", "agent_uid", "mode", "team"),
-        note="oz takes a 5-field UTC cron; an `every` is accepted only where a cron expresses it exactly",
+        every_as_cron=True,
+        window=False,
+        options=("agent_config", "mode", "team"),
+        option_choices=(("mode", ("normal", "plan", "orchestrate")),),
+        unsupported=(
+            ("input.data", "oz runs a prompt only: write what the agent needs into input.message"),
+            ("input.secrets", "oz runs a prompt only, and returns it to anyone who can list schedules"),
+        ),
+        note="oz takes one 5-field UTC cron; an `every` is accepted only where a cron expresses it exactly",
     ),
     "tbd-agents": Capabilities(
         "tbd-agents",

@@ -21,6 +21,7 @@ IMPLEMENTATIONS = {
     "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
     "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
+    "oz": "reconciler.providers.oz.provider:OzProvider",
 }
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"
