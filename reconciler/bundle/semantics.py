@@ -187,6 +187,10 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         crons = raw["cron"] if isinstance(raw["cron"], list) else [raw["cron"]]
         if not crons:
             raise _Invalid(("cron",), "'cron' must not be an empty list")
+        if len(crons) > 1 and not caps.cron_list:
+            raise _Invalid(
+                ("cron",), f"{caps.provider} takes one cron per schedule: split the list into schedules"
+            )
         canonical = []
         for i, text in enumerate(crons):
             path: Path_ = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
@@ -210,12 +214,17 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                     f"{caps.provider} runs cron on Temporal, which fires only when BOTH match, and takes one "
                     "cron per schedule: write two schedules, one with each day field",
                 )
+            six = expr.canonical if len(expr.canonical.split()) == 6 else f"0 {expr.canonical}"
+            if caps.cron_pattern and not re.match(caps.cron_pattern, six):
+                raise _Invalid(path, f"'{text}' is not a shape {caps.provider} accepts; {caps.note}")
             canonical.append(expr.canonical)
         fields["cron"] = tuple(canonical)
         when["cron"] = canonical[0] if len(canonical) == 1 else canonical
     elif form == "every":
         every = _duration(raw, "every")
         offset = _duration(raw, "offset") if raw.get("offset") is not None else 0
+        if offset and not caps.every_offset:
+            raise _Invalid(("offset",), f"{caps.provider} has no interval offset; {caps.note}")
         if offset >= every:
             raise _Invalid(
                 ("offset",),

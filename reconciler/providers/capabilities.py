@@ -18,6 +18,9 @@ class Capabilities:
     max_name_length: int | None = None  # for platforms where the marker lives in the name
     name_separator: str = ""  # bundleKey + separator + name, when the marker is in the name
     every_units: tuple[int, ...] = ()  # `every` must be a whole number of one of these (seconds)
+    every_offset: bool = True  # can an `every` carry an `offset`?
+    cron_list: bool = True  # may `cron` be a list (several crons on one schedule)?
+    cron_pattern: str | None = None  # the cron, 6 canonical fields (seconds first), must match this
     cron_day_and: bool = False  # its cron ANDs day-of-month with day-of-week (Temporal), where a bundle's ORs
     unsupported: tuple[tuple[str, str], ...] = ()  # (schedule field, why / what instead) it has no place for
     required_options: tuple[str, ...] = ()  # `options:` keys every schedule must set
@@ -90,8 +93,24 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every", "at"}),
         utc_only=True,
         min_cadence_seconds=_HOUR,
+        every_offset=False,
+        cron_list=False,
+        window=False,
         options=("agent_tag", "memory_entity_id", "metadata"),
-        note="orq fires at most once an hour, in UTC",
+        note="orq takes one UTC cron, an `every` (counted from creation, no offset) or an `at`, "
+        "and fires at most once an hour",
+    ),
+    "orq/display-name": Capabilities(
+        "orq",
+        frozenset({"cron"}),
+        utc_only=True,
+        min_cadence_seconds=_HOUR,
+        cron_list=False,
+        cron_pattern=r"^0 0 (\*|1?[0-9]|2[0-3]) \* \* (\*|[0-6])$",
+        window=False,
+        options=("agent_tag", "memory_entity_id", "metadata"),
+        note="orq (display-name API) takes one UTC cron that fires hourly on the hour ('0 * * * *'), daily "
+        "('0 9 * * *') or weekly ('0 9 * * 1'): minute 0, one hour or '*', one weekday or '*'",
     ),
     "oz": Capabilities(
         "oz",

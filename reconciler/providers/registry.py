@@ -20,6 +20,7 @@ from reconciler.providers.http import ApiClient
 IMPLEMENTATIONS = {
     "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
     "orq": "reconciler.providers.orq.provider:OrqProvider",
+    "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
     "oz": "reconciler.providers.oz.provider:OzProvider",
 }
