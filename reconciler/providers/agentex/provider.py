@@ -76,6 +76,15 @@ class AgentexProvider(Provider):
     def display_name(self, name: str) -> str:
         return names.platform_name(self.bundle.key, name)
 
+    def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
+        if not self.legacy:
+            return ""
+        if live.owner is None:
+            return f"created as '{self.display_name(desired.name)}', then '{live.remote_id}' deleted"
+        if self._differences(desired, live) <= {"state"}:
+            return ""
+        return "delete and create: the legacy API has no update"
+
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
         agents = sorted(set(self._agent_ids()) | {agent for agent, _ in self._declared})
