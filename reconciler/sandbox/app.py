@@ -29,8 +29,9 @@ PROVIDERS = {
     "agentex": "reconciler.sandbox.agentex.provider:AgentexProvider",
     "orq": "reconciler.sandbox.orq.provider:OrqProvider",
     "oz": "reconciler.sandbox.oz.provider:OzProvider",
+    "tbd-agents": "reconciler.sandbox.tbd_agents.provider:TbdAgentsProvider",
 }
-PLANNED = ("tbd-agents",)  # emulators still to come
+PLANNED: tuple[str, ...] = ()  # emulators still to come
 
 
 def load_provider(name: str) -> Provider:

@@ -94,7 +94,6 @@ def test_state_in_a_file_outlives_the_server(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--provider", "tbd-agents"], "not emulated yet"),
         (["--provider", "nope"], "no sandbox for provider"),
         (["--provider", "cadenya", "--latency", "soon"], "latency"),
         (["--provider", "cadenya", "--fault-rate", "2"], "fault rate"),

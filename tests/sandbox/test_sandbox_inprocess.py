@@ -113,7 +113,7 @@ def test_a_file_database_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_unknown_provider_and_revision_are_refused() -> None:
-    with pytest.raises(ValueError, match="not emulated yet"):
-        build_app(SandboxConfig(provider="tbd-agents"))
+    with pytest.raises(ValueError, match="no sandbox for provider 'nope'"):
+        build_app(SandboxConfig(provider="nope"))
     with pytest.raises(ValueError, match="unknown API revision"):
         build_app(SandboxConfig(api="v9"))
