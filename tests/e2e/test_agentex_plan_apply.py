@@ -334,3 +334,31 @@ def test_repeated_apply_converges_under_faults_with_updates(tmp_path: Path, revi
         found = {name: s for agent in AGENTS for name, s in live(faulty, agent).items()}
         assert sorted(found) == sorted(f"team--s{i}" for i in range(8))  # none lost, none duplicated
         assert {s["interval"] for s in found.values()} == {60 * (i + 1) for i in range(8)}
+
+
+def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, tmp_path: Path) -> None:
+    if api(sandbox) == "legacy":
+        foreign(sandbox, "agent-a", "standup", interval_seconds=None, cron_expression="30 7 * * 1-5",
+                workflow_params={"team": "eng"})
+    else:
+        foreign(sandbox, "agent-a", "standup", interval_seconds=None, cron_expression="30 7 * * 1-5",
+                timezone="Europe/Paris", description="standup notes")
+    foreign(sandbox, "agent-b", "hourly", paused=True)
+    other = write(tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "1h")]), "o.yaml")
+    assert cli(sandbox, "apply", "--auto-approve", other).code == 0
+    exported = tmp_path / "exported.yaml"
+    revision = [] if api(sandbox) == "legacy" else ["--api", "run-schedules"]
+    result = cli(sandbox, "export", "--provider", "agentex", *revision, "--bundle-key", "imported",
+                 "--out", str(exported))
+    assert result.code == 0, result.err
+    assert "owned by bundle 'other'" in result.err
+    assert cli(sandbox, "validate", str(exported)).code == 0, exported.read_text()
+    text = exported.read_text()
+    assert "cron: 30 7 * * 1-5" in text and "every: 1h" in text and "state: paused" in text
+    plan = plan_json(sandbox, str(exported))
+    assert plan["summary"]["adopt"] == 2
+    assert sum(v for k, v in plan["summary"].items() if k not in ("adopt", "noop")) == 0
+    assert cli(sandbox, "apply", "--auto-approve", str(exported)).code == 0
+    assert cli(sandbox, "plan", "--detailed-exitcode", str(exported)).code == 0
+    assert sorted(live(sandbox, "agent-a")) == ["imported--standup", "other--theirs"]
+    assert live(sandbox, "agent-b")["imported--hourly"]["state"] == "PAUSED"
