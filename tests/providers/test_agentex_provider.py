@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.apply.executor import execute
 from reconciler.bundle.desired import Bundle
@@ -25,6 +27,9 @@ from reconciler.providers.http import ApiClient, RetryPolicy
 from reconciler.sandbox.app import SandboxApp, build_app
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.transport import in_process_transport
+from reconciler.timing import Timing, TimingError, next_fire_times, parse_cron
+from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS
+from reconciler.timing.temporal_cron import parse_temporal_cron
 
 LEGACY_OPTIONS = {"workflow_name": "wf", "task_queue": "q"}
 
@@ -240,3 +245,31 @@ def test_a_create_that_keeps_failing_reports_the_schedule_lost_and_the_next_appl
 
 def test_lost_schedule_error_is_a_provider_error() -> None:
     assert issubclass(LostScheduleError, agentex_provider.ProviderError)
+
+
+_FIELDS = (
+    ["0", "*/15", "5,35", "10-20/5", "*"],
+    ["9", "*/6", "8-18", "*", "0"],
+    ["*", "1", "1,15", "*/2", "10-20", "31", "1-31"],
+    ["*", "1-6", "*/3", "2", "jan,jul"],
+    ["*", "1-5", "0", "mon,wed", "*/2", "7", "0-6"],
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.tuples(*(st.sampled_from(choices) for choices in _FIELDS)))
+def test_every_cron_validate_lets_through_fires_the_same_on_temporal(fields: tuple[str, ...]) -> None:
+    """What the provider sends (the canonical cron) means on Temporal what the bundle's cron means."""
+    text = " ".join(fields)
+    try:
+        expr = parse_cron(text)
+    except TimingError:
+        return  # e.g. the 31st of February only: refused by validate
+    if expr.day_or and expr.days_of_month != ALL_DAYS and expr.days_of_week != ALL_WEEKDAYS:
+        return  # refused by validate: Temporal would AND what the bundle ORs
+    calendar = parse_temporal_cron(expr.canonical).calendar
+    assert calendar is not None
+    after = datetime(2026, 1, 1, tzinfo=UTC)
+    bundle_means = next_fire_times(Timing(cron=(text,)), after, 25)
+    temporal_does = next_fire_times(Timing(calendars=(calendar,)), after, 25, provider="agentex")
+    assert temporal_does == bundle_means, (text, expr.canonical)
