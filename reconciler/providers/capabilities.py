@@ -121,6 +121,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every"}),
         utc_only=True,
         cron_seconds=False,
+        cron_list=False,
         every_as_cron=True,
         window=False,
         options=("agent_config", "mode", "team"),
@@ -138,7 +139,16 @@ CAPABILITIES: dict[str, Capabilities] = {
         every_units=(_MINUTE, _HOUR, _DAY),
         requires_start=True,
         name_separator=":",
-        note="tbd-agents takes `every` in whole minutes, hours or days, with a `start`",
+        every_offset=False,
+        unsupported=(
+            ("input.data", "tbd-agents runs a prompt only: write what the agent needs into input.message"),
+            ("input.secrets", "tbd-agents runs a prompt only, and returns it to anyone who can list schedules"),
+            ("labels", "tbd-agents schedules have no labels (their name is the only marker)"),
+            ("protect", "tbd-agents has nowhere to keep the `protect` flag (the name is the only marker); "
+             "use `prune: none`"),
+        ),
+        note="tbd-agents takes `every` in whole minutes, hours or days (7d is 7 days), counted from when the "
+        "schedule is registered, and needs a `start`",
     ),
 }
 

@@ -23,6 +23,7 @@ IMPLEMENTATIONS = {
     "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
     "oz": "reconciler.providers.oz.provider:OzProvider",
+    "tbd-agents": "reconciler.providers.tbd_agents.provider:TbdAgentsProvider",
 }
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"

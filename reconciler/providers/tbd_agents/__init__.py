@@ -1,0 +1,1 @@
+"""TBD Agents: `/api/scheduled-agents`, ownership by the name `<bundleKey>:<name>`."""

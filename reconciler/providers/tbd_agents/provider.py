@@ -1,0 +1,162 @@
+"""TBD Agents over HTTP: one global list, create, PATCH of what changed, enable/disable, archive, delete.
+
+The name `<bundleKey>:<name>` is the only marker the server can keep, and names are not unique there:
+two live schedules with one owned name are duplicates, which the planner resolves (the oldest is kept).
+Removing `end` is a delete and create, since a PATCH cannot clear `end_at`; the plan says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import CAPABILITIES
+from reconciler.providers.tbd_agents import wire
+
+SCHEDULES = "/api/scheduled-agents"
+RECREATE = (
+    "recreate: tbd-agents cannot clear `end` (PATCH ignores null), so the schedule is deleted and created "
+    "again; its next fire is one interval after the apply"
+)
+REREGISTER = "the timing change re-registers it with Beat: its next fire is one interval after the apply"
+
+
+class TbdAgentsProvider(Provider):
+    name = "tbd-agents"
+    capabilities = CAPABILITIES["tbd-agents"]
+
+    def display_name(self, name: str) -> str:
+        return wire.platform_name(self.bundle.key, name)
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _items(self) -> list[dict[str, Any]]:
+        return list(self.client.request("GET", SCHEDULES).json())
+
+    def list_live(self) -> list[LiveSchedule]:
+        adoptable = {(s.agent, s.name): s for s in self.bundle.schedules if s.adopt}
+        found = []
+        for item in self._items():
+            live = wire.live_from_wire(item)
+            if live.owner == self.bundle.key:
+                found.append(self._as_bundle_sees(live))
+            elif live.owner is None and (live.agent, live.display_name) in adoptable:
+                # An unowned schedule under a name the bundle adopts: shown under the name it will take.
+                desired = adoptable[(live.agent, live.display_name)]
+                found.append(
+                    self._as_bundle_sees(replace(live, display_name=self.display_name(desired.name)))
+                )
+        return found
+
+    def _as_bundle_sees(self, live: LiveSchedule) -> LiveSchedule:
+        """A schedule the bundle declares, compared on what matters: a secret prompt by its digest, and a
+        schedule Beat disabled at the end of its window in the state the bundle asks (it never fires again
+        either way, so re-enabling it would only make it disable itself again)."""
+        key = live.name if live.owner is not None else None
+        desired = next(
+            (
+                s
+                for s in self.bundle.schedules
+                if s.agent == live.agent and (s.name == key or self.display_name(s.name) == live.display_name)
+            ),
+            None,
+        )
+        if desired is None:
+            return live
+        live_input = dict(live.input)
+        if isinstance(desired.input.get("message"), Sensitive) and "message" in live_input:
+            live_input["message"] = Sensitive(str(live_input["message"])).digest(self.digest_key)
+        state = live.state
+        if state == "paused" and wire.ended(live.raw):
+            state = desired.state
+        return replace(live, input=live_input, state=state)
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        lives = [wire.live_from_wire(item) for item in self._items()]
+        return [live for live in lives if agent is None or live.agent == agent]
+
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        for item in self._items():
+            live = wire.live_from_wire(item)
+            if (live.owner, live.name, live.agent) == (self.bundle.key, desired.name, desired.agent) and (
+                live.state != "archived"
+            ):
+                return live
+        return None
+
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        item = {**wire.create_body(self.bundle.key, desired), "id": "", "enabled": desired.state == "active"}
+        return wire.live_from_wire(item)
+
+    def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
+        if wire.needs_recreate(desired, live.raw):
+            return RECREATE
+        body = wire.patch_body(self.bundle.key, desired, live.raw)
+        if body.keys() & {"interval_value", "start_at", "end_at"}:
+            return REREGISTER
+        return ""
+
+    # -- writing -------------------------------------------------------------------------------------
+    def create(self, desired: DesiredSchedule) -> LiveSchedule:
+        body = wire.create_body(self.bundle.key, desired)
+        item = self.client.request("POST", SCHEDULES, json=body).json()
+        live = wire.live_from_wire(item)
+        return self.pause(live) if desired.state == "paused" else live
+
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        if wire.needs_recreate(desired, live.raw):
+            # Delete first: if the create then fails, the next plan creates it; the other order could
+            # leave two, and the duplicate rule would keep the old one, end and all.
+            self.delete(live)
+            return self.create(desired)
+        item = live.raw
+        body = wire.patch_body(self.bundle.key, desired, item)
+        if body:
+            # Setting the same fields to the same values twice gives the same schedule: safe to retry.
+            item = self.client.request("PATCH", self._path(live), json=body, idempotent=True).json()
+        return self._converge_state(desired, wire.live_from_wire(item))
+
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        return self.update(desired, live)
+
+    def _converge_state(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        enabled = bool(live.raw.get("enabled"))
+        if desired.state == "paused" and enabled:
+            return self.pause(live)
+        if desired.state == "active" and not enabled and not wire.ended(live.raw):
+            return self._toggle(live, "enable")
+        return live
+
+    def pause(self, live: LiveSchedule) -> LiveSchedule:
+        return self._toggle(live, "disable")
+
+    def resume(self, live: LiveSchedule) -> LiveSchedule:
+        if live.state == "archived" and live.owner and live.name:
+            body = {"name": wire.platform_name(live.owner, live.name)}
+            live = wire.live_from_wire(
+                self.client.request("PATCH", self._path(live), json=body, idempotent=True).json()
+            )
+        return self._toggle(live, "enable")
+
+    def archive(self, live: LiveSchedule) -> LiveSchedule:
+        live = self._toggle(live, "disable")  # stop it firing first; the name then says why
+        if live.owner and live.name:
+            body = {"name": wire.platform_name(live.owner, live.name, archived=True)}
+            item = self.client.request("PATCH", self._path(live), json=body, idempotent=True).json()
+            live = wire.live_from_wire(item)
+        return live
+
+    def delete(self, live: LiveSchedule) -> None:
+        self.client.request("DELETE", self._path(live), expected=(200, 204, 404))
+
+    def _toggle(self, live: LiveSchedule, verb: str) -> LiveSchedule:
+        # Already in that state: the server answers the schedule unchanged, so repeating is safe.
+        item = self.client.request("PATCH", f"{self._path(live)}/{verb}", idempotent=True).json()
+        return wire.live_from_wire(item)
+
+    def _path(self, live: LiveSchedule) -> str:
+        return f"{SCHEDULES}/{quote(live.remote_id, safe='')}"
