@@ -22,7 +22,7 @@ def parse_instant(text: str) -> datetime:
 def format_instant(value: datetime) -> str:
     """Protobuf Timestamp JSON: UTC, 'Z', and 0 or 3/6 fractional digits."""
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{value.year:04d}-{value:%m-%dT%H:%M:%S}"  # %Y does not zero-pad years before 1000
     if value.microsecond:
         frac = f"{value.microsecond:06d}"
         text += "." + (frac[:3] if frac.endswith("000") else frac)
