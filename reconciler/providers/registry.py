@@ -20,7 +20,6 @@ from reconciler.providers.http import ApiClient
 IMPLEMENTATIONS = {
     "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
     "orq": "reconciler.providers.orq.provider:OrqProvider",
-    "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
     "oz": "reconciler.providers.oz.provider:OzProvider",
     "tbd-agents": "reconciler.providers.tbd_agents.provider:TbdAgentsProvider",
