@@ -19,10 +19,10 @@ from reconciler.providers.http import ApiClient
 # provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
 IMPLEMENTATIONS = {
     "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
-    "orq": "reconciler.providers.orq.provider:OrqProvider",
     "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
     "oz": "reconciler.providers.oz.provider:OzProvider",
     "tbd-agents": "reconciler.providers.tbd_agents.provider:TbdAgentsProvider",
+    "orq": "reconciler.providers.orq.provider:OrqProvider",
 }
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"
