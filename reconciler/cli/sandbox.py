@@ -17,7 +17,7 @@ sandbox_app = typer.Typer(help="Run a local emulator of a provider's schedule AP
 @sandbox_app.command()
 def serve(
     provider: Annotated[
-        str, typer.Option("--provider", help="cadenya (agentex, orq, oz, tbd-agents to come).")
+        str, typer.Option("--provider", help="cadenya, agentex, orq, oz or tbd-agents.")
     ],
     api: Annotated[str | None, typer.Option("--api", help="API revision (default: the seed's).")] = None,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
