@@ -176,3 +176,44 @@ def test_problems_name_the_schedule_and_the_rule(
 def test_a_skill_needs_no_prompt(tmp_path: Path) -> None:
     schedule = desired(tmp_path, {"every": "1h"}, input={}, options={"agent_config": {"skill_spec": "o/r:s"}})
     assert wire.problems(schedule) == []
+
+
+def _validate(tmp_path: Path, schedule: dict[str, Any]) -> list[str]:
+    document = {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": "team",
+        "target": {"provider": "oz"},
+        "schedules": [{"name": "s", "agent": "default", "input": {"message": "go"}, **schedule}],
+    }
+    path = tmp_path / "v.yaml"
+    path.write_text(json.dumps(document))
+    return [d.message for d in load_bundles([str(path)]).diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "fragment"),
+    [
+        ({"when": {"every": "90m"}}, "oz runs a cron only, and every 1h30m is not a whole number of hours"),
+        ({"when": {"every": "45m"}}, "does not divide an hour"),
+        ({"when": {"every": "2d"}}, "does not divide a day"),
+        ({"when": {"every": "1h", "offset": "30s"}}, "whole minutes"),
+        ({"when": {"cron": "30 0 9 * * *"}}, "no seconds field"),
+        ({"when": {"cron": ["0 9 * * *", "0 17 * * *"]}}, "one cron per schedule"),
+        ({"when": {"every": "1h", "start": "2026-01-01T00:00:00Z"}}, "no 'start' window"),
+        ({"when": {"every": "1h", "timezone": "Europe/Berlin"}}, "UTC only"),
+        ({"when": {"every": "1h"}, "input": {"data": {"k": "v"}}}, "has no place for 'input.data'"),
+        ({"when": {"every": "1h"}, "options": {"agent_uid": "x"}}, "unknown oz option 'agent_uid'"),
+        ({"when": {"every": "1h"}, "options": {"mode": "yolo"}}, "must be one of normal, plan, orchestrate"),
+    ],
+)
+def test_validate_refuses_what_oz_cannot_express(
+    tmp_path: Path, schedule: dict[str, Any], fragment: str
+) -> None:
+    messages = _validate(tmp_path, schedule)
+    assert any(fragment in m for m in messages), messages
+
+
+@pytest.mark.parametrize("every", ["1m", "5m", "20m", "1h", "3h", "8h", "12h", "1d", "7d"])
+def test_validate_accepts_every_cadence_a_cron_can_hold(tmp_path: Path, every: str) -> None:
+    assert _validate(tmp_path, {"when": {"every": every}}) == []
