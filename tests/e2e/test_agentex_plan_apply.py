@@ -362,3 +362,23 @@ def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, tmp
     assert cli(sandbox, "plan", "--detailed-exitcode", str(exported)).code == 0
     assert sorted(live(sandbox, "agent-a")) == ["imported--standup", "other--theirs"]
     assert live(sandbox, "agent-b")["imported--hourly"]["state"] == "PAUSED"
+
+
+def test_stale_saved_plan_is_refused(sandbox: Server, tmp_path: Path) -> None:
+    path = write(tmp_path, bundle(sandbox))
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    edited = json.loads(bundle(sandbox))
+    edited["schedules"][1]["when"]["every"] = "12h"
+    write(tmp_path, json.dumps(edited))
+    saved = tmp_path / "plan.json"
+    assert cli(sandbox, "plan", "--out", str(saved), path).code == 0
+    with http(sandbox) as client:  # someone pauses it on the platform meanwhile
+        verb = "team--digest/pause" if api(sandbox) == "legacy" else "name/team--digest/pause"
+        client.post(f"/agents/agent-b/schedules/{verb}").raise_for_status()
+    stale = cli(sandbox, "apply", "--auto-approve", "--plan", str(saved))
+    assert stale.code == 1 and "stale" in stale.err
+    assert live(sandbox, "agent-b")["team--digest"]["interval"] == 21600  # nothing applied
+    fresh = tmp_path / "fresh.json"
+    assert cli(sandbox, "plan", "--out", str(fresh), path).code == 0
+    assert cli(sandbox, "apply", "--auto-approve", "--plan", str(fresh)).code == 0
+    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
