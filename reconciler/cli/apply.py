@@ -16,11 +16,23 @@ from typing import Annotated, Any
 import typer
 
 from reconciler.apply.executor import Outcome, execute
-from reconciler.cli.common import AllowEmpty, Endpoint, Parallelism, UseSandbox, Vars, use_color
+from reconciler.cli.common import (
+    AllowEmpty,
+    AllowHttp,
+    CaBundle,
+    Endpoint,
+    Insecure,
+    Parallelism,
+    UseSandbox,
+    Vars,
+    transport_security,
+    use_color,
+)
 from reconciler.cli.session import Options, Session, open_session
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.plan.explain import to_json, to_text
 from reconciler.plan.serialise import plan_from_json, same_actions
+from reconciler.providers.transport import TransportSecurity
 
 
 class ApplyFormat(StrEnum):
@@ -53,9 +65,13 @@ def apply(
     format: Annotated[
         ApplyFormat, typer.Option("--format", help="text, or json: one result document on stdout.")
     ] = ApplyFormat.text,
+    insecure: Insecure = False,
+    allow_http: AllowHttp = False,
+    ca_bundle: CaBundle = None,
 ) -> int:
     """Make the live schedules match the bundles."""
-    options = _options(paths, plan_file, var, endpoint, sandbox, parallelism, allow_empty)
+    security = transport_security(insecure, allow_http, ca_bundle)
+    options = _options(paths, plan_file, var, endpoint, sandbox, parallelism, allow_empty, security)
     session = open_session(options)
     try:
         if plan_file is not None:
@@ -75,18 +91,20 @@ def _options(
     sandbox: bool,
     parallelism: int,
     allow_empty: bool,
+    security: TransportSecurity,
 ) -> Options:
     if plan_file is None:
         if not paths:
             raise ConfigError("give the bundle paths to apply, or --plan FILE")
-        return Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty)
+        return Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security)
     if paths:
         raise ConfigError("give either bundle paths or --plan FILE, not both")
     try:
         source = json.loads(plan_file.read_text())["source"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{plan_file}: not a plan file saved by `reconciler plan --out` ({exc})") from None
-    return Options(tuple(source["paths"]), tuple(source["vars"]), endpoint, sandbox, parallelism, allow_empty)
+    paths_, vars_ = tuple(source["paths"]), tuple(source["vars"])
+    return Options(paths_, vars_, endpoint, sandbox, parallelism, allow_empty, security)
 
 
 def _refuse_if_stale(plan_file: Path, session: Session) -> None:
@@ -119,6 +137,8 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
         confirm += [arg for v in session.options.vars for arg in ("--var", v)]
         confirm += ["--allow-delete"] if allow_delete else []
         confirm += ["--sandbox"] if session.options.sandbox else []
+        confirm += ["--endpoint", session.options.endpoint] if session.options.endpoint else []
+        confirm += _transport_flags(session.options.security)
         document |= {
             "result": "confirmation_required",
             "command": shlex.join(confirm),
@@ -137,6 +157,18 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
     }
     print(json.dumps(document, indent=2))
     return 1 if failures else 0
+
+
+def _transport_flags(security: TransportSecurity | None) -> list[str]:
+    """The transport flags of this run, so the confirmation command connects exactly as this one did."""
+    if security is None:
+        return []
+    flags = ["--insecure"] if security.insecure else []
+    flags += ["--allow-http"] if security.allow_http else []
+    flags += (
+        ["--ca-bundle", security.ca_file] if security.ca_source == "--ca-bundle" and security.ca_file else []
+    )
+    return flags
 
 
 def _execute(session: Session, *, quiet: bool = False) -> tuple[list[Outcome], int]:

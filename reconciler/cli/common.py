@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from reconciler.providers.transport import ALLOW_HTTP_ENV, TransportSecurity
 
 Paths = Annotated[list[str], typer.Argument(help="Bundle files or directories.")]
 Vars = Annotated[list[str] | None, typer.Option("--var", help="Override a template variable: key=value.")]
@@ -21,6 +25,30 @@ UseSandbox = Annotated[
     ),
 ]
 Parallelism = Annotated[int, typer.Option("--parallelism", min=1, max=64, help="Concurrent requests.")]
+Insecure = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        help="Do NOT verify the platform's TLS certificate (dangerous; warns on every run). "
+        "For a private CA use --ca-bundle instead.",
+    ),
+]
+AllowHttp = Annotated[
+    bool,
+    typer.Option(
+        "--allow-http",
+        help=f"Allow a plain http:// endpoint on another machine (the API key travels unencrypted; warns on "
+        f"every run); also {ALLOW_HTTP_ENV}=1. http://127.0.0.1 and http://localhost need no flag.",
+    ),
+]
+CaBundle = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-bundle",
+        help="Trust the CA certificates in this PEM file (instead of the default CAs; also SSL_CERT_FILE).",
+        dir_okay=False,
+    ),
+]
 AllowEmpty = Annotated[
     bool, typer.Option("--allow-empty", help="Allow a bundle with no schedules to prune everything it owns.")
 ]
@@ -29,3 +57,15 @@ AllowEmpty = Annotated[
 def use_color(stream: object = sys.stdout) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def transport_security(insecure: bool, allow_http: bool, ca_bundle: Path | None) -> TransportSecurity:
+    return TransportSecurity.from_environment(
+        insecure=insecure, allow_http=allow_http, ca_bundle=str(ca_bundle) if ca_bundle else None
+    )
+
+
+def warn_transport(warnings: Iterable[str]) -> None:
+    """Each transport warning once, loudly, on stderr: shown on every run that weakens a connection."""
+    for text in dict.fromkeys(warnings):
+        print(f"WARNING: {text}", file=sys.stderr)

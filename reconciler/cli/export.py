@@ -11,7 +11,15 @@ import yaml
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.export import SCHEMA_MODELINE, export_bundle
-from reconciler.cli.common import Endpoint, UseSandbox
+from reconciler.cli.common import (
+    AllowHttp,
+    CaBundle,
+    Endpoint,
+    Insecure,
+    UseSandbox,
+    transport_security,
+    warn_transport,
+)
 from reconciler.cli.session import digest_key, sandbox_requested
 from reconciler.errors import ConfigError
 from reconciler.providers.registry import IMPLEMENTATIONS, open_provider
@@ -28,6 +36,9 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
+    insecure: Insecure = False,
+    allow_http: AllowHttp = False,
+    ca_bundle: CaBundle = None,
 ) -> int:
     """Write a bundle for the live schedules: owned ones as they are, unowned ones with `adopt: true`."""
     if provider not in IMPLEMENTATIONS:
@@ -37,8 +48,13 @@ def export(
         target["api"] = api
     scope = Bundle(key=bundle_key, provider=provider, target=target, prune="archive")
     opened = open_provider(
-        scope, endpoint=endpoint, sandbox=sandbox_requested(sandbox), digest_key=digest_key()
+        scope,
+        endpoint=endpoint,
+        sandbox=sandbox_requested(sandbox),
+        digest_key=digest_key(),
+        security=transport_security(insecure, allow_http, ca_bundle),
     )
+    warn_transport(opened.client.warnings)
     try:
         lives = opened.list_all(agent)
     finally:

@@ -12,7 +12,19 @@ from typing import Annotated, Any
 
 import typer
 
-from reconciler.cli.common import AllowEmpty, Endpoint, Parallelism, Paths, UseSandbox, Vars, use_color
+from reconciler.cli.common import (
+    AllowEmpty,
+    AllowHttp,
+    CaBundle,
+    Endpoint,
+    Insecure,
+    Parallelism,
+    Paths,
+    UseSandbox,
+    Vars,
+    transport_security,
+    use_color,
+)
 from reconciler.cli.session import Options, open_session
 from reconciler.plan.explain import to_json, to_markdown, to_text
 from reconciler.plan.model import Plan
@@ -38,9 +50,13 @@ def plan(
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
     allow_empty: AllowEmpty = False,
+    insecure: Insecure = False,
+    allow_http: AllowHttp = False,
+    ca_bundle: CaBundle = None,
 ) -> int:
     """Show the changes `apply` would make."""
-    options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty)
+    security = transport_security(insecure, allow_http, ca_bundle)
+    options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security)
     session = open_session(options)
     try:
         result = session.plan

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
+from reconciler.cli.common import warn_transport
 from reconciler.errors import BundleError
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.planner import plan_bundle
 from reconciler.providers.base import Provider
 from reconciler.providers.registry import open_provider
+from reconciler.providers.transport import TransportSecurity
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Options:
     sandbox: bool = False
     parallelism: int = 8
     allow_empty: bool = False
+    security: TransportSecurity | None = None  # --insecure, --allow-http, --ca-bundle
 
 
 @dataclass
@@ -65,7 +68,9 @@ def open_session(options: Options) -> Session:
                 parallelism=options.parallelism,
                 digest_key=key,
                 secrets=loaded.secret_values,
+                security=options.security,
             )
+        warn_transport(w for p in providers.values() for w in p.client.warnings)  # before any request
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
             plans = list(pool.map(lambda b: _plan_one(b, providers[b.key], options, key), loaded.bundles))
     except BaseException:

@@ -46,5 +46,6 @@ def github_client(api_url: str, token: str) -> ApiClient:
         api_url,
         api_key=token,
         api_key_env="GITHUB_TOKEN",
+        url_source="GITHUB_API_URL",
         headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
     )

@@ -11,6 +11,10 @@ Failures leave here only as the `ProviderError` branch of `reconciler.errors`:
 
 `outcome_unknown=True` on a TransportError/TemporaryError means a request that is not safe to repeat
 may have been committed anyway: look the object up by its ownership marker before trying again.
+
+Transport security (`reconciler.providers.transport`): the base URL is checked before any request
+(https, or http to this machine only unless allowed), and TLS certificates are verified unless the caller
+passed `--insecure`; a certificate that fails verification is an error at once, never retried.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json as jsonlib
 import logging
 import math
 import random
+import ssl
 import threading
 import time
 from collections import Counter
@@ -33,6 +38,7 @@ import httpx
 from reconciler import __version__
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
 from reconciler.providers.redact import redact
+from reconciler.providers.transport import TransportSecurity, check_endpoint
 
 log = logging.getLogger("reconciler.http")
 
@@ -144,7 +150,19 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         secrets: Iterable[str] = (),
         parallelism: int = 8,
+        security: TransportSecurity | None = None,
+        url_source: str = "the base URL",
     ) -> None:
+        """`url_source` names where `base_url` came from (an environment variable, `--endpoint`) for errors.
+
+        The URL is checked here, before any request (`ConfigError` if refused); the warnings the check
+        produced (plain http allowed, TLS verification off) are in `self.warnings` for the caller to show.
+        A caller-supplied `transport` (the embedded sandbox, tests) never touches the network: not checked.
+        """
+        security = security or TransportSecurity.from_environment()
+        self.warnings: tuple[str, ...] = ()
+        if transport is None:
+            self.warnings = tuple(check_endpoint(httpx.URL(base_url), source=url_source, security=security))
         default_headers = {"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"}
         default_headers.update(headers or {})
         if api_key:
@@ -157,7 +175,7 @@ class ApiClient:
             headers=default_headers,
             timeout=timeout,
             transport=transport,
-            verify=True,  # never configurable
+            verify=security.verify() if transport is None else True,
             follow_redirects=False,
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
         )
@@ -196,6 +214,9 @@ class ApiClient:
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
+                untrusted = _certificate_failure(exc)
+                if untrusted is not None:  # not transient: retrying cannot make a certificate trusted
+                    raise TransportError(self._untrusted(untrusted)) from exc
                 reason = self._redact(str(exc)) or type(exc).__name__
                 failure = f"{type(exc).__name__}: {reason}"
                 log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, url, failure, _ms(start), attempt)
@@ -236,6 +257,14 @@ class ApiClient:
     def _redact(self, text: str) -> str:
         return redact(text, self._secrets)
 
+    def _untrusted(self, error: ssl.SSLCertVerificationError) -> str:
+        reason = self._redact(error.verify_message or error.reason or str(error))
+        return (
+            f"could not reach {self.origin}: its TLS certificate could not be verified ({reason}); "
+            "nothing was sent. If the platform uses a private CA, pass --ca-bundle FILE (or set SSL_CERT_FILE); "
+            "--insecure turns verification off (not recommended)"
+        )
+
     def _unknown(self, request: httpx.Request) -> str:
         return f"; {request.method} {request.url.path} may or may not have been applied"
 
@@ -263,6 +292,18 @@ class ApiClient:
         if status >= 400:
             return RejectedError(f"{what} was rejected ({status}): {detail}", status=status)
         return ProviderError(f"{what}: unexpected response {status} {detail}", status=status)
+
+
+def _certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error behind a transport error (httpx wraps httpcore wraps ssl), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _ms(start: float) -> float:

@@ -15,6 +15,7 @@ from reconciler.bundle.desired import Bundle
 from reconciler.errors import ConfigError
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient
+from reconciler.providers.transport import TransportSecurity
 
 # provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
 IMPLEMENTATIONS = {
@@ -54,11 +55,15 @@ def open_provider(
     digest_key: bytes = b"reconciler",
     secrets: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
+    security: TransportSecurity | None = None,
 ) -> Provider:
+    """The provider for `bundle`; the endpoint is checked (`reconciler.providers.transport`) before any
+    request, and `provider.client.warnings` holds what the caller must show (plain http, --insecure)."""
     env = os.environ if environ is None else environ
     connection = CONNECTIONS[bundle.provider]
     transport: httpx.BaseTransport | None = None
     api_key: str | None
+    source = "--endpoint"
     if sandbox or endpoint == "sandbox":
         from reconciler.sandbox.embedded import embedded_transport  # the sandbox loads only when asked for
 
@@ -67,6 +72,8 @@ def open_provider(
         base_url, api_key = "http://embedded-sandbox", EMBEDDED_KEY
     else:
         base_url = endpoint or env.get(connection.base_url_env) or connection.default_url or ""
+        if not endpoint:
+            source = connection.base_url_env if env.get(connection.base_url_env) else "the default URL"
         if not base_url:
             raise ConfigError(f"{bundle.provider}: set {connection.base_url_env} or pass --endpoint URL")
         api_key = env.get(connection.api_key_env)
@@ -79,6 +86,8 @@ def open_provider(
         transport=transport,
         secrets=secrets,
         parallelism=parallelism,
+        security=security or TransportSecurity.from_environment(environ=env),
+        url_source=source,
     )
     if bundle.provider not in IMPLEMENTATIONS:
         client.close()
