@@ -217,7 +217,9 @@ class _BundlePlanner:
                 changes = field_changes({}, want)
                 return self._action("create", desired, None, changes, "restore archived", live)
             changes = field_changes(self._form(live), want)
-            return self._action("resume", desired, live.remote_id, changes, "restore archived", live)
+            # Restored straight into the bundle's state: one re-added as paused must never run in between.
+            restored_as: ActionKind = "pause" if desired.state == "paused" else "resume"
+            return self._action(restored_as, desired, live.remote_id, changes, "restore archived", live)
         # Two strings settle the common unchanged case before either side is normalised or walked; equal
         # JSON of the raw shapes implies equal canonical forms.
         if canonical_json(desired_shape(desired), self.digest_key) == have_json:

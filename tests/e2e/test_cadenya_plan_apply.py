@@ -154,6 +154,28 @@ def test_pause_archive_restore_and_delete(sandbox: Server, sdk: Cadenya, tmp_pat
     assert live(sdk, "agent_a") == []
 
 
+def test_an_archived_schedule_re_added_as_paused_comes_back_paused(
+    sandbox: Server, sdk: Cadenya, tmp_path: Path
+) -> None:
+    path = write(tmp_path, bundle())
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    [made] = live(sdk, "agent_a")
+    removed = json.loads(bundle())
+    removed["schedules"] = removed["schedules"][1:]
+    write(tmp_path, json.dumps(removed))
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    assert live(sdk, "agent_a")[0].state == "STATE_ARCHIVED"
+    paused = json.loads(bundle())
+    paused["schedules"][0]["state"] = "paused"
+    write(tmp_path, json.dumps(paused))
+    summary = plan_json(sandbox, path)["summary"]
+    assert (summary["pause"], summary["resume"]) == (1, 0)  # restored straight to paused, never run
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    [restored] = live(sdk, "agent_a")
+    assert (restored.metadata.id, restored.state) == (made.metadata.id, "STATE_PAUSED")
+    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
+
+
 def test_drift_made_with_the_sdk_shows_in_the_plan(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
     path = write(tmp_path, bundle())
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0

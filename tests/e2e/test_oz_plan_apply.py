@@ -203,6 +203,28 @@ def test_pause_archive_restore_and_delete(sandbox: Server, oz: OzAPI, tmp_path: 
     assert list(live(oz)) == ["digest"]
 
 
+def test_an_archived_schedule_re_added_as_paused_comes_back_paused(
+    sandbox: Server, oz: OzAPI, tmp_path: Path
+) -> None:
+    path = write(tmp_path, bundle())
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    made = live(oz)["briefing"]
+    removed = json.loads(bundle())
+    removed["schedules"] = removed["schedules"][1:]
+    write(tmp_path, json.dumps(removed))
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    paused = json.loads(bundle())
+    paused["schedules"][0]["state"] = "paused"
+    write(tmp_path, json.dumps(paused))
+    summary = plan_json(sandbox, path)["summary"]
+    assert (summary["pause"], summary["resume"]) == (1, 0)  # restored straight to paused, never run
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    restored = live(oz)["briefing"]
+    assert restored.id == made.id and restored.enabled is False
+    assert "reconciler.archived" not in (restored.metadata or {})
+    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
+
+
 def test_team_scope_change_is_planned_as_a_recreate(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
     path = write(tmp_path, bundle())
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0

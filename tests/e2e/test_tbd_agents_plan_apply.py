@@ -233,6 +233,28 @@ def test_pause_archive_restore_and_delete(sandbox: Server, http: httpx.Client, t
     assert set(live(http)) == {"team:digest"}
 
 
+def test_an_archived_schedule_re_added_as_paused_comes_back_paused(
+    sandbox: Server, http: httpx.Client, tmp_path: Path
+) -> None:
+    path = write(tmp_path, bundle())
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    made = live(http)["team:briefing"]
+    removed = json.loads(bundle())
+    removed["schedules"] = removed["schedules"][1:]
+    write(tmp_path, json.dumps(removed))
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    paused = json.loads(bundle())
+    paused["schedules"][0]["state"] = "paused"
+    write(tmp_path, json.dumps(paused))
+    summary = plan_json(sandbox, path)["summary"]
+    assert (summary["pause"], summary["resume"]) == (1, 0)  # restored straight to paused, never run
+    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    schedules = live(http)
+    assert set(schedules) == {"team:briefing", "team:digest"}
+    assert (schedules["team:briefing"]["id"], schedules["team:briefing"]["enabled"]) == (made["id"], False)
+    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
+
+
 def test_duplicates_keep_the_oldest_and_archive_the_rest(
     sandbox: Server, http: httpx.Client, tmp_path: Path
 ) -> None:

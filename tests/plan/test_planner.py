@@ -265,6 +265,15 @@ def test_an_archived_schedule_back_in_the_bundle_is_resumed() -> None:
     assert changed(action) == {"state": ("archived", "active"), "input.message": ("Run a", "new")}
 
 
+def test_an_archived_schedule_back_in_the_bundle_as_paused_is_restored_paused_never_resumed() -> None:
+    schedule = desired("a", state="paused")
+    result = plan(bundle(schedule), [reported(desired("a"), "sch_1", state="archived")])
+    [action] = result.actions
+    assert (action.kind, action.remote_id, action.reason) == ("pause", "sch_1", "restore archived")
+    assert changed(action) == {"state": ("archived", "paused")}
+    assert result.summary["resume"] == 0
+
+
 def test_an_archived_schedule_is_recreated_where_the_provider_cannot_unarchive() -> None:
     schedule = desired("a")
     result = plan(bundle(schedule), [reported(schedule, "sch_1", state="archived")], restore_archived="create")

@@ -111,14 +111,20 @@ class OzProvider(Provider):
         return self.update(desired, live)
 
     def pause(self, live: LiveSchedule) -> LiveSchedule:
+        if live.state == "archived":
+            return self._restore(live, enabled=False)
         return self._verb(live, "pause")
 
     def resume(self, live: LiveSchedule) -> LiveSchedule:
-        if live.state != "archived":
-            return self._verb(live, "resume")
+        if live.state == "archived":
+            return self._restore(live, enabled=True)
+        return self._verb(live, "resume")
+
+    def _restore(self, live: LiveSchedule, *, enabled: bool) -> LiveSchedule:
+        """Out of the archive, straight into the state asked for: the marker goes, `enabled` is set."""
         current = self._get(live)
         metadata = {k: v for k, v in (current.get("metadata") or {}).items() if k != wire.ARCHIVED}
-        return self._put(live, wire.put_body(current, metadata=metadata, enabled=True))
+        return self._put(live, wire.put_body(current, metadata=metadata, enabled=enabled))
 
     def archive(self, live: LiveSchedule) -> LiveSchedule:
         current = self._get(live)

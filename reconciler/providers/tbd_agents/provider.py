@@ -132,15 +132,18 @@ class TbdAgentsProvider(Provider):
         return live
 
     def pause(self, live: LiveSchedule) -> LiveSchedule:
-        return self._toggle(live, "disable")
+        return self._toggle(self._unarchive(live), "disable")
 
     def resume(self, live: LiveSchedule) -> LiveSchedule:
-        if live.state == "archived" and live.owner and live.name:
-            body = {"name": wire.platform_name(live.owner, live.name)}
-            live = wire.live_from_wire(
-                self.client.request("PATCH", self._path(live), json=body, idempotent=True).json()
-            )
-        return self._toggle(live, "enable")
+        return self._toggle(self._unarchive(live), "enable")
+
+    def _unarchive(self, live: LiveSchedule) -> LiveSchedule:
+        """An archived schedule under its owned name again (still disabled): the first step of a restore."""
+        if live.state != "archived" or not live.owner or not live.name:
+            return live
+        body = {"name": wire.platform_name(live.owner, live.name)}
+        item = self.client.request("PATCH", self._path(live), json=body, idempotent=True).json()
+        return wire.live_from_wire(item)
 
     def archive(self, live: LiveSchedule) -> LiveSchedule:
         live = self._toggle(live, "disable")  # stop it firing first; the name then says why
