@@ -3,6 +3,12 @@
 Creates, adoptions and updates run first, then pauses and resumes, then archives and deletes (so nothing
 is pruned before its replacement exists). A failed step does not stop the others; the report names each.
 A create whose answer was lost is looked up by its ownership marker before anything is sent again.
+
+On platforms whose names are not unique, two applies racing to create one schedule both succeed. After
+the create phase the schedules the phase made are listed once more; of twins the plan did not know, the
+one `keep_first` prefers stays and the others are deleted. The later of two racing runs always sees both
+(it lists after its own create, which came after the other's), so exactly one survives. See
+docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from dataclasses import dataclass, field
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.errors import ConflictError, ProviderError, ReconcilerError
+from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Action, BundlePlan
+from reconciler.plan.planner import keep_first
 from reconciler.providers.base import Provider
 
 PHASES: tuple[frozenset[str], ...] = (
@@ -43,6 +51,10 @@ class ApplyReport:
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    def replace(self, outcome: Outcome) -> None:
+        """Record a later verdict on a step already reported (a twin that could not be removed)."""
+        self.outcomes = [outcome if o.action is outcome.action else o for o in self.outcomes]
+
 
 Progress = Callable[[Outcome], None]
 
@@ -52,16 +64,19 @@ def execute(
 ) -> ApplyReport:
     report = ApplyReport()
     lock = threading.Lock()
+    made: dict[str, Action] = {}  # the schedules this run created (or recreated), by remote id
 
     def run(action: Action) -> None:
         try:
-            _run_step(action, provider)
+            result = _run_step(action, provider)
             outcome = Outcome(action)
         except ReconcilerError as exc:
-            outcome = Outcome(action, str(exc))
+            result, outcome = None, Outcome(action, str(exc))
         except Exception as exc:  # a bug must not hide the other steps' results
-            outcome = Outcome(action, f"internal error: {type(exc).__name__}: {exc}")
+            result, outcome = None, Outcome(action, f"internal error: {type(exc).__name__}: {exc}")
         with lock:
+            if result is not None and (action.live is None or result.remote_id != action.live.remote_id):
+                made[result.remote_id] = action
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -70,47 +85,87 @@ def execute(
         for phase in PHASES:
             steps = [a for a in plan.actions if a.kind in phase]
             list(pool.map(run, steps))  # wait for the whole phase before the next begins
+            if phase is PHASES[0] and made and not provider.unique_names:
+                for action, error in _settle_twins(plan, provider, made):
+                    report.replace(Outcome(action, error))
     return report
 
 
-def _run_step(action: Action, provider: Provider) -> None:
+def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action]) -> list[tuple[Action, str]]:
+    """Remove the twins a concurrent apply created beside ours; the errors, with the step they belong to."""
+    wanted = {(a.agent, a.name): a for a in made.values() if a.desired is not None}
+    # Schedules the plan saw are its own steps' business (a duplicate it archives, say): never touched here.
+    known = {a.live.remote_id for a in plan.actions if a.live is not None}
+    try:
+        live = provider.list_live()
+    except ReconcilerError as exc:
+        return [(next(iter(wanted.values())), f"could not check for twins made by a concurrent apply: {exc}")]
+    groups: dict[tuple[str, str], list[LiveSchedule]] = {}
+    for item in live:
+        if (
+            item.owner == plan.bundle_key
+            and item.name is not None
+            and item.state != "archived"
+            and item.display_name == provider.display_name(item.name)
+            and (item.agent, item.name) in wanted
+        ):
+            groups.setdefault((item.agent, item.name), []).append(item)
+    errors: list[tuple[Action, str]] = []
+    for identity, items in groups.items():
+        if len(items) < 2:
+            continue
+        keep, *extras = sorted(items, key=keep_first)
+        action = wanted[identity]
+        try:
+            for extra in extras:
+                if extra.remote_id not in known:  # made seconds ago by this run or a concurrent one
+                    provider.delete(extra)
+            if keep.remote_id not in known and keep.remote_id not in made and action.desired is not None:
+                provider.update(action.desired, keep)  # the other run's: make it what this bundle says
+        except ReconcilerError as exc:
+            message = f"a concurrent apply created '{action.name}' too, and removing the twin failed ({exc})"
+            errors.append((action, message + "; the next apply archives it"))
+    return errors
+
+
+def _run_step(action: Action, provider: Provider) -> LiveSchedule | None:
+    """Carry out one step; the schedule it leaves live, when it creates or changes one."""
     desired, live = action.desired, action.live
     if action.kind == "create":
         assert desired is not None
-        _create(provider, desired)
-    elif action.kind in ("update", "adopt", "resume", "pause") and desired is not None and live is not None:
+        return _create(provider, desired)
+    if action.kind in ("update", "adopt", "resume", "pause") and desired is not None and live is not None:
         if action.kind == "adopt":
-            provider.adopt(desired, live)
-        elif action.kind == "update" or any(c.path != "state" for c in action.changes):
-            provider.update(desired, live)
-        elif action.kind == "pause":
-            provider.pause(live)
-        else:
-            provider.resume(live)
-    elif action.kind in ("pause", "resume", "archive", "delete") and live is not None:
+            return provider.adopt(desired, live)
+        if action.kind == "update" or any(c.path != "state" for c in action.changes):
+            return provider.update(desired, live)
+        if action.kind == "pause":
+            return provider.pause(live)
+        return provider.resume(live)
+    if action.kind in ("pause", "resume", "archive", "delete") and live is not None:
         step = {"pause": provider.pause, "resume": provider.resume, "archive": provider.archive}.get(
             action.kind
         )
         if step is not None:
-            step(live)
-        else:
-            provider.delete(live)
-    else:  # pragma: no cover - the planner never builds such a step
-        raise ReconcilerError(f"cannot {action.kind} '{action.name}': the plan lacks what the step needs")
+            return step(live)
+        provider.delete(live)
+        return None
+    raise ReconcilerError(  # pragma: no cover - the planner never builds such a step
+        f"cannot {action.kind} '{action.name}': the plan lacks what the step needs"
+    )
 
 
-def _create(provider: Provider, desired: DesiredSchedule) -> None:
+def _create(provider: Provider, desired: DesiredSchedule) -> LiveSchedule:
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
-            provider.create(desired)
-            return
+            return provider.create(desired)
         except ProviderError as exc:
             lost = exc.outcome_unknown or isinstance(exc, ConflictError)
             if not lost:
                 raise
             existing = provider.find_owned(desired)  # did the lost request get through after all?
             if existing is not None:
-                provider.update(desired, existing)  # make sure it is exactly what we meant (state too)
-                return
+                return provider.update(desired, existing)  # make sure it is exactly what we meant (state too)
             if isinstance(exc, ConflictError) or attempt == CREATE_ATTEMPTS:
                 raise
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -201,7 +201,7 @@ class _BundlePlanner:
         return form
 
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
-        keep, *extras = sorted(matches, key=_keep_first)
+        keep, *extras = sorted(matches, key=keep_first)
         self.actions.append(self._step(desired, keep))
         for extra in extras:
             # A create whose answer was lost, then retried: keep one, remove the others. An archived extra is
@@ -335,8 +335,13 @@ def _quoted(*values: str | None) -> str:
     return ",".join("null" if value is None else encode_basestring(value) for value in values)
 
 
-def _keep_first(item: LiveSchedule) -> tuple[bool, int, int, str]:
-    # Not archived first, then the oldest: ids are numeric on some platforms ("9" < "10"), sortable text on others.
+def keep_first(item: LiveSchedule) -> tuple[bool, int, int, str]:
+    """Which of several live schedules with one owned identity to keep: sort by this, keep the first.
+
+    Not archived first, then the oldest: ids are numeric on some platforms ("9" < "10"), text that sorts
+    by creation on others (ULIDs, ObjectIds). The applier settles twins from concurrent creates by the
+    same rule, so a plan and an apply never disagree on which one stays.
+    """
     rid = item.remote_id
     return (item.state == "archived", 0 if rid.isdigit() else 1, int(rid) if rid.isdigit() else 0, rid)
 

@@ -24,6 +24,9 @@ class Provider(ABC):
     name: str
     capabilities: Capabilities
     restore_archived: str = "resume"  # how an archived schedule that came back to the bundle is restored
+    # Whether the platform refuses a second live schedule under an owned identity (409 or the like). Where
+    # it does not, two applies racing to create one schedule both succeed, and the applier removes the twin.
+    unique_names: bool = True
 
     def __init__(
         self,

@@ -80,7 +80,7 @@ class AgentexProvider(Provider):
         if not self.legacy:
             return ""
         if live.owner is None:
-            return f"created as '{self.display_name(desired.name)}', then '{live.remote_id}' deleted"
+            return f"'{live.remote_id}' deleted, then created as '{self.display_name(desired.name)}'"
         if self._differences(desired, live) <= {"state"}:
             return ""
         return "delete and create: the legacy API has no update"
@@ -200,7 +200,15 @@ class AgentexProvider(Provider):
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
         body = self._body(desired)
-        item = self.client.request("POST", self._schedules(desired.agent), json=body).json()
+        try:
+            item = self.client.request("POST", self._schedules(desired.agent), json=body).json()
+        except RejectedError as exc:
+            # Run schedules answer a taken name with 400, not 409 (the seed): when the name is indeed taken,
+            # it is the same conflict, so the applier looks the schedule up instead of failing (two applies
+            # racing to create it).
+            if not self.legacy and exc.status == 400 and self._get(desired.agent, body["name"]) is not None:
+                raise ConflictError(str(exc), status=exc.status) from exc
+            raise
         return self._from(item, desired.agent)
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
@@ -217,10 +225,12 @@ class AgentexProvider(Provider):
         """Take over an unowned schedule: it gets the owned name (and the bundle's settings)."""
         if not self.legacy:
             return self._patch(desired, live)
-        # Create the owned one first, then remove the old: a failure never leaves neither.
-        created = self._create_checked(desired)
+        # Remove the old one first, then create the owned one, as an update does. A crash between the two
+        # leaves neither, which the next apply creates (the bundle declares it); the other order would leave
+        # both, the old one firing beside ours, and nothing in a later plan would remove it.
         self.client.request("DELETE", self._by_name(live.agent, live.remote_id), expected=(200, 204, 404))
-        return created
+        why = "renamed into the bundle (the legacy API cannot rename)"
+        return self._create_checked(desired, after_delete=why)
 
     def pause(self, live: LiveSchedule) -> LiveSchedule:
         return self._verb(live, "pause")
@@ -250,10 +260,14 @@ class AgentexProvider(Provider):
     def _replace(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
         """Legacy update: delete, then create under the same name, never leaving it silently gone."""
         self.delete(live)
-        return self._create_checked(desired, after_delete=True)
+        return self._create_checked(desired, after_delete="updated (the legacy API has no update)")
 
-    def _create_checked(self, desired: DesiredSchedule, *, after_delete: bool = False) -> LiveSchedule:
-        """Create, retrying; a lost answer or a 409 is looked up by name and accepted if it is ours as meant."""
+    def _create_checked(self, desired: DesiredSchedule, *, after_delete: str = "") -> LiveSchedule:
+        """Create, retrying; a lost answer or a 409 is looked up by name and accepted if it is ours as meant.
+
+        `after_delete` says why the schedule was just deleted, if it was: failing then loses it, and the
+        error says so (`LostScheduleError`).
+        """
         failure: ProviderError | None = None
         for attempt in range(RECREATE_ATTEMPTS):
             try:
@@ -272,7 +286,7 @@ class AgentexProvider(Provider):
         assert failure is not None
         if not after_delete:
             raise failure
-        raise LostScheduleError(self._lost_message(desired, failure))
+        raise LostScheduleError(self._lost_message(desired, failure, after_delete))
 
     def _lookup(self, desired: DesiredSchedule) -> LiveSchedule | None:
         try:
@@ -280,13 +294,13 @@ class AgentexProvider(Provider):
         except ProviderError:
             return None
 
-    def _lost_message(self, desired: DesiredSchedule, cause: ProviderError) -> str:
+    def _lost_message(self, desired: DesiredSchedule, cause: ProviderError, why: str) -> str:
         body = self._body(desired)
         if isinstance(desired.input.get("message"), Sensitive) and "initial_input" in body:
             body["initial_input"] = {**body["initial_input"], "content": "(sensitive)"}
         return (
-            f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be updated "
-            f"(the legacy API has no update), and creating it again failed {RECREATE_ATTEMPTS} times "
+            f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be {why}, "
+            f"and creating it again failed {RECREATE_ATTEMPTS} times "
             f"({cause}). The bundle still declares it, so the next `reconciler apply` creates it again. "
             f"To recreate it by hand: POST {self._schedules(desired.agent)} with {body}"
         )

@@ -26,6 +26,7 @@ AGENT_PAGE = 200  # /v2/agents accepts 1..200
 
 class OrqProvider(Provider):
     name = "orq"
+    unique_names = False  # two live schedules may share a name: racing creates make twins
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ SCHEDULES = "/agent/schedules"
 
 class OzProvider(Provider):
     name = "oz"
+    unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["oz"]
 
     # -- reading -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ REREGISTER = "the timing change re-registers it with Beat: its next fire is one 
 
 class TbdAgentsProvider(Provider):
     name = "tbd-agents"
+    unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["tbd-agents"]
 
     def display_name(self, name: str) -> str:

@@ -1,0 +1,166 @@
+"""A small HTTP forwarder between `reconciler apply` (a subprocess) and a sandbox server, for two things a
+sandbox alone cannot do exactly:
+
+- **Stop at a chosen request** (`KillPoint`): the n-th write either never reaches the sandbox (`before`),
+  or reaches it, is committed, and its answer is withheld (`after`). From then on nothing is forwarded,
+  so the test can SIGKILL the apply at exactly that point: between the DELETE and the POST of a
+  delete-then-create update, say, which a timer and a request counter could only hit by luck.
+- **Line up two applies** (`WriteGate`): every write waits until each apply has sent its first one, so
+  both have finished planning from the same live state before either changes anything: a real race.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+
+import httpx
+
+Mode = Literal["before", "after"]
+_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
+_DROP_BACK = {
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-encoding",
+    "date",
+    "server",
+}
+
+
+def is_write(method: str, path: str) -> bool:
+    return method != "GET"
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Stop at the `nth` request (1-based) that `matches`; `before` it reaches the sandbox or `after`."""
+
+    nth: int
+    mode: Mode
+    matches: Callable[[str, str], bool] = is_write
+
+    def __str__(self) -> str:
+        return f"{self.mode} write #{self.nth}"
+
+
+class WriteGate:
+    """Holds every write until `parties` proxies have each seen one (or `timeout` passes)."""
+
+    def __init__(self, parties: int, timeout: float = 30.0) -> None:
+        self.parties = parties
+        self.timeout = timeout
+        self._arrived: set[int] = set()
+        self._lock = threading.Lock()
+        self._open = threading.Event()
+
+    def wait(self, proxy: InterruptingProxy) -> None:
+        with self._lock:
+            self._arrived.add(id(proxy))
+            if len(self._arrived) >= self.parties:
+                self._open.set()
+        self._open.wait(self.timeout)
+
+    @property
+    def opened(self) -> bool:
+        return self._open.is_set()
+
+
+class InterruptingProxy:
+    def __init__(self, upstream: str, gate: WriteGate | None = None) -> None:
+        self.upstream = httpx.Client(base_url=upstream, timeout=60)
+        self.gate = gate
+        self._lock = threading.Lock()
+        self.arm(None)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+            def _handle(self) -> None:
+                proxy.handle(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def arm(self, kill: KillPoint | None) -> None:
+        """Forget the last run; stop at `kill` in the next one (None: forward everything)."""
+        with self._lock:
+            self.kill = kill
+            self.seen = 0  # requests that matched the kill point's filter
+            self.requests: list[str] = []  # "METHOD /path" of every request forwarded
+            self.stopping = False
+            self.tripped = threading.Event()  # the platform is now exactly as the kill point leaves it
+            self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+        self.upstream.close()
+
+    def _decide(self, method: str, path: str) -> Literal["forward", "hold", "forward-then-hold"]:
+        with self._lock:
+            if self.stopping:
+                return "hold"
+            if self.kill is not None and self.kill.matches(method, path):
+                self.seen += 1
+                if self.seen == self.kill.nth:
+                    self.stopping = True
+                    if self.kill.mode == "before":
+                        self.tripped.set()
+                        return "hold"
+                    return "forward-then-hold"
+            self.requests.append(f"{method} {path}")
+            return "forward"
+
+    def _hold(self, handler: BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        self.released.wait(60)  # the apply is killed meanwhile; the answer is never sent
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        method, path = handler.command, handler.path
+        decision = self._decide(method, path.split("?")[0])
+        if decision == "hold":
+            return self._hold(handler)
+        if self.gate is not None and is_write(method, path):
+            self.gate.wait(self)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP}
+        try:
+            response = self.upstream.request(method, path, content=body, headers=headers)
+        except httpx.HTTPError:
+            handler.close_connection = True
+            return None
+        if decision == "forward-then-hold":
+            with self._lock:
+                self.requests.append(f"{method} {path.split('?')[0]} (answer withheld)")
+            self.tripped.set()
+            return self._hold(handler)
+        try:
+            handler.send_response(response.status_code)
+            for key, value in response.headers.items():
+                if key.lower() not in _DROP_BACK:
+                    handler.send_header(key, value)
+            handler.send_header("Content-Length", str(len(response.content)))
+            handler.end_headers()
+            handler.wfile.write(response.content)
+        except OSError:  # the apply was killed while we answered
+            handler.close_connection = True
+        return None
