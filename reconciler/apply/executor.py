@@ -97,7 +97,7 @@ def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action])
     # Schedules the plan saw are its own steps' business (a duplicate it archives, say): never touched here.
     known = {a.live.remote_id for a in plan.actions if a.live is not None}
     try:
-        live = provider.list_live()
+        live = provider.list_twins({agent for agent, _ in wanted})
     except ReconcilerError as exc:
         return [(next(iter(wanted.values())), f"could not check for twins made by a concurrent apply: {exc}")]
     groups: dict[tuple[str, str], list[LiveSchedule]] = {}

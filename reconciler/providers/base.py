@@ -57,6 +57,12 @@ class Provider(ABC):
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
         claims; with the fewest requests the API allows."""
 
+    def list_twins(self, agents: set[str]) -> list[LiveSchedule]:
+        """What `list_live` reports, at least for `agents`: read after a create phase to find twins that a
+        concurrent apply created (platforms without unique names). Override where listing fewer agents
+        saves requests."""
+        return self.list_live()
+
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every live schedule in the target (or of one agent), whoever owns it: what `export` reads."""
         raise ConfigError(f"export is not supported for {self.name} yet")

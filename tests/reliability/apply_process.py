@@ -134,6 +134,11 @@ def start_apply(env: dict[str, str], *args: str, launcher: Launcher = "fork") ->
     return _Exec(env, argv) if launcher == "exec" else _Fork(env, argv)
 
 
+def cli(env: dict[str, str], *argv: str) -> ApplyRun:
+    """`reconciler ARGV` in a forked process (any verb), to the end."""
+    return _Fork(env, list(argv)).finish()
+
+
 def run_apply(
     env: dict[str, str],
     *args: str,

@@ -62,6 +62,11 @@ class OrqProvider(Provider):
                 if agent in wanted or live.owner == self.bundle.key
             ]
 
+    def list_twins(self, agents: set[str]) -> list[LiveSchedule]:
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            found = pool.map(lambda agent: self._list_agent(agent, self._in_bundle), sorted(agents))
+            return [live for lives in found for live in lives]
+
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every schedule (or one agent's), whoever owns it, with its platform state: what `export` reads."""
         agents = [agent] if agent else sorted(set(self._agent_keys()))
