@@ -1,6 +1,8 @@
 """`reconciler calendar PATH...`: a day-by-hour heatmap of every schedule's fires and a collision report,
 offline. Exit 0; 2 with --fail-on-collision N when more than N schedules fire in one minute; 1 for an
 invalid bundle or option.
+
+The forecast modules load when the command runs: every other verb imports this module too.
 """
 
 from __future__ import annotations
@@ -16,12 +18,6 @@ import typer
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import Paths, Vars, use_color
 from reconciler.cli.preview import parse_from
-from reconciler.forecast.collisions import most_in_one_minute
-from reconciler.forecast.moments import start_of_day
-from reconciler.forecast.serialise import calendar_json
-from reconciler.forecast.text import calendar_text
-from reconciler.forecast.view import build
-from reconciler.forecast.web import calendar_html
 from reconciler.timing import TimingError, load_zone
 
 
@@ -58,6 +54,13 @@ def calendar(
     var: Vars = None,
 ) -> int:
     """Show when fires pile up: a week-by-hour heatmap and a collision report."""
+    from reconciler.forecast.collisions import most_in_one_minute
+    from reconciler.forecast.moments import start_of_day
+    from reconciler.forecast.serialise import calendar_json
+    from reconciler.forecast.text import calendar_text
+    from reconciler.forecast.view import build
+    from reconciler.forecast.web import calendar_html
+
     try:
         load_zone(timezone)
     except TimingError as exc:

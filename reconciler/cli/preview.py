@@ -1,5 +1,7 @@
 """`reconciler preview PATH...`: the next fire times of every schedule, offline, with each target
 provider's semantics. Exit 0, or 1 for an invalid bundle or option.
+
+The forecast modules load when the command runs: every other verb imports this module too.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ import typer
 
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import Paths, Vars
-from reconciler.forecast.fires import preview as compute_preview
-from reconciler.forecast.moments import parse_moment
-from reconciler.forecast.serialise import preview_json
-from reconciler.forecast.text import preview_text
 
 
 class PreviewFormat(StrEnum):
@@ -35,6 +33,10 @@ def preview(
     var: Vars = None,
 ) -> int:
     """Show when each schedule will fire next, in its own timezone and in UTC."""
+    from reconciler.forecast.fires import preview as compute_preview
+    from reconciler.forecast.serialise import preview_json
+    from reconciler.forecast.text import preview_text
+
     after = parse_from(from_, "UTC")
     loaded = load_bundles(paths, parse_var_overrides(var or []))
     loaded.raise_for_problems()
@@ -47,6 +49,8 @@ def preview(
 
 
 def parse_from(text: str, zone: str) -> datetime:
+    from reconciler.forecast.moments import parse_moment
+
     try:
         return parse_moment(text, zone, datetime.now(UTC))
     except ValueError as exc:
