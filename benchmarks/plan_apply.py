@@ -1,11 +1,15 @@
-"""Plan and apply at 100 / 1,000 / 10,000 schedules against a sandbox server with injected latency.
+"""Plan and apply at 100 / 1,000 / 10,000 schedules for every provider, against its sandbox with latency.
 
-    .venv/bin/python benchmarks/plan_apply.py [--sizes 100,1000,10000] [--latency 20] [--parallelism 8]
+    .venv/bin/python benchmarks/plan_apply.py                 # every provider, under 10 minutes
+    .venv/bin/python benchmarks/plan_apply.py --full          # + agentex run-schedules, baselines in full
+    .venv/bin/python benchmarks/plan_apply.py --providers oz --sizes 100,1000 --out /tmp/bench
 
-For each size: the sandbox runs as a separate process (`reconciler sandbox serve --latency MS`); the real
-CLI runs each scenario as a user would; the sandbox's own request counter says how many requests were sent.
-The ideal wall time is the minimum number of requests the API allows times the latency, divided by the
-parallelism; the baseline is a straightforward sequential script doing the same work in this process.
+Per provider and size: the sandbox runs as a separate process (`reconciler sandbox serve --latency MS`);
+the real CLI runs each scenario as a user would; the sandbox's own counter says how many requests were
+sent. The minimum and the ideal wall time come from each API's rules (benchmarks/plan_apply_providers.py).
+At the largest size, the CPU of reading and of planning is measured in-process with no latency.
+The baseline is a sequential script in this process doing the same work: in full where that is cheap, and
+otherwise on a sample of the agents, scaled to all of them and labelled so.
 Results: benchmarks/results/plan_apply.{md,json,svg}.
 """
 
@@ -17,393 +21,508 @@ import math
 import os
 import platform
 import re
-import shutil
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from plan_apply_providers import DEFAULT, SPECS, Spec, Work
+from plan_apply_report import Row, Summary, markdown, svg
+
+from reconciler.providers.registry import CONNECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 KEY = "bench-key"
-WS = "ws_bench"
-PAGE = 1000  # Cadenya's largest page
-
-
-@dataclass
-class Row:
-    n: int
-    agents: int
-    scenario: str
-    wall_s: float
-    requests: int
-    min_requests: int
-    ideal_s: float
-    ratio: float
-    peak_rss_mb: float
-    baseline_s: float | None = None
-    baseline_requests: int | None = None
-    speedup: float | None = None
 
 
 # ---- the sandbox server ------------------------------------------------------------------------------------
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+    pid: int
+
+    def cpu_s(self) -> float:
+        """CPU seconds the sandbox process has used (user + system, from /proc)."""
+        with suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return math.nan
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(
+            method,
+            f"{self.url}/_sandbox/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def routes(self) -> dict[str, dict[str, int]]:
+        routes: dict[str, dict[str, int]] = self.admin("GET", "stats")["routes"]
+        return routes
+
+
 @contextmanager
-def sandbox(agents: list[str], latency_ms: float) -> Iterator[str]:
-    args = [
-        sys.executable,
-        "-m",
-        "reconciler",
-        "sandbox",
-        "serve",
-        "--provider",
-        "cadenya",
-        "--port",
-        "0",
-        "--api-key",
-        KEY,
-        "--workspace",
-        WS,
-        "--agents",
-        ",".join(agents),
-    ]
-    if latency_ms:
-        args += ["--latency", str(latency_ms)]
+def sandbox(spec: Spec, agents: list[str], latency_ms: float) -> Iterator[Server]:
+    args = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--provider", spec.provider, *spec.serve]
+    args += ["--port", "0", "--api-key", KEY, "--agents", ",".join(agents)]
+    args += ["--latency", f"{latency_ms:g}"] if latency_ms else []
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
-    url = ""
+    env: dict[str, str] = {}
     for line in proc.stdout:
-        found = re.match(r"^export CADENYA_BASE_URL=(\S+)", line)
-        url = found.group(1) if found else url
+        found = re.match(r"^export (\w+)=(\S+)$", line.strip())
+        if found:
+            env[found.group(1)] = found.group(2).strip("'")
         if line.startswith("# Ctrl-C"):
             break
     try:
-        yield url
+        url = next(v for k, v in env.items() if k.endswith(("_BASE_URL", "_SERVER_URL")))
+        yield Server(
+            url, {**env, CONNECTIONS[spec.provider].api_key_env: KEY}, proc.pid
+        )  # keys never printed
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def requests_sent(url: str) -> int:
-    stats = httpx.get(f"{url}/_sandbox/stats", headers={"Authorization": f"Bearer {KEY}"}).json()
-    return int(stats["total"])
+def delta(after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for route, outcomes in after.items():
+        for outcome, n in outcomes.items():
+            d = n - before.get(route, {}).get(outcome, 0)
+            if d:
+                out.setdefault(route, {})[outcome] = d
+    return out
+
+
+def writes_done(routes: dict[str, dict[str, int]]) -> int:
+    """Successful requests that change something: the work actually carried out."""
+    return sum(
+        n
+        for route, outcomes in routes.items()
+        if not route.startswith("GET ")
+        for outcome, n in outcomes.items()
+        if outcome.startswith("2")
+    )
 
 
 # ---- bundles -----------------------------------------------------------------------------------------------
-def write_bundle(path: Path, n: int, agents: list[str], *, changed: int = 0, removed: int = 0) -> None:
+def write_bundle(
+    path: Path, spec: Spec, n: int, agents: list[str], *, changed: int = 0, removed: int = 0
+) -> None:
+    """Block-style YAML, values as JSON (which YAML reads): what a generated bundle looks like."""
     lines = [
         "apiVersion: reconciler/v1",
         "kind: Bundle",
         "bundleKey: bench",
-        f"target: {{provider: cadenya, workspace: {WS}}}",
-        "schedules:",
+        f"target: {json.dumps(spec.target)}",
     ]
+    lines += ["prune: archive", "schedules:"]
     for i in range(n - removed):
-        message = f"Run {i} (edited)" if i < changed else f"Run {i}"
-        lines += [
-            f"  - name: s{i:05d}",
-            f"    agent: {agents[i % len(agents)]}",
-            f"    when: {{every: {1 + i % 24}h}}",
-            f"    input: {{message: '{message}'}}",
-        ]
+        entry = spec.schedule(i, agents[i % len(agents)], i < changed)
+        first = True
+        for key, value in entry.items():
+            lines.append(f"  {'- ' if first else '  '}{key}: {json.dumps(value)}")
+            first = False
     path.write_text("\n".join(lines) + "\n")
 
 
 # ---- running the CLI ---------------------------------------------------------------------------------------
-def run_cli(args: list[str], url: str, parallelism: int) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one CLI run."""
-    env = {**os.environ, "CADENYA_BASE_URL": url, "CADENYA_API_KEY": KEY}
-    env.pop("RECONCILER_SANDBOX", None)
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args, "--parallelism", str(parallelism)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 2):
-        raise SystemExit(f"reconciler {' '.join(args)} failed with exit code {code}")
-    return wall, usage.ru_maxrss / 1024, code
+@dataclass
+class Run:
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
 
 
-# ---- the minimum the API allows ----------------------------------------------------------------------------
-def list_requests(n_live: int, agents: int) -> int:
-    per_agent = math.ceil(n_live / agents)
-    return math.ceil(agents / PAGE) + agents * max(1, math.ceil(per_agent / PAGE))
+# Linux counts a forked child's peak RSS from its parent's (the memory it was forked with), and this process
+# grows; so the CLI is forked from a small launcher, which reports the CLI's own wall time, CPU and peak RSS.
+LAUNCHER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(sys.executable, [sys.executable, "-m", "reconciler", *sys.argv[1:]])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall, "cpu": cpu, "rss_kb": usage.ru_maxrss}))
+"""
 
 
-def ideal(requests_needed: int, latency_s: float, parallelism: int, list_agents: int) -> float:
-    """Listing: the agents page, then one page per agent in parallel; writes: `parallelism` at a time."""
-    writes = requests_needed - list_requests(0, list_agents)
-    list_waves = 1 + math.ceil(list_agents / parallelism)
-    return (list_waves + math.ceil(max(writes, 0) / parallelism)) * latency_s
+def run_cli(args: list[str], env: dict[str, str], parallelism: int) -> Run:
+    full = {**os.environ, **env}
+    full.pop("RECONCILER_SANDBOX", None)
+    command = [sys.executable, "-c", LAUNCHER, *args, "--parallelism", str(parallelism)]
+    done = subprocess.run(command, env=full, capture_output=True, text=True, check=False)
+    result = json.loads(done.stdout)
+    if result["code"] not in (0, 2):
+        raise SystemExit(
+            f"reconciler {' '.join(args)} failed (exit {result['code']}):\n{done.stderr[-2000:]}"
+        )
+    return Run(result["wall"], result["cpu"], result["rss_kb"] / 1024)
 
 
-# ---- the baseline: a hand-written sequential script -------------------------------------------------------
-class Baseline:
-    """What a user's first script would do: list every agent's schedules with the default page size, then
-    create, update or archive one schedule at a time."""
-
-    def __init__(self, url: str) -> None:
-        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
-        self.requests = 0
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        self.requests += 1
-        response = self.client.request(method, path, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def live(self, agents: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for agent in agents:
-            cursor = ""
-            while True:
-                page = self._call(
-                    "GET",
-                    f"/v1/workspaces/{WS}/agents/{agent}/schedules",
-                    params={"cursor": cursor} if cursor else {},
-                )
-                for item in page["items"]:
-                    if item["state"] != "STATE_ARCHIVED":
-                        found[item["metadata"]["name"]] = item
-                cursor = page.get("pagination", {}).get("nextCursor", "")
-                if not cursor:
-                    break
-        return found
-
-    def converge(self, n: int, agents: list[str], *, changed: int = 0, removed: int = 0) -> None:
-        live = self.live(agents)
-        for i in range(n - removed):
-            name, agent = f"s{i:05d}", agents[i % len(agents)]
-            spec = {
-                "schedule": {"intervals": [{"every": f"{(1 + i % 24) * 3600}s"}], "timezone": "UTC"},
-                "initialMessage": f"Run {i} (edited)" if i < changed else f"Run {i}",
-            }
-            current = live.get(name)
-            if current is None:
-                self._call(
-                    "POST",
-                    f"/v1/workspaces/{WS}/agents/{agent}/schedules",
-                    json={"metadata": {"name": name, "bundleKey": "base"}, "spec": spec},
-                )
-            elif current["spec"].get("initialMessage") != spec["initialMessage"]:
-                self._call(
-                    "PATCH",
-                    f"/v1/workspaces/{WS}/agents/{agent}/schedules/{current['metadata']['id']}",
-                    json={"spec": spec, "updateMask": "spec"},
-                )
-        for i in range(n - removed, n):
-            current = live.get(f"s{i:05d}")
-            if current is not None:
-                agent = agents[i % len(agents)]
-                self._call(
-                    "POST",
-                    f"/v1/workspaces/{WS}/agents/{agent}/schedules/{current['metadata']['id']}:archive",
-                )
+def startup_s() -> float:
+    """Wall time of the CLI doing nothing: the interpreter and the CLI's imports (best of 3)."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "reconciler", "--help"], capture_output=True, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
-def timed_baseline(url: str, agents: list[str], n: int, **kwargs: int) -> tuple[float, int]:
-    base = Baseline(url)
-    started = time.perf_counter()
-    base.converge(n, agents, **kwargs)
-    return time.perf_counter() - started, base.requests
+# ---- CPU with no latency, in this process ------------------------------------------------------------------
+def cpu_per_1000(
+    bundle_path: Path, env: dict[str, str], parallelism: int, *, listed: bool
+) -> tuple[float | None, float]:
+    """(reading, planning) CPU seconds per 1,000 schedules: `list_live` (HTTP client, JSON, wire
+    translation), then normalise + diff as `plan` does it (best of 2). Not `listed`: the live state is
+    what the provider reads back from each schedule as applied (`as_live`), with no request and no reading."""
+    from reconciler.bundle.validate import load_bundles
+    from reconciler.plan.planner import plan_bundle
+    from reconciler.providers.registry import open_provider
+
+    [bundle] = load_bundles([str(bundle_path)]).bundles
+    provider = open_provider(bundle, parallelism=parallelism, environ=env)
+    try:
+        reading: float | None = None
+        if listed:
+            started = time.process_time()
+            live = provider.list_live()
+            reading = time.process_time() - started
+        else:
+            live = [provider.as_live(s) for s in bundle.schedules]
+            live = [replace(s, remote_id=s.remote_id or f"id{i}") for i, s in enumerate(live)]
+        planning = math.inf
+        for _ in range(2):
+            started = time.process_time()
+            schedules = tuple(provider.normalise(s) for s in bundle.schedules)
+            normalised = type(bundle)(bundle.key, bundle.provider, bundle.target, bundle.prune, schedules)
+            plan = plan_bundle(
+                normalised,
+                live,
+                display_name=provider.display_name,
+                restore_archived="create" if provider.restore_archived == "create" else "resume",
+                update_reason=provider.update_reason,
+                now=datetime.now(UTC),
+            )
+            planning = min(planning, time.process_time() - started)
+        if plan.has_changes:
+            raise SystemExit(
+                f"{provider.name}: the CPU plan of an unchanged bundle has changes: {plan.summary}"
+            )
+    finally:
+        provider.client.close()
+    per = 1000 / max(1, len(bundle.schedules))
+    return None if reading is None else reading * per, planning * per
 
 
-# ---- one size ----------------------------------------------------------------------------------------------
-def bench_size(n: int, latency_ms: float, parallelism: int, with_baseline: bool) -> list[Row]:
-    agent_count = max(10, min(200, n // 50))
-    agents = [f"agent_{i:03d}" for i in range(agent_count)]
-    latency = latency_ms / 1000
+# ---- one provider at one size ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    apply: bool
+    changed: float = 0.0  # share of the bundle edited
+    removed: float = 0.0  # share of the bundle removed (archived)
+    creates: bool = False
+
+
+SCENARIOS = (
+    Scenario("apply: all creates", True, creates=True),
+    Scenario("plan: no changes", False),
+    Scenario("plan: 10% changed", False, changed=0.1),
+    Scenario("apply: 10% updates", True, changed=0.1),
+    Scenario("apply: 10% archives", True, changed=0.1, removed=0.1),
+)
+
+
+def agents_for(n: int) -> list[str]:
+    return [f"agent_{i:03d}" for i in range(max(10, min(200, n // 50)))]
+
+
+def work_for(sc: Scenario, n: int, agent_count: int) -> Work:
+    per_agent = tuple(len(range(a, n, agent_count)) for a in range(agent_count))
+    if sc.creates:
+        return Work(tuple(0 for _ in per_agent), creates=n)
+    updates = int(n * sc.changed) if sc.apply and not sc.removed else 0
+    return Work(per_agent, updates=updates, archives=int(n * sc.removed) if sc.apply else 0)
+
+
+def bench(
+    spec: Spec, n: int, opts: argparse.Namespace, server: Server, with_cpu: bool
+) -> tuple[list[Row], Summary | None]:
+    """Every scenario at size `n` on `server` (reset first, with the agents the size has), then the baseline."""
+    agents = agents_for(n)
+    server.admin("POST", "reset")
+    for agent in agents:  # the sandbox was started with the smallest size's agents; reset keeps those
+        server.admin("POST", "agents", {"id": agent})
+    latency = opts.latency / 1000
     rows: list[Row] = []
+    summary: Summary | None = None
+    # the baseline covers every agent, or a sample of them at sizes beyond --baseline-full
+    sample = len(agents)
+    if not opts.full and n > opts.baseline_full:
+        sample = min(len(agents), max(1, math.ceil(opts.baseline_sample * len(agents) / n)))
+    cut = not opts.full and spec.cut_above is not None and n > spec.cut_above
+    scenarios = SCENARIOS[:2] if cut else SCENARIOS
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "bench.yaml"
-        scenarios: list[tuple[str, list[str], dict[str, int], int, int]] = [
-            # (name, CLI args, bundle edits, live schedules before, writes the API needs)
-            ("apply: all creates", ["apply", "--auto-approve"], {}, 0, n),
-            ("plan: no changes", ["plan"], {}, n, 0),
-            ("plan: 10% changed", ["plan"], {"changed": n // 10}, n, 0),
-            ("apply: 10% updates", ["apply", "--auto-approve"], {"changed": n // 10}, n, n // 10),
-            (
-                "apply: 10% archives",
-                ["apply", "--auto-approve"],
-                {"changed": n // 10, "removed": n // 10},
-                n,
-                n // 10,
-            ),
-        ]
-        with sandbox(agents, latency_ms) as url:
-            for name, args, edits, live_before, writes in scenarios:
-                write_bundle(bundle, n, agents, **edits)
-                before = requests_sent(url)
-                wall, rss, _ = run_cli([*args, str(bundle)], url, parallelism)
-                sent = requests_sent(url) - before
-                minimum = list_requests(live_before, agent_count) + writes
-                best = ideal(minimum, latency, parallelism, agent_count)
-                rows.append(
-                    Row(
-                        n,
-                        agent_count,
-                        name,
-                        round(wall, 3),
-                        sent,
-                        minimum,
-                        round(best, 3),
-                        round(wall / best, 2) if best else 0.0,
-                        round(rss, 1),
-                    )
+        full_state_reads: list[tuple[float, int]] = []  # the baseline's global list, on the full state
+        for sc in scenarios:
+            changed, removed = int(n * sc.changed), int(n * sc.removed)
+            write_bundle(bundle, spec, n, agents, changed=changed, removed=removed)
+            if opts.baseline and sample < len(agents):
+                full_state_reads.append(global_read(spec, server))
+            before, served = server.routes(), server.cpu_s()
+            verb = ["apply", "--auto-approve"] if sc.apply else ["plan"]
+            run = run_cli([*verb, str(bundle)], server.env, opts.parallelism)
+            served = server.cpu_s() - served
+            routes = delta(server.routes(), before)
+            work = work_for(sc, n, len(agents))
+            minimum = spec.minimum(work)
+            ideal = minimum.ideal_s(latency, opts.parallelism)
+            rows.append(
+                Row(
+                    provider=spec.key,
+                    n=n,
+                    agents=len(agents),
+                    scenario=sc.name,
+                    wall_s=round(run.wall_s, 3),
+                    cpu_s=round(run.cpu_s, 3),
+                    sandbox_cpu_s=round(served, 3),
+                    peak_rss_mb=round(run.rss_mb, 1),
+                    requests=sum(sum(o.values()) for o in routes.values()),
+                    min_requests=minimum.total,
+                    writes_needed=minimum.writes,
+                    writes_done=writes_done(routes),
+                    ideal_s=round(ideal, 3),
+                    ratio=round(run.wall_s / ideal, 2) if ideal else 0.0,
+                    routes=routes,
                 )
-        if with_baseline:  # on a fresh sandbox, the same sequence of work, one request at a time
-            with sandbox(agents, latency_ms) as url:
-                work = [
-                    ("apply: all creates", {}),
-                    ("plan: no changes", None),
-                    ("plan: 10% changed", None),
-                    ("apply: 10% updates", {"changed": n // 10}),
-                    ("apply: 10% archives", {"changed": n // 10, "removed": n // 10}),
-                ]
-                for (_scenario, edits), row in zip(work, rows, strict=True):
-                    if edits is None:  # a plan-only script still has to read everything
-                        base = Baseline(url)
-                        started = time.perf_counter()
-                        base.live(agents)
-                        seconds, sent = time.perf_counter() - started, base.requests
-                    else:
-                        seconds, sent = timed_baseline(url, agents, n, **edits)
-                    row.baseline_s, row.baseline_requests = round(seconds, 3), sent
-                    row.speedup = round(seconds / row.wall_s, 2)
-    return rows
+            )
+            if with_cpu and sc.name == "plan: no changes":
+                summary = cpu_summary(spec, n, server, bundle, opts)
+        if opts.baseline:
+            baseline(spec, n, agents, sample, server, rows, full_state_reads, scenarios)
+    return rows, summary
 
 
-# ---- reports -----------------------------------------------------------------------------------------------
-def machine() -> str:
-    cpu = "unknown CPU"
+def global_read(spec: Spec, server: Server) -> tuple[float, int]:
+    """The baseline's fixed reads (a global list) against the full live state: time and requests."""
+    script = spec.script(server.url, KEY)
+    try:
+        script.live([], [])
+        return script.seconds["fixed"], script.requests["fixed"]
+    finally:
+        script.close()
+
+
+def cpu_summary(spec: Spec, n: int, server: Server, bundle: Path, opts: argparse.Namespace) -> Summary:
+    # Reading costs one request per schedule where list items carry no spec: too slow for the default run.
+    listed = opts.full or not spec.reads_per_live
+    server.admin("POST", "traffic", {"latency": None})
+    try:
+        reading, planning = cpu_per_1000(bundle, server.env, opts.parallelism, listed=listed)
+    finally:
+        server.admin("POST", "traffic", {"latency": f"{opts.latency:g}" if opts.latency else None})
+    return Summary(
+        provider=spec.key,
+        n=n,
+        read_cpu_s_per_1000=None if reading is None else round(reading, 4),
+        planner_cpu_s_per_1000=round(planning, 4),
+    )
+
+
+def baseline(
+    spec: Spec,
+    n: int,
+    agents: list[str],
+    sample: int,
+    server: Server,
+    rows: list[Row],
+    full_state_reads: list[tuple[float, int]],
+    scenarios: tuple[Scenario, ...],
+) -> None:
+    """The same scenarios, in order, by the sequential script on a fresh state: over every agent, or over
+    the first `sample` agents and scaled by agents/sample (the fixed global list measured on the full state)."""
+    server.admin("POST", "reset")
+    covered = agents[:sample]
+    scale = len(agents) / sample
+    script = spec.script(server.url, KEY)
+    try:
+        for index, (sc, row) in enumerate(zip(scenarios, rows, strict=True)):
+            changed, removed = int(n * sc.changed), int(n * sc.removed)
+            mine = [i for i in range(n) if agents[i % len(agents)] in covered]
+            wanted = [(i, agents[i % len(agents)], i < changed) for i in mine if i < n - removed]
+            gone = [(i, agents[i % len(agents)]) for i in mine if i >= n - removed]
+            before = dict(script.seconds), dict(script.requests)
+            if sc.apply:
+                script.converge(wanted, gone if sc.removed else [], covered)
+            else:  # a plan-only script still reads everything it manages
+                script.live(covered, [(i, a) for i, a, _ in wanted])
+            seconds = {k: script.seconds[k] - before[0][k] for k in script.seconds}
+            sent = {k: script.requests[k] - before[1][k] for k in script.requests}
+            if sample == len(agents):
+                row.baseline_s = round(seconds["fixed"] + seconds["scaled"], 3)
+                row.baseline_requests = sent["fixed"] + sent["scaled"]
+                row.baseline_basis = "measured"
+            else:
+                fixed_s, fixed_n = full_state_reads[index] if sent["fixed"] else (0.0, 0)
+                row.baseline_s = round(fixed_s + seconds["scaled"] * scale, 3)
+                row.baseline_requests = fixed_n + round(sent["scaled"] * scale)
+                row.baseline_basis = f"scaled from {sample} of {len(agents)} agents ({sent['scaled']} sent)"
+            row.speedup = round(row.baseline_s / row.wall_s, 2)
+    finally:
+        script.close()
+
+
+# ---- the machine -------------------------------------------------------------------------------------------
+def cpu_model() -> str:
     with suppress(OSError, StopIteration):
-        cpu = next(
+        return next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+    return "unknown CPU"
 
 
-def markdown(rows: list[Row], latency_ms: float, parallelism: int) -> str:
-    out = [
-        f"# plan/apply benchmark (cadenya sandbox, latency {latency_ms:g} ms, parallelism {parallelism})",
-        "",
-        f"Machine: {machine()}. Wall times include starting the CLI (Python imports, about 1 s).",
-        "",
-        "| N | agents | scenario | wall s | requests | minimum | ideal s | measured/ideal | peak RSS MB | "
-        "baseline s | baseline requests | speed-up |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        base = (
-            f"{r.baseline_s} | {r.baseline_requests} | {r.speedup}×"
-            if r.baseline_s is not None
-            else "– | – | –"
-        )
-        out.append(
-            f"| {r.n:,} | {r.agents} | {r.scenario} | {r.wall_s} | {r.requests:,} | {r.min_requests:,} | "
-            f"{r.ideal_s} | {r.ratio} | {r.peak_rss_mb} | {base} |"
-        )
-    return "\n".join(out) + "\n"
+def busy_seconds() -> float:
+    """CPU seconds every process on the machine has used since boot (from /proc/stat)."""
+    with suppress(OSError, ValueError):
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    return math.nan
 
 
-def svg(rows: list[Row]) -> str:
-    """Wall time against N (log-log) for the all-creates apply: us, the ideal, the baseline."""
-    points = [r for r in rows if r.scenario == "apply: all creates"]
-    series = {
-        "reconciler": [(r.n, r.wall_s) for r in points],
-        "ideal": [(r.n, r.ideal_s) for r in points],
-        "sequential baseline": [(r.n, r.baseline_s) for r in points if r.baseline_s],
-    }
-    colours = {"reconciler": "#1f77b4", "ideal": "#2ca02c", "sequential baseline": "#d62728"}
-    values = [v for s in series.values() for _, v in s if v] or [1.0]
-    xs = [n for n, _ in series["reconciler"]] or [1]
-    lo_x, hi_x = math.log10(min(xs)), math.log10(max(xs)) + 1e-9
-    lo_y, hi_y = math.log10(min(values)) - 0.1, math.log10(max(values)) + 0.1
-    width, height, pad = 640, 400, 60
-
-    def at(n: float, v: float) -> tuple[float, float]:
-        x = pad + (math.log10(n) - lo_x) / (hi_x - lo_x or 1) * (width - 2 * pad)
-        y = height - pad - (math.log10(v) - lo_y) / (hi_y - lo_y) * (height - 2 * pad)
-        return round(x, 1), round(y, 1)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-        'font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{width / 2}" y="20" text-anchor="middle">apply (all creates): wall time vs N, log-log</text>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
-    ]
-    for n in xs:
-        x, _ = at(n, values[0])
-        parts.append(f'<text x="{x}" y="{height - pad + 18}" text-anchor="middle">{n:,}</text>')
-    for v in sorted({round(v, 2) for v in values}):
-        _, y = at(xs[0], v)
-        parts.append(f'<text x="{pad - 6}" y="{y + 4}" text-anchor="end">{v:g}s</text>')
-    for i, (label, data) in enumerate(series.items()):
-        if not data:
-            continue
-        coords = " ".join(f"{x},{y}" for x, y in (at(n, v) for n, v in data))
-        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colours[label]}" stroke-width="2"/>')
-        for n, v in data:
-            x, y = at(n, v)
-            parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colours[label]}"/>')
-        parts.append(
-            f'<text x="{width - pad - 150}" y="{pad + 16 * i}" fill="{colours[label]}">{label}</text>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+def own_seconds() -> float:
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--providers", default=",".join(DEFAULT), help=f"any of {', '.join(SPECS)}")
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--latency", type=float, default=20.0, help="injected latency per request, ms")
     parser.add_argument("--parallelism", type=int, default=8)
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    options = parser.parse_args()
-    rows: list[Row] = []
-    for n in (int(s) for s in options.sizes.split(",")):
-        started = time.perf_counter()
-        rows.extend(bench_size(n, options.latency, options.parallelism, not options.no_baseline))
-        print(f"N={n:,}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    options.out.mkdir(parents=True, exist_ok=True)
-    report = markdown(rows, options.latency, options.parallelism)
-    (options.out / "plan_apply.md").write_text(report)
-    (options.out / "plan_apply.json").write_text(
-        json.dumps(
-            {
-                "machine": machine(),
-                "latency_ms": options.latency,
-                "parallelism": options.parallelism,
-                "rows": [asdict(r) for r in rows],
-            },
-            indent=2,
-        )
-        + "\n"
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=50,
+        help="schedules the baseline covers at sizes where it is sampled (default 50)",
     )
-    (options.out / "plan_apply.svg").write_text(svg(rows))
-    print(report)
+    parser.add_argument(
+        "--baseline-full",
+        type=int,
+        default=100,
+        help="largest size at which the baseline covers every agent (default 100)",
+    )
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="every provider and revision, and every baseline in full (about 45 minutes)",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    opts = parser.parse_args()
+    keys = list(SPECS) if opts.full else [k.strip() for k in opts.providers.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in SPECS]
+    if unknown:
+        parser.error(f"unknown provider {', '.join(unknown)}; choose from {', '.join(SPECS)}")
+    sizes = sorted(int(s) for s in opts.sizes.split(","))
+    run = Progress(opts, keys, sizes)
+    for key in keys:
+        with sandbox(
+            SPECS[key], agents_for(sizes[0]), opts.latency
+        ) as server:  # one per provider: reset per size
+            for n in sizes:
+                begun = time.perf_counter()
+                found, summary = bench(SPECS[key], n, opts, server, with_cpu=n == sizes[-1])
+                run.rows += found
+                run.summaries += [summary] if summary else []
+                run.write(final=False)  # a run cut short still leaves what it measured
+                print(
+                    f"{key} N={n:,}: {time.perf_counter() - begun:.0f} s (total {run.elapsed():.0f} s)",
+                    file=sys.stderr,
+                )
+    print(run.write(final=True))
+    print(f"total elapsed: {run.elapsed():.0f} s", file=sys.stderr)
     return 0
 
 
+class Progress:
+    """What has been measured so far, and the machine's state while it was: written after every size."""
+
+    def __init__(self, opts: argparse.Namespace, keys: list[str], sizes: list[int]) -> None:
+        self.opts, self.keys, self.sizes = opts, keys, sizes
+        self.started, self.busy, self.own = time.perf_counter(), busy_seconds(), own_seconds()
+        self.startup = startup_s()
+        self.rows: list[Row] = []
+        self.summaries: list[Summary] = []
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def write(self, *, final: bool) -> str:
+        elapsed = self.elapsed()
+        others = (busy_seconds() - self.busy) - (own_seconds() - self.own)
+        machine = {
+            "system": f"{platform.system()} {platform.machine()}",
+            "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "python": platform.python_version(),
+            "other_processes_cpu_share": round(max(0.0, others) / (elapsed * (os.cpu_count() or 1)), 3),
+            "load_average_end": [round(v, 2) for v in os.getloadavg()],
+        }
+        settings = {
+            "latency_ms": self.opts.latency,
+            "parallelism": self.opts.parallelism,
+            "sizes": self.sizes,
+            "providers": self.keys,
+            "full": self.opts.full,
+            "baseline_sample": None if self.opts.full else self.opts.baseline_sample,
+            "command": " ".join(["python", "benchmarks/plan_apply.py", *sys.argv[1:]]),
+            "cli_startup_s": round(self.startup, 3),
+            "elapsed_s": round(elapsed, 1),
+            "complete": final,
+            "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        }
+        specs = [SPECS[k] for k in self.keys]
+        out: Path = self.opts.out
+        out.mkdir(parents=True, exist_ok=True)
+        report = markdown(self.rows, self.summaries, specs, machine, settings)
+        (out / "plan_apply.md").write_text(report)
+        document = {
+            "machine": machine,
+            "settings": settings,
+            "summaries": [asdict(s) for s in self.summaries],
+            "rows": [asdict(r) for r in self.rows],
+        }
+        (out / "plan_apply.json").write_text(json.dumps(document, indent=2) + "\n")
+        (out / "plan_apply.svg").write_text(svg(self.rows, specs))
+        return report
+
+
 if __name__ == "__main__":
-    shutil.rmtree(ROOT / ".reconciler" / "bench", ignore_errors=True)
     raise SystemExit(main())
