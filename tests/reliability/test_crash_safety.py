@@ -1,10 +1,11 @@
 """Crash safety (issue 11, item 2): `reconciler apply --auto-approve` SIGKILLed at chosen points, then run
 again until it exits 0, converges with no duplicate and nothing missing, on every provider revision.
 
-The apply runs as a subprocess against `reconciler sandbox serve` (a subprocess too), through a proxy
-that stops at the n-th write: before it reaches the platform, or after the platform committed it and
-before the answer gets back. The apply is then SIGKILLed: the platform is left exactly as a crash at
-that instant would leave it. A seed picks each kill point (and whether the re-run is killed as well).
+The apply runs as a process of its own (forked from a fork server that imported the reconciler once;
+`python -m reconciler` itself for the kill in the middle of an update) against `reconciler sandbox serve`
+(a subprocess too), through a proxy that stops at the n-th write: before it reaches the platform, or
+after the platform committed it and before the answer gets back. The apply is then SIGKILLed: the
+platform is left exactly as a crash at that instant would leave it. A seed picks each kill point (and whether the re-run is killed as well).
 Histories: creates (one paused), updates (one of them the revision's delete + create, where it has one:
 Agentex legacy's every update, Oz's team -> personal, TBD Agents' removing `end`; a resume; a pause),
 then removals (archived) beside a create. After every step the platform is read with plain HTTP: each
