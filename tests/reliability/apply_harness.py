@@ -1,5 +1,5 @@
-"""What the crash and concurrency tests share: a sandbox server per provider revision, the apply
-environment pointed at a proxy, bundle histories, an in-process plan, and the convergence check."""
+"""What the crash and concurrency tests share: bundle histories, the apply environment pointed at a proxy
+in front of the sandbox, an in-process plan, and the convergence check."""
 
 from __future__ import annotations
 
