@@ -16,6 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def printable(text: str) -> str:
+    """`text` with control and bidi-override characters written as escapes (`\\n`, `\\x1b`, `\\u202e`).
+
+    Messages quote what a bundle says, and a bundle may come from a stranger's pull request: a newline in a
+    key must not start a second line that a CI log reads as a command (`::error ...`), nor an escape sequence
+    rewrite the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for c in text
+    )
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One problem at one place in one file; line and column are 1-based (0 when unknown)."""
@@ -24,6 +38,10 @@ class Diagnostic:
     line: int
     col: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"

@@ -6,10 +6,12 @@ shows only adoptions, and after one apply nothing at all. Schedules another bund
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.bundle.semantics import NAME_PATTERN
+from reconciler.bundle.sensitive import DIGEST_PREFIX
 from reconciler.plan.live import LiveSchedule
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=https://reconciler.dev/schemas/bundle.schema.json\n"
@@ -57,18 +59,35 @@ def _schedule(live: LiveSchedule, name: str, *, adopt: bool) -> dict[str, Any]:
     if live.state == "paused":
         entry["state"] = "paused"
     entry["when"] = {k: v for k, v in live.when.items() if not (k == "timezone" and v == "UTC")}
-    live_input = {k: v for k, v in live.input.items() if k != "secrets"}
+    live_input = {k: _unsealed(v, k) for k, v in live.input.items() if k != "secrets"}
     secrets = live.input.get("secrets") or {}
     if secrets:  # only digests are readable: point at the environment variables to fill in
-        live_input["secrets"] = {k: f"{{{{ secret('{k.upper()}') }}}}" for k in secrets}
+        live_input["secrets"] = {k: _secret_ref(k) for k in secrets}
     if live_input:
         entry["input"] = live_input
     if live.labels:
         entry["labels"] = dict(live.labels)
     if live.options:
-        entry["options"] = dict(live.options)
+        entry["options"] = _unsealed(dict(live.options), "")
     if live.protected:
         entry["protect"] = True
     if adopt:
         entry["adopt"] = True
     return entry
+
+
+def _unsealed(value: Any, name: str) -> Any:
+    """A provider reports a secret it recognised (through its marker) as a digest, never the value: write a
+    `secret()` for the author to fill in, named after its field, rather than the digest."""
+    if isinstance(value, str) and value.startswith(DIGEST_PREFIX):
+        return _secret_ref(name or "secret")
+    if isinstance(value, dict):
+        return {k: _unsealed(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsealed(v, name) for v in value]
+    return value
+
+
+def _secret_ref(name: str) -> str:
+    variable = re.sub(r"[^A-Z0-9_]", "_", name.upper()) or "SECRET"
+    return f"{{{{ secret('{variable}') }}}}"

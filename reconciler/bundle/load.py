@@ -2,17 +2,19 @@
 
 First step of the pipeline: YAML text -> `Document`s (data + positions). Safe loading only; duplicate keys,
 unbounded alias expansion and YAML 1.1's silent conversions (`on`, `1:30`, `0755`) are errors here, so no
-later stage ever sees a value the author did not mean.
+later stage ever sees a value the author did not mean. Hostile input is bounded before it costs anything:
+file size, bytes and nodes per run, nesting depth (see the limits below).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -24,15 +26,27 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# Aliases share one node, so loading is cheap; the blow-up comes when the tree is walked. We walk it once,
-# counting every node visited, and stop long before memory or time becomes a problem.
+# Aliases share one node, so parsing is cheap; the blow-up comes when they are expanded. Every expanded node
+# is counted, and loading stops long before memory or time becomes a problem.
 MAX_NODES_PER_DOCUMENT = 200_000
+# One run (one command) reads many files when given a folder; these bound the memory of all of them together.
+MAX_RUN_BYTES = 50 * 1024 * 1024
+MAX_RUN_NODES = 500_000
+# Deeper nesting is never a schedule. The bound matters: PyYAML's C composer recurses (a deep enough document
+# crashes the interpreter) and libyaml's scanner slows quadratically with flow nesting, so documents are built
+# here from the parser's event stream, without recursion, and refused as soon as they nest too deep.
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
-_PLAIN_TAGS = {_STR, "!"} | {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")}
-_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_MERGE = "tag:yaml.org,2002:merge"
+_NULL, _BOOL, _INT_TAG, _FLOAT_TAG = (f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"))
+# Plain scalars YAML 1.1 would read as text stay text; the others get the checks in `_scalar`.
+_TEXT_TAGS = {_STR, _MERGE, "tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp"}
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")}
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
@@ -40,8 +54,7 @@ _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):  # a tuple: there is one per node, so it should cost little
     line: int  # 1-based
     col: int  # 1-based
 
@@ -72,70 +85,127 @@ class Document:
         return Diagnostic(self.file, where.line, where.col, message)
 
 
+@dataclass
+class Budget:
+    """What one run may still read, across all its files."""
+
+    bytes: int = field(default_factory=lambda: MAX_RUN_BYTES)
+    nodes: int = field(default_factory=lambda: MAX_RUN_NODES)
+
+
 def find_bundle_files(paths: Iterable[str]) -> list[tuple[Path, bool]]:
     """Expand directories into their `*.yaml`/`*.yml` files (sorted); files are taken as given.
-    Each file comes with whether it was named explicitly (True) or found in a directory (False)."""
+    Each file comes with whether it was named explicitly (True) or found in a directory (False).
+
+    A symbolic link must not lead out of the folder it is found in (the folder walked, or the folder holding
+    a link named on the command line): a bundle cannot pull in `/etc/...` or a CI runner's credentials file
+    and have parts of it echoed in error messages. Links to folders are not followed by a walk."""
     found: list[tuple[Path, bool]] = []
     problems: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                (p, False) for p in sorted(path.rglob("*")) if p.suffix in (".yaml", ".yml") and p.is_file()
-            )
-        elif path.is_file():
-            found.append((path, True))
-        else:
-            problems.append(Diagnostic(raw, 0, 0, "no such file or directory"))
+        shown = raw if len(raw) <= 200 else raw[:200] + "..."
+        try:
+            if path.is_symlink() and not _inside(path.resolve(), path.absolute().parent.resolve()):
+                problems.append(Diagnostic(shown, 0, 0, _outside(path, path.absolute().parent)))
+            elif path.is_dir():
+                root = path.resolve()
+                for child in sorted(path.rglob("*")):
+                    if child.suffix not in (".yaml", ".yml") or not child.is_file():
+                        continue
+                    if child.is_symlink() and not _inside(child.resolve(), root):
+                        problems.append(Diagnostic(_display_name(child), 0, 0, _outside(child, path)))
+                        continue
+                    found.append((child, False))
+            elif path.is_file():
+                found.append((path, True))
+            elif path.exists():
+                problems.append(Diagnostic(shown, 0, 0, "not a regular file or a directory"))
+            else:
+                problems.append(Diagnostic(shown, 0, 0, "no such file or directory"))
+        except (OSError, RuntimeError) as exc:  # a name too long, a link loop, a folder we may not read
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(Diagnostic(shown, 0, 0, f"cannot read: {reason}"))
     if problems:
         raise BundleError(problems)
     return found
 
 
-def load_file(path: Path) -> list[Document]:
+def _inside(target: Path, root: Path) -> bool:
+    return target == root or root in target.parents
+
+
+def _outside(link: Path, folder: Path) -> str:
+    return (
+        f"symbolic link to {os.readlink(link)} leads outside {_display_name(folder) or '.'}: refused "
+        "(bundle files must live in the folder being read)"
+    )
+
+
+def load_file(path: Path, budget: Budget | None = None) -> list[Document]:
     name = _display_name(path)
+    budget = budget or Budget()
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BundleError(
-                [Diagnostic(name, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
-            )
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BundleError([Diagnostic(name, 1, 1, f"file is not UTF-8 text ({exc.reason})")]) from None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever stat() says (a growing file, /proc)
+            size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         raise BundleError([Diagnostic(name, 0, 0, f"cannot read file: {exc.strerror}")]) from None
-    return load_text(text, name)
-
-
-def load_text(text: str, file: str) -> list[Document]:
-    documents: list[Document] = []
+    if len(raw) > MAX_FILE_BYTES:
+        shown = f"{size} bytes" if size > MAX_FILE_BYTES else f"more than {MAX_FILE_BYTES} bytes"
+        raise BundleError([Diagnostic(name, 1, 1, f"file is {shown}; the limit is {MAX_FILE_BYTES}")])
+    budget.bytes -= len(raw)
+    if budget.bytes < 0:
+        raise BundleError(
+            [
+                Diagnostic(
+                    name, 1, 1, f"the files of this run hold more than {MAX_RUN_BYTES} bytes; split them"
+                )
+            ]
+        )
     try:
-        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if node is None:
-                continue
-            builder = _Builder(file, index)
-            data = builder.build(node, ())
-            if data is None:  # an empty document, e.g. after a trailing `---`
-                continue
-            documents.append(Document(file, index, data, builder.values, builder.keys))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError([Diagnostic(name, 1, 1, f"file is not UTF-8 text ({exc.reason})")]) from None
+    return load_text(text, name, budget)
+
+
+def load_text(text: str, file: str, budget: Budget | None = None) -> list[Document]:
+    builder = _Builder(file, budget or Budget())
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise BundleError([Diagnostic(file, line, col, f"invalid YAML: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow; it carries only an offset
+        line, col = _line_col(text, exc.position)
+        problem = (
+            f"character {ord(exc.character):#06x} is not allowed in YAML"
+            if isinstance(exc.character, str)
+            else str(exc.reason)
+        )
+        raise BundleError([Diagnostic(file, line, col, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise BundleError([Diagnostic(file, 1, 1, f"invalid YAML: {exc}")]) from None
-    return documents
+    return builder.documents
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def load_paths(paths: Iterable[str]) -> list[Document]:
     """Every document of every bundle file; all files are read and all their errors reported together."""
     documents: list[Document] = []
     problems: list[Diagnostic] = []
+    budget = Budget()
     for path, _ in find_bundle_files(paths):
         try:
-            documents.extend(load_file(path))
+            documents.extend(load_file(path, budget))
         except BundleError as exc:
             problems.extend(exc.diagnostics)
     if problems:
@@ -164,94 +234,247 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-class _Builder:
-    """Turns a composed node graph into plain data, with YAML 1.2-style scalars and recorded positions."""
+@dataclass
+class _Open:
+    """A mapping or sequence being built: where it is, and (mappings) the key waiting for its value."""
 
-    def __init__(self, file: str, index: int) -> None:
+    path: Path_
+    value: dict[str, Any] | list[Any]
+    anchor: str | None
+    visited_before: int
+    key: str | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Anchored:
+    """A finished anchored node, kept so each alias to it is expanded as a copy with the same positions."""
+
+    data: Any
+    values: tuple[tuple[Path_, Mark], ...]
+    keys: tuple[tuple[Path_, Mark], ...]
+    nodes: int
+    depth: int
+    text: str | None  # a scalar's text as written (an alias used as a mapping key)
+
+
+class _Builder:
+    """Turns the parser's events into plain data, with YAML 1.2-style scalars and recorded positions.
+
+    Iterative on purpose (no recursion, whatever the nesting): one `_Open` per unfinished collection."""
+
+    def __init__(self, file: str, budget: Budget) -> None:
         self.file = file
-        self.index = index
+        self.budget = budget
+        self.documents: list[Document] = []
+        self.index = -1
+        self._reset()
+
+    def _reset(self) -> None:
         self.values: dict[Path_, Mark] = {}
         self.keys: dict[Path_, Mark] = {}
         self.visited = 0
+        self.aliased = False
+        self.stack: list[_Open] = []
+        self.root: Any = None
+        self.anchors: dict[str, _Anchored] = {}
 
-    def fail(self, node: yaml.Node, message: str) -> BundleError:
-        return BundleError(
-            [Diagnostic(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message)]
-        )
+    def fail(self, event: yaml.Event, message: str) -> BundleError:
+        where = self._mark(event)
+        return BundleError([Diagnostic(self.file, where.line, where.col, message)])
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.visited += 1
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.index += 1
+            self._reset()
+        elif isinstance(event, yaml.DocumentEndEvent):
+            if self.root is not None:  # an empty document, e.g. after a trailing `---`, holds nothing
+                self.documents.append(Document(self.file, self.index, self.root, self.values, self.keys))
+        elif isinstance(event, yaml.ScalarEvent):
+            self._scalar_event(event)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self._open(event)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self._close()
+
+    # -- placing nodes ------------------------------------------------------------------------------------
+
+    def _expects_key(self) -> bool:
+        top = self.stack[-1] if self.stack else None
+        return top is not None and isinstance(top.value, dict) and top.key is None
+
+    def _path(self) -> Path_:
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            return (*top.path, len(top.value))
+        assert top.key is not None
+        return (*top.path, top.key)
+
+    def _attach(self, value: Any) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(value)
+        else:
+            assert top.key is not None
+            top.value[top.key] = value
+            top.key = None
+
+    def _count(self, nodes: int, event: yaml.Event) -> None:
+        self.visited += nodes
         if self.visited > MAX_NODES_PER_DOCUMENT:
-            raise self.fail(
-                node,
-                f"document expands to more than {MAX_NODES_PER_DOCUMENT} nodes "
-                "(anchors and aliases repeated too often?)",
+            what = (
+                "expands to more than {} nodes (anchors and aliases repeated too often?)"
+                if self.aliased
+                else "has more than {} nodes; split it into several documents or files"
             )
-        self.values.setdefault(path, Mark(node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
-            raise self.fail(node, f"YAML tags such as '{node.tag}' are not allowed")
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self._scalar(node)
+            raise self.fail(event, "document " + what.format(MAX_NODES_PER_DOCUMENT))
+        self.budget.nodes -= nodes
+        if self.budget.nodes < 0:
+            raise self.fail(
+                event, f"the bundles of this run hold more than {MAX_RUN_NODES} YAML nodes; split them"
+            )
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        first_seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(
-                    key_node, "merge keys (<<) are not supported; put shared settings in `defaults:`"
-                )
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(key_node, "mapping keys must be plain strings")
-            key = self._scalar(key_node)
-            if not isinstance(key, str):
-                key = str(key_node.value)
-            if "{{" in key or "{%" in key:
-                raise self.fail(key_node, f"templates are allowed in values only, not in keys ('{key}')")
-            line = key_node.start_mark.line + 1
-            if key in first_seen:
-                raise self.fail(key_node, f"duplicate key '{key}' (first defined at line {first_seen[key]})")
-            first_seen[key] = line
-            self.keys[(*path, key)] = Mark(line, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, (*path, key))
-        return result
+    def _mark(self, event: yaml.Event) -> Mark:
+        mark = event.start_mark
+        return Mark(mark.line + 1, mark.column + 1) if mark is not None else Mark(1, 1)
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        text: str = node.value
-        if node.tag not in _PLAIN_TAGS:
-            raise self.fail(node, f"YAML tags such as '{node.tag}' are not allowed")
-        if node.style not in (None, "") or node.tag == _STR:  # quoted, block, or plainly text
+    # -- events -------------------------------------------------------------------------------------------
+
+    def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        if self._expects_key():
+            raise self.fail(event, "mapping keys must be plain strings")
+        if event.tag not in _COLLECTION_TAGS:
+            raise self.fail(event, f"YAML tags such as '{event.tag}' are not allowed")
+        path = self._path()
+        if len(path) >= MAX_DEPTH:
+            raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
+        self._count(1, event)
+        self.values.setdefault(path, self._mark(event))
+        value: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+        self._attach(value)
+        self.stack.append(_Open(path, value, event.anchor, self.visited - 1))
+
+    def _close(self) -> None:
+        done = self.stack.pop()
+        if done.anchor is not None:
+            self._remember(done.anchor, done.path, done.value, self.visited - done.visited_before, None)
+
+    def _scalar_event(self, event: yaml.ScalarEvent) -> None:
+        if self._expects_key():
+            self._key(event)
+            return
+        path = self._path()
+        self._count(1, event)
+        self.values.setdefault(path, self._mark(event))
+        value = self._scalar(event)
+        if event.anchor is not None:
+            self._remember(event.anchor, path, value, 1, event.value)
+        self._attach(value)
+
+    def _key(self, event: yaml.ScalarEvent) -> None:
+        top = self.stack[-1]
+        if event.tag == _MERGE or (event.tag is None and event.style == "" and event.value == "<<"):
+            raise self.fail(event, "merge keys (<<) are not supported; put shared settings in `defaults:`")
+        key = self._scalar(event)
+        self._use_key(top, key if isinstance(key, str) else event.value, event)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchored(key, (), (), 1, 0, event.value)
+
+    def _use_key(self, top: _Open, key: str, event: yaml.Event) -> None:
+        if "{{" in key or "{%" in key:
+            raise self.fail(event, f"templates are allowed in values only, not in keys ('{key}')")
+        line = self._mark(event).line
+        if key in top.key_lines:
+            raise self.fail(event, f"duplicate key '{key}' (first defined at line {top.key_lines[key]})")
+        top.key_lines[key] = line
+        self.keys[(*top.path, key)] = self._mark(event)
+        top.key = key
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        anchored = self.anchors.get(event.anchor or "")
+        if anchored is None:
+            raise self.fail(
+                event, f"alias '*{event.anchor}' refers to no anchor defined before it (or to its own parent)"
+            )
+        if self._expects_key():
+            if anchored.text is None:
+                raise self.fail(event, "mapping keys must be plain strings")
+            key = anchored.data if isinstance(anchored.data, str) else anchored.text
+            self._use_key(self.stack[-1], key, event)
+            return
+        path = self._path()
+        if len(path) + anchored.depth > MAX_DEPTH:
+            raise self.fail(
+                event, f"nested more than {MAX_DEPTH} levels deep (through alias '*{event.anchor}')"
+            )
+        self.aliased = True
+        self._count(anchored.nodes, event)
+        for relative, mark in anchored.values:
+            self.values.setdefault(path + relative, mark)
+        for relative, mark in anchored.keys:
+            self.keys.setdefault(path + relative, mark)
+        self._attach(copy.deepcopy(anchored.data))
+
+    def _remember(self, anchor: str, path: Path_, value: Any, nodes: int, text: str | None) -> None:
+        """Keep an anchored node for later aliases (a later anchor of the same name replaces it, as in YAML)."""
+        cut = len(path)
+        values = []
+        keys = []
+        depth = 0
+        for inner, _ in iter_paths(value, path):
+            depth = max(depth, len(inner) - cut)
+            mark = self.values.get(inner)
+            if mark is not None:
+                values.append((inner[cut:], mark))
+            key = self.keys.get(inner) if len(inner) > cut else None
+            if key is not None:
+                keys.append((inner[cut:], key))
+        self.anchors[anchor] = _Anchored(value, tuple(values), tuple(keys), nodes, depth, text)
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        text: str = event.value
+        tag = event.tag
+        if tag not in (None, "!", _STR) and tag not in _RESOLVED_TAGS:
+            raise self.fail(event, f"YAML tags such as '{tag}' are not allowed")
+        if event.style not in (None, "") or tag in ("!", _STR):  # quoted, block, or plainly text
+            return text
+        # What YAML 1.1 would make of it (an explicit `!!int` etc. gets every check below).
+        kind = tag or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        if kind in _TEXT_TAGS:
             return text
         lowered = text.lower()
-        if text in ("", "~") or lowered == "null":
+        if kind == _NULL or text in ("", "~") or lowered == "null":
             return None
         if lowered in ("true", "false"):
             return lowered == "true"
-        if lowered in _YAML11_BOOLS:
+        if kind == _BOOL or lowered in _YAML11_BOOLS:
             raise self.fail(
-                node,
+                event,
                 f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as a boolean); "
                 f"write '\"{text}\"' for text or true/false for a boolean",
-            )
-        if _SEXAGESIMAL.match(text):
-            raise self.fail(
-                node,
-                f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as a base-60 number); quote it: \"{text}\"",
-            )
-        if _LEADING_ZERO_INT.match(text):
-            raise self.fail(
-                node,
-                f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as an octal number); quote it: \"{text}\"",
             )
         if _INT.match(text):
             return int(text)
         if _FLOAT.match(text):
             return float(text)
-        return text
+        if _SEXAGESIMAL.match(text):
+            raise self.fail(
+                event,
+                f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as a base-60 number); quote it: \"{text}\"",
+            )
+        if _LEADING_ZERO_INT.match(text):
+            raise self.fail(
+                event,
+                f"unquoted '{text}' is ambiguous (YAML 1.1 reads it as an octal number); quote it: \"{text}\"",
+            )
+        return text  # 0x1F, 1_000, .inf: YAML 1.1 numbers that 1.2 reads as text, and so do we
 
 
 def iter_paths(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:

@@ -8,21 +8,38 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.templating import BoundedSandbox, TemplateLimit
 
 Path_ = tuple[str | int, ...]
 
 # A defaults `when` contributes only these when the schedule names its own timing form.
 _WHEN_SHARED = ("timezone", "start", "end")
 _TIMING_FORMS = ("cron", "every", "offset", "at", "calendars")
+# The platforms' credentials (and anything named like one) are read with secret(), never env(): env() values
+# are printed in plans and error messages, so env('CADENYA_API_KEY') would put the key in a CI log.
+_CREDENTIAL_VARIABLES = frozenset(
+    {
+        "CADENYA_API_KEY",
+        "AGENTEX_SDK_API_KEY",
+        "ORQ_API_KEY",
+        "WARP_API_KEY",
+        "TBD_AGENTS_TOKEN",
+        "RECONCILER_DIGEST_KEY",
+    }
+)
+# `for_each` copies its entry once per item: values copied by all expansions of one run, together. Without a
+# bound, 100,000 items times an entry of 100,000 values would be 10**10 copies from a file of a few megabytes.
+MAX_EXPANDED_VALUES = 2_000_000
+_CREDENTIAL_NAME = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.IGNORECASE)
 
 
 class RenderError(Exception):
@@ -50,16 +67,26 @@ class Renderer:
         self.environ = os.environ if environ is None else environ
         self.secret_values: set[str] = set()
         self._touched_secret = False
-        self.env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.expanded = 0  # values copied by for_each expansions so far (see MAX_EXPANDED_VALUES)
+        self.env = BoundedSandbox()  # one budget for every template of this run
         self.env.globals.update(env=self._env, secret=self._secret)
         self._cache: dict[str, jinja2.Template] = {}
 
     def _env(self, name: str) -> str:
+        if not isinstance(name, str):
+            raise RenderError((), "env() takes the name of an environment variable")
+        if name in _CREDENTIAL_VARIABLES or _CREDENTIAL_NAME.search(name):
+            raise RenderError(
+                (),
+                f"env('{name}') would print a credential; read it with secret('{name}'), which is never shown",
+            )
         if name not in self.environ:
             raise RenderError((), f"environment variable {name} is not set (needed by env('{name}'))")
         return self.environ[name]
 
     def _secret(self, name: str) -> str:
+        if not isinstance(name, str):
+            raise RenderError((), "secret() takes the name of an environment variable")
         if name not in self.environ:
             raise RenderError((), f"environment variable {name} is not set (needed by secret('{name}'))")
         value = self.environ[name]
@@ -72,12 +99,15 @@ class Renderer:
             return text
         self._touched_secret = False
         try:
+            self.env.spend_steps()  # every render counts: for_each can ask for very many
             template = self._cache.get(text)
             if template is None:
-                template = self._cache[text] = self.env.from_string(text)
+                template = self._cache[text] = self.env.compile_bounded(text)
             result = template.render(**context)
         except RenderError:
             raise
+        except TemplateLimit as exc:
+            raise RenderError((), f"template refused: {exc}") from None
         except SecurityError as exc:
             raise RenderError((), f"template refused: it tries to reach Python internals ({exc})") from None
         except jinja2.UndefinedError as exc:
@@ -85,7 +115,9 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError((), f"template syntax error: {exc.message}") from None
         except Exception as exc:  # anything a template expression can raise (1/0, bad filter args)
-            raise RenderError((), f"template failed: {type(exc).__name__}: {exc}") from None
+            reason = str(exc)
+            reason = reason if len(reason) <= 300 else reason[:300] + "..."
+            raise RenderError((), f"template failed: {type(exc).__name__}: {reason}") from None
         return Sensitive(result) if self._touched_secret else result
 
     def render_value(self, value: Any, context: Mapping[str, Any], path: Path_ = ()) -> Any:
@@ -100,6 +132,23 @@ class Renderer:
         if isinstance(value, list):
             return [self.render_value(v, context, (*path, i)) for i, v in enumerate(value)]
         return value
+
+
+def _count_values(data: Any) -> int:
+    count, pending = 0, [data]
+    while pending:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
+
+
+def field_name(path: Path_) -> str:
+    """`input.data.regions[0]`: a field as its author would name it."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _undefined_message(exc: jinja2.UndefinedError) -> str:
@@ -153,7 +202,17 @@ def render_schedules(
     """Expand and render every entry; report each failure through `on_error(document_path, message)`."""
     rendered: list[RenderedEntry] = []
     for index, entry in enumerate(schedules):
-        for extra in expansions(entry):
+        contexts = expansions(entry)
+        copied = _count_values({k: v for k, v in entry.items() if k != "for_each"}) + _count_values(defaults)
+        renderer.expanded += len(contexts) * copied
+        if renderer.expanded > MAX_EXPANDED_VALUES:
+            on_error(
+                ("schedules", index, "for_each") if "for_each" in entry else ("schedules", index),
+                f"schedules expand to more than {MAX_EXPANDED_VALUES} values in all (for_each items times the "
+                "values of their entry); split the bundle",
+            )
+            break
+        for extra in contexts:
             context = {"vars": variables, **extra}
             body = {k: v for k, v in entry.items() if k != "for_each"}
             merged, taken = merge_defaults(defaults, body)
@@ -163,7 +222,7 @@ def render_schedules(
                 top = str(exc.path[0]) if exc.path else ""
                 dotted = ".".join(str(p) for p in exc.path[:2])
                 base: Path_ = ("defaults",) if top in taken or dotted in taken else ("schedules", index)
-                on_error(base + exc.path, str(exc))
+                on_error(base + exc.path, f"{field_name(exc.path)}: {exc}" if exc.path else str(exc))
                 continue
             rendered.append(RenderedEntry(data, index, taken))
     return rendered

@@ -71,3 +71,46 @@ def public(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [public(v) for v in value]
     return value
+
+
+DIGEST_PREFIX = "hmac-sha256:"
+
+
+def digest_like(desired: Any, live: Any, key: bytes = b"reconciler") -> Any:
+    """`live` with every value found where `desired` holds a `Sensitive` replaced by its keyed digest.
+
+    Platforms store what a secret was written into (a prompt, a data value, an option) and return it in clear;
+    the bundle's side is compared by digest, so the live side must be too, or the secret shows as changed on
+    every plan. A live value that is already a digest (a provider's marker kept one) is left as it is."""
+    if isinstance(desired, Sensitive):
+        if isinstance(live, dict | list) or live is None or isinstance(live, Sensitive):
+            return live  # another shape is a real difference: the diff shows it (redacted)
+        text = live if isinstance(live, str) else str(live)
+        return text if text.startswith(DIGEST_PREFIX) else Sensitive(text).digest(key)
+    if isinstance(desired, dict) and isinstance(live, dict):
+        return {k: digest_like(desired[k], v, key) if k in desired else v for k, v in live.items()}
+    if isinstance(desired, list | tuple) and isinstance(live, list | tuple):
+        return [digest_like(desired[i], v, key) if i < len(desired) else v for i, v in enumerate(live)]
+    return live
+
+
+def holds_sensitive(value: Any) -> bool:
+    """Is there a `Sensitive` anywhere inside `value`?"""
+    if isinstance(value, Sensitive):
+        return True
+    if isinstance(value, dict):
+        return any(holds_sensitive(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(holds_sensitive(v) for v in value)
+    return False
+
+
+def revealed(value: Any) -> Any:
+    """`value` with every `Sensitive` inside in clear: only for the body of a request to the platform."""
+    if isinstance(value, Sensitive):
+        return value.reveal()
+    if isinstance(value, dict):
+        return {k: revealed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [revealed(v) for v in value]
+    return value

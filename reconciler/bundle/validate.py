@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import Document, claims_to_be_bundle, find_bundle_files, load_file
+from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
 from reconciler.bundle.render import Renderer, render_schedules
 from reconciler.bundle.semantics import check_schedule
 from reconciler.bundle.sensitive import redact_text
@@ -58,13 +58,14 @@ def load_bundles(
         result.diagnostics.extend(exc.diagnostics)
         return result
     documents: list[Document] = []
+    budget = Budget()  # bytes and nodes for all files of this run together
     for path, explicit in files:  # a file that is not even YAML must not hide the problems of the others
         if not explicit and not claims_to_be_bundle(path):
             # Found by walking a folder and not a bundle at all (a CI workflow, say): skip it, and say so.
             result.skipped.append(str(path))
             continue
         try:
-            documents.extend(load_file(path))
+            documents.extend(load_file(path, budget))
         except BundleError as exc:
             result.diagnostics.extend(exc.diagnostics)
     for document in documents:
@@ -74,9 +75,12 @@ def load_bundles(
     result.diagnostics.extend(_cross_bundle_problems(result.bundles))
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
+    # (a set: for_each repeats one problem once per item)
     result.diagnostics = sorted(
-        Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values))
-        for d in result.diagnostics
+        {
+            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values))
+            for d in result.diagnostics
+        }
     )
     return result
 

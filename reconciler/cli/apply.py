@@ -44,6 +44,8 @@ class ApplyFormat(StrEnum):
 # confirm it, and exits with this code: neither success (0) nor an error (1), so a CI step or an agent can
 # branch on it.
 CONFIRMATION_REQUIRED = 4
+# A plan of 10,000 schedules is a few megabytes; anything this large was not written by `plan --out`.
+MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
 
 def apply(
@@ -100,15 +102,38 @@ def _options(
     if paths:
         raise ConfigError("give either bundle paths or --plan FILE, not both")
     try:
-        source = json.loads(plan_file.read_text())["source"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        source = read_plan_file(plan_file)["source"]
+        paths_, vars_ = tuple(source["paths"]), tuple(source["vars"])
+    except (KeyError, TypeError) as exc:
         raise ConfigError(f"{plan_file}: not a plan file saved by `reconciler plan --out` ({exc})") from None
-    paths_, vars_ = tuple(source["paths"]), tuple(source["vars"])
     return Options(paths_, vars_, endpoint, sandbox, parallelism, allow_empty, security)
 
 
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """A saved plan's JSON. Only a regular file is read (a FIFO would wait forever), at most
+    MAX_PLAN_FILE_BYTES of it, and JSON nested deeper than Python's parser goes is refused, not a crash."""
+    what = f"{path}: not a plan file saved by `reconciler plan --out`"
+    try:
+        if not path.is_file():
+            raise ConfigError(f"{what} (no such regular file)")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PLAN_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{what} (cannot read it: {exc.strerror})") from None
+    if len(raw) > MAX_PLAN_FILE_BYTES:
+        raise ConfigError(f"{what} (it is larger than {MAX_PLAN_FILE_BYTES} bytes)")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"{what} ({reason})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} (expected a JSON object)")
+    return data
+
+
 def _refuse_if_stale(plan_file: Path, session: Session) -> None:
-    saved = plan_from_json(json.loads(plan_file.read_text()))
+    saved = plan_from_json(read_plan_file(plan_file))
     differences = same_actions(saved, session.plan)
     if differences:
         listed = "\n".join(f"  - {d}" for d in differences)

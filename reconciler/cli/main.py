@@ -7,6 +7,8 @@ documents it, 130 interrupted, 3 an internal error (a bug: the message asks for 
 from __future__ import annotations
 
 import gc
+import logging
+import os
 import sys
 
 import click
@@ -39,7 +41,31 @@ app.command()(preview)
 app.command()(calendar)
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """`RECONCILER_LOG=debug` (or info, warning, error): the reconciler's own log on stderr, e.g. every HTTP
+    request with its status, timing and retries. Known secrets and API keys are redacted before a line is
+    written (`reconciler.providers.http`)."""
+    level = environ.get("RECONCILER_LOG", "").strip().lower()
+    if not level:
+        return
+    logger = logging.getLogger("reconciler")
+    if level not in LOG_LEVELS:
+        print(
+            f"warning: RECONCILER_LOG={level!r} ignored; use one of {', '.join(LOG_LEVELS)}", file=sys.stderr
+        )
+        return
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(level.upper())
+
+
 def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     try:
         result = app(args=argv, standalone_mode=False)
     except KeyboardInterrupt:

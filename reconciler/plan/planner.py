@@ -13,6 +13,7 @@ from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.sensitive import digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
@@ -25,6 +26,7 @@ from reconciler.plan.normalise import (
     comparable_live,
     desired_shape,
     live_shape,
+    normalise,
 )
 
 RestoreMode = Literal["resume", "create"]
@@ -200,6 +202,17 @@ class _BundlePlanner:
             form = self._forms[key] = comparable_live(item)
         return form
 
+    def _seen(self, item: LiveSchedule, desired: DesiredSchedule) -> dict[str, Any]:
+        """`item` compared with `desired`: where the bundle holds a secret, the platform's value by digest.
+
+        Platforms return what a secret was written into in clear (a prompt, a data value, an option), while
+        the bundle's side is its digest; compared as they are, the secret would show as changed on every plan.
+        """
+        wanted = desired_shape(desired)
+        if not holds_sensitive(wanted):
+            return self._form(item)
+        return normalise(digest_like(wanted, live_shape(item), self.digest_key))
+
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
         keep, *extras = sorted(matches, key=keep_first)
         self.actions.append(self._step(desired, keep))
@@ -216,7 +229,7 @@ class _BundlePlanner:
             if self.restore == "create":
                 changes = field_changes({}, want)
                 return self._action("create", desired, None, changes, "restore archived", live)
-            changes = field_changes(self._form(live), want)
+            changes = field_changes(self._seen(live, desired), want)
             # Restored straight into the bundle's state: one re-added as paused must never run in between.
             restored_as: ActionKind = "pause" if desired.state == "paused" else "resume"
             return self._action(restored_as, desired, live.remote_id, changes, "restore archived", live)
@@ -224,7 +237,7 @@ class _BundlePlanner:
         # JSON of the raw shapes implies equal canonical forms.
         if canonical_json(desired_shape(desired), self.digest_key) == have_json:
             return self._action("noop", desired, live.remote_id, (), "", live)
-        changes = field_changes(self._form(live), comparable(desired, self.digest_key))
+        changes = field_changes(self._seen(live, desired), comparable(desired, self.digest_key))
         if not changes:  # only noise differed: server defaults, empty values, spellings of one value
             return self._action("noop", desired, live.remote_id, (), "", live)
         if all(change.path == "state" for change in changes):
@@ -278,7 +291,7 @@ class _BundlePlanner:
             )
         else:
             item = unowned[0]
-            changes = field_changes(self._form(item), comparable(desired, self.digest_key))
+            changes = field_changes(self._seen(item, desired), comparable(desired, self.digest_key))
             reason = self.update_reason(desired, item)
             self.actions.append(self._action("adopt", desired, item.remote_id, changes, reason, item))
 

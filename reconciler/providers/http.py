@@ -20,7 +20,6 @@ passed `--insecure`; a certificate that fails verification is an error at once, 
 from __future__ import annotations
 
 import email.utils
-import json as jsonlib
 import logging
 import math
 import random
@@ -36,6 +35,7 @@ from typing import Any, Self
 import httpx
 
 from reconciler import __version__
+from reconciler.bundle.sensitive import revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
 from reconciler.providers.redact import redact
 from reconciler.providers.transport import TransportSecurity, check_endpoint
@@ -203,11 +203,14 @@ class ApiClient:
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        request = self._http.build_request(method, path, params=params, json=json, headers=headers)
+        # A `Sensitive` left in a body (an option, a parameter) is sent in clear: the platform needs the value.
+        body = None if json is None else revealed(json)
+        request = self._http.build_request(method, path, params=params, json=body, headers=headers)
         url, policy = self._redact(str(request.url)), self._retry
         if json is not None and log.isEnabledFor(logging.DEBUG):
-            body = jsonlib.dumps(json, ensure_ascii=False, default=str)
-            log.debug("%s %s body: %s", method, url, self._redact(body)[:_LOG_LIMIT])
+            # The shape, never the values: a body may carry what the platform stores, such as a secret of an
+            # earlier run that this one cannot recognise (a read-modify-write PUT sends back what it read).
+            log.debug("%s %s body: %s", method, url, _shape(json, len(request.content)))
         for attempt in range(1, policy.max_attempts + 1):
             self.stats.count(method, retry=attempt > 1)
             start = time.perf_counter()
@@ -232,7 +235,8 @@ class ApiClient:
             if status in expected:
                 return response
             if status >= 400 and log.isEnabledFor(logging.DEBUG):
-                log.debug("%s %s response body: %s", method, url, self._redact(response.text)[:_LOG_LIMIT])
+                answer = self._redact(server_message(response))[:_LOG_LIMIT]  # as an error would show it
+                log.debug("%s %s answered: %s", method, url, answer)
             if status in policy.statuses and (safe or status == 429) and attempt < policy.max_attempts:
                 retry_after = parse_retry_after(response.headers)
                 delay = policy.backoff(attempt - 1) if retry_after is None else retry_after
@@ -304,6 +308,12 @@ def _certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | N
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+def _shape(body: Any, size: int) -> str:
+    if isinstance(body, dict):
+        return f"{size} bytes, fields {', '.join(sorted(str(k) for k in body))}"
+    return f"{size} bytes, {type(body).__name__}"
 
 
 def _ms(start: float) -> float:
