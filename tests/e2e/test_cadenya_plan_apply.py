@@ -367,3 +367,25 @@ def test_export_then_plan_shows_only_adoptions_then_nothing(
     assert sum(v for k, v in plan["summary"].items() if k not in ("adopt", "noop")) == 0
     assert cli(sandbox, "apply", "--auto-approve", str(exported)).code == 0
     assert cli(sandbox, "plan", "--detailed-exitcode", str(exported)).code == 0
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param({"options": {"overlapPolicy": "sometimes"}}, id="option-the-platform-refuses"),
+        pytest.param({"input": {"message": "{{ missing_var }}"}}, id="template-error"),
+        pytest.param({"agent": "agent_b", "name": "Briefing!"}, id="name-the-platform-refuses"),
+    ],
+)
+def test_one_bad_bundle_among_several_means_nothing_is_sent(
+    sandbox: Server, sdk: Cadenya, tmp_path: Path, broken: dict[str, Any]
+) -> None:
+    good = write(tmp_path, bundle("team-a"), "a.yaml")
+    schedule = {"name": "late", "agent": "agent_a", "when": {"every": "1h"}, **broken}
+    bad = write(tmp_path, bundle("team-b", schedules=[schedule]), "b.yaml")
+    before = sandbox.admin("GET", "stats")["total"]
+    applied = cli(sandbox, "apply", "--auto-approve", good, bad)
+    assert applied.code == 1, applied.out + applied.err
+    assert "b.yaml:" in applied.err and "Traceback" not in applied.err
+    assert sandbox.admin("GET", "stats")["total"] == before  # not even a read: nothing was half-applied
+    assert live(sdk, "agent_a") == [] and live(sdk, "agent_b") == []
