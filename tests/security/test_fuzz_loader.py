@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from reconciler.bundle.load import MAX_DEPTH
 from reconciler.bundle.model import PROVIDERS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.sandbox.agentex.venvs import tool_python
 from tests.security.hostile import ROOT_EXAMPLES, check_located
 
@@ -482,3 +482,15 @@ def test_atheris_coverage_guided(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-4000:]
     assert runs and int(runs[-1]) > 0, result.stderr[-2000:]
     print(f"atheris: {runs[-1]} runs in {seconds} s")
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_from_a_bundle_are_printed_escaped(tmp_path: Path, fmt: str) -> None:
+    """A key from a stranger's pull request cannot start a line that a CI log reads as a workflow command,
+    nor send escape sequences to a terminal."""
+    path = _write(tmp_path, 'apiVersion: reconciler/v1\n"x\\n::error file=evil::pwned\\e[2J\\u202e": 1\n')
+    result = run_cli("validate", "--format", fmt, str(path))
+    assert result.code == 1
+    assert not any(line.startswith("::error file=evil") for line in result.out.splitlines()), result.out
+    assert "\x1b" not in result.out and "\u202e" not in result.out
+    assert "x\\n::error file=evil::pwned\\x1b[2J\\u202e" in result.out.replace("%0A", "\\n"), result.out

@@ -37,10 +37,15 @@ import httpx
 import pytest
 
 from reconciler.bundle.export import export_bundle
+from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ReconcilerError
+from reconciler.plan.explain import to_json, to_text
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import plan_bundle
 from reconciler.providers.http import ApiClient, RetryPolicy
 from tests.conftest import ROOT, Run
+from tests.plan import factories
 
 SECRET = "canary-secret-5f0c1e77"
 ROTATED = "canary-rotated-8d2b4731"
@@ -500,3 +505,52 @@ def test_export_writes_secret_placeholders_never_values_or_digests() -> None:
         "secrets": {"token": "{{ secret('TOKEN') }}"},
     }
     assert entry["options"] == {"metadata": {"api-key": "{{ secret('API_KEY') }}"}}
+
+
+def test_a_secret_the_platform_returns_in_clear_is_compared_by_digest() -> None:
+    """Pure planner: a secret message, data value and option, read back in clear, is no change; a different
+    value is one change per field, shown only as `(sensitive)` on both sides."""
+    wanted = factories.desired(
+        "s",
+        input={"message": Sensitive(f"Brief {SECRET}"), "data": {"d": Sensitive(SECRET), "plain": "p"}},
+        options={"workflow_params": {"token": Sensitive(SECRET)}},
+    )
+    clear = factories.reported(
+        wanted,
+        "r1",
+        input={"message": f"Brief {SECRET}", "data": {"d": SECRET, "plain": "p"}},
+        options={"workflow_params": {"token": SECRET}},
+    )
+    same = plan_bundle(factories.bundle(wanted), [clear], now=factories.NOW)
+    assert [a.kind for a in same.actions] == ["noop"]
+    old = factories.reported(
+        wanted,
+        "r1",
+        input={"message": f"Brief {ROTATED}", "data": {"d": ROTATED, "plain": "p"}},
+        options={"workflow_params": {"token": ROTATED}},
+    )
+    changed = plan_bundle(factories.bundle(wanted), [old], now=factories.NOW)
+    [action] = changed.actions
+    assert action.kind == "update"
+    assert {c.path: (c.before, c.after) for c in action.changes} == {
+        "input.message": ("(sensitive)", "(sensitive)"),
+        "input.data.d": ("(sensitive)", "(sensitive)"),
+        "options.workflow_params.token": ("(sensitive)", "(sensitive)"),
+    }
+    shown = json.dumps(to_json(Plan((changed,)))) + to_text(Plan((changed,)), color=False)
+    assert SECRET not in shown and ROTATED not in shown
+
+
+def test_a_secret_left_in_a_request_body_is_sent_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    sent: list[bytes] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(201, json={})
+
+    client = ApiClient("https://platform.example", api_key=API_KEY, transport=httpx.MockTransport(platform))
+    caplog.set_level(logging.DEBUG, logger="reconciler")
+    client.request("POST", "/schedules", json={"options": {"token": Sensitive(SECRET)}, "stored": ROTATED})
+    assert json.loads(sent[0]) == {"options": {"token": SECRET}, "stored": ROTATED}  # the platform needs it
+    assert "fields options, stored" in caplog.text
+    assert SECRET not in caplog.text and ROTATED not in caplog.text and API_KEY not in caplog.text
