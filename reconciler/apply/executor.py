@@ -71,9 +71,10 @@ def execute(
             result = _run_step(action, provider)
             outcome = Outcome(action)
         except ReconcilerError as exc:
-            result, outcome = None, Outcome(action, str(exc))
-        except Exception as exc:  # a bug must not hide the other steps' results
-            result, outcome = None, Outcome(action, f"internal error: {type(exc).__name__}: {exc}")
+            result, outcome = None, Outcome(action, provider.client.redact(str(exc)))
+        except Exception as exc:  # a bug must not hide the other steps' results; nor show a secret it held
+            reason = provider.client.redact(f"{type(exc).__name__}: {exc}")
+            result, outcome = None, Outcome(action, f"internal error: {reason}")
         with lock:
             if result is not None and (action.live is None or result.remote_id != action.live.remote_id):
                 made[result.remote_id] = action

@@ -261,6 +261,10 @@ class ApiClient:
     def _redact(self, text: str) -> str:
         return redact(text, self._secrets)
 
+    def redact(self, text: str) -> str:
+        """`text` without this client's API key or the run's secrets: for any message about its requests."""
+        return self._redact(text)
+
     def _untrusted(self, error: ssl.SSLCertVerificationError) -> str:
         reason = self._redact(error.verify_message or error.reason or str(error))
         return (

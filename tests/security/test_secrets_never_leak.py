@@ -36,13 +36,15 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
+from reconciler.apply.executor import execute
 from reconciler.bundle.export import export_bundle
 from reconciler.bundle.sensitive import Sensitive
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, RejectedError
 from reconciler.plan.explain import to_json, to_text
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan_bundle
+from reconciler.providers.cadenya.provider import CadenyaProvider
 from reconciler.providers.http import ApiClient, RetryPolicy
 from tests.conftest import ROOT, Run
 from tests.plan import factories
@@ -554,3 +556,24 @@ def test_a_secret_left_in_a_request_body_is_sent_and_never_logged(caplog: pytest
     assert json.loads(sent[0]) == {"options": {"token": SECRET}, "stored": ROTATED}  # the platform needs it
     assert "fields options, stored" in caplog.text
     assert SECRET not in caplog.text and ROTATED not in caplog.text and API_KEY not in caplog.text
+
+
+def test_a_failed_step_never_shows_a_secret_its_exception_held() -> None:
+    """The applier's last line of defence: whatever a step raises, its message is redacted."""
+    wanted = factories.desired("s", input={"message": Sensitive(SECRET)})
+    plan = plan_bundle(factories.bundle(wanted), [], now=factories.NOW)
+    client = ApiClient("https://platform.example", api_key=API_KEY, secrets=[SECRET])
+    provider = CadenyaProvider(client, factories.bundle(wanted), b"reconciler", environ={})
+
+    def broken(desired: Any) -> Any:
+        raise KeyError(f"{SECRET} with {API_KEY}")
+
+    def refused(desired: Any) -> Any:
+        raise RejectedError(f"the platform said: {SECRET}", status=422)
+
+    for failure in (broken, refused):
+        provider.create = failure  # type: ignore[method-assign]
+        [outcome] = execute(plan, provider).failures
+        assert outcome.error and SECRET not in outcome.error and API_KEY not in outcome.error, outcome.error
+        assert "(sensitive)" in outcome.error
+    client.close()
