@@ -390,7 +390,9 @@ def baseline(
                 fixed_s, fixed_n = full_state_reads[index] if sent["fixed"] else (0.0, 0)
                 row.baseline_s = round(fixed_s + seconds["scaled"] * scale, 3)
                 row.baseline_requests = fixed_n + round(sent["scaled"] * scale)
-                row.baseline_basis = f"scaled from {sample} of {len(agents)} agents ({sent['scaled']} sent)"
+                row.baseline_basis = (
+                    f"scaled from {sample} of {len(agents)} agents ({sent['scaled']} requests)"
+                )
             row.speedup = round(row.baseline_s / row.wall_s, 2)
     finally:
         script.close()
