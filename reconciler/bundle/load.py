@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import yaml
 
@@ -173,8 +173,7 @@ def load_file(path: Path, budget: Budget | None = None) -> list[Document]:
 def load_text(text: str, file: str, budget: Budget | None = None) -> list[Document]:
     builder = _Builder(file, budget or Budget())
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        builder.run(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -234,7 +233,7 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """A mapping or sequence being built: where it is, and (mappings) the key waiting for its value."""
 
@@ -242,6 +241,7 @@ class _Open:
     value: dict[str, Any] | list[Any]
     anchor: str | None
     visited_before: int
+    is_map: bool
     key: str | None = None
     key_lines: dict[str, int] = field(default_factory=dict)
 
@@ -258,16 +258,36 @@ class _Anchored:
     text: str | None  # a scalar's text as written (an alias used as a mapping key)
 
 
+_UNSEEN = object()
+_NOWHERE = Mark(1, 1)
+
+
 class _Builder:
     """Turns the parser's events into plain data, with YAML 1.2-style scalars and recorded positions.
 
-    Iterative on purpose (no recursion, whatever the nesting): one `_Open` per unfinished collection."""
+    Iterative on purpose (no recursion, whatever the nesting): one `_Open` per unfinished collection.
+    This runs once per node of every bundle (70,000 nodes for 10,000 schedules), so the common events
+    (scalars, collections) are handled with the fewest calls: the placing logic is written out in each."""
 
     def __init__(self, file: str, budget: Budget) -> None:
         self.file = file
         self.budget = budget
         self.documents: list[Document] = []
         self.index = -1
+        # Untagged plain scalars by their text: what `_scalar` made of them (never an error). Bundles repeat
+        # the same keys and many values (`name`, `agent`, `every`, an agent's id), and resolving one costs
+        # more than the rest of its node; the values are immutable, so one can be shared.
+        self._plain: dict[str, Any] = {}
+        self._handlers: dict[type[yaml.Event], Callable[[Any], None]] = {
+            yaml.ScalarEvent: self._scalar_event,
+            yaml.MappingStartEvent: self._open,
+            yaml.SequenceStartEvent: self._open,
+            yaml.MappingEndEvent: self._close,
+            yaml.SequenceEndEvent: self._close,
+            yaml.AliasEvent: self._alias,
+            yaml.DocumentStartEvent: self._document_start,
+            yaml.DocumentEndEvent: self._document_end,
+        }
         self._reset()
 
     def _reset(self) -> None:
@@ -283,33 +303,32 @@ class _Builder:
         where = self._mark(event)
         return BundleError([Diagnostic(self.file, where.line, where.col, message)])
 
-    def feed(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.index += 1
-            self._reset()
-        elif isinstance(event, yaml.DocumentEndEvent):
-            if self.root is not None:  # an empty document, e.g. after a trailing `---`, holds nothing
-                self.documents.append(Document(self.file, self.index, self.root, self.values, self.keys))
-        elif isinstance(event, yaml.ScalarEvent):
-            self._scalar_event(event)
-        elif isinstance(event, yaml.AliasEvent):
-            self._alias(event)
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            self._open(event)
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            self._close()
+    def run(self, events: Iterable[yaml.Event]) -> None:
+        handlers = self._handlers
+        for event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:  # stream start and end carry nothing
+                handler(event)
+
+    def _document_start(self, event: yaml.DocumentStartEvent) -> None:
+        self.index += 1
+        self._reset()
+
+    def _document_end(self, event: yaml.DocumentEndEvent) -> None:
+        if self.root is not None:  # an empty document, e.g. after a trailing `---`, holds nothing
+            self.documents.append(Document(self.file, self.index, self.root, self.values, self.keys))
 
     # -- placing nodes ------------------------------------------------------------------------------------
 
     def _expects_key(self) -> bool:
         top = self.stack[-1] if self.stack else None
-        return top is not None and isinstance(top.value, dict) and top.key is None
+        return top is not None and top.is_map and top.key is None
 
     def _path(self) -> Path_:
         if not self.stack:
             return ()
         top = self.stack[-1]
-        if isinstance(top.value, list):
+        if not top.is_map:
             return (*top.path, len(top.value))
         assert top.key is not None
         return (*top.path, top.key)
@@ -343,43 +362,77 @@ class _Builder:
 
     def _mark(self, event: yaml.Event) -> Mark:
         mark = event.start_mark
-        return Mark(mark.line + 1, mark.column + 1) if mark is not None else Mark(1, 1)
+        return Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE
 
     # -- events -------------------------------------------------------------------------------------------
 
     def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
-        if self._expects_key():
+        stack = self.stack
+        top = stack[-1] if stack else None
+        if top is not None and top.is_map and top.key is None:
             raise self.fail(event, "mapping keys must be plain strings")
         if event.tag not in _COLLECTION_TAGS:
             raise self.fail(event, f"YAML tags such as '{event.tag}' are not allowed")
-        path = self._path()
-        if len(path) >= MAX_DEPTH:
-            raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
+        if top is None:
+            path: Path_ = ()
+        else:
+            path = (*top.path, cast(str, top.key)) if top.is_map else (*top.path, len(top.value))
+            if len(path) >= MAX_DEPTH:
+                raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
         self._count(1, event)
-        self.values.setdefault(path, self._mark(event))
-        value: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
-        self._attach(value)
-        self.stack.append(_Open(path, value, event.anchor, self.visited - 1))
+        mark = event.start_mark
+        self.values.setdefault(path, Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE)
+        is_map = type(event) is yaml.MappingStartEvent
+        value: dict[str, Any] | list[Any] = {} if is_map else []
+        if top is None:
+            self.root = value
+        elif top.is_map:
+            cast(dict[str, Any], top.value)[cast(str, top.key)] = value
+            top.key = None
+        else:
+            cast(list[Any], top.value).append(value)
+        stack.append(_Open(path, value, event.anchor, self.visited - 1, is_map))
 
-    def _close(self) -> None:
+    def _close(self, event: yaml.MappingEndEvent | yaml.SequenceEndEvent) -> None:
         done = self.stack.pop()
         if done.anchor is not None:
             self._remember(done.anchor, done.path, done.value, self.visited - done.visited_before, None)
 
     def _scalar_event(self, event: yaml.ScalarEvent) -> None:
-        if self._expects_key():
-            self._key(event)
-            return
-        path = self._path()
-        self._count(1, event)
-        self.values.setdefault(path, self._mark(event))
+        stack = self.stack
+        if not stack:
+            path: Path_ = ()
+            top = None
+        else:
+            top = stack[-1]
+            key = top.key
+            if top.is_map:
+                if key is None:
+                    self._key(event, top)
+                    return
+                path = (*top.path, key)
+            else:
+                path = (*top.path, len(top.value))
+        self.visited += 1
+        self.budget.nodes -= 1
+        if self.visited > MAX_NODES_PER_DOCUMENT or self.budget.nodes < 0:
+            self.visited -= 1
+            self.budget.nodes += 1
+            self._count(1, event)  # raises, with the message
+        mark = event.start_mark
+        self.values.setdefault(path, Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE)
         value = self._scalar(event)
         if event.anchor is not None:
             self._remember(event.anchor, path, value, 1, event.value)
-        self._attach(value)
+        if top is None:
+            self.root = value
+        elif top.is_map:
+            cast(dict[str, Any], top.value)[cast(str, top.key)] = value
+            top.key = None
+        else:
+            cast(list[Any], top.value).append(value)
 
-    def _key(self, event: yaml.ScalarEvent) -> None:
-        top = self.stack[-1]
+    def _key(self, event: yaml.ScalarEvent, top: _Open) -> None:
         if event.tag == _MERGE or (event.tag is None and event.style == "" and event.value == "<<"):
             raise self.fail(event, "merge keys (<<) are not supported; put shared settings in `defaults:`")
         key = self._scalar(event)
@@ -390,11 +443,12 @@ class _Builder:
     def _use_key(self, top: _Open, key: str, event: yaml.Event) -> None:
         if "{{" in key or "{%" in key:
             raise self.fail(event, f"templates are allowed in values only, not in keys ('{key}')")
-        line = self._mark(event).line
-        if key in top.key_lines:
-            raise self.fail(event, f"duplicate key '{key}' (first defined at line {top.key_lines[key]})")
-        top.key_lines[key] = line
-        self.keys[(*top.path, key)] = self._mark(event)
+        mark = self._mark(event)
+        first = top.key_lines.get(key)
+        if first is not None:
+            raise self.fail(event, f"duplicate key '{key}' (first defined at line {first})")
+        top.key_lines[key] = mark.line
+        self.keys[(*top.path, key)] = mark
         top.key = key
 
     def _alias(self, event: yaml.AliasEvent) -> None:
@@ -439,6 +493,20 @@ class _Builder:
         self.anchors[anchor] = _Anchored(value, tuple(values), tuple(keys), nodes, depth, text)
 
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        text: str = event.value
+        tag = event.tag
+        if tag is None:
+            if event.style:  # quoted or block: text as written
+                return text
+            known = self._plain.get(text, _UNSEEN)
+            if known is not _UNSEEN:
+                return known
+            value = self._resolve(event)
+            self._plain[text] = value
+            return value
+        return self._resolve(event)
+
+    def _resolve(self, event: yaml.ScalarEvent) -> Any:
         text: str = event.value
         tag = event.tag
         if tag not in (None, "!", _STR) and tag not in _RESOLVED_TAGS:
