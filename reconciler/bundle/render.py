@@ -6,18 +6,19 @@ schedule dicts. `secret('NAME')` makes the whole rendered value a `Sensitive`; `
 
 from __future__ import annotations
 
-import copy
+import functools
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import jinja2
-from jinja2.exceptions import SecurityError
+from typing import TYPE_CHECKING, Any
 
 from reconciler.bundle.sensitive import Sensitive
-from reconciler.bundle.templating import BoundedSandbox, TemplateLimit
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from reconciler.bundle.templating import BoundedSandbox
 
 Path_ = tuple[str | int, ...]
 
@@ -68,9 +69,17 @@ class Renderer:
         self.secret_values: set[str] = set()
         self._touched_secret = False
         self.expanded = 0  # values copied by for_each expansions so far (see MAX_EXPANDED_VALUES)
-        self.env = BoundedSandbox()  # one budget for every template of this run
-        self.env.globals.update(env=self._env, secret=self._secret)
         self._cache: dict[str, jinja2.Template] = {}
+
+    @functools.cached_property
+    def env(self) -> BoundedSandbox:
+        """One budget for every template of this run. Built (and Jinja imported) at the first template: a
+        bundle without any, the usual generated one, never pays for it."""
+        from reconciler.bundle.templating import BoundedSandbox
+
+        env = BoundedSandbox()
+        env.globals.update(env=self._env, secret=self._secret)
+        return env
 
     def _env(self, name: str) -> str:
         if not isinstance(name, str):
@@ -97,6 +106,11 @@ class Renderer:
     def render_string(self, text: str, context: Mapping[str, Any]) -> str | Sensitive:
         if "{{" not in text and "{%" not in text and "{#" not in text:
             return text
+        import jinja2
+        from jinja2.exceptions import SecurityError
+
+        from reconciler.bundle.templating import TemplateLimit
+
         self._touched_secret = False
         try:
             self.env.spend_steps()  # every render counts: for_each can ask for very many
@@ -170,24 +184,29 @@ def merge_defaults(
     defaults: Mapping[str, Any], schedule: Mapping[str, Any]
 ) -> tuple[dict[str, Any], set[str]]:
     """`defaults` under `schedule`: mappings merge key by key, the schedule wins; returns the fields taken
-    from defaults. A schedule that names its own timing form takes only timezone/start/end from defaults."""
-    merged = copy.deepcopy(dict(schedule))
+    from defaults. A schedule that names its own timing form takes only timezone/start/end from defaults.
+
+    Neither input is changed; the result shares the values it took with them (no copies: rendering, which
+    comes next, builds every mapping and list it returns anew)."""
+    merged = dict(schedule)
     taken: set[str] = set()
     for key, value in defaults.items():
         if key not in merged or merged[key] is None:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = value
             taken.add(key)
         elif key == "when" and isinstance(value, dict) and isinstance(merged[key], dict):
-            own_form = any(merged[key].get(f) is not None for f in _TIMING_FORMS)
+            own = merged[key] = dict(merged[key])
+            own_form = any(own.get(f) is not None for f in _TIMING_FORMS)
             for sub, sub_value in value.items():
-                if sub in merged[key] or (own_form and sub not in _WHEN_SHARED):
+                if sub in own or (own_form and sub not in _WHEN_SHARED):
                     continue
-                merged[key][sub] = copy.deepcopy(sub_value)
+                own[sub] = sub_value
                 taken.add(f"when.{sub}")
         elif isinstance(value, dict) and isinstance(merged[key], dict):
+            own = merged[key] = dict(merged[key])
             for sub, sub_value in value.items():
-                if sub not in merged[key]:
-                    merged[key][sub] = copy.deepcopy(sub_value)
+                if sub not in own:
+                    own[sub] = sub_value
                     taken.add(f"{key}.{sub}")
     return merged, taken
 
@@ -201,9 +220,10 @@ def render_schedules(
 ) -> list[RenderedEntry]:
     """Expand and render every entry; report each failure through `on_error(document_path, message)`."""
     rendered: list[RenderedEntry] = []
+    from_defaults = _count_values(defaults)
     for index, entry in enumerate(schedules):
         contexts = expansions(entry)
-        copied = _count_values({k: v for k, v in entry.items() if k != "for_each"}) + _count_values(defaults)
+        copied = _count_values({k: v for k, v in entry.items() if k != "for_each"}) + from_defaults
         renderer.expanded += len(contexts) * copied
         if renderer.expanded > MAX_EXPANDED_VALUES:
             on_error(
