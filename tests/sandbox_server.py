@@ -7,9 +7,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ class Server:
     url: str
     env: dict[str, str]  # the variables `serve` told us to export (plus the API key)
     proc: subprocess.Popen[str]
+    stderr: deque[str] = field(default_factory=lambda: deque(maxlen=500))  # its last lines, read as they come
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         response = httpx.request(
@@ -65,7 +68,13 @@ def running_sandbox(provider: str, *args: str) -> Iterator[Server]:
                 break
         url = next(v for k, v in env.items() if k.endswith(("_BASE_URL", "_SERVER_URL")))
         env = {**env, **{k: API_KEY for k in ("CADENYA_API_KEY",) if provider == "cadenya"}}
-        yield Server(url, env, proc)
+        server = Server(url, env, proc)
+        # Both pipes are read for as long as the server runs: a full pipe (64 KiB of log lines) would block
+        # the server's next write, and with it every request.
+        assert proc.stderr is not None
+        for stream, keep in ((proc.stderr, server.stderr), (proc.stdout, deque[str](maxlen=100))):
+            threading.Thread(target=keep.extend, args=(stream,), daemon=True).start()
+        yield server
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -14,9 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from reconciler.sandbox.admin import add_admin_routes
-from reconciler.sandbox.asgi import ASGIApp, Receive, Scope, Send
+from reconciler.sandbox.asgi import DROPPED, FAULT_KEY, ASGIApp, Receive, Scope, Send
 from reconciler.sandbox.auth import AuthMiddleware
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.faults import TrafficMiddleware
@@ -50,8 +51,9 @@ class SandboxApp:
         self.sandbox = sandbox
         self.api = api
         error = sandbox.provider.error_body
+        routes = _ClientGone(api)
         self._stack: ASGIApp = StatsMiddleware(
-            AuthMiddleware(TrafficMiddleware(api, sandbox.traffic, error), sandbox.config.api_keys, error),
+            AuthMiddleware(TrafficMiddleware(routes, sandbox.traffic, error), sandbox.config.api_keys, error),
             sandbox.stats,
             lambda: api.router.routes,
         )
@@ -62,6 +64,22 @@ class SandboxApp:
 
     def close(self) -> None:
         self.sandbox.store.close()
+
+
+class _ClientGone:
+    """A client that hung up before its request body was read (it timed out, say) gets no answer and its
+    request is not run, as on a real server. Without this, each one reached uvicorn as an "Exception in
+    ASGI application" with a full traceback on stderr. `/_sandbox/stats` counts it as `disconnect`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> object:
+        try:
+            return await self.app(scope, receive, send)
+        except ClientDisconnect:
+            scope[FAULT_KEY] = "disconnect"
+            return DROPPED
 
 
 def build_app(config: SandboxConfig) -> SandboxApp:
