@@ -37,7 +37,7 @@ import httpx
 from reconciler import __version__
 from reconciler.bundle.sensitive import revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
-from reconciler.providers.redact import redact
+from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.transport import TransportSecurity, check_endpoint
 
 log = logging.getLogger("reconciler.http")
@@ -181,6 +181,7 @@ class ApiClient:
         )
         url = self._http.base_url
         self._secrets = frozenset(s for s in (*secrets, api_key, url.password) if s)
+        self._secret_forms = secret_forms(self._secrets)  # once: every request's log line is redacted
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"  # never the userinfo
         self.stats = ClientStats()
 
@@ -206,7 +207,9 @@ class ApiClient:
         # A `Sensitive` left in a body (an option, a parameter) is sent in clear: the platform needs the value.
         body = None if json is None else revealed(json)
         request = self._http.build_request(method, path, params=params, json=body, headers=headers)
-        url, policy = self._redact(str(request.url)), self._retry
+        # Only a debug log line shows the URL; without one, redacting it for every request is wasted work.
+        url = self._redact(str(request.url)) if log.isEnabledFor(logging.DEBUG) else ""
+        policy = self._retry
         if json is not None and log.isEnabledFor(logging.DEBUG):
             # The shape, never the values: a body may carry what the platform stores, such as a secret of an
             # earlier run that this one cannot recognise (a read-modify-write PUT sends back what it read).
@@ -259,7 +262,7 @@ class ApiClient:
         self._sleep(delay)
 
     def _redact(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return redact_forms(text, self._secret_forms)
 
     def redact(self, text: str) -> str:
         """`text` without this client's API key or the run's secrets: for any message about its requests."""

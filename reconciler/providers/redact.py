@@ -15,6 +15,12 @@ SENSITIVE = "(sensitive)"
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Return `text` with each non-empty secret, in any of its encoded forms, replaced by `(sensitive)`."""
+    return redact_forms(text, secret_forms(secrets))
+
+
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every encoded form of every non-empty secret, longest first (so a secret that contains another one
+    disappears whole): worked out once by a caller that redacts often, such as the HTTP client."""
     forms = {
         form
         for secret in secrets
@@ -27,7 +33,11 @@ def redact(text: str, secrets: Iterable[str]) -> str:
             quote_plus(secret, safe=""),
         )
     }
-    # Longest first, so a secret that contains another one disappears whole.
-    for form in sorted(forms, key=len, reverse=True):
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def redact_forms(text: str, forms: tuple[str, ...]) -> str:
+    """`redact` with the forms from `secret_forms`."""
+    for form in forms:
         text = text.replace(form, SENSITIVE)
     return text
