@@ -137,8 +137,8 @@ def _details(spec: Spec, rows: list[Row], summary: Summary | None) -> list[str]:
             f"reading the live state {summary.read_cpu_s_per_1000:.3f} s per 1,000 schedules (HTTP client, JSON, "
             "wire translation), "
             if summary.read_cpu_s_per_1000 is not None
-            else "reading not measured (one GET per schedule: `--full` measures it; the live state was each "
-            "schedule as the provider reads it back), "
+            else "reading not measured (`--full` measures it; here the live state was each schedule as the "
+            "provider reads it back), "
         )
         out += [
             "",

@@ -58,7 +58,7 @@ DELIBERATE = {("oz", "apply: 10% updates"): N // 10, ("oz", "apply: 10% archives
 @pytest.mark.parametrize("key", ["cadenya", "agentex", "agentex-run-schedules", "orq", "oz", "tbd-agents"])
 def test_the_cli_sends_the_minimum_and_the_baseline_does_the_same_work(bench: ModuleType, key: str) -> None:
     opts = argparse.Namespace(
-        latency=0.0, parallelism=4, baseline=True, full=False, baseline_full=N, baseline_sample=N
+        latency=0.0, parallelism=4, baseline=True, full=True, baseline_full=N, baseline_sample=N
     )
     spec = bench.SPECS[key]
     with bench.sandbox(spec, bench.agents_for(N), 0.0) as server:
