@@ -522,6 +522,7 @@ class Progress:
             "cpu_model": cpu_model(),
             "python": platform.python_version(),
             "other_processes_cpu_share": round(max(0.0, others) / (elapsed * (os.cpu_count() or 1)), 3),
+            "benchmark_cpu_s": round(own_seconds() - self.own, 1),  # this script, the CLIs and the sandboxes
             "load_average_end": [round(v, 2) for v in os.getloadavg()],
         }
         settings = {

@@ -247,7 +247,8 @@ def markdown(
         "",
         f"Machine: {machine['system']}, {machine['cpus']} CPUs ({machine['cpu_model']}), Python "
         f"{machine['python']}. **Shared**: other processes (other engineers' test runs) used "
-        f"{shared:.0%} of the CPUs during the run (load average at the end {machine['load_average_end']}); "
+        f"{shared:.0%} of the CPUs during the run (load average at the end {machine['load_average_end']}; the "
+        f"benchmark's own processes used {machine.get('benchmark_cpu_s', '?')} s of CPU); "
         "the sandbox, the CLI and this script share the same CPUs, so figures are pessimistic.",
         "",
         f"Wall times include starting the CLI: {settings['cli_startup_s']} s for `reconciler --help` (the "
