@@ -1,0 +1,358 @@
+"""Play a bundle history against a faulty sandbox with the real CLI, in this process, and check every step.
+
+One `reconciler sandbox serve` process per provider revision serves every history (reset in between).
+Each step writes the bundle, turns faults on (`POST /_sandbox/traffic`, Retry-After 0), and runs `apply
+--auto-approve` until it exits 0, at most `MAX_APPLIES` times. Then, faults off, the live state read by
+the platform's own SDK must be exactly the bundle: every declared schedule once, with its fields; every
+schedule that left the bundle archived by the provider's rule (or gone with `prune: delete`); nothing else
+owned by the bundle; the stranger's schedule and the other bundle's untouched; and `plan` says "no changes".
+
+The CLI runs in-process (`reconciler.cli.main.main`), which saves Python's start-up on each of thousands
+of applies. Three things the soak does not test are made cheap: the typer command is built once; retry
+backoff sleeps are a millisecond (the behaviour under test is convergence, not waiting); and one
+certificate store serves every client (each `httpx.Client` would load certifi's again, 40 ms, for a
+plain-http loopback server that never uses it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import ssl
+import tempfile
+import time
+import traceback
+import types
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import typer.main
+
+import reconciler.cli.main as cli_main
+import reconciler.providers.agentex.provider as agentex_provider
+import reconciler.providers.http as http_module
+import reconciler.providers.registry as registry
+from tests.conftest import Run
+from tests.reliability.soak_model import History, Sched, Step
+from tests.reliability.soak_platforms import KEY, OTHER, Clients, Platform, Row
+from tests.sandbox_server import API_KEY, Server, running_sandbox
+
+MAX_APPLIES = 12
+FAULT_KINDS = ["500", "503", "429", "drop", "lost"]
+_RealRetryPolicy = http_module.RetryPolicy
+
+
+TIMEOUT_LATENCY = "0-60"  # ms the sandbox waits before running a request, in a step with timeouts
+CLIENT_TIMEOUT = 0.045  # s: the client gives up on about a quarter of those requests; the server still
+# runs them afterwards (a timed-out write can land after the client has looked for it, or retried it)
+
+
+@dataclass
+class ClientKnobs:
+    attempts: int = 5  # RetryPolicy.max_attempts for the next CLI runs
+    timeout: float | None = None  # the ApiClient timeout; None: its default
+
+
+KNOBS = ClientKnobs()
+
+
+def _fast_retry_policy(**kwargs: Any) -> http_module.RetryPolicy:
+    """The client's own policy (the same statuses, Retry-After honoured up to a cap), with millisecond
+    backoff and the step's number of attempts."""
+    fast = {"base_delay": 0.001, "max_delay": 0.002, "max_retry_after": 0.0, "max_attempts": KNOBS.attempts}
+    return _RealRetryPolicy(**{**fast, **kwargs})
+
+
+class _KnobbedClient(http_module.ApiClient):
+    """The CLI's ApiClient, with the step's timeout when it has one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if KNOBS.timeout is not None:
+            kwargs["timeout"] = KNOBS.timeout
+        super().__init__(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def fast_in_process_cli() -> Iterator[None]:
+    """Patches for running the CLI thousands of times in one process; see the module docstring."""
+    real_context = ssl.create_default_context
+    contexts: dict[tuple[Any, ...], ssl.SSLContext] = {}
+
+    def shared_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in contexts:
+            contexts[key] = real_context(*args, **kwargs)
+        return contexts[key]
+
+    no_sleep = types.SimpleNamespace(**{**vars(time), "sleep": lambda seconds: None})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli_main, "app", typer.main.get_command(cli_main.app))
+        mp.setattr(http_module, "RetryPolicy", _fast_retry_policy)
+        mp.setattr(registry, "ApiClient", _KnobbedClient)
+        mp.setattr(agentex_provider, "time", no_sleep)  # the legacy recreate's own backoff
+        mp.setattr(ssl, "create_default_context", shared_context)
+        mp.delenv("RECONCILER_SANDBOX", raising=False)
+        yield
+
+
+def run_in_process(*args: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli_main.main(list(args))
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@dataclass
+class Figures:
+    """What a soak did, for the report."""
+
+    histories: int = 0
+    steps: int = 0
+    applies: int = 0
+    failed_applies: int = 0
+    requests: int = 0  # vendor requests the sandbox answered (or dropped)
+    faults: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def line(self, platform: str) -> str:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
+        return (
+            f"{platform}: {self.histories} histories, {self.steps} steps, {self.applies} applies "
+            f"({self.failed_applies} exited 1 and were re-run), {self.requests} requests, "
+            f"{sum(self.faults.values())} faults injected "
+            f"({kinds}), {self.seconds:.1f} s"
+        )
+
+
+class SoakFailure(AssertionError):
+    pass
+
+
+class Soak:
+    """One platform's sandbox and bundle files; `play` runs one history."""
+
+    def __init__(self, platform: Platform, server: Server, workdir: Path) -> None:
+        self.platform = platform
+        self.server = server
+        self.bundle_path = workdir / "bundle.yaml"
+        self.other_path = workdir / "other.yaml"
+        self.figures = Figures()
+        self.clients = Clients(server, platform)
+        self.admin = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
+        )
+        self._ours: list[Row] | None = None  # the bundle's schedules as last read; None: reset first
+        self._foreign: list[str] = []  # snapshots of the schedules no history owns
+        self._counted: Counter[str] = Counter()  # sandbox stats already added to the figures
+
+    def close(self) -> None:
+        self.clients.close()
+        self.admin.close()
+
+    def _admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.admin.request(method, f"/_sandbox/{path}", json=body)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def cli(self, *args: str) -> Run:
+        return run_in_process(*args, "--endpoint", self.server.url)
+
+    def play(self, history: History) -> None:
+        start = time.perf_counter()
+        clean = False
+        try:
+            self._start()
+            applied: dict[tuple[str, str], Sched] = {}  # (agent, name) -> as last applied
+            for index, step in enumerate(history.steps):
+                self._apply(history, index, step)
+                for name, sched in step.bundle:
+                    applied[(self.platform.agents[sched.agent], name)] = sched
+                self._check(history, index, step, applied)
+            self._check_plan_is_clean(history)
+            clean = True
+        finally:
+            self._count()
+            self.figures.histories += 1
+            self.figures.seconds += time.perf_counter() - start
+            if not clean:
+                self._ours = None  # start the next history (a shrink, say) from a reset sandbox
+
+    def _start(self) -> None:
+        """A platform with only the stranger's schedule and the other bundle's.
+
+        The first history, and any after a failure, reset the sandbox and make both; the others delete
+        what the previous history left (they read it last) and keep both, so every history checks that
+        schedules no history owns have stayed exactly as they were made.
+        """
+        if self._ours is not None:
+            for row in self._ours:
+                self.clients.http.delete(row.path).raise_for_status()
+            return
+        self._admin("POST", "reset")
+        self._counted = Counter()
+        self._admin("POST", "traffic", {"faultRate": 0, "retryAfter": 0, "faultKinds": FAULT_KINDS})
+        self.platform.make_stranger(self.clients)
+        theirs = {"theirs": Sched(agent=0, timing=0, message=0, option=0)}
+        self.other_path.write_text(json.dumps(self.platform.document(OTHER, "archive", theirs)))
+        created = self.cli("apply", "--auto-approve", str(self.other_path))
+        assert created.code == 0, created.err
+        foreign = sorted(r.snapshot for r in self.platform.read(self.clients) if r.owner != KEY)
+        assert len(foreign) == 2, foreign
+        self._foreign = foreign
+
+    def _count(self) -> None:
+        """Add what the sandbox saw since it was last counted: requests, and every injected fault (with
+        faults off the sandbox answers none of these statuses)."""
+        stats = self._admin("GET", "stats")
+        seen: Counter[str] = Counter({"requests": int(stats["total"])})
+        for statuses in stats["routes"].values():
+            seen.update({k: n for k, n in statuses.items() if k in FAULT_KINDS})
+            # A request whose client timed out before the server read it (a GET that timed out is still
+            # answered, so this undercounts timeouts).
+            seen["timeout"] += statuses.get("disconnect", 0)
+        new = seen - self._counted
+        self._counted = seen
+        self.figures.requests += new.pop("requests", 0)
+        self.figures.faults.update(new)
+
+    def _apply(self, history: History, index: int, step: Step) -> None:
+        document = self.platform.document(KEY, history.prune, step.schedules)
+        self.bundle_path.write_text(json.dumps(document))
+        faults = step.faults
+        latency = TIMEOUT_LATENCY if faults.timeouts else None
+        self._admin("POST", "traffic", {"faultRate": faults.rate, "seed": faults.seed, "latency": latency})
+        KNOBS.attempts = faults.attempts
+        KNOBS.timeout = CLIENT_TIMEOUT if faults.timeouts else None
+        args = ["apply", "--auto-approve", "--parallelism", str(faults.parallelism)]
+        args += ["--allow-delete"] if history.prune == "delete" else []
+        runs: list[Run] = []
+        try:
+            for _ in range(MAX_APPLIES):
+                runs.append(self.cli(*args, str(self.bundle_path)))
+                self.figures.applies += 1
+                if runs[-1].code == 0:
+                    break
+                self.figures.failed_applies += 1
+                if runs[-1].code != 1:  # 3 is an internal error: a bug, whatever the faults
+                    break
+        finally:
+            self._admin("POST", "traffic", {"faultRate": 0, "latency": None})
+            KNOBS.attempts, KNOBS.timeout = 5, None
+            if faults.timeouts:
+                time.sleep(0.1)  # let requests the client gave up on land before the platform is read
+            self.figures.steps += 1
+        if runs[-1].code != 0:
+            tail = "\n".join(
+                f"--- apply {i + 1}: exit {r.code}\n{r.err.strip()[-1500:]}" for i, r in enumerate(runs)
+            )
+            raise SoakFailure(f"step {index}: apply did not converge in {len(runs)} runs\n{history}\n{tail}")
+
+    def _check(
+        self,
+        history: History,
+        index: int,
+        step: Step,
+        applied: dict[tuple[str, str], Sched],
+    ) -> None:
+        platform = self.platform
+        rows = platform.read(self.clients)
+        ours = [r for r in rows if r.owner == KEY]
+        self._ours = ours
+        declared = {(platform.agents[s.agent], name): platform.expected(name, s) for name, s in step.bundle}
+        expected = dict(declared)
+        if history.prune == "archive":
+            for (agent, name), sched in applied.items():
+                if (agent, name) not in declared:
+                    expected[(agent, name)] = platform.expected(name, sched, archived=True)
+        problems: list[str] = []
+        counts = Counter((r.agent, r.name) for r in ours)
+        problems += [f"duplicate: {n} live schedules for {key}" for key, n in sorted(counts.items()) if n > 1]
+        found = {(r.agent, r.name): r for r in ours}
+        for identity, want in sorted(expected.items()):
+            have = found.get(identity)
+            if have is None:
+                problems.append(f"missing: {identity} (expected {want})")
+            elif have != want:
+                problems.append(f"differs: {identity}\n      expected {want}\n      live     {have}")
+        problems += [f"unexpected: {found[i]}" for i in sorted(set(found) - set(expected))]
+        now_foreign = sorted(r.snapshot for r in rows if r.owner != KEY)
+        if now_foreign != self._foreign:
+            problems.append(
+                f"foreign schedules changed:\n      before {self._foreign}\n      after  {now_foreign}"
+            )
+        if problems:
+            listed = "\n  ".join(problems)
+            raise SoakFailure(f"step {index}: live state is not the bundle:\n  {listed}\n{history}")
+
+    def _check_plan_is_clean(self, history: History) -> None:
+        """Once converged, the reconciler's own view agrees: nothing left to do (no noise either)."""
+        again = self.cli("plan", "--detailed-exitcode", str(self.bundle_path))
+        if again.code != 0:
+            raise SoakFailure(
+                f"plan after the last apply is not clean (exit {again.code}):\n{again.out}{again.err}\n{history}"
+            )
+
+
+@contextlib.contextmanager
+def soak_for(platform: Platform, workdir: Path) -> Iterator[Soak]:
+    with (
+        running_sandbox(platform.provider, *platform.serve_args) as server,
+        fast_in_process_cli(),
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        mp.setenv(platform.key_env, API_KEY)
+        soak = Soak(platform, server, workdir)
+        try:
+            yield soak
+        finally:
+            soak.close()
+
+
+@dataclass(frozen=True)
+class SoakResult:
+    platform: str
+    figures: str  # Figures.line()
+    failure: str | None  # the failing history and what went wrong, as hypothesis reported it
+
+
+def run_soak(
+    platform_id: str, examples: int, max_steps: int, max_rate: float, timeout_percent: int
+) -> SoakResult:
+    """`examples` histories against one sandbox; a top-level function, so a worker process can run it.
+
+    Seeded (`derandomize=True`): the same histories every run. A failure is shrunk by hypothesis to the
+    shortest history that still fails, and returned as text (with the falsifying example), not raised.
+    """
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.reliability.soak_model import histories
+    from tests.reliability.soak_platforms import PLATFORMS
+
+    platform = next(p for p in PLATFORMS if p.id == platform_id)
+    with tempfile.TemporaryDirectory(prefix="soak-") as workdir, soak_for(platform, Path(workdir)) as soak:
+
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(
+            histories(platform.shape, max_steps=max_steps, max_rate=max_rate, timeout_percent=timeout_percent)
+        )
+        def play(history: History) -> None:
+            soak.play(history)
+
+        failure = None
+        try:
+            play()
+        except Exception as exc:  # reported to the test in the parent process, with hypothesis' notes
+            failure = "".join(traceback.format_exception(exc))
+        return SoakResult(platform_id, soak.figures.line(platform_id), failure)
