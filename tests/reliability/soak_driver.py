@@ -1,8 +1,9 @@
 """Play a bundle history against a faulty sandbox with the real CLI, in this process, and check every step.
 
-One `reconciler sandbox serve` process per provider revision serves every history (reset in between).
-Each step writes the bundle, turns faults on (`POST /_sandbox/traffic`, Retry-After 0), and runs `apply
---auto-approve` until it exits 0, at most `MAX_APPLIES` times. Then, faults off, the live state read by
+One `reconciler sandbox serve` process per provider revision serves every history (the previous history's
+schedules are deleted in between). Each step writes the bundle, turns faults on (`POST /_sandbox/traffic`,
+Retry-After 0; on some steps latency beyond the client's timeout too), and runs `apply --auto-approve` until
+it exits 0, at most `MAX_APPLIES` times. Then, faults off, the live state read by
 the platform's own SDK must be exactly the bundle: every declared schedule once, with its fields; every
 schedule that left the bundle archived by the provider's rule (or gone with `prune: delete`); nothing else
 owned by the bundle; the stranger's schedule and the other bundle's untouched; and `plan` says "no changes".
@@ -11,7 +12,9 @@ The CLI runs in-process (`reconciler.cli.main.main`), which saves Python's start
 of applies. Three things the soak does not test are made cheap: the typer command is built once; retry
 backoff sleeps are a millisecond (the behaviour under test is convergence, not waiting); and one
 certificate store serves every client (each `httpx.Client` would load certifi's again, 40 ms, for a
-plain-http loopback server that never uses it).
+plain-http loopback server that never uses it). Two client settings vary by step: the attempts per
+request (3 or the default 5: with 3, failed applies and re-runs are common) and, on steps with timeouts,
+the timeout.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import signal
 import ssl
 import tempfile
 import time
@@ -49,8 +53,9 @@ _RealRetryPolicy = http_module.RetryPolicy
 
 
 TIMEOUT_LATENCY = "0-60"  # ms the sandbox waits before running a request, in a step with timeouts
-CLIENT_TIMEOUT = 0.045  # s: the client gives up on about a quarter of those requests; the server still
-# runs them afterwards (a timed-out write can land after the client has looked for it, or retried it)
+CLIENT_TIMEOUT = 0.045  # s: the client gives up on about a quarter of those requests. The server still runs
+# those it had read (a GET, a body-less POST or DELETE) after the client gave up; one whose body it had not
+# read yet is dropped unrun.
 
 
 @dataclass
@@ -202,9 +207,12 @@ class Soak:
         self.other_path.write_text(json.dumps(self.platform.document(OTHER, "archive", theirs)))
         created = self.cli("apply", "--auto-approve", str(self.other_path))
         assert created.code == 0, created.err
-        foreign = sorted(r.snapshot for r in self.platform.read(self.clients) if r.owner != KEY)
-        assert len(foreign) == 2, foreign
-        self._foreign = foreign
+        rows = [r for r in self.platform.read(self.clients) if r.owner != KEY]
+        owners = sorted((r.owner, r.name) for r in rows if r.owner) + [r.owner for r in rows if not r.owner]
+        assert owners == [(OTHER, "theirs"), None], (
+            rows
+        )  # the stranger's: no owner (orq seed: no name either)
+        self._foreign = sorted(r.snapshot for r in rows)
 
     def _count(self) -> None:
         """Add what the sandbox saw since it was last counted: requests, and every injected fault (with
@@ -321,6 +329,15 @@ class SoakResult:
     failure: str | None  # the failing history and what went wrong, as hypothesis reported it
 
 
+class Terminated(BaseException):
+    """SIGTERM in a soak worker: a BaseException, so neither the CLI's error handling nor hypothesis takes it
+    for a result; unwinding stops the sandbox server too."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run_soak(
     platform_id: str, examples: int, max_steps: int, max_rate: float, timeout_percent: int
 ) -> SoakResult:
@@ -335,6 +352,7 @@ def run_soak(
     from tests.reliability.soak_platforms import PLATFORMS
 
     platform = next(p for p in PLATFORMS if p.id == platform_id)
+    signal.signal(signal.SIGTERM, _terminated)
     with tempfile.TemporaryDirectory(prefix="soak-") as workdir, soak_for(platform, Path(workdir)) as soak:
 
         @settings(

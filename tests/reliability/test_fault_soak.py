@@ -52,7 +52,13 @@ class SoakPool:
         return self._futures[platform].result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop at once, also when the session is interrupted: a worker still soaking is terminated (it
+        stops its sandbox on SIGTERM), instead of being waited for at exit."""
+        for future in self._futures.values():
+            future.cancel()
+        for process in list(getattr(self._pool, "_processes", {}).values()):  # no public way to stop them
+            process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _selected(request: pytest.FixtureRequest, test_name: str) -> list[str]:
