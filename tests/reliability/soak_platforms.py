@@ -42,8 +42,8 @@ class Row:
     timing: Any
     message: Any
     option: Any
-    snapshot: str = field(default="", compare=False)  # everything the platform returned but fire times
-    path: str = field(default="", compare=False)  # the schedule's own URL (DELETE it to clean up)
+    snapshot: str = field(default="", compare=False, repr=False)  # all the platform said but fire times
+    path: str = field(default="", compare=False, repr=False)  # the schedule's own URL (DELETE cleans up)
 
 
 @dataclass(frozen=True)
