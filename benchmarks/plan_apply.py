@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 from plan_apply_providers import DEFAULT, SPECS, Spec, Work
-from plan_apply_report import Row, Summary, markdown, svg
+from plan_apply_report import Row, Summary, markdown, requests, svg
 
 from reconciler.providers.registry import CONNECTIONS
 
@@ -397,7 +397,7 @@ def baseline(
                 row.baseline_s = round(fixed_s + seconds["scaled"] * scale, 3)
                 row.baseline_requests = fixed_n + round(sent["scaled"] * scale)
                 row.baseline_basis = (
-                    f"scaled from {sample} of {len(agents)} agents ({sent['scaled']} requests)"
+                    f"scaled from {sample} of {len(agents)} agents ({requests(sent['scaled'])})"
                     + ("; its global list read on the full state" if fixed_n else "")
                 )
             row.speedup = round(row.baseline_s / row.wall_s, 2)

@@ -168,7 +168,12 @@ def _notes(rows: list[Row]) -> list[str]:
     return out
 
 
-def _requests(n: int) -> str:
+def _span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
+
+
+def requests(n: int) -> str:
     return f"{n:,} request" + ("" if n == 1 else "s")
 
 
@@ -183,7 +188,7 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
     plans = [r for r in plans if r.scenario == "plan: no changes"]
     if plans:
         each = "; ".join(
-            f"{r.provider} {r.wall_s:g} s for an ideal of {r.ideal_s:g} s ({_requests(r.min_requests)}), "
+            f"{r.provider} {r.wall_s:g} s for an ideal of {r.ideal_s:g} s ({requests(r.min_requests)}), "
             f"{r.cpu_s:g} s CPU"
             for r in plans
         )
@@ -193,7 +198,12 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
             "all on CPU, and that is most of the time wherever the API needs few requests (a global list: one). "
             "No one-shot CLI gets within 1.25× of a 20 ms ideal; it would take a resident process (no start-up, "
             "the bundle kept loaded) and a read + plan costing a few tenths of a second of CPU per 10,000 "
-            "schedules. Where the API forces a request per schedule (agentex legacy), the ratio is that of an apply."
+            "schedules."
+            + (
+                " Where the API forces a request per schedule (agentex legacy), the ratio is that of an apply."
+                if any(r.provider == "agentex" for r in plans)
+                else ""
+            )
         )
     creates = [r for r in writes if r.scenario == "apply: all creates"]
     if creates:
@@ -203,8 +213,7 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
         idle = settings["latency_ms"] / settings["parallelism"] * cpus
         left = idle * (1 - machine["other_processes_cpu_share"])
         out.append(
-            f"- **apply, all creates** at N = {top:,}: measured ÷ ideal {min(r.ratio for r in creates)}–"
-            f"{max(r.ratio for r in creates)}. The CLI and the sandbox serving it spent {ours:.1f} ms of CPU per "
+            f"- **apply, all creates** at N = {top:,}: measured ÷ ideal {_span([r.ratio for r in creates])}. The CLI and the sandbox serving it spent {ours:.1f} ms of CPU per "
             f"request ({client:.1f} ms of it the CLI's). Keeping {settings['parallelism']} requests of "
             f"{settings['latency_ms']:g} ms in flight leaves {idle:.1f} ms of CPU per request on {cpus} idle CPUs, "
             f"but other processes took {machine['other_processes_cpu_share']:.0%} of the CPUs during this run, "
@@ -216,7 +225,7 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
     if partial:
         out.append(
             f"- **apply, 10 % updates or archives** at N = {top:,}: measured ÷ ideal "
-            f"{min(r.ratio for r in partial)}–{max(r.ratio for r in partial)}. The ideal is only the 1,000-odd "
+            f"{_span([r.ratio for r in partial])}. The ideal is only the 1,000-odd "
             "requests; the apply first does all a plan does (load, read, plan: the time of *plan: no changes* "
             "above), so it is about plan + ideal. It would take what the plan needs."
         )
