@@ -31,6 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Self
+from urllib.parse import urlencode
 
 import httpx
 
@@ -184,6 +185,10 @@ class ApiClient:
         self._secret_forms = secret_forms(self._secrets)  # once: every request's log line is redacted
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"  # never the userinfo
         self.stats = ClientStats()
+        # Joining a relative path to the base URL makes httpx parse URLs three times (path, join, params):
+        # a tenth of a millisecond a request, 10 % of the client's CPU in an apply. Joined here instead,
+        # the way httpx joins them, whenever the base URL is a plain one (no query, no fragment).
+        self._prefix = None if url.query or url.fragment else str(url).rstrip("/") + "/"
 
     def request(
         self,
@@ -206,7 +211,11 @@ class ApiClient:
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         # A `Sensitive` left in a body (an option, a parameter) is sent in clear: the platform needs the value.
         body = None if json is None else revealed(json)
-        request = self._http.build_request(method, path, params=params, json=body, headers=headers)
+        joined = self._join(path, params)
+        if joined is None:
+            request = self._http.build_request(method, path, params=params, json=body, headers=headers)
+        else:
+            request = self._http.build_request(method, joined, json=body, headers=headers)
         # Only a debug log line shows the URL; without one, redacting it for every request is wasted work.
         url = self._redact(str(request.url)) if log.isEnabledFor(logging.DEBUG) else ""
         policy = self._retry
@@ -247,6 +256,17 @@ class ApiClient:
                 continue
             raise self._status_error(request, response, safe)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _join(self, path: str, params: Mapping[str, Any] | None) -> str | None:
+        """`path` and `params` joined to the base URL as httpx joins them (`{base}/{path without its leading
+        /}?{query}`); None for anything unusual (a query or fragment in the path, a parameter that is not
+        text), which httpx then joins itself."""
+        if self._prefix is None or "?" in path or "#" in path:
+            return None
+        if params and not all(isinstance(v, str) for v in params.values()):
+            return None
+        joined = self._prefix + path.lstrip("/")
+        return f"{joined}?{urlencode(params)}" if params else joined
 
     def close(self) -> None:
         self._http.close()
