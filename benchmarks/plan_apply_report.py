@@ -217,7 +217,14 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
             f"request ({client:.1f} ms of it the CLI's). Keeping {settings['parallelism']} requests of "
             f"{settings['latency_ms']:g} ms in flight leaves {idle:.1f} ms of CPU per request on {cpus} idle CPUs, "
             f"but other processes took {machine['other_processes_cpu_share']:.0%} of the CPUs during this run, "
-            f"leaving about {left:.1f} ms: CPU, not the network, set the pace. It would take a machine to itself "
+            f"leaving about {left:.1f} ms: "
+            + (
+                "CPU, not the network, set the pace. "
+                if ours >= left
+                else "CPU use close to what is left, and bursty (start-up, loading, planning come before the "
+                "first write; the client's threads and the server contend), keeps requests waiting for a CPU. "
+            )
+            + "It would take a machine to itself "
             "and less CPU per request in the client (the HTTP layer and the apply loop; a real platform's server "
             "CPU is not on our machine)."
         )
