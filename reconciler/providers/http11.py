@@ -4,8 +4,8 @@
 exceptions it classifies); this replaces only what sits under it for direct connections: httpx's own
 transport (httpcore and h11) spends 0.3-0.4 ms of CPU a request in pure Python, and the threads of an
 apply share one interpreter, so at 10,000 requests that is seconds of CPU and, on a busy machine, the pace
-of the whole run. Proxies from the environment still go through httpx's transport (httpx routes them
-itself), as do the transports that tests and the embedded sandbox pass in.
+of the whole run. Where the environment names a proxy, `ApiClient` keeps httpx's own transport (httpx
+honours proxies only with it); tests and the embedded sandbox pass in transports of their own.
 
 Failures are raised as httpx's transport raises them, because `ApiClient` decides from the type whether a
 request that is not safe to repeat may have been applied:

@@ -16,6 +16,7 @@ import pytest
 from reconciler.errors import TransportError
 from reconciler.providers.http import ApiClient, RetryPolicy
 from reconciler.providers.http11 import Http11Transport
+from reconciler.providers.transport import TransportSecurity
 
 Reply = Callable[[bytes], bytes | None]  # the request's bytes -> the answer's bytes (None: close, no answer)
 
@@ -185,3 +186,21 @@ def test_each_failure_has_httpx_type() -> None:
     with pytest.raises(httpx.UnsupportedProtocol):
         transport.handle_request(httpx.Request("GET", "ftp://127.0.0.1/x"))
     transport.close()
+
+
+def test_a_proxy_from_the_environment_is_still_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx routes through HTTP_PROXY only with its own transport: where one is set, that transport stays."""
+    seen: list[bytes] = []
+
+    def proxy(request: bytes) -> bytes | None:
+        seen.append(request.split(b"\r\n", 1)[0])
+        return ok()(request)
+
+    with server(proxy) as (proxy_url, _):
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        security = TransportSecurity(allow_http=True)
+        with ApiClient("http://api.example.invalid/v1", security=security) as client:
+            assert client.request("GET", "/things").json() == {"ok": True}
+    assert seen == [b"GET http://api.example.invalid/v1/things HTTP/1.1"]
