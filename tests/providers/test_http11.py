@@ -177,7 +177,10 @@ def test_each_failure_has_httpx_type() -> None:
     transport = Http11Transport(False)
     with server(lambda _: b"this is not HTTP\r\n\r\n") as (url, _), pytest.raises(httpx.RemoteProtocolError):
         transport.handle_request(httpx.Request("GET", url))
-    with server(lambda _: threading.Event().wait(2) and None) as (url, _):  # answers nothing for 2 s
+    def silent(_: bytes) -> None:
+        threading.Event().wait(2)  # answers nothing for 2 s, then closes
+
+    with server(silent) as (url, _):
         request = httpx.Request(
             "GET", url, extensions={"timeout": {"connect": 1.0, "read": 0.2, "write": 1.0}}
         )
