@@ -177,6 +177,7 @@ def test_each_failure_has_httpx_type() -> None:
     transport = Http11Transport(False)
     with server(lambda _: b"this is not HTTP\r\n\r\n") as (url, _), pytest.raises(httpx.RemoteProtocolError):
         transport.handle_request(httpx.Request("GET", url))
+
     def silent(_: bytes) -> None:
         threading.Event().wait(2)  # answers nothing for 2 s, then closes
 
