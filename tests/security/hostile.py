@@ -7,6 +7,7 @@ The invariant: whatever the bytes, loading and validating either succeeds or ret
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,31 +48,52 @@ class Measured:
     peak_rss_mib: float
 
 
+# Linux starts a forked child's peak RSS at its parent's (exec keeps the larger of the two), and the pytest
+# process that runs these tests grows to hundreds of MiB in a full run. So the CLI is forked by a small
+# launcher, a fresh interpreter of a few MiB, which writes the CLI's own peak RSS (KiB) to the pipe `fd`.
+_LAUNCHER = """
+import os, sys
+fd = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    os.execv(sys.executable, [sys.executable, "-m", "reconciler", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+os.write(fd, str(usage.ru_maxrss).encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(*args: str, timeout: float = 120, cwd: Path = ROOT) -> Measured:
-    """`reconciler ARGS` in a subprocess: its exit code, output, time and own peak resident memory (from
-    wait4, which reports this child alone). Killed, and the test failed, if it runs past `timeout`."""
+    """`reconciler ARGS` in a subprocess: its exit code, output, time and own peak resident memory (the
+    CLI's alone, see `_LAUNCHER`). Killed, and the test failed, if it runs past `timeout`."""
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    read_rss, write_rss = os.pipe()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, os.fdopen(read_rss, "rb") as pipe:
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            env=env,
-            cwd=cwd,
-        )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise AssertionError(f"reconciler {' '.join(args)[:200]} still running after {timeout} s")
-            time.sleep(0.02)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, str(write_rss), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=cwd,
+                pass_fds=(write_rss,),
+                start_new_session=True,  # a timeout kills the launcher and the CLI together
+            )
+        finally:
+            os.close(write_rss)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(
+                f"reconciler {' '.join(args)[:200]} still running after {timeout} s"
+            ) from None
         seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
+        reported = pipe.read()
         out.seek(0)
         err.seek(0)
         return Measured(
@@ -79,5 +101,5 @@ def run_measured(*args: str, timeout: float = 120, cwd: Path = ROOT) -> Measured
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,
+            int(reported or 0) / 1024,
         )
