@@ -25,15 +25,28 @@ from reconciler.forecast.text import calendar_text
 from reconciler.forecast.view import build
 from reconciler.forecast.web import calendar_html
 
-ZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "America/Sao_Paulo",
-         "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Auckland",
-         "Asia/Kathmandu"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Auckland",
+    "Asia/Kathmandu",
+]
 START = datetime(2026, 3, 23, tzinfo=UTC)  # a week with the European DST change in it
 
 
 def _cron(rng: random.Random, hourly_ok: bool) -> str:
     minute = rng.randrange(60)
-    kinds = ["daily", "weekdays", "weekly", "monthly", "few_hours"] + (["hourly", "quarter"] if hourly_ok else [])
+    kinds = ["daily", "weekdays", "weekly", "monthly", "few_hours"] + (
+        ["hourly", "quarter"] if hourly_ok else []
+    )
     kind = rng.choice(kinds)
     if kind == "hourly":
         return f"{minute} * * * *"
@@ -51,17 +64,30 @@ def _cron(rng: random.Random, hourly_ok: bool) -> str:
 
 
 def _schedule(rng: random.Random, provider: str, index: int) -> dict[str, object]:
-    entry: dict[str, object] = {"name": f"s-{index:05d}", "agent": f"agent-{rng.randrange(40):02d}",
-                                "input": {"message": f"run {index}"}}
+    entry: dict[str, object] = {
+        "name": f"s-{index:05d}",
+        "agent": f"agent-{rng.randrange(40):02d}",
+        "input": {"message": f"run {index}"},
+    }
     if provider == "tbd-agents":
-        entry["when"] = {"every": rng.choice(["15m", "30m", "1h", "2h", "6h", "1d"]),
-                         "start": "2026-03-01T00:00:00Z"}
+        entry["when"] = {
+            "every": rng.choice(["15m", "30m", "1h", "2h", "6h", "1d"]),
+            "start": "2026-03-01T00:00:00Z",
+        }
     elif provider == "orq":
-        entry["when"] = rng.choice([{"cron": _cron(rng, hourly_ok=False)}, {"every": rng.choice(["1h", "2h", "4h"])},
-                                    {"at": "2026-03-25T09:00:00Z"}])
+        entry["when"] = rng.choice(
+            [
+                {"cron": _cron(rng, hourly_ok=False)},
+                {"every": rng.choice(["1h", "2h", "4h"])},
+                {"at": "2026-03-25T09:00:00Z"},
+            ]
+        )
     elif provider in ("oz", "agentex"):
-        entry["when"] = ({"cron": _cron(rng, hourly_ok=True)} if rng.random() < 0.7
-                         else {"every": rng.choice(["10m", "30m", "1h", "6h"])})
+        entry["when"] = (
+            {"cron": _cron(rng, hourly_ok=True)}
+            if rng.random() < 0.7
+            else {"every": rng.choice(["10m", "30m", "1h", "6h"])}
+        )
     else:
         zone = rng.choice(ZONES)
         pick = rng.random()
@@ -71,9 +97,16 @@ def _schedule(rng: random.Random, provider: str, index: int) -> dict[str, object
             every = rng.choice(["5m", "10m", "15m", "30m", "1h", "2h", "6h", "1d"])
             entry["when"] = {"every": every, "offset": "1m" if every != "1m" else "0s", "timezone": zone}
         else:
-            entry["when"] = {"timezone": zone, "calendars": [
-                {"dayOfWeek": [{"start": 1, "end": 5}], "hour": [{"start": rng.randrange(24)}],
-                 "minute": [{"start": rng.randrange(0, 60, 5)}]}]}
+            entry["when"] = {
+                "timezone": zone,
+                "calendars": [
+                    {
+                        "dayOfWeek": [{"start": 1, "end": 5}],
+                        "hour": [{"start": rng.randrange(24)}],
+                        "minute": [{"start": rng.randrange(0, 60, 5)}],
+                    }
+                ],
+            }
     return entry
 
 
@@ -87,8 +120,13 @@ def write_bundles(folder: Path, schedules: int, seed: int) -> None:
             target["workspace"] = f"ws_{number}"
         if provider == "agentex":
             target["api"] = "run-schedules"  # takes input.message as it is (legacy needs workflow options)
-        bundle = {"apiVersion": "reconciler/v1", "kind": "Bundle", "bundleKey": f"bench-{number}", "target": target,
-                  "schedules": [_schedule(rng, provider, number * per_bundle + i) for i in range(per_bundle)]}
+        bundle = {
+            "apiVersion": "reconciler/v1",
+            "kind": "Bundle",
+            "bundleKey": f"bench-{number}",
+            "target": target,
+            "schedules": [_schedule(rng, provider, number * per_bundle + i) for i in range(per_bundle)],
+        }
         (folder / f"bundle-{number}.yaml").write_text(yaml.safe_dump(bundle, sort_keys=False))
 
 
@@ -104,8 +142,10 @@ def main() -> None:
         started = time.perf_counter()
         loaded = load_bundles([str(folder)])
         if loaded.diagnostics:  # the mix must follow `validate`, whose rules grow with the providers
-            raise SystemExit("the generated bundles no longer validate; adapt _schedule():\n"
-                             + "\n".join(str(d) for d in loaded.diagnostics[:10]))
+            raise SystemExit(
+                "the generated bundles no longer validate; adapt _schedule():\n"
+                + "\n".join(str(d) for d in loaded.diagnostics[:10])
+            )
         loaded_at = time.perf_counter()
         view = build(loaded.bundles, START, args.days, "Europe/Berlin", budget=100)
         built_at = time.perf_counter()
@@ -116,11 +156,18 @@ def main() -> None:
         forecasts = preview(loaded.bundles, START, 5)
         previewed = time.perf_counter() - done
     count = sum(len(b.schedules) for b in loaded.bundles)
-    print(f"{count:,} schedules, {args.days} days, {view.grid.total:,} fires in the window "
-          f"({len(text.splitlines())} text lines, {len(page):,} bytes of HTML, {len(forecasts)} previews)")
-    for label, seconds in (("load + validate", loaded_at - started), ("fires + heatmap + report", built_at - loaded_at),
-                           ("text", texted_at - built_at), ("html", done - texted_at),
-                           ("calendar total", done - started), ("preview --count 5", previewed)):
+    print(
+        f"{count:,} schedules, {args.days} days, {view.grid.total:,} fires in the window "
+        f"({len(text.splitlines())} text lines, {len(page):,} bytes of HTML, {len(forecasts)} previews)"
+    )
+    for label, seconds in (
+        ("load + validate", loaded_at - started),
+        ("fires + heatmap + report", built_at - loaded_at),
+        ("text", texted_at - built_at),
+        ("html", done - texted_at),
+        ("calendar total", done - started),
+        ("preview --count 5", previewed),
+    ):
         print(f"  {label:<26}{seconds:7.3f} s" + ("   (target < 2 s)" if label == "calendar total" else ""))
 
 

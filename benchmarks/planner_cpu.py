@@ -32,7 +32,11 @@ def build(count: int, *, noisy: bool = False) -> tuple[Bundle, list[LiveSchedule
             state="active" if i % 7 else "paused",
             when={"cron": f"{i % 60} {i % 24} * * 1-5", "timezone": "Europe/Berlin"},
             timing=Timing(cron=(f"{i % 60} {i % 24} * * 1-5",), timezone="Europe/Berlin"),
-            input={"message": f"Digest {i}", "data": {"region": "EMEA", "n": i}, "secrets": {"token": secret}},
+            input={
+                "message": f"Digest {i}",
+                "data": {"region": "EMEA", "n": i},
+                "secrets": {"token": secret},
+            },
             labels={"team": "support", "tier": str(i % 3)},
             options={},
         )
@@ -46,8 +50,11 @@ def build(count: int, *, noisy: bool = False) -> tuple[Bundle, list[LiveSchedule
                 state=schedule.state,
                 # what a provider reports: key order of its own, server defaults present but empty
                 when={"timezone": "Europe/Berlin", "cron": schedule.when["cron"]},
-                input={"data": {"n": i, "region": "EMEA"}, "message": f"Digest {i}",
-                       "secrets": {"token": secret.digest()}},
+                input={
+                    "data": {"n": i, "region": "EMEA"},
+                    "message": f"Digest {i}",
+                    "secrets": {"token": secret.digest()},
+                },
                 labels={"tier": str(i % 3), "team": "support"},
                 options={"server_default": None, "notes": ""} if noisy else {},
                 display_name=schedule.name,

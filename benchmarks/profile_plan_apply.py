@@ -63,7 +63,9 @@ class Runner:
     def __init__(self, code: Path | None, workdir: Path) -> None:
         self.env = {k: v for k, v in os.environ.items() if k != "RECONCILER_SANDBOX"}
         if code is not None:  # first on the path; what PYTHONPATH already held stays behind it
-            self.env["PYTHONPATH"] = os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH")) if p)
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(code), os.environ.get("PYTHONPATH")) if p
+            )
         self.workdir = workdir
 
     def command(self, args: list[str], profile: Path | None = None) -> list[str]:
