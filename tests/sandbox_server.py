@@ -16,13 +16,15 @@ from typing import Any
 
 import httpx
 
+from reconciler.providers.registry import CONNECTIONS
+
 API_KEY = "test-key-0123456789"
 
 
 @dataclass
 class Server:
     url: str
-    env: dict[str, str]  # the variables `serve` told us to export (plus the API key)
+    env: dict[str, str]  # the variables `serve` told us to export (plus the API key the CLI reads)
     proc: subprocess.Popen[str]
     stderr: deque[str] = field(default_factory=lambda: deque(maxlen=500))  # its last lines, read as they come
 
@@ -67,7 +69,7 @@ def running_sandbox(provider: str, *args: str) -> Iterator[Server]:
             if line.startswith("# Ctrl-C"):
                 break
         url = next(v for k, v in env.items() if k.endswith(("_BASE_URL", "_SERVER_URL")))
-        env = {**env, **{k: API_KEY for k in ("CADENYA_API_KEY",) if provider == "cadenya"}}
+        env = {**env, CONNECTIONS[provider].api_key_env: API_KEY}
         server = Server(url, env, proc)
         # Both pipes are read for as long as the server runs: a full pipe (64 KiB of log lines) would block
         # the server's next write, and with it every request.

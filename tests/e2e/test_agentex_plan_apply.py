@@ -16,7 +16,7 @@ import httpx
 import pytest
 from agentex import Agentex
 
-from tests.conftest import Run, run_cli
+from tests.e2e.support import bundle_text, cli, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 AGENTS = ("agent-a", "agent-b")
@@ -30,15 +30,8 @@ def serve(api: str, *extra: str) -> Any:
 @pytest.fixture(scope="module", params=REVISIONS)
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     with serve(request.param) as srv:
-        srv.env["AGENTEX_SDK_API_KEY"] = API_KEY
         srv.env["API_REVISION"] = request.param
         yield srv
-
-
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
 
 
 def api(server: Server) -> str:
@@ -66,44 +59,29 @@ def bundle(server: Server, key: str = "team", prune: str = "archive", **override
             "agent": "agent-b",
             "when": {"every": "6h"},
             **({} if legacy else {"input": {"message": "Digest"}}),
-            "options": {"workflow_name": "digest-wf", "task_queue": "agent-b", "workflow_params": {"region": "emea"}}
+            "options": {
+                "workflow_name": "digest-wf",
+                "task_queue": "agent-b",
+                "workflow_params": {"region": "emea"},
+            }
             if legacy
             else {"task_params": {"region": "emea"}},
         },
     ]
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "agentex"} | ({} if legacy else {"api": "run-schedules"}),
-        "prune": prune,
-        "schedules": schedules,
-    }
-    return json.dumps(document)  # JSON is YAML
+    target = {"provider": "agentex"} | ({} if legacy else {"api": "run-schedules"})
+    return bundle_text(target, schedules, key, prune)
 
 
 def simple(server: Server, name: str, agent: str, every: str) -> dict[str, Any]:
     """A minimal valid schedule for either revision."""
     if api(server) == "legacy":
-        return {"name": name, "agent": agent, "when": {"every": every},
-                "options": {"workflow_name": "w", "task_queue": "q"}}
+        return {
+            "name": name,
+            "agent": agent,
+            "when": {"every": every},
+            "options": {"workflow_name": "w", "task_queue": "q"},
+        }
     return {"name": name, "agent": agent, "when": {"every": every}, "input": {"message": name}}
-
-
-def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
-def cli(server: Server, *args: str) -> Run:
-    return run_cli(*args, env=server.env)
-
-
-def plan_json(server: Server, *paths: str) -> dict[str, Any]:
-    result = cli(server, "plan", "--format", "json", *paths)
-    assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
 
 
 def live(server: Server, agent: str) -> dict[str, dict[str, Any]]:
@@ -223,7 +201,14 @@ def test_pause_archive_by_pause_readd_and_delete(sandbox: Server, tmp_path: Path
 
     write(tmp_path, bundle(sandbox))  # re-added: resumed, not duplicated
     assert plan_json(sandbox, path)["summary"] == {
-        "create": 0, "update": 0, "pause": 0, "resume": 1, "archive": 0, "delete": 0, "adopt": 0, "noop": 1
+        "create": 0,
+        "update": 0,
+        "pause": 0,
+        "resume": 1,
+        "archive": 0,
+        "delete": 0,
+        "adopt": 0,
+        "noop": 1,
     }
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     restored = live(sandbox, "agent-a")
@@ -245,8 +230,14 @@ def test_drift_made_on_the_platform_shows_in_the_plan(sandbox: Server, tmp_path:
     with http(sandbox) as client:
         if api(sandbox) == "legacy":  # no update route: someone deletes and recreates it by hand
             client.delete("/agents/agent-b/schedules/team--digest").raise_for_status()
-            foreign(sandbox, "agent-b", "team--digest", workflow_name="digest-wf", task_queue="agent-b",
-                    workflow_params={"region": "emea"})
+            foreign(
+                sandbox,
+                "agent-b",
+                "team--digest",
+                workflow_name="digest-wf",
+                task_queue="agent-b",
+                workflow_params={"region": "emea"},
+            )
         else:
             client.patch("/agents/agent-b/schedules/name/team--digest", json={"interval_seconds": 3600})
     result = cli(sandbox, "plan", "--detailed-exitcode", path)
@@ -263,24 +254,37 @@ def test_a_cron_written_by_hand_is_read_with_temporals_meaning(sandbox: Server, 
     with http(sandbox) as client:  # Temporal: the 1st of the month AND a weekday, not either
         if api(sandbox) == "legacy":
             client.delete("/agents/agent-a/schedules/team--briefing").raise_for_status()
-            foreign(sandbox, "agent-a", "team--briefing", workflow_name="briefing-wf", task_queue="agent-a",
-                    interval_seconds=None, cron_expression="0 9 1 * 1-5")
+            foreign(
+                sandbox,
+                "agent-a",
+                "team--briefing",
+                workflow_name="briefing-wf",
+                task_queue="agent-a",
+                interval_seconds=None,
+                cron_expression="0 9 1 * 1-5",
+            )
         else:
-            client.patch("/agents/agent-a/schedules/name/team--briefing", json={"cron_expression": "0 9 1 * 1-5"})
+            client.patch(
+                "/agents/agent-a/schedules/name/team--briefing", json={"cron_expression": "0 9 1 * 1-5"}
+            )
     changes = next(a for a in plan_json(sandbox, path)["actions"] if a["action"] == "update")["changes"]
     assert {"path": "when.cron", "before": "0 9 */31 * 1-5", "after": "0 9 * * 1-5"} in changes
 
 
 def test_foreign_and_other_bundles_schedules_are_never_touched(sandbox: Server, tmp_path: Path) -> None:
     foreign(sandbox, "agent-a", "someone-elses")
-    other = write(tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "2h")]), "o.yaml")
+    other = write(
+        tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "2h")]), "o.yaml"
+    )
     assert cli(sandbox, "apply", "--auto-approve", other).code == 0
     path = write(tmp_path, bundle(sandbox))
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     write(tmp_path, bundle(sandbox, schedules=[simple(sandbox, "only", "agent-b", "1h")]))
     plan = plan_json(sandbox, path)
     assert sorted((a["action"], a["name"]) for a in plan["actions"]) == [
-        ("archive", "briefing"), ("archive", "digest"), ("create", "only")
+        ("archive", "briefing"),
+        ("archive", "digest"),
+        ("create", "only"),
     ]
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     a = live(sandbox, "agent-a")
@@ -315,7 +319,6 @@ def test_validate_explains_what_agentex_cannot_express(sandbox: Server, tmp_path
 @pytest.mark.parametrize("seed", [1, 2])
 def test_repeated_apply_converges_under_faults_with_updates(tmp_path: Path, revision: str, seed: int) -> None:
     with serve(revision, "--fault-rate", "0.3", "--seed", str(seed)) as faulty:
-        faulty.env["AGENTEX_SDK_API_KEY"] = API_KEY
         faulty.env["API_REVISION"] = revision
         schedules = [simple(faulty, f"s{i}", AGENTS[i % 2], f"{i + 1}h") for i in range(8)]
         path = write(tmp_path, bundle(faulty, schedules=schedules))
@@ -338,18 +341,42 @@ def test_repeated_apply_converges_under_faults_with_updates(tmp_path: Path, revi
 
 def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, tmp_path: Path) -> None:
     if api(sandbox) == "legacy":
-        foreign(sandbox, "agent-a", "standup", interval_seconds=None, cron_expression="30 7 * * 1-5",
-                workflow_params={"team": "eng"})
+        foreign(
+            sandbox,
+            "agent-a",
+            "standup",
+            interval_seconds=None,
+            cron_expression="30 7 * * 1-5",
+            workflow_params={"team": "eng"},
+        )
     else:
-        foreign(sandbox, "agent-a", "standup", interval_seconds=None, cron_expression="30 7 * * 1-5",
-                timezone="Europe/Paris", description="standup notes")
+        foreign(
+            sandbox,
+            "agent-a",
+            "standup",
+            interval_seconds=None,
+            cron_expression="30 7 * * 1-5",
+            timezone="Europe/Paris",
+            description="standup notes",
+        )
     foreign(sandbox, "agent-b", "hourly", paused=True)
-    other = write(tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "1h")]), "o.yaml")
+    other = write(
+        tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "1h")]), "o.yaml"
+    )
     assert cli(sandbox, "apply", "--auto-approve", other).code == 0
     exported = tmp_path / "exported.yaml"
     revision = [] if api(sandbox) == "legacy" else ["--api", "run-schedules"]
-    result = cli(sandbox, "export", "--provider", "agentex", *revision, "--bundle-key", "imported",
-                 "--out", str(exported))
+    result = cli(
+        sandbox,
+        "export",
+        "--provider",
+        "agentex",
+        *revision,
+        "--bundle-key",
+        "imported",
+        "--out",
+        str(exported),
+    )
     assert result.code == 0, result.err
     assert "owned by bundle 'other'" in result.err
     assert cli(sandbox, "validate", str(exported)).code == 0, exported.read_text()

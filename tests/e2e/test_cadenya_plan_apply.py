@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cadenya import Cadenya
 
-from tests.conftest import Run, run_cli
+from tests.e2e.support import bundle_text, cli, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 WS = "ws_e2e"
@@ -24,12 +24,6 @@ AGENTS = ("agent_a", "agent_b")
 def server() -> Iterator[Server]:
     with running_sandbox("cadenya", "--workspace", WS, "--agents", ",".join(AGENTS)) as srv:
         yield srv
-
-
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
 
 
 @pytest.fixture
@@ -55,31 +49,7 @@ def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
             "input": {"message": "Digest", "data": {"region": "emea"}},
         },
     ]
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "cadenya", "workspace": WS},
-        "prune": prune,
-        "schedules": schedules,
-    }
-    return json.dumps(document)  # JSON is YAML
-
-
-def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
-def cli(server: Server, *args: str) -> Run:
-    return run_cli(*args, env=server.env)
-
-
-def plan_json(server: Server, *paths: str) -> dict[str, Any]:
-    result = cli(server, "plan", "--format", "json", *paths)
-    assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
+    return bundle_text({"provider": "cadenya", "workspace": WS}, schedules, key, prune)
 
 
 def live(sdk: Cadenya, agent: str) -> list[Any]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.e2e.test_orq_plan_apply import cli, plan_json, requests_made, write
+from tests.e2e.support import bundle_text, cli, plan_json, requests_made, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 AGENTS = ("digest", "support_bot")
@@ -23,42 +23,27 @@ HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with running_sandbox("orq", "--api", "display-name", "--agents", ",".join(AGENTS)) as srv:
-        srv.env["ORQ_API_KEY"] = API_KEY
         yield srv
 
 
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
-
-
 def bundle(key: str = "team", prune: str = "archive", schedules: list[dict[str, Any]] | None = None) -> str:
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "orq", "api": "display-name"},
-        "prune": prune,
-        "schedules": schedules
-        or [
-            {
-                "name": "briefing",
-                "agent": "digest",
-                "when": {"cron": "0 9 * * 1"},
-                "input": {"message": "Weekly briefing", "data": {"region": "EMEA"}},
-                "labels": {"team": "support"},
-                "options": {"metadata": {"run_source": "weekly"}},
-            },
-            {
-                "name": "sweep",
-                "agent": "support_bot",
-                "when": {"cron": "@hourly"},
-                "input": {"message": "Sweep"},
-            },
-        ],
-    }
-    return json.dumps(document)
+    schedules = schedules or [
+        {
+            "name": "briefing",
+            "agent": "digest",
+            "when": {"cron": "0 9 * * 1"},
+            "input": {"message": "Weekly briefing", "data": {"region": "EMEA"}},
+            "labels": {"team": "support"},
+            "options": {"metadata": {"run_source": "weekly"}},
+        },
+        {
+            "name": "sweep",
+            "agent": "support_bot",
+            "when": {"cron": "@hourly"},
+            "input": {"message": "Sweep"},
+        },
+    ]
+    return bundle_text({"provider": "orq", "api": "display-name"}, schedules, key, prune)
 
 
 def live(server: Server, agent: str) -> list[dict[str, Any]]:
@@ -279,7 +264,6 @@ def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> Non
         str(seed),
     )
     with running_sandbox(*args) as faulty:
-        faulty.env["ORQ_API_KEY"] = API_KEY
         path = write(tmp_path, bundle(schedules=schedules))
         codes = []
         for _ in range(12):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from orq_ai_sdk import Orq
 
-from tests.conftest import Run, run_cli
+from tests.e2e.support import bundle_text, cli, plan_json, requests_made, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 AGENTS = ("digest", "support_bot")
@@ -22,14 +22,7 @@ AGENTS = ("digest", "support_bot")
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with running_sandbox("orq", "--agents", ",".join(AGENTS)) as srv:
-        srv.env["ORQ_API_KEY"] = API_KEY
         yield srv
-
-
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
 
 
 @pytest.fixture
@@ -55,39 +48,11 @@ def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
             "input": {"message": "Sweep the queue"},
         },
     ]
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "orq", **overrides.get("target", {})},
-        "prune": prune,
-        "schedules": schedules,
-    }
-    return json.dumps(document)  # JSON is YAML
-
-
-def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
-def cli(server: Server, *args: str, env: dict[str, str] | None = None) -> Run:
-    return run_cli(*args, env={**server.env, **(env or {})})
-
-
-def plan_json(server: Server, *paths: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    result = cli(server, "plan", "--format", "json", *paths, env=env)
-    assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
+    return bundle_text({"provider": "orq", **overrides.get("target", {})}, schedules, key, prune)
 
 
 def live(sdk: Orq, agent: str) -> list[Any]:
     return list(sdk.schedules.list(agent_key=agent).schedules or [])
-
-
-def requests_made(server: Server) -> int:
-    return int(server.admin("GET", "stats")["total"])
 
 
 def test_apply_then_plan_shows_no_changes(sandbox: Server, sdk: Orq, tmp_path: Path) -> None:
@@ -393,7 +358,6 @@ def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> Non
     with running_sandbox(
         "orq", "--agents", ",".join(AGENTS), "--fault-rate", "0.3", "--seed", str(seed)
     ) as faulty:
-        faulty.env["ORQ_API_KEY"] = API_KEY
         path = write(tmp_path, bundle(schedules=schedules))
         codes = []
         for _ in range(12):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from oz_agent_sdk import OzAPI
 
-from tests.conftest import Run, run_cli
+from tests.e2e.support import bundle_text, cli, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 TEAM = "team_e2e"
@@ -24,12 +24,6 @@ AGENTS = ("agent_ops",)
 def server() -> Iterator[Server]:
     with running_sandbox("oz", "--workspace", TEAM, "--agents", ",".join(AGENTS)) as srv:
         yield srv
-
-
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
 
 
 @pytest.fixture
@@ -56,31 +50,7 @@ def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
             "options": {"mode": "plan"},
         },
     ]
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "oz"},
-        "prune": prune,
-        "schedules": schedules,
-    }
-    return json.dumps(document)  # JSON is YAML
-
-
-def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
-def cli(server: Server, *args: str) -> Run:
-    return run_cli(*args, env={**server.env, "WARP_API_KEY": API_KEY})
-
-
-def plan_json(server: Server, *paths: str) -> dict[str, Any]:
-    result = cli(server, "plan", "--format", "json", *paths)
-    assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
+    return bundle_text({"provider": "oz"}, schedules, key, prune)
 
 
 def live(oz: OzAPI) -> dict[str, Any]:

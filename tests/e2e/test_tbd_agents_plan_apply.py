@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Run, run_cli
+from tests.conftest import run_cli
+from tests.e2e.support import bundle_text, cli, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 LOGIN = "octocat"
@@ -26,12 +27,6 @@ START = "2026-12-01T00:00:00Z"
 def server() -> Iterator[Server]:
     with running_sandbox("tbd-agents", "--workspace", LOGIN, "--agents", ",".join(WORKFLOWS)) as srv:
         yield srv
-
-
-@pytest.fixture
-def sandbox(server: Server) -> Server:
-    server.admin("POST", "reset")
-    return server
 
 
 @pytest.fixture
@@ -55,31 +50,7 @@ def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
             "input": {"message": "Digest"},
         },
     ]
-    document = {
-        "apiVersion": "reconciler/v1",
-        "kind": "Bundle",
-        "bundleKey": key,
-        "target": {"provider": "tbd-agents"},
-        "prune": prune,
-        "schedules": schedules,
-    }
-    return json.dumps(document)  # JSON is YAML
-
-
-def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
-def cli(server: Server, *args: str) -> Run:
-    return run_cli(*args, env={**server.env, "TBD_AGENTS_TOKEN": API_KEY})
-
-
-def plan_json(server: Server, *paths: str) -> dict[str, Any]:
-    result = cli(server, "plan", "--format", "json", *paths)
-    assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
+    return bundle_text({"provider": "tbd-agents"}, schedules, key, prune)
 
 
 def changed(plan: dict[str, Any]) -> list[dict[str, Any]]:

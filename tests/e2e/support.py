@@ -1,0 +1,44 @@
+"""What every end-to-end module does the same way: write a bundle, run the real CLI against a sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Run, run_cli
+from tests.sandbox_server import Server
+
+
+def bundle_text(
+    target: dict[str, Any], schedules: list[dict[str, Any]], key: str = "team", prune: str = "archive"
+) -> str:
+    document = {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": key,
+        "target": target,
+        "prune": prune,
+        "schedules": schedules,
+    }
+    return json.dumps(document)  # JSON is YAML
+
+
+def write(tmp_path: Path, text: str, name: str = "bundle.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def cli(server: Server, *args: str, env: dict[str, str] | None = None) -> Run:
+    return run_cli(*args, env={**server.env, **(env or {})})
+
+
+def plan_json(server: Server, *paths: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    result = cli(server, "plan", "--format", "json", *paths, env=env)
+    assert result.code == 0, result.err
+    return json.loads(result.out)  # type: ignore[no-any-return]
+
+
+def requests_made(server: Server) -> int:
+    return int(server.admin("GET", "stats")["total"])
