@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from reconciler.timing.ranges import runs_text
 from reconciler.timing.spec import TimingError
@@ -114,6 +114,13 @@ def parse_cron(text: str) -> CronExpr:
     """Parse 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a macro."""
     if not isinstance(text, str):
         raise TimingError(f"a cron expression must be text, got {type(text).__name__}")
+    return _parse_cron(text)
+
+
+# A plan parses each cron several times (validation, normal form, every live read-back), and a bundle of
+# thousands repeats a few dozen; the result is immutable, so one parse per distinct text serves them all.
+@lru_cache(maxsize=4096)
+def _parse_cron(text: str) -> CronExpr:
     source = text.strip()
     if not source:
         raise TimingError("empty cron expression; write 5 fields (minute hour day-of-month month "
