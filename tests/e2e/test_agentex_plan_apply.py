@@ -340,25 +340,13 @@ def test_repeated_apply_converges_under_faults_with_updates(tmp_path: Path, revi
 
 
 def test_export_then_plan_shows_only_adoptions_then_nothing(sandbox: Server, tmp_path: Path) -> None:
-    if api(sandbox) == "legacy":
-        foreign(
-            sandbox,
-            "agent-a",
-            "standup",
-            interval_seconds=None,
-            cron_expression="30 7 * * 1-5",
-            workflow_params={"team": "eng"},
-        )
-    else:
-        foreign(
-            sandbox,
-            "agent-a",
-            "standup",
-            interval_seconds=None,
-            cron_expression="30 7 * * 1-5",
-            timezone="Europe/Paris",
-            description="standup notes",
-        )
+    legacy = api(sandbox) == "legacy"
+    extra = (
+        {"workflow_params": {"team": "eng"}}
+        if legacy
+        else {"timezone": "Europe/Paris", "description": "standup notes"}
+    )
+    foreign(sandbox, "agent-a", "standup", interval_seconds=None, cron_expression="30 7 * * 1-5", **extra)
     foreign(sandbox, "agent-b", "hourly", paused=True)
     other = write(
         tmp_path, bundle(sandbox, "other", schedules=[simple(sandbox, "theirs", "agent-a", "1h")]), "o.yaml"
