@@ -29,11 +29,16 @@ class Server:
     stderr: deque[str] = field(default_factory=lambda: deque(maxlen=500))  # its last lines, read as they come
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(
-            method, f"{self.url}/_sandbox/{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
-        )
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return admin_request(self.url, API_KEY, method, path, body)
+
+
+def admin_request(url: str, api_key: str, method: str, path: str, body: Any = None) -> Any:
+    """A call to a sandbox's `/_sandbox/*` admin surface; its JSON answer, or None."""
+    response = httpx.request(
+        method, f"{url}/_sandbox/{path}", json=body, headers={"Authorization": f"Bearer {api_key}"}
+    )
+    response.raise_for_status()
+    return response.json() if response.content else None
 
 
 @contextmanager

@@ -384,13 +384,7 @@ class _Builder:
         self.values.setdefault(path, Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE)
         is_map = type(event) is yaml.MappingStartEvent
         value: dict[str, Any] | list[Any] = {} if is_map else []
-        if top is None:
-            self.root = value
-        elif top.is_map:
-            cast(dict[str, Any], top.value)[cast(str, top.key)] = value
-            top.key = None
-        else:
-            cast(list[Any], top.value).append(value)
+        self._attach(value)
         stack.append(_Open(path, value, event.anchor, self.visited - 1, is_map))
 
     def _close(self, event: yaml.MappingEndEvent | yaml.SequenceEndEvent) -> None:
@@ -424,13 +418,7 @@ class _Builder:
         value = self._scalar(event)
         if event.anchor is not None:
             self._remember(event.anchor, path, value, 1, event.value)
-        if top is None:
-            self.root = value
-        elif top.is_map:
-            cast(dict[str, Any], top.value)[cast(str, top.key)] = value
-            top.key = None
-        else:
-            cast(list[Any], top.value).append(value)
+        self._attach(value)
 
     def _key(self, event: yaml.ScalarEvent, top: _Open) -> None:
         if event.tag == _MERGE or (event.tag is None and event.style == "" and event.value == "<<"):

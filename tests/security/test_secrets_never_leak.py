@@ -48,6 +48,7 @@ from reconciler.providers.cadenya.provider import CadenyaProvider
 from reconciler.providers.http import ApiClient, RetryPolicy
 from tests.conftest import ROOT, Run
 from tests.plan import factories
+from tests.sandbox_server import admin_request
 
 SECRET = "canary-secret-5f0c1e77"
 ROTATED = "canary-rotated-8d2b4731"
@@ -267,11 +268,7 @@ class Sandbox:
     log: Path
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(
-            method, f"{self.url}/_sandbox/{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
-        )
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return admin_request(self.url, API_KEY, method, path, body)
 
 
 @contextmanager
