@@ -5,7 +5,7 @@ Pipeline: load YAML -> validate -> render -> read live state -> plan -> show -> 
 
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # httpx imports its own command-line client (rich, pygments, click: a tenth of a second) whenever it is
 # imported, and falls back to a stub when that import fails. Nothing here runs httpx's CLI, and every

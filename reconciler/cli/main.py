@@ -21,6 +21,7 @@ from reconciler.cli.preview import preview
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
+from reconciler import __version__
 from reconciler.errors import ReconcilerError
 
 app = typer.Typer(
@@ -30,6 +31,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"reconciler {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+    ),
+) -> None:
+    """Schedules-as-code for AI agents: validate, plan and apply YAML bundles of agent schedules."""
+
+
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(validate)
 app.command()(schema)

@@ -124,11 +124,17 @@ def test_action_metadata_matches_the_script() -> None:
         "vars",
         "working-directory",
         "python-version",
-        "version",
     }
     assert set(action["outputs"]) == {"has-changes", "exit-code", "plan-path"}
     assert action["runs"]["using"] == "composite"
     assert all("shell" in step for step in action["runs"]["steps"] if "run" in step)
+    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install reconciler")
+    # The action installs itself, pinned by the lock its tests passed with; never a package by a bare name
+    # ("reconciler" on PyPI is somebody else's project).
+    assert install["run"].split() == [
+        "python", "-m", "pip", "install", "--quiet",
+        "--constraint", '"$ACTION_PATH/constraints.txt"', '"$ACTION_PATH"',
+    ]  # fmt: skip
     run_step = next(s for s in action["runs"]["steps"] if s.get("id") == "run")
     assert run_step["run"] == "python -m reconciler.gitops.action"
 
