@@ -90,7 +90,9 @@ def check_schedule(
         if member:
             value = value.get(member) if isinstance(value, dict) else None
         if value not in (None, "", {}, [], False):
-            problems_before((head, member) if member else head, f"{caps.provider} has no place for '{field}': {why}")
+            problems_before(
+                (head, member) if member else head, f"{caps.provider} has no place for '{field}': {why}"
+            )
     if problems_before.count:
         return None
     return DesiredSchedule(
@@ -244,7 +246,8 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                 every_as_cron(every, offset)
             except TimingError as exc:
                 raise _Invalid(
-                    ("every",), f"{caps.provider} runs a cron only, and {exc}: write `cron:` with the times you mean"
+                    ("every",),
+                    f"{caps.provider} runs a cron only, and {exc}: write `cron:` with the times you mean",
                 ) from None
         fields.update(every=every, offset=offset)
         when["every"] = format_duration(every)

@@ -30,22 +30,28 @@ def calendar(
     paths: Paths,
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Window start: ISO 8601 (no offset: --timezone) or 'now'. "
-                                    "Default: today 00:00 in --timezone."),
+        typer.Option(
+            "--from",
+            help="Window start: ISO 8601 (no offset: --timezone) or 'now'. "
+            "Default: today 00:00 in --timezone.",
+        ),
     ] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Window length in days.")] = 7,
     timezone: Annotated[
         str, typer.Option("--timezone", help="Zone of the heatmap's days and hours (IANA name).")
     ] = "UTC",
-    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")
+    ] = None,
     max_fires_per_day: Annotated[
         int | None,
         typer.Option("--max-fires-per-day", min=1, help="List schedules that fire more often on some day."),
     ] = None,
     fail_on_collision: Annotated[
         int | None,
-        typer.Option("--fail-on-collision", min=0,
-                     help="Exit 2 when more than N schedules fire in the same minute."),
+        typer.Option(
+            "--fail-on-collision", min=0, help="Exit 2 when more than N schedules fire in the same minute."
+        ),
     ] = None,
     include_paused: Annotated[
         bool, typer.Option("--include-paused", help="Count paused schedules too.")
@@ -65,10 +71,16 @@ def calendar(
         load_zone(timezone)
     except TimingError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--timezone'") from None
-    start = parse_from(from_, timezone) if from_ is not None else start_of_day(parse_from("now", timezone), timezone)
+    start = (
+        parse_from(from_, timezone)
+        if from_ is not None
+        else start_of_day(parse_from("now", timezone), timezone)
+    )
     loaded = load_bundles(paths, parse_var_overrides(var or []))
     loaded.raise_for_problems()
-    view = build(loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused)
+    view = build(
+        loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused
+    )
     if format is CalendarFormat.json:
         print(json.dumps(calendar_json(view, fail_on_collision), indent=2, default=str))
     else:

@@ -13,6 +13,7 @@ import sys
 
 import typer
 
+from reconciler import __version__
 from reconciler.cli.apply import apply
 from reconciler.cli.calendar import calendar
 from reconciler.cli.export import export
@@ -21,7 +22,6 @@ from reconciler.cli.preview import preview
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
-from reconciler import __version__
 from reconciler.errors import ReconcilerError
 
 app = typer.Typer(

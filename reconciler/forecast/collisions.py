@@ -106,7 +106,9 @@ def collisions(fires: Sequence[WindowFires], grid: Grid, budget: int | None = No
         row = agent_days.setdefault(item.ref.agent_label, [0] * len(grid.days))
         for i, n in enumerate(days):
             row[i] += n
-    agents = sorted((AgentLoad(a, tuple(d)) for a, d in agent_days.items()), key=lambda a: (-a.total, a.agent))
+    agents = sorted(
+        (AgentLoad(a, tuple(d)) for a, d in agent_days.items()), key=lambda a: (-a.total, a.agent)
+    )
     over = []
     if budget is not None:
         for index, days in enumerate(grid.per_schedule_day):

@@ -88,7 +88,9 @@ def preview(bundles: Iterable[Bundle], after: datetime, count: int) -> list[Fore
     """The next `count` fires strictly after `after` of every schedule."""
     result = []
     for ref, semantics in schedules_of(bundles):
-        fires = next_fire_times(ref.timing, after, count, provider=semantics.provider, anchor=semantics.anchor)
+        fires = next_fire_times(
+            ref.timing, after, count, provider=semantics.provider, anchor=semantics.anchor
+        )
         notes = list(semantics.notes)
         change = _offset_change(ref.timing.timezone, [after, *fires]) if fires else None
         if change is not None:
@@ -127,15 +129,30 @@ def _window_instants(
     # (fires are whole seconds) so that the window is [start, end).
     last = end - timedelta(microseconds=1)
     bounded = replace(timing, end=min(timing.end, last) if timing.end is not None else last)
-    fires = next_fire_times(bounded, start - timedelta(microseconds=1), WINDOW_LIMIT + 1,
-                            provider=semantics.provider, anchor=semantics.anchor)
+    fires = next_fire_times(
+        bounded,
+        start - timedelta(microseconds=1),
+        WINDOW_LIMIT + 1,
+        provider=semantics.provider,
+        anchor=semantics.anchor,
+    )
     truncated = len(fires) > WINDOW_LIMIT
     return tuple((fire - EPOCH) // SECOND for fire in fires[:WINDOW_LIMIT]), truncated
 
 
 def _ref(bundle: Bundle, schedule: DesiredSchedule) -> ScheduleRef:
-    return ScheduleRef(bundle.key, schedule.name, schedule.agent, bundle.provider, bundle.target, schedule.state,
-                       schedule.timing, schedule.when, schedule.file or bundle.file, schedule.line)
+    return ScheduleRef(
+        bundle.key,
+        schedule.name,
+        schedule.agent,
+        bundle.provider,
+        bundle.target,
+        schedule.state,
+        schedule.timing,
+        schedule.when,
+        schedule.file or bundle.file,
+        schedule.line,
+    )
 
 
 def _offset_change(zone_name: str, fires: list[datetime]) -> tuple[datetime, datetime] | None:

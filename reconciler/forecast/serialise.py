@@ -33,12 +33,17 @@ def preview_json(forecasts: Sequence[Forecast], after: datetime, count: int) -> 
     schedules = []
     for forecast in forecasts:
         zone = load_zone(forecast.ref.timezone)
-        schedules.append({
-            **schedule_json(forecast.ref),
-            "exact": forecast.semantics.exact,
-            "fires": [{"utc": iso_utc(fire), "local": fire.astimezone(zone).isoformat()} for fire in forecast.fires],
-            "notes": list(forecast.notes),
-        })
+        schedules.append(
+            {
+                **schedule_json(forecast.ref),
+                "exact": forecast.semantics.exact,
+                "fires": [
+                    {"utc": iso_utc(fire), "local": fire.astimezone(zone).isoformat()}
+                    for fire in forecast.fires
+                ],
+                "notes": list(forecast.notes),
+            }
+        )
     return {"from": iso_utc(after), "count": count, "schedules": schedules}
 
 
@@ -64,24 +69,40 @@ def calendar_json(view: CalendarView, fail_on: int | None = None) -> dict[str, A
             "in_window": [list(row) for row in grid.in_window],
         },
         "schedules": [
-            {**schedule_json(item.ref), "exact": item.semantics.exact, "fires_in_window": len(item.instants),
-             "fires_per_day": list(days), "truncated": item.truncated}
+            {
+                **schedule_json(item.ref),
+                "exact": item.semantics.exact,
+                "fires_in_window": len(item.instants),
+                "fires_per_day": list(days),
+                "truncated": item.truncated,
+            }
             for item, days in zip(view.fires, grid.per_schedule_day, strict=True)
         ],
-        "busiest_minutes": [{"minute": at(m.minute), "schedules": names(m.schedules), "fires": m.fires}
-                            for m in report.busiest_minutes],
-        "busiest_hours": [{"day": h.day.isoformat(), "hour": h.hour, "fires": h.fires} for h in report.busiest_hours],
-        "same_instant": [{"schedules": names(t.schedules), "times": t.times, "first": at(t.first)}
-                         for t in report.together],
-        "agents": [{"agent": a.agent, "fires_per_day": list(a.per_day), "total": a.total} for a in report.agents],
+        "busiest_minutes": [
+            {"minute": at(m.minute), "schedules": names(m.schedules), "fires": m.fires}
+            for m in report.busiest_minutes
+        ],
+        "busiest_hours": [
+            {"day": h.day.isoformat(), "hour": h.hour, "fires": h.fires} for h in report.busiest_hours
+        ],
+        "same_instant": [
+            {"schedules": names(t.schedules), "times": t.times, "first": at(t.first)} for t in report.together
+        ],
+        "agents": [
+            {"agent": a.agent, "fires_per_day": list(a.per_day), "total": a.total} for a in report.agents
+        ],
         "budget": report.budget,
-        "over_budget": [{"schedule": labels[o.schedule], "most_per_day": o.most, "day": o.day.isoformat()}
-                        for o in report.over_budget],
+        "over_budget": [
+            {"schedule": labels[o.schedule], "most_per_day": o.most, "day": o.day.isoformat()}
+            for o in report.over_budget
+        ],
         "most_schedules_in_one_minute": most,
         "fail_on_collision": fail_on,
         "collision": fail_on is not None and most > fail_on,
-        "offset_changes": [{"timezone": c.zone, "at": at(c.instant), "before": c.before, "after": c.after}
-                           for c in view.changes],
+        "offset_changes": [
+            {"timezone": c.zone, "at": at(c.instant), "before": c.before, "after": c.after}
+            for c in view.changes
+        ],
         "notes": [{"schedule": label, "note": note} for label, note in view.notes],
         "paused_left_out": list(view.paused),
     }

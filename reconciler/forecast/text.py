@@ -71,8 +71,10 @@ def preview_text(forecasts: Sequence[Forecast], after: datetime, count: int) -> 
                 lines.append(f" {mark} {utc:%a %Y-%m-%d %H:%M:%S} UTC")
             else:
                 local = fire.astimezone(zone)
-                lines.append(f" {mark} {local:%a %Y-%m-%d %H:%M:%S} {_offset(local)} {local.tzname() or '':<5}"
-                             f"  =  {utc:%Y-%m-%d %H:%M:%S} UTC")
+                lines.append(
+                    f" {mark} {local:%a %Y-%m-%d %H:%M:%S} {_offset(local)} {local.tzname() or '':<5}"
+                    f"  =  {utc:%Y-%m-%d %H:%M:%S} UTC"
+                )
         for note in forecast.notes:
             lines.append(f"   note: {note}")
     if approximate:
@@ -112,7 +114,9 @@ def heatmap_lines(view: CalendarView, *, color: bool = False) -> list[str]:
     for value, low, high in legend(peak):
         span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
         keys.append(f"{_paint(BLOCKS[value - 1] * 2, value, color)} {span}")
-    lines.append(f"legend, fires per hour: {'  '.join(keys)}   (blank: outside the window, or an hour DST skips)")
+    lines.append(
+        f"legend, fires per hour: {'  '.join(keys)}   (blank: outside the window, or an hour DST skips)"
+    )
     return lines
 
 
@@ -135,20 +139,26 @@ def report_lines(view: CalendarView, *, fail_on: int | None = None) -> list[str]
     report, zone, labels = view.report, view.zone, [item.ref.label for item in view.fires]
     lines = [f"Busiest minutes ({zone})"]
     for load in report.busiest_minutes:
-        lines.append(f"  {local_text(at_second(load.minute), zone)}  {len(load.schedules):>4} schedule(s), "
-                     f"{load.fires:>5,} fire(s)  {_names(load.schedules, labels)}")
+        lines.append(
+            f"  {local_text(at_second(load.minute), zone)}  {len(load.schedules):>4} schedule(s), "
+            f"{load.fires:>5,} fire(s)  {_names(load.schedules, labels)}"
+        )
     if not report.busiest_minutes:
         lines.append("  no fires in the window")
     lines.append(f"Busiest hours ({zone})")
     for hour in report.busiest_hours:
-        lines.append(f"  {hour.day:%a %Y-%m-%d} {hour.hour:02d}:00–{(hour.hour + 1) % 24:02d}:00  "
-                     f"{hour.fires:>6,} fire(s)")
+        lines.append(
+            f"  {hour.day:%a %Y-%m-%d} {hour.hour:02d}:00–{(hour.hour + 1) % 24:02d}:00  "
+            f"{hour.fires:>6,} fire(s)"
+        )
     if not report.busiest_hours:
         lines.append("  no fires in the window")
     lines.append("Schedules that fire at the same instant")
     for group in report.together[:TOP_GROUPS]:
-        lines.append(f"  {len(group.schedules)} schedules, {group.times:,} time(s), first "
-                     f"{local_text(at_second(group.first), zone)}: {_names(group.schedules, labels)}")
+        lines.append(
+            f"  {len(group.schedules)} schedules, {group.times:,} time(s), first "
+            f"{local_text(at_second(group.first), zone)}: {_names(group.schedules, labels)}"
+        )
     hidden = report.together_groups - min(report.together_groups, TOP_GROUPS)
     if hidden:
         lines.append(f"  … {hidden} more group(s) (--format json lists them all)")
@@ -165,9 +175,11 @@ def report_lines(view: CalendarView, *, fail_on: int | None = None) -> list[str]
     if notes or view.paused or view.changes:
         lines.append("Notes")
         for change in view.changes:
-            lines.append(f"  {change.zone} changes from UTC{offset_text(change.before)} to UTC{offset_text(change.after)} at "
-                         f"{iso_utc(at_second(change.instant))}: a wall time skipped by the change does not fire, "
-                         "a repeated one fires once per occurrence")
+            lines.append(
+                f"  {change.zone} changes from UTC{offset_text(change.before)} to UTC{offset_text(change.after)} at "
+                f"{iso_utc(at_second(change.instant))}: a wall time skipped by the change does not fire, "
+                "a repeated one fires once per occurrence"
+            )
         for label, note in notes:
             lines.append(f"  {label}: {note}")
         if view.paused:
@@ -178,10 +190,15 @@ def report_lines(view: CalendarView, *, fail_on: int | None = None) -> list[str]
     else:
         verdict = ""
         if fail_on is not None:
-            verdict = (f": more than --fail-on-collision {fail_on}" if len(peak.schedules) > fail_on
-                       else f": within --fail-on-collision {fail_on}")
-        lines.append(f"Most schedules in one minute: {len(peak.schedules)} "
-                     f"({local_text(at_second(peak.minute), zone)} {zone}){verdict}.")
+            verdict = (
+                f": more than --fail-on-collision {fail_on}"
+                if len(peak.schedules) > fail_on
+                else f": within --fail-on-collision {fail_on}"
+            )
+        lines.append(
+            f"Most schedules in one minute: {len(peak.schedules)} "
+            f"({local_text(at_second(peak.minute), zone)} {zone}){verdict}."
+        )
     return lines
 
 
@@ -194,8 +211,12 @@ def _agent_table(view: CalendarView) -> list[str]:
     days = view.grid.days
     lines.append("  " + "agent".ljust(width) + "".join(f"  {d:%a %d}" for d in days) + "    total")
     for agent in agents[:AGENTS_SHOWN]:
-        lines.append("  " + agent.agent.ljust(width) + "".join(f"  {n:>6,}" for n in agent.per_day)
-                     + f"  {agent.total:>7,}")
+        lines.append(
+            "  "
+            + agent.agent.ljust(width)
+            + "".join(f"  {n:>6,}" for n in agent.per_day)
+            + f"  {agent.total:>7,}"
+        )
     if len(agents) > AGENTS_SHOWN:
         lines.append(f"  … {len(agents) - AGENTS_SHOWN} more agent(s) (--format json lists them all)")
     return lines

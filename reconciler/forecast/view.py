@@ -45,8 +45,13 @@ class CalendarView:
             for note in item.semantics.notes:
                 found.append((item.ref.label, note))
             if item.truncated:
-                found.append((item.ref.label, f"fires more than {len(item.instants):,} times in the window: "
-                                              "only the first ones are counted"))
+                found.append(
+                    (
+                        item.ref.label,
+                        f"fires more than {len(item.instants):,} times in the window: "
+                        "only the first ones are counted",
+                    )
+                )
         return found
 
 
@@ -67,10 +72,14 @@ def build(
     first = -((EPOCH - start) // SECOND)  # ceiling: the window starts at `start` inclusive
     last = -((EPOCH - end) // SECOND)
     grid = bucket(zone, first, last, [item.instants for item in fires])
-    paused = tuple(ref.label for ref, _ in schedules_of(bundles) if ref.state == "paused" and not include_paused)
+    paused = tuple(
+        ref.label for ref, _ in schedules_of(bundles) if ref.state == "paused" and not include_paused
+    )
     zones = [zone, *sorted({item.ref.timezone for item in fires} - {zone})]
     changes = tuple(change for name in zones for change in offset_changes(name, first, last))
-    return CalendarView(start, end, zone, tuple(fires), grid, collisions(fires, grid, budget), paused, changes)
+    return CalendarView(
+        start, end, zone, tuple(fires), grid, collisions(fires, grid, budget), paused, changes
+    )
 
 
 def offset_changes(zone_name: str, start: int, end: int) -> list[OffsetChange]:

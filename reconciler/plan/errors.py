@@ -1,9 +1,9 @@
 """Why a plan could not be made: each problem located at the schedule the user must change.
 
-    ReconcilerError
-     └── PlanError             collisions with live schedules the bundle does not own (exit 1)
-          ├── EmptyBundleError a safety guard: an emptied bundle would prune everything (confirm: --allow-empty)
-          └── PlanFileError    a saved plan file that cannot be read
+ReconcilerError
+ └── PlanError             collisions with live schedules the bundle does not own (exit 1)
+      ├── EmptyBundleError a safety guard: an emptied bundle would prune everything (confirm: --allow-empty)
+      └── PlanFileError    a saved plan file that cannot be read
 """
 
 from __future__ import annotations

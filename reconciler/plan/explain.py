@@ -28,7 +28,15 @@ SYMBOLS = {
     "adopt": "⇐",
     "noop": " ",
 }
-_COLOURS = {"create": "32", "update": "33", "archive": "31", "delete": "31", "pause": "36", "resume": "36", "adopt": "34"}
+_COLOURS = {
+    "create": "32",
+    "update": "33",
+    "archive": "31",
+    "delete": "31",
+    "pause": "36",
+    "resume": "36",
+    "adopt": "34",
+}
 _SUMMARY_KINDS = ("create", "update", "pause", "resume", "archive", "delete")
 NO_CHANGES = "No changes. The live schedules match the bundle."
 
@@ -150,7 +158,9 @@ def _action_json(action: Action) -> dict[str, Any]:
         "remote_id": action.remote_id,
         "changes": [_change_json(change) for change in action.changes],
     }
-    if action.reason:  # optional keys: the document stays exactly PRODUCT.md's shape when there is nothing to add
+    if (
+        action.reason
+    ):  # optional keys: the document stays exactly PRODUCT.md's shape when there is nothing to add
         out["reason"] = action.reason
     return out
 
@@ -190,7 +200,10 @@ def _markdown(plan: Plan, *, budget: int | None) -> str:
     # A plan too long to show whole shows headlines only: five times as many steps fit, and a reviewer
     # needs to see *which* schedules change before *how*.
     blocks = [
-        [describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1] for a in _changing(bundle)]
+        [
+            describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1]
+            for a in _changing(bundle)
+        ]
         for bundle in plan.bundles
     ]
     shown = _fit(blocks, budget)

@@ -25,4 +25,6 @@ class LiveSchedule:
     options: dict[str, Any]
     protected: bool = False  # the marker says `protect: true` was set when it was last applied
     display_name: str = ""  # the name as the platform shows it (may carry a prefix)
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the wire object, for updates
+    raw: dict[str, Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # the wire object, for updates

@@ -314,7 +314,9 @@ class _BundlePlanner:
 
     @staticmethod
     def _kept(item: LiveSchedule, reason: str) -> Action:
-        return Action("noop", item.name or "", item.agent, item.remote_id, (), reason, desired=None, live=item)
+        return Action(
+            "noop", item.name or "", item.agent, item.remote_id, (), reason, desired=None, live=item
+        )
 
     @staticmethod
     def _action(
@@ -325,10 +327,14 @@ class _BundlePlanner:
         reason: str,
         live: LiveSchedule | None,
     ) -> Action:
-        return Action(kind, desired.name, desired.agent, remote_id, changes, reason, desired=desired, live=live)
+        return Action(
+            kind, desired.name, desired.agent, remote_id, changes, reason, desired=desired, live=live
+        )
 
     def _problem(self, desired: DesiredSchedule, message: str) -> None:
-        self.problems.append(Diagnostic(desired.file, desired.line, 0, f"schedule '{desired.name}': {message}"))
+        self.problems.append(
+            Diagnostic(desired.file, desired.line, 0, f"schedule '{desired.name}': {message}")
+        )
 
     def fingerprint(self) -> str:
         """sha256 over every considered live schedule in remote_id order: it changes when any of them does.

@@ -67,7 +67,9 @@ def _bundle_differences(old: BundlePlan, new: BundlePlan) -> list[str]:
     # A fresh plan's target may hold values the file only has as "(sensitive)": compare what was saved.
     saved_target, fresh_target = public(old.target), public(new.target)
     if (old.provider, saved_target) != (new.provider, fresh_target):
-        lines.append(f"the target changed from {old.provider} {saved_target} to {new.provider} {fresh_target}")
+        lines.append(
+            f"the target changed from {old.provider} {saved_target} to {new.provider} {fresh_target}"
+        )
     if old.live_fingerprint != new.live_fingerprint:
         lines.append("the live schedules changed since the plan was made (live fingerprint differs)")
     before = {_identity(action): action for action in old.actions}
@@ -81,7 +83,9 @@ def _bundle_differences(old: BundlePlan, new: BundlePlan) -> list[str]:
         elif was is not None and now is not None and was.kind != now.kind:
             lines.append(f"{_headline(was)} would now be {now.kind}")
         elif was is not None and now is not None and was.changes != now.changes:
-            differing = [c for c in was.changes if c not in now.changes] + [c for c in now.changes if c not in was.changes]
+            differing = [c for c in was.changes if c not in now.changes] + [
+                c for c in now.changes if c not in was.changes
+            ]
             paths = sorted({change.path for change in differing})
             lines.append(f"{_headline(was)} now changes differently: {', '.join(paths)}")
     return lines
@@ -119,7 +123,12 @@ def _action(data: Any) -> Action:
         agent=_text(data["agent"]),
         remote_id=None if remote_id is None else _text(remote_id),
         changes=tuple(
-            Change(path=_text(c["path"]), before=c.get("before"), after=c.get("after"), sensitive=c.get("sensitive") is True)
+            Change(
+                path=_text(c["path"]),
+                before=c.get("before"),
+                after=c.get("after"),
+                sensitive=c.get("sensitive") is True,
+            )
             for c in data.get("changes") or ()
         ),
         reason=_text(data.get("reason", "")),

@@ -69,7 +69,10 @@ CAPABILITIES: dict[str, Capabilities] = {
             ("input.data", _AGENTEX_NO_INPUT),
             ("input.secrets", _AGENTEX_NO_INPUT),
             ("labels", "agentex schedules have no labels"),
-            ("protect", "agentex legacy schedules have nowhere to keep the `protect` flag; use `prune: none`"),
+            (
+                "protect",
+                "agentex legacy schedules have nowhere to keep the `protect` flag; use `prune: none`",
+            ),
         ),
         note="agentex legacy schedules take one 5-field UTC cron or an interval (no offset), run on Temporal",
     ),
@@ -86,7 +89,10 @@ CAPABILITIES: dict[str, Capabilities] = {
         options=("author", "description", "task_params", "task_metadata"),
         option_choices=(("author", ("user", "agent")),),
         unsupported=(
-            ("input.data", "agentex run schedules take a message only; put structured input in options.task_params"),
+            (
+                "input.data",
+                "agentex run schedules take a message only; put structured input in options.task_params",
+            ),
             ("input.secrets", "agentex returns every field it stores, so a secret would not stay secret"),
             ("labels", "agentex schedules have no labels; options.task_metadata is copied onto each task"),
         ),
@@ -142,10 +148,16 @@ CAPABILITIES: dict[str, Capabilities] = {
         every_offset=False,
         unsupported=(
             ("input.data", "tbd-agents runs a prompt only: write what the agent needs into input.message"),
-            ("input.secrets", "tbd-agents runs a prompt only, and returns it to anyone who can list schedules"),
+            (
+                "input.secrets",
+                "tbd-agents runs a prompt only, and returns it to anyone who can list schedules",
+            ),
             ("labels", "tbd-agents schedules have no labels (their name is the only marker)"),
-            ("protect", "tbd-agents has nowhere to keep the `protect` flag (the name is the only marker); "
-             "use `prune: none`"),
+            (
+                "protect",
+                "tbd-agents has nowhere to keep the `protect` flag (the name is the only marker); "
+                "use `prune: none`",
+            ),
         ),
         note="tbd-agents takes `every` in whole minutes, hours or days (7d is 7 days), counted from when the "
         "schedule is registered, and needs a `start`",

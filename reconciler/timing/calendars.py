@@ -107,7 +107,10 @@ def calendars_to_cron(calendars: Iterable[Calendar]) -> str | None:
         return _render(first, first.days_of_month, first.days_of_week, day_or=False)
     second = expanded[1]
     if (first.seconds, first.minutes, first.hours, first.months) != (
-        second.seconds, second.minutes, second.hours, second.months
+        second.seconds,
+        second.minutes,
+        second.hours,
+        second.months,
     ):
         return None
     if first.every_day or second.every_day:
@@ -119,8 +122,14 @@ def calendars_to_cron(calendars: Iterable[Calendar]) -> str | None:
 
 
 def _with_days(base: Calendar, dom: tuple[Range, ...], dow: tuple[Range, ...]) -> Calendar:
-    return Calendar(second=base.second, minute=base.minute, hour=base.hour, day_of_month=dom,
-                    month=base.month, day_of_week=dow)
+    return Calendar(
+        second=base.second,
+        minute=base.minute,
+        hour=base.hour,
+        day_of_month=dom,
+        month=base.month,
+        day_of_week=dow,
+    )
 
 
 def _never(sets: CalendarSets) -> bool:
@@ -137,4 +146,3 @@ def _render(sets: CalendarSets, dom: frozenset[int], dow: frozenset[int], *, day
     except TimingError:
         return None
     return text
-

@@ -16,8 +16,20 @@ from reconciler.timing.ranges import runs_text
 from reconciler.timing.spec import TimingError
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_TITLES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                 "October", "November", "December")
+_MONTH_TITLES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February can have a 29th
 _NUMBER = re.compile(r"[0-9]+")
@@ -50,8 +62,14 @@ _MINUTE = _Field("minute", 0, 59, 59, {}, "0-59")
 _HOUR = _Field("hour", 0, 23, 23, {}, "0-23")
 _DOM = _Field("day-of-month", 1, 31, 31, {}, "1-31")
 _MONTH = _Field("month", 1, 12, 12, {n: i for i, n in enumerate(_MONTH_NAMES, 1)}, "1-12 or jan-dec")
-_DOW = _Field("day-of-week", 0, 7, 6, {n: i for i, n in enumerate(_DOW_NAMES)},
-              "0-7, where 0 and 7 are Sunday, or sun-sat")
+_DOW = _Field(
+    "day-of-week",
+    0,
+    7,
+    6,
+    {n: i for i, n in enumerate(_DOW_NAMES)},
+    "0-7, where 0 and 7 are Sunday, or sun-sat",
+)
 _FIELDS = (_SECOND, _MINUTE, _HOUR, _DOM, _MONTH, _DOW)
 
 ALL_SECONDS = frozenset(range(60))
@@ -103,8 +121,15 @@ class CronExpr:
     def canonical(self) -> str:
         """The normal spelling: numbers only, `*` for full fields, sorted compressed lists, 5 fields unless
         a second other than 0 is selected. Equal meaning gives equal text (Vixie's `*` quirk included)."""
-        text = render_cron(self.seconds, self.minutes, self.hours, self.days_of_month, self.months,
-                           self.days_of_week, day_or=self.day_or)
+        text = render_cron(
+            self.seconds,
+            self.minutes,
+            self.hours,
+            self.days_of_month,
+            self.months,
+            self.days_of_week,
+            day_or=self.day_or,
+        )
         if text is None:
             raise TimingError("this combination of day-of-month AND day-of-week cannot be written as a cron")
         return text
@@ -123,15 +148,19 @@ def parse_cron(text: str) -> CronExpr:
 def _parse_cron(text: str) -> CronExpr:
     source = text.strip()
     if not source:
-        raise TimingError("empty cron expression; write 5 fields (minute hour day-of-month month "
-                          f"day-of-week) or one of {_MACRO_LIST}")
+        raise TimingError(
+            "empty cron expression; write 5 fields (minute hour day-of-month month "
+            f"day-of-week) or one of {_MACRO_LIST}"
+        )
     _reject_specials(source)
     if source.startswith("@"):
         source = _expand_macro(source)
     parts = source.split()
     if len(parts) not in (5, 6):
-        raise TimingError(f"expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds "
-                          f"first (second minute hour day-of-month month day-of-week), got {len(parts)}")
+        raise TimingError(
+            f"expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds "
+            f"first (second minute hour day-of-month month day-of-week), got {len(parts)}"
+        )
     six = len(parts) == 6
     if not six:
         parts = ["0", *parts]
@@ -141,13 +170,23 @@ def _parse_cron(text: str) -> CronExpr:
             sets.append(_parse_field(part, spec))
         except TimingError as exc:
             if six:
-                raise TimingError(f"{exc} (with 6 fields the first is seconds: second minute hour "
-                                  f"day-of-month month day-of-week)") from None
+                raise TimingError(
+                    f"{exc} (with 6 fields the first is seconds: second minute hour "
+                    f"day-of-month month day-of-week)"
+                ) from None
             raise
     seconds, minutes, hours, dom, months, dow = sets
     _check_days_exist(dom, months)
-    return CronExpr(seconds, minutes, hours, dom, months, dow,
-                    dom_restricted=not parts[3].startswith("*"), dow_restricted=not parts[5].startswith("*"))
+    return CronExpr(
+        seconds,
+        minutes,
+        hours,
+        dom,
+        months,
+        dow,
+        dom_restricted=not parts[3].startswith("*"),
+        dow_restricted=not parts[5].startswith("*"),
+    )
 
 
 def render_cron(
@@ -226,8 +265,10 @@ def _star_texts(dom: frozenset[int], dow: frozenset[int]) -> tuple[str, str] | N
 
 def _reject_specials(source: str) -> None:
     if "#" in source:
-        raise TimingError("'#' (nth weekday, such as 5#3) is not supported: no target platform can express "
-                          "it, and Temporal reads '#' as the start of a comment")
+        raise TimingError(
+            "'#' (nth weekday, such as 5#3) is not supported: no target platform can express "
+            "it, and Temporal reads '#' as the start of a comment"
+        )
     if "?" in source:
         raise TimingError("'?' is not supported; write '*' for 'any'")
     lowered = source.lower()
@@ -239,8 +280,9 @@ def _expand_macro(source: str) -> str:
     name, *rest = source.split()
     name = name.lower()
     if name == "@every":
-        raise TimingError("'@every' is not supported in cron; use 'every:' (with an optional 'offset:') "
-                          "instead")
+        raise TimingError(
+            "'@every' is not supported in cron; use 'every:' (with an optional 'offset:') instead"
+        )
     if name == "@reboot":
         raise TimingError(f"'@reboot' has no meaning for a hosted schedule; supported macros: {_MACRO_LIST}")
     if name not in _MACROS:
@@ -302,8 +344,10 @@ def _parse_value(token: str, spec: _Field) -> int:
 def _unsupported_message(token: str, spec: _Field) -> str:
     upper = token.upper()
     if re.fullmatch(r"[0-9]*L|L-?[0-9]*|LW", upper):
-        return (f"'L' (last day) in '{token}' is not supported: Temporal-style platforms cannot express it; "
-                "list the days instead")
+        return (
+            f"'L' (last day) in '{token}' is not supported: Temporal-style platforms cannot express it; "
+            "list the days instead"
+        )
     if re.fullmatch(r"[0-9]+W|W[0-9]+", upper):
         return f"'W' (nearest weekday) in '{token}' is not supported; list the days instead"
     if upper.startswith("H"):
@@ -311,14 +355,18 @@ def _unsupported_message(token: str, spec: _Field) -> str:
     if not token:
         return f"a value is missing in the {spec.name} field (a range needs both ends, as in 1-5)"
     if token.lower() in _MONTH_NAMES or token.lower() in _DOW_NAMES:
-        return (f"'{token}' is not a valid {spec.name} value ({spec.hint}); names work only in the month "
-                "(jan-dec) and day-of-week (sun-sat) fields")
+        return (
+            f"'{token}' is not a valid {spec.name} value ({spec.hint}); names work only in the month "
+            "(jan-dec) and day-of-week (sun-sat) fields"
+        )
     return f"'{token}' is not a valid {spec.name} value ({spec.hint}); supported: {_SYNTAX}"
 
 
 def _reversed_message(base: str, start: int, end: int, spec: _Field, *, slashed: bool) -> str:
-    message = (f"reversed range '{base}' in the {spec.name} field: a range goes from low to high and does "
-               "not wrap around")
+    message = (
+        f"reversed range '{base}' in the {spec.name} field: a range goes from low to high and does "
+        "not wrap around"
+    )
     if slashed:
         return message
     values = [*range(start, spec.high + 1), *range(spec.low, end + 1)]

@@ -69,8 +69,13 @@ def next_fire_times(
     if family not in ABSOLUTE_INTERVAL_PROVIDERS | WALL_CLOCK_INTERVAL_PROVIDERS:
         known = ", ".join(sorted(ABSOLUTE_INTERVAL_PROVIDERS | WALL_CLOCK_INTERVAL_PROVIDERS))
         raise TimingError(f"unknown provider '{provider}' for fire times; known: {known}")
-    for name, value in (("after", after), ("anchor", anchor), ("start", timing.start), ("end", timing.end),
-                        ("at", timing.at)):
+    for name, value in (
+        ("after", after),
+        ("anchor", anchor),
+        ("start", timing.start),
+        ("end", timing.end),
+        ("at", timing.at),
+    ):
         if value is not None and value.utcoffset() is None:
             raise TimingError(f"'{name}' must be a timezone-aware datetime, got {value.isoformat()}")
     low = to_instant(after) + 1  # the first whole second strictly after `after`
@@ -91,8 +96,12 @@ def next_fire_times(
     found = list(islice(_distinct(heapq.merge(*streams)), count))
     result = [to_datetime(instant) for instant in found]
     at = timing.at
-    if (at is not None and at > after and (timing.start is None or at >= timing.start)
-            and (timing.end is None or at <= timing.end)):
+    if (
+        at is not None
+        and at > after
+        and (timing.start is None or at >= timing.start)
+        and (timing.end is None or at <= timing.end)
+    ):
         result = sorted({*result, at.astimezone(UTC)})[:count]
     return result
 
@@ -115,8 +124,9 @@ def _interval(
         raise TimingError(f"'offset' cannot be negative, got {timing.offset}s")
     if family in WALL_CLOCK_INTERVAL_PROVIDERS:
         if timing.offset >= every:
-            raise TimingError(f"{family}: 'offset' ({timing.offset}s) must be shorter than 'every' "
-                              f"({every}s)")
+            raise TimingError(
+                f"{family}: 'offset' ({timing.offset}s) must be shorter than 'every' ({every}s)"
+            )
         zone = load_zone(timing.timezone)
         # the lattice lives in naive wall-clock seconds: the anchor's local reading, else 1970-01-01T00:00
         origin = to_instant(anchor.astimezone(zone).replace(tzinfo=UTC)) if anchor is not None else 0
@@ -206,17 +216,17 @@ class _DaySource:
     def walls(self, ordinal: int, from_second: int) -> Iterator[int]:
         if self.times is not None:
             times = self.times
-            return iter(times[bisect_left(times, from_second):]) if from_second else iter(times)
+            return iter(times[bisect_left(times, from_second) :]) if from_second else iter(times)
         return self._walk(from_second)
 
     def _walk(self, from_second: int) -> Iterator[int]:
         hour0, rest = divmod(from_second, 3600)
         minute0, second0 = divmod(rest, 60)
-        for hour in self.hours[bisect_left(self.hours, hour0):]:
-            minutes = self.minutes[bisect_left(self.minutes, minute0):] if hour == hour0 else self.minutes
+        for hour in self.hours[bisect_left(self.hours, hour0) :]:
+            minutes = self.minutes[bisect_left(self.minutes, minute0) :] if hour == hour0 else self.minutes
             for minute in minutes:
                 first = hour == hour0 and minute == minute0
-                seconds = self.seconds[bisect_left(self.seconds, second0):] if first else self.seconds
+                seconds = self.seconds[bisect_left(self.seconds, second0) :] if first else self.seconds
                 for second in seconds:
                     yield hour * 3600 + minute * 60 + second
 

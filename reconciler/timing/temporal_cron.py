@@ -14,8 +14,20 @@ from reconciler.timing.durations import parse_duration
 from reconciler.timing.ranges import to_ranges
 from reconciler.timing.spec import Calendar, TimingError
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 _MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -67,7 +79,9 @@ def parse_temporal_cron(text: str) -> TemporalCron:
     if source.startswith(("TZ=", "CRON_TZ=")):
         prefix, space, source = source.partition(" ")
         if not space:
-            raise TimingError(f"invalid cron string {text!r}: nothing follows the {prefix.split('=')[0]}= prefix")
+            raise TimingError(
+                f"invalid cron string {text!r}: nothing follows the {prefix.split('=')[0]}= prefix"
+            )
         zone = prefix.partition("=")[2]
     source, _, comment = source.partition("#")  # everything after the first '#' is a comment
     source, comment = source.strip(), comment.strip()
@@ -93,7 +107,9 @@ def parse_temporal_cron(text: str) -> TemporalCron:
         day_of_month=to_ranges(_values(dom, _DOM), 1, 31),
         month=to_ranges(_values(month, _MONTH), 1, 12),
         day_of_week=to_ranges(weekdays, 0, 6),
-        year=() if years == frozenset(range(MIN_YEAR, MAX_YEAR + 1)) else to_ranges(years, MIN_YEAR, MAX_YEAR),
+        year=()
+        if years == frozenset(range(MIN_YEAR, MAX_YEAR + 1))
+        else to_ranges(years, MIN_YEAR, MAX_YEAR),
         comment=comment,
     )
     return TemporalCron(calendar, None, 0, zone, comment)
@@ -145,8 +161,11 @@ def _value(token: str, spec: _Field, low: int) -> int:
             if name.startswith(lowered):
                 return index + spec.low if spec is _MONTH else index
     if not token.isdigit():
-        raise TimingError(f"invalid {spec.name} value {token!r}: Temporal accepts numbers"
-                          + (" and names" if spec.names else "") + " only (no L, W or ?)")
+        raise TimingError(
+            f"invalid {spec.name} value {token!r}: Temporal accepts numbers"
+            + (" and names" if spec.names else "")
+            + " only (no L, W or ?)"
+        )
     value = int(token)
     if not low <= value <= spec.high:
         raise TimingError(f"{spec.name} value {value} is out of range {low}-{spec.high}")

@@ -15,8 +15,16 @@ def schedule(
     agent: str = "agent_a",
     state: Literal["active", "paused"] = "active",
 ) -> DesiredSchedule:
-    return DesiredSchedule(name=name, agent=agent, state=state, when={"timezone": timing.timezone}, timing=timing,
-                           input={"message": "hello"}, labels={}, options={})
+    return DesiredSchedule(
+        name=name,
+        agent=agent,
+        state=state,
+        when={"timezone": timing.timezone},
+        timing=timing,
+        input={"message": "hello"},
+        labels={},
+        options={},
+    )
 
 
 def bundle(provider: str, *schedules: DesiredSchedule, key: str = "team", **target: Any) -> Bundle:

@@ -56,7 +56,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_preview_text_shows_local_and_utc_and_notes(bundles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_preview_text_shows_local_and_utc_and_notes(
+    bundles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "preview", str(bundles), "--from", "2026-03-27T10:00:00Z", "--count", "2")
     assert code == 0
     assert "team/briefing  (cadenya · agent agent_a · cron 0 9 * * 1-5 · Europe/Berlin)" in out
@@ -68,8 +70,17 @@ def test_preview_text_shows_local_and_utc_and_notes(bundles: Path, capsys: pytes
 
 
 def test_preview_json(bundles: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "preview", str(bundles / "team.yaml"), "--from", "2026-03-27T10:00", "--count", "3",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "preview",
+        str(bundles / "team.yaml"),
+        "--from",
+        "2026-03-27T10:00",
+        "--count",
+        "3",
+        "--format",
+        "json",
+    )
     assert code == 0
     document = json.loads(out)
     assert document["from"] == "2026-03-27T10:00:00Z" and document["count"] == 3
@@ -108,7 +119,9 @@ def test_calendar_text_heatmap_legend_and_report(bundles: Path, capsys: pytest.C
     assert "legend, fires per hour: ·· 0" in out and "█" in out
     assert "Busiest minutes (UTC)" in out and "Busiest hours (UTC)" in out
     assert "Fires per agent per day (UTC)" in out and "cadenya:ws/agent_b" in out
-    assert "Over the budget of 20 fire(s) a day (UTC days)" in out and "team/sync: 24 on Mon 2026-03-23" in out
+    assert (
+        "Over the budget of 20 fire(s) a day (UTC days)" in out and "team/sync: 24 on Mon 2026-03-23" in out
+    )
     assert "Europe/Berlin changes from UTC+01:00 to UTC+02:00 at 2026-03-29T01:00:00Z" in out
     assert "tbd/sweep: tbd-agents counts 'every 2h'" in out
 
@@ -118,7 +131,9 @@ def test_fail_on_collision_exit_codes(bundles: Path, capsys: pytest.CaptureFixtu
     args = ("calendar", str(bundles), "--from", "2026-03-23", "--days", "1")
     code, out, err = run(capsys, *args, "--fail-on-collision", "3")
     assert code == 2
-    assert "Most schedules in one minute: 4 (Mon 2026-03-23 08:00 UTC): more than --fail-on-collision 3." in out
+    assert (
+        "Most schedules in one minute: 4 (Mon 2026-03-23 08:00 UTC): more than --fail-on-collision 3." in out
+    )
     assert "collision: 4 schedules fire in the same minute, more than --fail-on-collision 3" in err
     code, out, err = run(capsys, *args, "--fail-on-collision", "4")
     assert code == 0 and "within --fail-on-collision 4" in out and "collision" not in err
@@ -126,8 +141,21 @@ def test_fail_on_collision_exit_codes(bundles: Path, capsys: pytest.CaptureFixtu
 
 
 def test_calendar_json(bundles: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "calendar", str(bundles), "--from", "2026-03-23T00:00:00+01:00", "--days", "2",
-                       "--timezone", "Europe/Berlin", "--format", "json", "--fail-on-collision", "3")
+    code, out, _ = run(
+        capsys,
+        "calendar",
+        str(bundles),
+        "--from",
+        "2026-03-23T00:00:00+01:00",
+        "--days",
+        "2",
+        "--timezone",
+        "Europe/Berlin",
+        "--format",
+        "json",
+        "--fail-on-collision",
+        "3",
+    )
     assert code == 2
     document = json.loads(out)
     assert document["from"] == "2026-03-22T23:00:00Z" and document["to"] == "2026-03-24T23:00:00Z"
@@ -135,7 +163,12 @@ def test_calendar_json(bundles: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert document["most_schedules_in_one_minute"] == 4
     assert document["heatmap"]["days"] == ["2026-03-23", "2026-03-24"]
     assert sum(map(sum, document["heatmap"]["counts"])) == document["total_fires"] == 2 * (1 + 24 + 1 + 12)
-    assert document["same_instant"][0]["schedules"] == ["tbd/sweep", "team/briefing", "team/sync", "team/nine-utc"]
+    assert document["same_instant"][0]["schedules"] == [
+        "tbd/sweep",
+        "team/briefing",
+        "team/sync",
+        "team/nine-utc",
+    ]
 
 
 def test_calendar_html_file(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,11 +179,15 @@ def test_calendar_html_file(bundles: Path, tmp_path: Path, capsys: pytest.Captur
     assert page.startswith("<!DOCTYPE html>") and '<svg id="heatmap"' in page and SECRET not in page
 
 
-def test_paused_schedules_are_left_out_unless_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_paused_schedules_are_left_out_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "b.yaml").write_text(TBD.replace("    when:", "    state: paused\n    when:"))
     _, out, _ = run(capsys, "calendar", str(tmp_path), "--from", "2026-03-23", "--days", "1")
     assert "0 schedule(s)" in out and "left out, paused: tbd/sweep" in out
-    _, out, _ = run(capsys, "calendar", str(tmp_path), "--from", "2026-03-23", "--days", "1", "--include-paused")
+    _, out, _ = run(
+        capsys, "calendar", str(tmp_path), "--from", "2026-03-23", "--days", "1", "--include-paused"
+    )
     assert "1 schedule(s) · 12 fire(s)" in out
 
 
@@ -158,12 +195,23 @@ def test_repository_examples_through_the_real_cli(tmp_path: Path) -> None:
     result = run_cli("preview", "bundles", "examples", "--from", "2026-03-23", "--count", "2")
     assert result.code == 0, result.err
     assert "example-orq/launch-announcement" in result.out
-    result = run_cli("calendar", "bundles", "examples", "--from", "2026-03-23", "--fail-on-collision", "2",
-                     "--html", str(tmp_path / "c.html"))
+    result = run_cli(
+        "calendar",
+        "bundles",
+        "examples",
+        "--from",
+        "2026-03-23",
+        "--fail-on-collision",
+        "2",
+        "--html",
+        str(tmp_path / "c.html"),
+    )
     assert result.code == 2, result.err
     assert (tmp_path / "c.html").stat().st_size > 10_000
 
 
-def test_calendar_defaults_to_today_in_its_timezone(bundles: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_defaults_to_today_in_its_timezone(
+    bundles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "calendar", str(bundles), "--days", "1", "--timezone", "Asia/Kolkata")
     assert code == 0 and " 00:00 → " in out.splitlines()[0] and "(Asia/Kolkata)" in out

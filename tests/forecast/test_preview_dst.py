@@ -27,16 +27,25 @@ def notes(provider: str, timing: Timing, after: datetime, count: int = 4, **targ
 def test_new_york_0230_is_skipped_on_spring_forward_day() -> None:
     # 2026-03-08: 02:00 EST -> 03:00 EDT. 02:30 on the 7th is 07:30Z; none on the 8th; 02:30 EDT on the 9th.
     timing = Timing(cron=("30 2 * * *",), timezone="America/New_York")
-    assert fires("cadenya", timing, utc(2026, 3, 7), 3) == [utc(2026, 3, 7, 7, 30), utc(2026, 3, 9, 6, 30),
-                                                           utc(2026, 3, 10, 6, 30)]
+    assert fires("cadenya", timing, utc(2026, 3, 7), 3) == [
+        utc(2026, 3, 7, 7, 30),
+        utc(2026, 3, 9, 6, 30),
+        utc(2026, 3, 10, 6, 30),
+    ]
 
 
 def test_new_york_0130_fires_twice_on_fall_back_day() -> None:
     # 2026-11-01: 02:00 EDT -> 01:00 EST, so 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST).
     timing = Timing(cron=("30 1 * * *",), timezone="America/New_York")
-    assert fires("cadenya", timing, utc(2026, 10, 31, 12), 3) == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30),
-                                                                 utc(2026, 11, 2, 6, 30)]
-    assert any("America/New_York changes its UTC offset" in n for n in notes("cadenya", timing, utc(2026, 10, 31, 12)))
+    assert fires("cadenya", timing, utc(2026, 10, 31, 12), 3) == [
+        utc(2026, 11, 1, 5, 30),
+        utc(2026, 11, 1, 6, 30),
+        utc(2026, 11, 2, 6, 30),
+    ]
+    assert any(
+        "America/New_York changes its UTC offset" in n
+        for n in notes("cadenya", timing, utc(2026, 10, 31, 12))
+    )
 
 
 def test_berlin_calendar_0230_skipped_then_doubled() -> None:
@@ -44,8 +53,11 @@ def test_berlin_calendar_0230_skipped_then_doubled() -> None:
     calendar = Calendar(hour=(Range(2),), minute=(Range(30),))
     timing = Timing(calendars=(calendar,), timezone="Europe/Berlin")
     assert fires("cadenya", timing, utc(2026, 3, 28), 2) == [utc(2026, 3, 28, 1, 30), utc(2026, 3, 30, 0, 30)]
-    assert fires("cadenya", timing, utc(2026, 10, 24, 12), 3) == [utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30),
-                                                                 utc(2026, 10, 26, 1, 30)]
+    assert fires("cadenya", timing, utc(2026, 10, 24, 12), 3) == [
+        utc(2026, 10, 25, 0, 30),
+        utc(2026, 10, 25, 1, 30),
+        utc(2026, 10, 26, 1, 30),
+    ]
 
 
 def test_sydney_on_agentex_run_schedules() -> None:
@@ -53,9 +65,14 @@ def test_sydney_on_agentex_run_schedules() -> None:
     # twice: 15:30Z and 16:30Z on the 4th); 2026-10-04 02:00 AEST -> 03:00 AEDT (no 02:30 that day).
     timing = Timing(cron=("30 2 * * *",), timezone="Australia/Sydney")
     assert fires("agentex", timing, utc(2026, 4, 3, 12), 3, api="run-schedules") == [
-        utc(2026, 4, 3, 15, 30), utc(2026, 4, 4, 15, 30), utc(2026, 4, 4, 16, 30)]
+        utc(2026, 4, 3, 15, 30),
+        utc(2026, 4, 4, 15, 30),
+        utc(2026, 4, 4, 16, 30),
+    ]
     assert fires("agentex", timing, utc(2026, 10, 2, 12), 2, api="run-schedules") == [
-        utc(2026, 10, 2, 16, 30), utc(2026, 10, 4, 15, 30)]
+        utc(2026, 10, 2, 16, 30),
+        utc(2026, 10, 4, 15, 30),
+    ]
 
 
 def test_lord_howe_half_hour_fall_back_repeats_only_the_last_half_hour() -> None:
@@ -63,8 +80,12 @@ def test_lord_howe_half_hour_fall_back_repeats_only_the_last_half_hour() -> None
     # 15:13Z (croniter 7 drops the second), 01:22 once (14:22Z); the next day +10:30 throughout.
     timing = Timing(cron=("22,43 1 * * *",), timezone="Australia/Lord_Howe")
     assert fires("cadenya", timing, utc(2019, 4, 6, 12), 5) == [
-        utc(2019, 4, 6, 14, 22), utc(2019, 4, 6, 14, 43), utc(2019, 4, 6, 15, 13), utc(2019, 4, 7, 14, 52),
-        utc(2019, 4, 7, 15, 13)]
+        utc(2019, 4, 6, 14, 22),
+        utc(2019, 4, 6, 14, 43),
+        utc(2019, 4, 6, 15, 13),
+        utc(2019, 4, 7, 14, 52),
+        utc(2019, 4, 7, 15, 13),
+    ]
 
 
 def test_sao_paulo_midnight_that_never_happened() -> None:
@@ -77,27 +98,46 @@ def test_cadenya_interval_keeps_the_local_clock_through_spring_forward() -> None
     # every 6h offset 15m on the Berlin clock: 00:15, 06:15, 12:15, 18:15 local on both sides of the change.
     timing = Timing(every=6 * 3600, offset=15 * 60, timezone="Europe/Berlin")
     assert fires("cadenya", timing, utc(2026, 3, 28, 12), 4, workspace="ws") == [
-        utc(2026, 3, 28, 17, 15), utc(2026, 3, 28, 23, 15), utc(2026, 3, 29, 4, 15), utc(2026, 3, 29, 10, 15)]
+        utc(2026, 3, 28, 17, 15),
+        utc(2026, 3, 28, 23, 15),
+        utc(2026, 3, 29, 4, 15),
+        utc(2026, 3, 29, 10, 15),
+    ]
 
 
 def test_agentex_interval_is_absolute_whatever_the_zone() -> None:
     # Temporal IntervalSpec: epoch + offset + n*every; the zone plays no part.
     timing = Timing(every=6 * 3600, offset=15 * 60, timezone="Europe/Berlin")
     assert fires("agentex", timing, utc(2026, 3, 28, 12), 4, api="run-schedules") == [
-        utc(2026, 3, 28, 12, 15), utc(2026, 3, 28, 18, 15), utc(2026, 3, 29, 0, 15), utc(2026, 3, 29, 6, 15)]
+        utc(2026, 3, 28, 12, 15),
+        utc(2026, 3, 28, 18, 15),
+        utc(2026, 3, 29, 0, 15),
+        utc(2026, 3, 29, 6, 15),
+    ]
 
 
 def test_tbd_agents_interval_counts_from_start_as_registration() -> None:
     # Registration assumed at `start`; nothing at the anchor itself (Beat fires one interval after saving).
     timing = Timing(every=90 * 60, start=utc(2026, 12, 1, 0, 10))
-    assert fires("tbd-agents", timing, utc(2026, 11, 1), 3) == [utc(2026, 12, 1, 1, 40), utc(2026, 12, 1, 3, 10),
-                                                               utc(2026, 12, 1, 4, 40)]
-    assert fires("tbd-agents", timing, utc(2026, 12, 2, 5), 1) == [utc(2026, 12, 2, 6, 10)]  # 00:10 + 20 × 90m
+    assert fires("tbd-agents", timing, utc(2026, 11, 1), 3) == [
+        utc(2026, 12, 1, 1, 40),
+        utc(2026, 12, 1, 3, 10),
+        utc(2026, 12, 1, 4, 40),
+    ]
+    assert fires("tbd-agents", timing, utc(2026, 12, 2, 5), 1) == [
+        utc(2026, 12, 2, 6, 10)
+    ]  # 00:10 + 20 × 90m
 
 
 def test_orq_and_oz_intervals_from_the_epoch() -> None:
-    assert fires("orq", Timing(every=2 * 3600), utc(2026, 5, 1, 0, 30), 2) == [utc(2026, 5, 1, 2), utc(2026, 5, 1, 4)]
-    assert fires("oz", Timing(every=6 * 3600), utc(2026, 5, 1, 7), 2) == [utc(2026, 5, 1, 12), utc(2026, 5, 1, 18)]
+    assert fires("orq", Timing(every=2 * 3600), utc(2026, 5, 1, 0, 30), 2) == [
+        utc(2026, 5, 1, 2),
+        utc(2026, 5, 1, 4),
+    ]
+    assert fires("oz", Timing(every=6 * 3600), utc(2026, 5, 1, 7), 2) == [
+        utc(2026, 5, 1, 12),
+        utc(2026, 5, 1, 18),
+    ]
 
 
 def test_one_off_and_end() -> None:

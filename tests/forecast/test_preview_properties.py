@@ -32,8 +32,14 @@ from tests.timing.test_timing_properties import _transitions
 CASES = 10_000
 COUNT = 6
 SEED = int(os.environ.get("FORECAST_SEED", "20260308"))
-DST_ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "Australia/Sydney", "America/Sao_Paulo",
-             "Pacific/Chatham"]
+DST_ZONES = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Pacific/Chatham",
+]
 ZONES = [*DST_ZONES, "UTC", "Asia/Kolkata"]
 TRANSITIONS = {zone: _transitions(zone) for zone in ZONES}
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -74,8 +80,12 @@ def random_cron(rng: random.Random, hours: str | None = None) -> str:
             if rng.random() < 0.35:
                 fields.append("*")
             else:
-                fields.append(",".join([_item(rng, field, True)] + [_item(rng, field, False)
-                                                                    for _ in range(rng.choice([0, 0, 1, 2]))]))
+                fields.append(
+                    ",".join(
+                        [_item(rng, field, True)]
+                        + [_item(rng, field, False) for _ in range(rng.choice([0, 0, 1, 2]))]
+                    )
+                )
         if hours is not None:
             fields[1] = hours
         text = " ".join(fields)

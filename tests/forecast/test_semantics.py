@@ -41,8 +41,12 @@ def test_both_day_fields_restricted_is_noted_where_the_platform_may_differ() -> 
     timing = Timing(cron=("0 9 1 * 1",))
     assert "oz does not document which rule" in semantics_for("oz", {}, schedule("s", timing)).notes[0]
     assert "orq does not document which rule" in semantics_for("orq", {}, schedule("s", timing)).notes[0]
-    assert semantics_for("cadenya", {}, schedule("s", timing)).notes == ()  # translated exactly: two calendars
-    assert semantics_for("oz", {}, schedule("s", Timing(cron=("0 9 */2 * 1",)))).notes == ()  # `*`: AND anyway
+    assert (
+        semantics_for("cadenya", {}, schedule("s", timing)).notes == ()
+    )  # translated exactly: two calendars
+    assert (
+        semantics_for("oz", {}, schedule("s", Timing(cron=("0 9 */2 * 1",)))).notes == ()
+    )  # `*`: AND anyway
 
 
 def test_paused_is_said() -> None:

@@ -18,7 +18,11 @@ def support_pair() -> tuple[Bundle, list[LiveSchedule]]:
     schedules = [
         desired(
             "weekday-briefing",
-            input={"message": "Morning briefing for EMEA", "data": {"region": "EMEA"}, "secrets": {"token": token}},
+            input={
+                "message": "Morning briefing for EMEA",
+                "data": {"region": "EMEA"},
+                "secrets": {"token": token},
+            },
             line=12,
         ),
         desired(

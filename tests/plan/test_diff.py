@@ -14,7 +14,9 @@ def test_equal_as_json_means_no_change() -> None:
 
 def test_true_is_not_one_at_any_depth() -> None:
     assert field_changes({"options": {"x": 1}}, {"options": {"x": True}}) == (Change("options.x", 1, True),)
-    assert field_changes({"options": {"x": [0]}}, {"options": {"x": [False]}}) == (Change("options.x", [0], [False]),)
+    assert field_changes({"options": {"x": [0]}}, {"options": {"x": [False]}}) == (
+        Change("options.x", [0], [False]),
+    )
 
 
 def test_dicts_are_walked_and_lists_compared_whole() -> None:
@@ -34,7 +36,9 @@ def test_a_value_changing_type_is_one_change() -> None:
 
 
 def test_top_level_fields_follow_the_bundle_order_and_nested_keys_sort() -> None:
-    changes = field_changes({}, {"options": {"b": 1, "a": 2}, "agent": "x", "when": {"every": "1h"}, "state": "active"})
+    changes = field_changes(
+        {}, {"options": {"b": 1, "a": 2}, "agent": "x", "when": {"every": "1h"}, "state": "active"}
+    )
     assert [c.path for c in changes] == ["agent", "state", "when.every", "options.a", "options.b"]
 
 
@@ -53,5 +57,12 @@ def test_secrets_and_digests_are_masked_on_both_sides() -> None:
 
 
 def test_keys_that_would_make_a_path_ambiguous_are_quoted() -> None:
-    changes = field_changes({}, {"labels": {"app.io/name": "x", "plain_key-1": "y", "": "z", "with space": "w"}})
-    assert [c.path for c in changes] == ['labels.""', 'labels."app.io/name"', "labels.plain_key-1", 'labels."with space"']
+    changes = field_changes(
+        {}, {"labels": {"app.io/name": "x", "plain_key-1": "y", "": "z", "with space": "w"}}
+    )
+    assert [c.path for c in changes] == [
+        'labels.""',
+        'labels."app.io/name"',
+        "labels.plain_key-1",
+        'labels."with space"',
+    ]

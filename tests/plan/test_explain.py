@@ -55,7 +55,10 @@ def test_headlines_read_like_terraform() -> None:
     assert "▶ resume  nightly-report (agent_x)" in lines
     assert "⇐ adopt   handmade (agent_x)" in lines
     assert "- archive retired (agent_x)  # not in the bundle" in lines
-    assert lines[-1] == "Plan: 1 to create, 1 to update, 1 to pause, 2 to resume, 1 to archive, 0 to delete, 1 to adopt."
+    assert (
+        lines[-1]
+        == "Plan: 1 to create, 1 to update, 1 to pause, 2 to resume, 1 to archive, 0 to delete, 1 to adopt."
+    )
     assert not any("unchanged" in line for line in lines)  # noops are counted, not listed
 
 
@@ -84,7 +87,9 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_platform_supplied_names_cannot_inject_terminal_or_bidi_controls() -> None:
-    action = Action("archive", "evil\x1b[2J\u202ename", "agent\nx", "sch_1", (Change("labels.a", "\x9b", None),))
+    action = Action(
+        "archive", "evil\x1b[2J\u202ename", "agent\nx", "sch_1", (Change("labels.a", "\x9b", None),)
+    )
     text = "\n".join(describe(action))
     assert "\x1b" not in text and "\u202e" not in text and "\x9b" not in text
     assert "evil\\u001b[2J\\u202ename (agent\\u000ax)" in text
@@ -97,7 +102,11 @@ def test_no_secret_value_or_digest_in_any_output() -> None:
     clear = [SECRET, OLD_SECRET]
     digests = [Sensitive(value).digest() for value in clear]
     for result in (sample_plan(), two_bundle_plan()):
-        text, coloured, markdown = to_text(result, color=False), to_text(result, color=True), to_markdown(result)
+        text, coloured, markdown = (
+            to_text(result, color=False),
+            to_text(result, color=True),
+            to_markdown(result),
+        )
         document = json.dumps(to_json(result))
         for output in (text, coloured, markdown, document, repr(result)):
             for value in [*clear, *digests, "hmac-sha256:"]:
@@ -108,7 +117,7 @@ def test_no_secret_value_or_digest_in_any_output() -> None:
 def test_a_secret_inside_a_message_is_masked_whole() -> None:
     schedule = desired("a", input={"message": Sensitive(f"Bearer {SECRET}")})
     result = Plan((plan_bundle(bundle(schedule), [reported(desired("a"), "sch_1")], now=NOW),))
-    assert '    input.message: (sensitive) → (sensitive)' in to_text(result, color=False)
+    assert "    input.message: (sensitive) → (sensitive)" in to_text(result, color=False)
     assert SECRET not in json.dumps(to_json(result)) + to_markdown(result)
 
 
@@ -118,12 +127,34 @@ def test_a_secret_inside_a_message_is_masked_whole() -> None:
 def test_json_is_the_plan_file_shape() -> None:
     document = to_json(sample_plan())
     assert list(document) == [
-        "format_version", "bundle_key", "provider", "target", "created_at", "summary", "actions", "live_fingerprint",
+        "format_version",
+        "bundle_key",
+        "provider",
+        "target",
+        "created_at",
+        "summary",
+        "actions",
+        "live_fingerprint",
     ]
-    assert list(document["summary"]) == ["create", "update", "pause", "resume", "archive", "delete", "adopt", "noop"]
+    assert list(document["summary"]) == [
+        "create",
+        "update",
+        "pause",
+        "resume",
+        "archive",
+        "delete",
+        "adopt",
+        "noop",
+    ]
     assert document["summary"]["noop"] == 1
     noop = next(a for a in document["actions"] if a["action"] == "noop")
-    assert noop == {"action": "noop", "name": "unchanged", "agent": "agent_x", "remote_id": "sch_07", "changes": []}
+    assert noop == {
+        "action": "noop",
+        "name": "unchanged",
+        "agent": "agent_x",
+        "remote_id": "sch_07",
+        "changes": [],
+    }
     several = to_json(two_bundle_plan())
     assert list(several) == ["format_version", "bundles"] and len(several["bundles"]) == 3
 

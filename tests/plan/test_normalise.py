@@ -33,16 +33,23 @@ def test_both_sides_give_the_same_shape() -> None:
         labels={},
         options={"extra": None},
     )
-    assert comparable(schedule) == comparable_live(live) == {
-        "agent": "agent_x",
-        "state": "active",
-        "when": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
-        "input": {"message": "m", "secrets": {"token": token.digest()}},
-    }
+    assert (
+        comparable(schedule)
+        == comparable_live(live)
+        == {
+            "agent": "agent_x",
+            "state": "active",
+            "when": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
+            "input": {"message": "m", "secrets": {"token": token.digest()}},
+        }
+    )
 
 
 def test_empty_values_are_dropped_but_zero_and_false_are_kept() -> None:
-    assert canonical({"a": None, "b": "", "c": {}, "d": [], "e": 0, "f": False, "g": {"h": {}}}) == {"e": 0, "f": False}
+    assert canonical({"a": None, "b": "", "c": {}, "d": [], "e": 0, "f": False, "g": {"h": {}}}) == {
+        "e": 0,
+        "f": False,
+    }
     assert canonical({"list": [None, "", {}, ("x",)]}) == {"list": [None, "", {}, ["x"]]}  # positions matter
 
 
@@ -79,14 +86,18 @@ _leaf = (
 )
 _json = st.recursive(
     _leaf,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", ""]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", ""]), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 # Schedules from a bundle: no floats, so that equal canonical JSON is exactly "no change" (1 and 1.0 are not).
 _plain_leaf = st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["", "x", "EMEA"])
 _plain_json = st.recursive(
     _plain_leaf,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", ""]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", ""]), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 _when_keys = st.sampled_from(["cron", "timezone", "every", "offset", "at", "start", "calendars"])
@@ -160,7 +171,9 @@ def _schedules(draw: st.DrawFn) -> DesiredSchedule:
         when=draw(_whens()),
         timing=Timing(),
         input=inputs,
-        labels=draw(st.dictionaries(st.sampled_from(["team", "tier", "app.io/x"]), st.text(min_size=1, max_size=5))),
+        labels=draw(
+            st.dictionaries(st.sampled_from(["team", "tier", "app.io/x"]), st.text(min_size=1, max_size=5))
+        ),
         options=draw(st.dictionaries(st.sampled_from(["retries", "notes"]), _plain_json, max_size=2)),
         protect=draw(st.booleans()),
     )
@@ -204,7 +217,9 @@ def test_a_freshly_applied_schedule_plans_as_no_change(data: st.DataObject) -> N
 
 
 @given(_schedules(), _schedules())
-def test_a_plan_is_noop_exactly_when_the_canonical_forms_agree(first: DesiredSchedule, second: DesiredSchedule) -> None:
+def test_a_plan_is_noop_exactly_when_the_canonical_forms_agree(
+    first: DesiredSchedule, second: DesiredSchedule
+) -> None:
     second = replace(second, name=first.name, agent=first.agent)
     [action] = plan_bundle(bundle(first), [reported(second, "sch_1")], now=NOW).actions
     same = canonical_json(comparable(first)) == canonical_json(comparable(second))

@@ -33,7 +33,12 @@ def changed(action: Action) -> dict[str, tuple[Any, Any]]:
 def test_a_new_schedule_is_created_with_every_field_as_its_after_value() -> None:
     result = plan(bundle(desired("weekday-briefing")), [])
     [action] = result.actions
-    assert (action.kind, action.name, action.agent, action.remote_id) == ("create", "weekday-briefing", "agent_x", None)
+    assert (action.kind, action.name, action.agent, action.remote_id) == (
+        "create",
+        "weekday-briefing",
+        "agent_x",
+        None,
+    )
     assert changed(action) == {
         "agent": (None, "agent_x"),
         "state": (None, "active"),
@@ -52,7 +57,14 @@ def test_an_unchanged_schedule_is_a_noop() -> None:
     assert steps(result) == [("noop", "a", "sch_1")]
     assert not result.has_changes
     assert result.summary == {
-        "create": 0, "update": 0, "pause": 0, "resume": 0, "archive": 0, "delete": 0, "adopt": 0, "noop": 1,
+        "create": 0,
+        "update": 0,
+        "pause": 0,
+        "resume": 0,
+        "archive": 0,
+        "delete": 0,
+        "adopt": 0,
+        "noop": 1,
     }
 
 
@@ -113,7 +125,11 @@ def test_a_changed_secret_is_an_update_that_never_holds_the_value() -> None:
     [action] = plan(bundle(schedule), [reported(old, "sch_1")]).actions
     [change] = action.changes
     assert (action.kind, change.path, change.before, change.after, change.sensitive) == (
-        "update", "input.secrets.token", REDACTED, REDACTED, True,
+        "update",
+        "input.secrets.token",
+        REDACTED,
+        REDACTED,
+        True,
     )
 
 
@@ -126,7 +142,9 @@ def test_an_unchanged_secret_is_a_noop_and_the_digest_key_matters() -> None:
 
 def test_a_value_moved_into_a_secret_masks_both_sides() -> None:
     schedule = desired("a", input={"message": Sensitive("hello")})
-    [action] = plan(bundle(schedule), [reported(desired("a", input={"message": "hello-old"}), "sch_1")]).actions
+    [action] = plan(
+        bundle(schedule), [reported(desired("a", input={"message": "hello-old"}), "sch_1")]
+    ).actions
     assert changed(action) == {"input.message": (REDACTED, REDACTED)}
 
 
@@ -185,7 +203,10 @@ def test_an_unowned_look_alike_without_adopt_is_an_error_listing_every_collision
     with pytest.raises(PlanError) as caught:
         plan(bundle(first, second), live)
     diagnostics = caught.value.diagnostics
-    assert [(d.file, d.line) for d in diagnostics] == [("bundles/support.yaml", 12), ("bundles/support.yaml", 20)]
+    assert [(d.file, d.line) for d in diagnostics] == [
+        ("bundles/support.yaml", 12),
+        ("bundles/support.yaml", 20),
+    ]
     assert all("adopt: true" in d.message and "no owner" in d.message for d in diagnostics)
     assert "bundles/support.yaml:12:0: schedule 'a'" in str(caught.value)
 
@@ -206,7 +227,9 @@ def test_adopt_refuses_to_choose_between_several_unowned_look_alikes() -> None:
 # ---- pruning ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("prune", "expected"), [("archive", "archive"), ("delete", "delete"), ("none", "noop")])
+@pytest.mark.parametrize(
+    ("prune", "expected"), [("archive", "archive"), ("delete", "delete"), ("none", "noop")]
+)
 def test_an_owned_schedule_that_left_the_bundle_is_pruned_by_policy(prune: Any, expected: str) -> None:
     kept, gone = desired("a"), desired("b")
     result = plan(bundle(kept, prune=prune), [reported(kept, "sch_1"), reported(gone, "sch_2")])
@@ -219,7 +242,10 @@ def test_archive_skips_schedules_already_archived_and_delete_removes_them() -> N
     gone = reported(desired("b"), "sch_2", state="archived")
     assert steps(plan(bundle(desired("a"), prune="archive"), [gone])) == [("create", "a", None)]
     assert steps(plan(bundle(desired("a"), prune="none"), [gone])) == [("create", "a", None)]
-    assert steps(plan(bundle(desired("a"), prune="delete"), [gone])) == [("create", "a", None), ("delete", "b", "sch_2")]
+    assert steps(plan(bundle(desired("a"), prune="delete"), [gone])) == [
+        ("create", "a", None),
+        ("delete", "b", "sch_2"),
+    ]
 
 
 @pytest.mark.parametrize("prune", ["archive", "delete"])
@@ -239,7 +265,10 @@ def test_an_emptied_bundle_must_not_prune_everything() -> None:
     with pytest.raises(EmptyBundleError, match="--allow-empty") as caught:
         plan(bundle(), live)
     assert "2 live schedule(s)" in str(caught.value) and "archive" in str(caught.value)
-    assert steps(plan(bundle(), live, allow_empty=True)) == [("archive", "a", "sch_1"), ("archive", "b", "sch_2")]
+    assert steps(plan(bundle(), live, allow_empty=True)) == [
+        ("archive", "a", "sch_1"),
+        ("archive", "b", "sch_2"),
+    ]
 
 
 def test_an_empty_bundle_that_would_prune_nothing_needs_no_confirmation() -> None:
@@ -276,7 +305,9 @@ def test_an_archived_schedule_back_in_the_bundle_as_paused_is_restored_paused_ne
 
 def test_an_archived_schedule_is_recreated_where_the_provider_cannot_unarchive() -> None:
     schedule = desired("a")
-    result = plan(bundle(schedule), [reported(schedule, "sch_1", state="archived")], restore_archived="create")
+    result = plan(
+        bundle(schedule), [reported(schedule, "sch_1", state="archived")], restore_archived="create"
+    )
     [action] = result.actions
     assert (action.kind, action.remote_id, action.reason) == ("create", None, "restore archived")
 
@@ -394,5 +425,7 @@ def test_plan_all_keeps_bundle_order_and_reports_every_bundles_problems() -> Non
 def test_plan_all_uses_each_providers_display_names() -> None:
     schedule = desired("a")
     live = [reported(schedule, "sch_1", display_name="p--a")]
-    result = plan_all([(bundle(schedule), live)], now=NOW, display_name_for=lambda b: lambda name: f"p--{name}")
+    result = plan_all(
+        [(bundle(schedule), live)], now=NOW, display_name_for=lambda b: lambda name: f"p--{name}"
+    )
     assert [a.kind for a in result.bundles[0].actions] == ["noop"]

@@ -38,7 +38,10 @@ def test_a_plan_is_stale_when_the_live_state_changed() -> None:
     live[5] = replace(live[5], labels={"team": "ops"})  # someone edited "unchanged" in the platform's UI
     fresh = plan_all([(bundle_, live)], now=NOW)
     problems = same_actions(saved, fresh)
-    assert "bundle 'support-digests': the live schedules changed since the plan was made (live fingerprint differs)" in problems
+    assert (
+        "bundle 'support-digests': the live schedules changed since the plan was made (live fingerprint differs)"
+        in problems
+    )
     assert any("noop unchanged (agent_x, sch_07) would now be update" in p for p in problems)
     with pytest.raises(StalePlanError, match="stale"):
         ensure_same(saved, fresh)
@@ -46,13 +49,28 @@ def test_a_plan_is_stale_when_the_live_state_changed() -> None:
 
 def test_differences_name_each_action() -> None:
     schedule, other = desired("a"), desired("b")
-    saved = plan_all([(bundle(schedule, other), [reported(desired("a", input={"message": "x"}), "sch_1")])], now=NOW)
-    fresh = plan_all([(bundle(schedule), [reported(desired("a", input={"message": "y"}), "sch_1"),
-                                          reported(desired("gone"), "sch_2")])], now=NOW)
+    saved = plan_all(
+        [(bundle(schedule, other), [reported(desired("a", input={"message": "x"}), "sch_1")])], now=NOW
+    )
+    fresh = plan_all(
+        [
+            (
+                bundle(schedule),
+                [reported(desired("a", input={"message": "y"}), "sch_1"), reported(desired("gone"), "sch_2")],
+            )
+        ],
+        now=NOW,
+    )
     problems = same_actions(saved, fresh)
     assert "bundle 'support-digests': + create b (agent_x) is no longer planned" in problems
-    assert "bundle 'support-digests': - archive gone (agent_x, sch_2) is now planned, and was not in the saved plan" in problems
-    assert "bundle 'support-digests': ~ update a (agent_x, sch_1) now changes differently: input.message" in problems
+    assert (
+        "bundle 'support-digests': - archive gone (agent_x, sch_2) is now planned, and was not in the saved plan"
+        in problems
+    )
+    assert (
+        "bundle 'support-digests': ~ update a (agent_x, sch_1) now changes differently: input.message"
+        in problems
+    )
 
 
 def test_bundles_added_removed_or_retargeted() -> None:

@@ -34,10 +34,17 @@ from reconciler.timing.temporal_cron import parse_temporal_cron
 LEGACY_OPTIONS = {"workflow_name": "wf", "task_queue": "q"}
 
 
-def load(tmp_path: Path, schedules: list[dict[str, Any]], api: str | None = None, key: str = "team") -> Bundle:
+def load(
+    tmp_path: Path, schedules: list[dict[str, Any]], api: str | None = None, key: str = "team"
+) -> Bundle:
     target: dict[str, Any] = {"provider": "agentex", **({"api": api} if api else {})}
-    document = {"apiVersion": "reconciler/v1", "kind": "Bundle", "bundleKey": key, "target": target,
-                "schedules": schedules}
+    document = {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": key,
+        "target": target,
+        "schedules": schedules,
+    }
     path = tmp_path / f"{key}.yaml"
     path.write_text(json.dumps(document))
     loaded = load_bundles([str(path)])
@@ -88,8 +95,13 @@ def faults(app: SandboxApp) -> Faults:
 
 
 def open_provider(bundle: Bundle, transport: httpx.BaseTransport) -> AgentexProvider:
-    client = ApiClient("http://sandbox", api_key="sandbox-key", transport=transport,
-                       retry=RetryPolicy(base_delay=0, jitter=False), sleep=lambda _: None)
+    client = ApiClient(
+        "http://sandbox",
+        api_key="sandbox-key",
+        transport=transport,
+        retry=RetryPolicy(base_delay=0, jitter=False),
+        sleep=lambda _: None,
+    )
     return AgentexProvider(client, bundle, b"reconciler")
 
 
@@ -102,10 +114,20 @@ def schedules_for(app: SandboxApp, items: list[dict[str, Any]]) -> list[dict[str
 
 def apply(provider: AgentexProvider) -> list[str | None]:
     bundle = provider.bundle
-    normalised = Bundle(bundle.key, bundle.provider, bundle.target, bundle.prune,
-                        tuple(provider.normalise(s) for s in bundle.schedules))
-    plan = plan_bundle(normalised, provider.list_live(), display_name=provider.display_name,
-                       update_reason=provider.update_reason, now=datetime.now(UTC))
+    normalised = Bundle(
+        bundle.key,
+        bundle.provider,
+        bundle.target,
+        bundle.prune,
+        tuple(provider.normalise(s) for s in bundle.schedules),
+    )
+    plan = plan_bundle(
+        normalised,
+        provider.list_live(),
+        display_name=provider.display_name,
+        update_reason=provider.update_reason,
+        now=datetime.now(UTC),
+    )
     report = execute(plan, provider, parallelism=2)
     return [o.error for o in report.outcomes]
 
@@ -145,13 +167,29 @@ def test_read_back_equals_the_bundle(tmp_path: Path, when: dict[str, Any], api: 
 
 
 def test_legacy_body_and_read_back(tmp_path: Path) -> None:
-    bundle = load(tmp_path, [{"name": "s", "agent": "a", "when": {"cron": "0 9 * * 1-5"}, "state": "paused",
-                              "options": {**LEGACY_OPTIONS, "workflow_params": {"x": 1},
-                                          "execution_timeout_seconds": 60}}])
+    bundle = load(
+        tmp_path,
+        [
+            {
+                "name": "s",
+                "agent": "a",
+                "when": {"cron": "0 9 * * 1-5"},
+                "state": "paused",
+                "options": {**LEGACY_OPTIONS, "workflow_params": {"x": 1}, "execution_timeout_seconds": 60},
+            }
+        ],
+    )
     [schedule] = bundle.schedules
     body = legacy.create_body("team", schedule)
-    assert body == {"name": "team--s", "workflow_name": "wf", "task_queue": "q", "workflow_params": {"x": 1},
-                    "execution_timeout_seconds": 60, "cron_expression": "0 9 * * 1-5", "paused": True}
+    assert body == {
+        "name": "team--s",
+        "workflow_name": "wf",
+        "task_queue": "q",
+        "workflow_params": {"x": 1},
+        "execution_timeout_seconds": 60,
+        "cron_expression": "0 9 * * 1-5",
+        "paused": True,
+    }
     item = legacy.echo(body, "a")
     assert item["action"]["workflow_params"] == [{"x": 1}]  # what the server returns: the args list
     back = legacy.live_from_wire(item, "a")
@@ -160,13 +198,20 @@ def test_legacy_body_and_read_back(tmp_path: Path) -> None:
 
 
 def test_run_schedule_patch_holds_only_what_changed(tmp_path: Path) -> None:
-    base = {"name": "s", "agent": "a", "when": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
-            "input": {"message": "hi"}, "options": {"description": "d"}}
+    base = {
+        "name": "s",
+        "agent": "a",
+        "when": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
+        "input": {"message": "hi"},
+        "options": {"description": "d"},
+    }
     old = load(tmp_path, [base], "run-schedules").schedules[0]
     live = runs.live_from_wire(runs.echo(runs.create_body("team", old), "a") | {"id": "u1"}, "a")
     new = load(tmp_path, [{**base, "when": {"every": "2h"}, "options": {}}], "run-schedules").schedules[0]
     assert runs.changes(runs.create_body("team", new), live) == {
-        "description": None, "interval_seconds": 7200, "timezone": "UTC"
+        "description": None,
+        "interval_seconds": 7200,
+        "timezone": "UTC",
     }
     protected = load(tmp_path, [{**base, "protect": True}], "run-schedules").schedules[0]
     body = runs.create_body("team", protected)
@@ -176,8 +221,12 @@ def test_run_schedule_patch_holds_only_what_changed(tmp_path: Path) -> None:
 
 
 def test_a_hand_written_temporal_cron_reads_back_as_what_it_does() -> None:
-    item = {"name": "team--s", "state": "ACTIVE", "action": {"workflow_name": "wf", "task_queue": "q"},
-            "spec": {"cron_expressions": ["0 9 1 * 1"], "intervals_seconds": []}}
+    item = {
+        "name": "team--s",
+        "state": "ACTIVE",
+        "action": {"workflow_name": "wf", "task_queue": "q"},
+        "spec": {"cron_expressions": ["0 9 1 * 1"], "intervals_seconds": []},
+    }
     assert legacy.live_from_wire(item, "a").when == {"timezone": "UTC", "cron": "0 9 */31 * 1"}
     item["spec"] = {"cron_expressions": ["0 9 * * * 2027"], "intervals_seconds": []}  # a year: no cron
     assert "calendars" in legacy.live_from_wire(item, "a").when
@@ -210,7 +259,9 @@ def test_faults_between_the_delete_and_the_create_are_retried(
 ) -> None:
     if app.sandbox.api != "legacy":
         pytest.skip("run schedules are PATCHed in place: no delete + create")
-    items = schedules_for(app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}, "state": "paused"}])
+    items = schedules_for(
+        app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}, "state": "paused"}]
+    )
     assert apply(open_provider(load(tmp_path, items), faults)) == [None]
     items[0]["when"] = {"every": "2h"}
     faults.fail, faults.lose = 1, 1  # the first create is refused, the second committed but its answer lost
@@ -228,7 +279,9 @@ def test_a_create_that_keeps_failing_reports_the_schedule_lost_and_the_next_appl
 ) -> None:
     if app.sandbox.api != "legacy":
         pytest.skip("run schedules are PATCHed in place: no delete + create")
-    items = schedules_for(app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}, "state": "paused"}])
+    items = schedules_for(
+        app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}, "state": "paused"}]
+    )
     assert apply(open_provider(load(tmp_path, items), faults)) == [None]
     items[0]["when"] = {"every": "2h"}
     faults.fail = 99

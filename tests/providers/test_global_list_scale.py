@@ -34,7 +34,11 @@ class Walks(tuple[DesiredSchedule, ...]):
 
 
 def schedule(provider: str, i: int) -> dict[str, Any]:
-    when = {"cron": f"{i % 60} 9 * * *"} if provider == "oz" else {"every": "6h", "start": "2026-12-01T00:00:00Z"}
+    when = (
+        {"cron": f"{i % 60} 9 * * *"}
+        if provider == "oz"
+        else {"every": "6h", "start": "2026-12-01T00:00:00Z"}
+    )
     return {"name": f"s{i:04d}", "agent": f"agent_{i % 3}", "when": when, "input": {"message": f"run {i}"}}
 
 

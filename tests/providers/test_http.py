@@ -178,7 +178,9 @@ def test_500_on_a_read_is_retried_then_reported(router: respx.MockRouter, sleeps
     assert route.call_count == 5 and info.value.status == 500 and not info.value.outcome_unknown
 
 
-def test_500_on_a_write_is_not_retried_and_outcome_unknown(router: respx.MockRouter, sleeps: list[float]) -> None:
+def test_500_on_a_write_is_not_retried_and_outcome_unknown(
+    router: respx.MockRouter, sleeps: list[float]
+) -> None:
     route = router.post("/x").respond(500)
     with pytest.raises(TemporaryError) as info:
         make(router, sleeps).request("POST", "/x", json={})

@@ -51,8 +51,18 @@ def test_every_is_an_interval() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["0 9 L * *", "0 9 15W * *", "0 9 * * ?", "1 2 3", "0 24 * * *", "0 9 5-1 * *", "*/0 * * * *",
-     "CRON_TZ=UTC", "0 9 * * * 1999", "@every soon"],
+    [
+        "0 9 L * *",
+        "0 9 15W * *",
+        "0 9 * * ?",
+        "1 2 3",
+        "0 24 * * *",
+        "0 9 5-1 * *",
+        "*/0 * * * *",
+        "CRON_TZ=UTC",
+        "0 9 * * * 1999",
+        "@every soon",
+    ],
 )
 def test_refused_as_temporal_refuses(text: str) -> None:
     with pytest.raises(TimingError):

@@ -60,7 +60,15 @@ def test_ranges_are_compressed() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["30 9 * * 1-5", "30 4 1,15 * 5", "0 0 */2 * 1", "0 0 1 * */2", "15 */10 * * * *", "0 0 29 2 *", "@hourly"],
+    [
+        "30 9 * * 1-5",
+        "30 4 1,15 * 5",
+        "0 0 */2 * 1",
+        "0 0 1 * */2",
+        "15 */10 * * * *",
+        "0 0 29 2 *",
+        "@hourly",
+    ],
 )
 def test_round_trip(text: str) -> None:
     expr = parse_cron(text)

@@ -87,7 +87,10 @@ def test_day_matching_follows_vixie(text: str, day: int, weekday: int, matches: 
 @pytest.mark.parametrize(
     ("spellings", "canonical"),
     [
-        (["0 9 * * mon-fri", "0 9 * * 1-5", "0 9 * * 1,2,3,4,5", "0 0 9 * * 1-5", "00 09 * * MON-FRI"], "0 9 * * 1-5"),
+        (
+            ["0 9 * * mon-fri", "0 9 * * 1-5", "0 9 * * 1,2,3,4,5", "0 0 9 * * 1-5", "00 09 * * MON-FRI"],
+            "0 9 * * 1-5",
+        ),
         (["0 0 * * 0,7", "0 0 * * 0", "0 0 * * sun", "0 0 * * 7", "@weekly"], "0 0 * * 0"),
         (["@daily", "0 0 * * *", "0 0 */1 * *", "0 0 * */1 */1", "0 0 1-31 * *", "0 0 * * 0-6"], "0 0 * * *"),
         (["*/1 * * * *", "* * * * *", "0-59 * * * *", "0 * * * * *"], "* * * * *"),
@@ -116,8 +119,16 @@ def test_canonical_keeps_the_star_quirk_apart() -> None:
 
 
 def test_canonical_for_and_when_neither_field_is_a_plain_step() -> None:
-    expr = CronExpr(frozenset({0}), frozenset({0}), frozenset({0}), frozenset({1, 15}), frozenset(range(1, 13)),
-                    frozenset({1}), dom_restricted=False, dow_restricted=True)
+    expr = CronExpr(
+        frozenset({0}),
+        frozenset({0}),
+        frozenset({0}),
+        frozenset({1, 15}),
+        frozenset(range(1, 13)),
+        frozenset({1}),
+        dom_restricted=False,
+        dow_restricted=True,
+    )
     text = expr.canonical
     assert text == "0 0 */31,15 * 1"
     again = parse_cron(text)
@@ -125,8 +136,16 @@ def test_canonical_for_and_when_neither_field_is_a_plain_step() -> None:
 
 
 def test_canonical_impossible_and_raises() -> None:
-    expr = CronExpr(frozenset({0}), frozenset({0}), frozenset({0}), frozenset({15}), frozenset(range(1, 13)),
-                    frozenset({1}), dom_restricted=False, dow_restricted=True)
+    expr = CronExpr(
+        frozenset({0}),
+        frozenset({0}),
+        frozenset({0}),
+        frozenset({15}),
+        frozenset(range(1, 13)),
+        frozenset({1}),
+        dom_restricted=False,
+        dow_restricted=True,
+    )
     with pytest.raises(TimingError, match="cannot be written as a cron"):
         _ = expr.canonical
 
@@ -158,7 +177,10 @@ def test_canonical_impossible_and_raises() -> None:
         ("0 0 * * 8", "8 is out of range for the day-of-week field"),
         ("60 0 0 * * *", "60 is out of range for the second field.*with 6 fields the first is seconds"),
         ("0 9 * * 1 30", "out of range for the day-of-week field.*with 6 fields the first is seconds"),
-        ("5-1 * * * *", "reversed range '5-1' in the minute field: .* does not wrap around; write '0-1,5-59'"),
+        (
+            "5-1 * * * *",
+            "reversed range '5-1' in the minute field: .* does not wrap around; write '0-1,5-59'",
+        ),
         ("0 22-2 * * *", "write '0-2,22-23' instead"),
         ("0 0 * * sat-sun", "reversed range 'sat-sun' in the day-of-week field.*write '0,6' instead"),
         ("0 0 * dec-jan *", "reversed range 'dec-jan'"),

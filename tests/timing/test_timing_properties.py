@@ -31,7 +31,13 @@ from reconciler.timing import (
 from reconciler.timing.cron import CronExpr
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"]
-DST_ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Sao_Paulo", "Australia/Lord_Howe"]
+DST_ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Australia/Lord_Howe",
+]
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -41,8 +47,13 @@ _DEEP = int(os.environ.get("TIMING_DEEP", "0"))
 
 
 def _settings(examples: int) -> settings:
-    return settings(max_examples=examples * (_DEEP or 1), deadline=None, derandomize=not _DEEP, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples * (_DEEP or 1),
+        deadline=None,
+        derandomize=not _DEEP,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
 
 
 def _transitions(zone_name: str) -> list[datetime]:
@@ -176,7 +187,9 @@ def _fires(timing: Timing, after: datetime, count: int = 10, provider: str = "te
 
 @_settings(250)
 @given(text=crons(), where=zoned_instants(ZONES))
-def test_cron_agrees_with_croniter_except_where_the_wall_clock_disagrees(text: str, where: tuple[str, datetime]) -> None:
+def test_cron_agrees_with_croniter_except_where_the_wall_clock_disagrees(
+    text: str, where: tuple[str, datetime]
+) -> None:
     """croniter and we agree on every instant, with one precise exclusion.
 
     When a wall time is skipped by spring-forward, croniter fires at the first valid time after the gap
@@ -205,7 +218,9 @@ def test_cron_agrees_with_croniter_except_where_the_wall_clock_disagrees(text: s
 # --- Temporal's DST rule, literally ---------------------------------------------------------------------
 
 
-def _scan(after: datetime, end: datetime, step: timedelta, fires_at: Callable[[datetime], bool]) -> list[datetime]:
+def _scan(
+    after: datetime, end: datetime, step: timedelta, fires_at: Callable[[datetime], bool]
+) -> list[datetime]:
     found = []
     moment = after + step
     while moment <= end:
@@ -217,7 +232,9 @@ def _scan(after: datetime, end: datetime, step: timedelta, fires_at: Callable[[d
 
 @_settings(120)
 @given(text=crons(), where=zoned_instants(DST_ZONES))
-def test_cron_fires_exactly_when_the_zone_clock_shows_a_matching_time(text: str, where: tuple[str, datetime]) -> None:
+def test_cron_fires_exactly_when_the_zone_clock_shows_a_matching_time(
+    text: str, where: tuple[str, datetime]
+) -> None:
     """Minute-by-minute over two days around a transition: an instant fires iff its local reading matches."""
     zone_name, moment = where
     zone = ZoneInfo(zone_name)
@@ -293,6 +310,7 @@ def test_canonical_means_the_same(text: str, where: tuple[str, datetime]) -> Non
 
 def _spelled_differently(expr: CronExpr) -> str:
     """Another spelling of the same cron: explicit lists, Sunday as 7, names for months."""
+
     def listed(values: frozenset[int], names: tuple[str, ...] = (), first: int = 0) -> str:
         return ",".join(names[v - first] if names else str(v) for v in sorted(values))
 
@@ -302,8 +320,16 @@ def _spelled_differently(expr: CronExpr) -> str:
         dom = "*" if expr.days_of_month == frozenset(range(1, 32)) else f"*/31,{dom}"
     if not expr.dow_restricted:
         dow = "*" if expr.days_of_week == frozenset(range(7)) else f"*/7,{dow}"
-    return " ".join([listed(expr.seconds), listed(expr.minutes), listed(expr.hours), dom,
-                     listed(expr.months, MONTH_NAMES, 1), dow])
+    return " ".join(
+        [
+            listed(expr.seconds),
+            listed(expr.minutes),
+            listed(expr.hours),
+            dom,
+            listed(expr.months, MONTH_NAMES, 1),
+            dow,
+        ]
+    )
 
 
 @_settings(120)
@@ -323,8 +349,9 @@ def test_cron_to_calendars_fires_exactly_like_the_cron(text: str, where: tuple[s
     zone_name, after = where
     expr = parse_cron(text)
     translated = cron_to_calendars(expr)
-    assert len(translated) == (2 if expr.day_or and len(expr.days_of_month) < 31
-                               and len(expr.days_of_week) < 7 else 1)
+    assert len(translated) == (
+        2 if expr.day_or and len(expr.days_of_month) < 31 and len(expr.days_of_week) < 7 else 1
+    )
     assert _fires(Timing(calendars=translated, timezone=zone_name), after) == _fires(
         Timing(cron=(text,), timezone=zone_name), after
     )

@@ -60,7 +60,9 @@ def _params(value: Any) -> Any:
     return value
 
 
-def live_from_wire(item: dict[str, Any], agent: str, write_only: dict[str, Any] | None = None) -> LiveSchedule:
+def live_from_wire(
+    item: dict[str, Any], agent: str, write_only: dict[str, Any] | None = None
+) -> LiveSchedule:
     """A ScheduleResponse in bundle terms; `write_only` fills the options the API never returns."""
     platform = str(item.get("name", ""))
     owner, name = names.split(platform)

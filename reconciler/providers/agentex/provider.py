@@ -125,25 +125,34 @@ class AgentexProvider(Provider):
             else:
                 lives = [runs.live_from_wire(item, agent) for agent, item in chosen]
             if fallback:
-                lives += [live for live in pool.map(lambda key: self._get(*key), self._unseen(agents, listed))
-                          if live is not None]
+                lives += [
+                    live
+                    for live in pool.map(lambda key: self._get(*key), self._unseen(agents, listed))
+                    if live is not None
+                ]
         return lives
 
-    def _unseen(self, agents: list[str], listed: list[tuple[list[dict[str, Any]], bool]]) -> list[tuple[str, str]]:
+    def _unseen(
+        self, agents: list[str], listed: list[tuple[list[dict[str, Any]], bool]]
+    ) -> list[tuple[str, str]]:
         """Declared schedules a possibly truncated list could have hidden: read them by name instead.
 
         Legacy: the server caps the namespace's listing before it keeps the agent's rows, so once the
         lists together reach the cap any agent's page may be short. Run schedules: an agent whose page is
         full may have more (there is no cursor).
         """
-        seen = {(agent, str(item.get("name"))) for agent, (items, _) in zip(agents, listed, strict=True)
-                for item in items}
+        seen = {
+            (agent, str(item.get("name")))
+            for agent, (items, _) in zip(agents, listed, strict=True)
+            for item in items
+        }
         if self.legacy:
             full = set(agents) if sum(len(items) for items, _ in listed) >= PAGE_SIZE else set()
         else:
             full = {agent for agent, (_, truncated) in zip(agents, listed, strict=True) if truncated}
         return sorted(
-            (agent, self.display_name(name)) for agent, name in self._declared
+            (agent, self.display_name(name))
+            for agent, name in self._declared
             if agent in full and (agent, self.display_name(name)) not in seen
         )
 
@@ -189,7 +198,9 @@ class AgentexProvider(Provider):
             if desired is None:
                 return replace(live, state="archived") if live.state == "paused" else live
             if self.legacy:
-                kept = {k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None}
+                kept = {
+                    k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None
+                }
                 return replace(live, options={**live.options, **kept})
             return live
         adoptable = self._adoptable.get((live.agent, live.display_name))
@@ -274,7 +285,9 @@ class AgentexProvider(Provider):
                 return self.create(desired)
             except ProviderError as exc:
                 failure = exc
-                if not (exc.outcome_unknown or isinstance(exc, ConflictError | TemporaryError | TransportError)):
+                if not (
+                    exc.outcome_unknown or isinstance(exc, ConflictError | TemporaryError | TransportError)
+                ):
                     break  # the platform refused the body itself: repeating it cannot help
             found = self._lookup(desired)
             if found is not None:

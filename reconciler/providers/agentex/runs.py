@@ -19,8 +19,19 @@ PROTECT_KEY = "reconciler.dev/protect"
 OPTIONS = ("author", "description", "task_params", "task_metadata")
 DEFAULT_AUTHOR = "user"
 # Every field a create may set; an update PATCHes those whose value differs (null clears).
-FIELDS = ("name", "initial_input", "description", "cron_expression", "interval_seconds", "timezone",
-          "start_at", "end_at", "paused", "task_params", "task_metadata")
+FIELDS = (
+    "name",
+    "initial_input",
+    "description",
+    "cron_expression",
+    "interval_seconds",
+    "timezone",
+    "start_at",
+    "end_at",
+    "paused",
+    "task_params",
+    "task_metadata",
+)
 
 
 def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
@@ -33,7 +44,11 @@ def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
     timing = wire_timing(desired)
     return {
         "name": names.platform_name(bundle_key, desired.name),
-        "initial_input": {"content": content, "author": options.get("author") or DEFAULT_AUTHOR, "type": "text"},
+        "initial_input": {
+            "content": content,
+            "author": options.get("author") or DEFAULT_AUTHOR,
+            "type": "text",
+        },
         "description": options.get("description"),
         "cron_expression": timing.get("cron_expression"),
         "interval_seconds": timing.get("interval_seconds"),

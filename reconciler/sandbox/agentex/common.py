@@ -49,11 +49,15 @@ async def read_body(request: Request, *, optional: bool = False) -> Any:
     if not raw.strip():
         if optional:
             return {}
-        raise ApiError(422, "1 validation error for Request\nbody\n  Field required [type=missing, input_value=None]")
+        raise ApiError(
+            422, "1 validation error for Request\nbody\n  Field required [type=missing, input_value=None]"
+        )
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise ApiError(422, f"1 validation error for Request\nbody\n  JSON decode error [type=json_invalid, error={exc}]") from None
+        raise ApiError(
+            422, f"1 validation error for Request\nbody\n  JSON decode error [type=json_invalid, error={exc}]"
+        ) from None
 
 
 def query(model: type[M], request: Request) -> M:

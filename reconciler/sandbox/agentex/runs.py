@@ -268,13 +268,36 @@ def delete(sb: Sandbox, doc: Json) -> None:
 
 def response_json(sb: Sandbox, doc: Json, *, live: bool | None = True) -> Json:
     """RunSchedule. `live=None`: enrichment not asked for (list without include_live); False: it failed."""
-    out = {k: doc[k] for k in (
-        "id", "agent_id", "name", "initial_input", "initial_input_method", "description", "cron_expression",
-        "interval_seconds", "timezone", "start_at", "end_at", "paused", "task_params", "task_metadata",
-        "creator_principal", "created_at", "updated_at",
-    )}
-    out.update(state=None, next_action_times=None, live_data_available=live, skipped_action_times=None,
-               last_action_time=None, num_actions_taken=None)
+    out = {
+        k: doc[k]
+        for k in (
+            "id",
+            "agent_id",
+            "name",
+            "initial_input",
+            "initial_input_method",
+            "description",
+            "cron_expression",
+            "interval_seconds",
+            "timezone",
+            "start_at",
+            "end_at",
+            "paused",
+            "task_params",
+            "task_metadata",
+            "creator_principal",
+            "created_at",
+            "updated_at",
+        )
+    }
+    out.update(
+        state=None,
+        next_action_times=None,
+        live_data_available=live,
+        skipped_action_times=None,
+        last_action_time=None,
+        num_actions_taken=None,
+    )
     if live:
         times = [] if doc["paused"] else firing.next_times(doc, sb.clock.now(), FUTURE_TIMES)
         out.update(

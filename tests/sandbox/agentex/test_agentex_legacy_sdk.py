@@ -43,7 +43,10 @@ def test_create_returns_a_complete_schedule_response(sdk: Agentex, legacy: httpx
     assert s.num_actions_taken == 0 and s.num_actions_missed == 0 and s.last_action_time is None
     assert s.created_at == datetime(2026, 3, 2, 8, tzinfo=UTC)
     assert s.next_action_times is not None and len(s.next_action_times) == 10
-    assert s.next_action_times[:2] == [datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 3, 9, tzinfo=UTC)]
+    assert s.next_action_times[:2] == [
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        datetime(2026, 3, 3, 9, tzinfo=UTC),
+    ]
 
 
 def test_get_returns_what_create_returned(sdk: Agentex, legacy: httpx.Client) -> None:
@@ -216,7 +219,9 @@ def test_hash_starts_a_comment_like_temporal(sdk: Agentex, legacy: httpx.Client)
 def test_cron_tz_prefix_and_six_field_year(sdk: Agentex, legacy: httpx.Client) -> None:
     freeze(legacy)
     berlin = create(sdk, "berlin", cron_expression="CRON_TZ=Europe/Berlin 0 9 * * *")
-    assert (berlin.next_action_times or [])[0] == datetime(2026, 3, 3, 8, tzinfo=UTC)  # 09:00 CET, the next day
+    assert (berlin.next_action_times or [])[0] == datetime(
+        2026, 3, 3, 8, tzinfo=UTC
+    )  # 09:00 CET, the next day
     year = create(sdk, "in-2027", cron_expression="0 9 1 1 * 2027")  # the 6th field is the year
     assert year.next_action_times == [datetime(2027, 1, 1, 9, tzinfo=UTC)]
 
@@ -250,7 +255,9 @@ def test_agents_are_a_bare_array_with_page_numbers(sdk: Agentex, legacy: httpx.C
         legacy.post("/_sandbox/agents", json={"id": f"extra-{i}"}).raise_for_status()
     everyone = sdk.agents.list(limit=100)
     assert sorted(a.id for a in everyone) == sorted([*AGENTS, "extra-0", "extra-1", "extra-2"])
-    pages = [sdk.agents.list(limit=2, page_number=n, order_by="name", order_direction="asc") for n in (1, 2, 3, 4)]
+    pages = [
+        sdk.agents.list(limit=2, page_number=n, order_by="name", order_direction="asc") for n in (1, 2, 3, 4)
+    ]
     assert [[a.id for a in page] for page in pages] == [
         ["agent-a", "agent-b"],
         ["extra-0", "extra-1"],

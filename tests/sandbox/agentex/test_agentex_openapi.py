@@ -27,7 +27,12 @@ from tests.sandbox_server import API_KEY, Server
 
 DOCUMENT = ROOT / "tests" / "data" / "agentex" / "seed-openapi.yaml"
 SEED = ROOT.parent / "shared" / "seeds" / "000_a0e244ab29379e32.txt"
-EXCLUDED = ("status_code_conformance", "positive_data_acceptance", "negative_data_rejection", "unsupported_method")
+EXCLUDED = (
+    "status_code_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "unsupported_method",
+)
 
 
 def test_the_copy_is_the_seeds_document() -> None:
@@ -50,9 +55,27 @@ def test_schemathesis_finds_no_mismatch(legacy_server: Server, legacy: object, t
     pinned.write_text(yaml.safe_dump(document, sort_keys=False))
     for schema in (str(DOCUMENT), str(pinned)):
         result = subprocess.run(
-            [str(st), "run", schema, "--url", legacy_server.url, "-H", f"Authorization: Bearer {API_KEY}",
-             "--checks", "all", "--exclude-checks", ",".join(EXCLUDED), "--max-examples", "150",
-             "--seed", "1", "--continue-on-failure"],
-            capture_output=True, text=True, timeout=600, cwd=tmp_path,
+            [
+                str(st),
+                "run",
+                schema,
+                "--url",
+                legacy_server.url,
+                "-H",
+                f"Authorization: Bearer {API_KEY}",
+                "--checks",
+                "all",
+                "--exclude-checks",
+                ",".join(EXCLUDED),
+                "--max-examples",
+                "150",
+                "--seed",
+                "1",
+                "--continue-on-failure",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
         )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -26,7 +26,12 @@ def test_create_answers_a_complete_run_schedule(runs: httpx.Client) -> None:
     assert len(s["id"]) == 36 and s["agent_id"] == AGENTS[0] and s["name"] == "standup"
     assert s["initial_input"] == {"content": "Standup", "author": "user", "type": "text"}
     assert s["initial_input_method"] == "event/send"  # sandbox agents are async unless labelled sync
-    assert (s["timezone"], s["paused"], s["state"], s["live_data_available"]) == ("Europe/Berlin", False, "ACTIVE", True)
+    assert (s["timezone"], s["paused"], s["state"], s["live_data_available"]) == (
+        "Europe/Berlin",
+        False,
+        "ACTIVE",
+        True,
+    )
     assert s["next_action_times"][0] == "2026-03-03T08:00:00Z"  # 09:00 in Berlin, the next weekday morning
     assert s["interval_seconds"] is None and s["task_params"] == {"a": 1}
     assert set(s["creator_principal"]) == {"principal_type", "user_id", "service_account_id", "account_id"}
@@ -38,8 +43,15 @@ def test_sync_agents_get_message_send(runs: httpx.Client) -> None:
 
 
 def test_cron_xor_interval(runs: httpx.Client) -> None:
-    both = runs.post(BASE, json={"name": "x", "initial_input": {"content": "c"}, "cron_expression": "0 * * * *",
-                                 "interval_seconds": 60})
+    both = runs.post(
+        BASE,
+        json={
+            "name": "x",
+            "initial_input": {"content": "c"},
+            "cron_expression": "0 * * * *",
+            "interval_seconds": 60,
+        },
+    )
     neither = runs.post(BASE, json={"name": "x", "initial_input": {"content": "c"}})
     for response in (both, neither):
         assert response.status_code == 422
@@ -65,7 +77,9 @@ def test_validation_errors_are_422(runs: httpx.Client, fields: dict[str, Any]) -
 
 def test_duplicate_name_is_a_400_not_a_409(runs: httpx.Client) -> None:
     create(runs, "standup")
-    response = runs.post(BASE, json={"name": "standup", "initial_input": {"content": "c"}, "interval_seconds": 60})
+    response = runs.post(
+        BASE, json={"name": "standup", "initial_input": {"content": "c"}, "interval_seconds": 60}
+    )
     assert response.status_code == 400
     assert response.json() == {
         "message": f"Run schedule 'standup' already exists for agent '{AGENTS[0]}'",
@@ -77,7 +91,9 @@ def test_duplicate_name_is_a_400_not_a_409(runs: httpx.Client) -> None:
 
 def test_temporal_refusals_and_tz_prefixes_are_400(runs: httpx.Client) -> None:
     for cron in ("0 9 L * *", "CRON_TZ=Europe/Berlin 0 9 * * *"):
-        response = runs.post(BASE, json={"name": "x", "initial_input": {"content": "c"}, "cron_expression": cron})
+        response = runs.post(
+            BASE, json={"name": "x", "initial_input": {"content": "c"}, "cron_expression": cron}
+        )
         assert response.status_code == 400, cron
 
 
@@ -111,7 +127,12 @@ def test_patch_applies_only_present_keys_and_null_clears(runs: httpx.Client) -> 
     assert patched["end_at"] == "2027-01-01T00:00:00Z" and patched["name"] == "standup"
     renamed = runs.patch(f"{BASE}/name/standup", json={"name": "renamed", "paused": True}).json()
     assert renamed["name"] == "renamed" and renamed["paused"] is True and renamed["state"] == "PAUSED"
-    assert runs.patch(f"{BASE}/{s['id']}", json={"cron_expression": "0 * * * *", "interval_seconds": 5}).status_code == 422
+    assert (
+        runs.patch(
+            f"{BASE}/{s['id']}", json={"cron_expression": "0 * * * *", "interval_seconds": 5}
+        ).status_code
+        == 422
+    )
     assert runs.patch(f"{BASE}/{s['id']}", json={"interval_seconds": None}).status_code == 400  # neither left
     assert runs.patch(f"{BASE}/{s['id']}", json={"name": None}).status_code == 422
     create(runs, "taken")
@@ -133,7 +154,9 @@ def test_skip_and_unskip_one_fire(runs: httpx.Client) -> None:
     first = s["next_action_times"][0]
     skipped = runs.post(f"{BASE}/{s['id']}/skip", json={"scheduled_time": first}).json()
     assert skipped["skipped_action_times"] == [first] and first not in skipped["next_action_times"]
-    assert runs.post(f"{BASE}/{s['id']}/skip", json={"scheduled_time": "2026-03-02T09:00:00"}).status_code == 422
+    assert (
+        runs.post(f"{BASE}/{s['id']}/skip", json={"scheduled_time": "2026-03-02T09:00:00"}).status_code == 422
+    )
     back = runs.post(f"{BASE}/{s['id']}/unskip", json={"scheduled_time": first}).json()
     assert back["skipped_action_times"] == [] and back["next_action_times"][0] == first
     fired = runs.post("/_sandbox/clock", json={"advance": "3600s"}).json()["fired"]

@@ -18,13 +18,20 @@ import pytest
 def tool_python(requirement: str, check: str, env_var: str | None = None) -> Path:
     """The interpreter of a virtualenv holding `requirement`; `check` is Python that exits 0 once it is there."""
     root = Path(os.environ.get("RECONCILER_TOOL_VENVS", Path.home() / ".cache" / "reconciler"))
-    home = Path(os.environ[env_var]) if env_var and os.environ.get(env_var) else root / requirement.replace("==", "-")
+    home = (
+        Path(os.environ[env_var])
+        if env_var and os.environ.get(env_var)
+        else root / requirement.replace("==", "-")
+    )
     python = home / "bin" / "python"
     if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
         return python
     venv.EnvBuilder(with_pip=True, clear=True).create(home)
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", requirement], capture_output=True, text=True, timeout=900
+        [str(python), "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if install.returncode != 0:
         pytest.skip(f"could not install {requirement}: {install.stderr[-500:]}")
