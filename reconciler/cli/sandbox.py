@@ -53,6 +53,9 @@ def serve(
     """Serve a provider's API on 127.0.0.1 until Ctrl-C; prints the URL and the variables to export."""
     import sqlite3
 
+    from reconciler.sandbox.extra import require_sandbox_extra
+
+    require_sandbox_extra("reconciler sandbox serve", server=True)
     from reconciler.sandbox.config import DEV_API_KEY, Latency, SandboxConfig, Traffic, parse_fault_kinds
 
     keys = tuple(api_key or (DEV_API_KEY,))

@@ -65,6 +65,9 @@ def open_provider(
     api_key: str | None
     source = "--endpoint"
     if sandbox or endpoint == "sandbox":
+        from reconciler.sandbox.extra import require_sandbox_extra
+
+        require_sandbox_extra("--sandbox" if sandbox else "--endpoint sandbox")
         from reconciler.sandbox.embedded import embedded_transport  # the sandbox loads only when asked for
 
         agents = sorted({s.agent for s in bundle.schedules})
