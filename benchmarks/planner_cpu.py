@@ -1,4 +1,4 @@
-"""Planner CPU time for 10,000 unchanged schedules (PRODUCT.md: "well under a second of CPU").
+"""Planner CPU time for 10,000 unchanged schedules (the goal: well under a second of CPU).
 
 Builds the desired and the matching live schedules in memory, then times `plan_bundle` alone with
 `time.process_time`, twice: live exactly in the bundle's normal form, and live carrying server defaults

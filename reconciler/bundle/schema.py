@@ -18,7 +18,7 @@ def bundle_json_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         **schema,
         "description": "A reconciler bundle: the schedules of AI agents, kept in git. "
-        "See PRODUCT.md for the contract.",
+        "The format: docs/bundle-format.md in the reconciler repository.",
     }
 
 

@@ -1,6 +1,6 @@
 """Per-provider fire-time semantics for `preview` and `calendar`: what to pass to the timing engine, and
 where a computation from the bundle alone can differ from what the platform will do (said next to the
-figures, never hidden). Pure; sources: ../shared/seeds/WIRE-PROTOCOLS.md §1-5 and reconciler/timing.
+figures, never hidden). Pure; sources: each platform's API documentation (docs/providers.md) and reconciler/timing.
 """
 
 from __future__ import annotations

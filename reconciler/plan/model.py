@@ -13,7 +13,7 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.plan.live import LiveSchedule
 
 ActionKind = Literal["create", "update", "pause", "resume", "archive", "delete", "adopt", "noop"]
-# The plan file's summary order (PRODUCT.md); also the order of `BundlePlan.summary`.
+# The plan file's summary order (docs/plan-json.md); also the order of `BundlePlan.summary`.
 KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 CHANGING_KINDS = frozenset(KINDS) - {"noop"}
 

@@ -1,6 +1,6 @@
 """What each platform can express exactly: checked by `validate` before any request is made.
 
-Pure data (see ../shared/seeds/README.md, "Per provider"); the provider packages use the same table.
+Pure data (docs/providers.md describes it per platform); the provider packages use the same table.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ownership on Agentex: the platform name is `<bundleKey>--<name>`. Pure.
 
 Neither revision has labels or a metadata field the reconciler could own, so the marker is the name (the
-seeds' table). The owner is everything before the *first* `--`: `validate` refuses bundle keys that
+one field both revisions return for every schedule). The owner is everything before the *first* `--`: `validate` refuses bundle keys that
 contain `--`, so the split is unambiguous; schedule names may contain it.
 """
 
