@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import warn_transport
+from reconciler.envflag import env_flag
 from reconciler.errors import BundleError
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.planner import plan_bundle
@@ -50,7 +51,7 @@ def digest_key() -> bytes:
 
 
 def sandbox_requested(flag: bool) -> bool:
-    return flag or os.environ.get("RECONCILER_SANDBOX", "") not in ("", "0", "false")
+    return env_flag(os.environ, "RECONCILER_SANDBOX") or flag
 
 
 def open_session(options: Options) -> Session:

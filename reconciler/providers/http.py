@@ -41,7 +41,7 @@ from reconciler.bundle.sensitive import revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
 from reconciler.providers.http11 import Http11Transport
 from reconciler.providers.redact import redact_forms, secret_forms
-from reconciler.providers.transport import TransportSecurity, check_endpoint
+from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
 
 log = logging.getLogger("reconciler.http")
 
@@ -180,8 +180,16 @@ class ApiClient:
             timeout=timeout,
             # Direct connections: http.client under httpx (reconciler.providers.http11), a quarter of the
             # client's CPU a request less. httpx honours proxies from the environment only with its own
-            # transport, so where one is set that transport stays.
-            transport=transport or (None if _proxied() else Http11Transport(verify, max_idle=parallelism)),
+            # transport, so where one is set that transport stays, except for loopback endpoints (the
+            # sandbox): those never go through a proxy, since a proxy on another host would carry their
+            # plain-http requests, API key included, off this machine, past the "plain http to this machine
+            # only" rule of reconciler.providers.transport.
+            transport=transport
+            or (
+                None
+                if _proxied() and not is_loopback(httpx.URL(base_url).host)
+                else Http11Transport(verify, max_idle=parallelism)
+            ),
             verify=verify,
             follow_redirects=False,
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import certifi
 import httpx
 
+from reconciler.envflag import env_flag
 from reconciler.errors import ConfigError
 
 ALLOW_HTTP_ENV = "RECONCILER_ALLOW_HTTP"
-_FALSE = ("", "0", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class TransportSecurity:
         environ: Mapping[str, str] | None = None,
     ) -> TransportSecurity:
         env = os.environ if environ is None else environ
-        allow = allow_http or env.get(ALLOW_HTTP_ENV, "").strip().lower() not in _FALSE
+        allow = env_flag(env, ALLOW_HTTP_ENV) or allow_http
         if ca_bundle:
             return cls(insecure, allow, ca_file=ca_bundle, ca_source="--ca-bundle")
         if env.get("SSL_CERT_FILE"):

@@ -208,3 +208,33 @@ def test_a_proxy_from_the_environment_is_still_used(monkeypatch: pytest.MonkeyPa
         with ApiClient("http://api.example.invalid/v1", security=security) as client:
             assert client.request("GET", "/things").json() == {"ok": True}
     assert seen == [b"GET http://api.example.invalid/v1/things HTTP/1.1"]
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY", "http_proxy"])
+def test_a_loopback_endpoint_never_goes_through_a_proxy(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """Plain http is allowed to this machine only: a proxy from the environment (on another host, in real
+    life) must not carry such a request, and its API key, off the machine."""
+    through_proxy: list[bytes] = []
+
+    def proxy(request: bytes) -> bytes | None:
+        through_proxy.append(request)
+        return ok()(request)
+
+    with server(proxy) as (proxy_url, _), server(ok()) as (endpoint, served):
+        for name in (
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "all_proxy",
+            "no_proxy",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(variable, proxy_url)
+        with ApiClient(endpoint, api_key="key-that-stays-here") as client:
+            assert client.request("GET", "/things").json() == {"ok": True}
+    assert through_proxy == []
+    assert sum(served) == 1  # answered by the endpoint itself

@@ -346,8 +346,28 @@ def test_a_base_url_that_is_not_http_is_refused(url: str) -> None:
 
 
 def test_allow_http_off_values_keep_it_refused() -> None:
-    for value in ("", "0", "false", "no"):
+    for value in ("", "0", "false", "no", "off", "OFF", " No "):
         assert not TransportSecurity.from_environment(environ={"RECONCILER_ALLOW_HTTP": value}).allow_http
+    for value in ("1", "true", "yes", "on", "TRUE"):
+        assert TransportSecurity.from_environment(environ={"RECONCILER_ALLOW_HTTP": value}).allow_http
+
+
+@pytest.mark.parametrize("value", ["n", "disabled", "none", "2", "enable"])
+@pytest.mark.parametrize("variable", ["RECONCILER_ALLOW_HTTP", "RECONCILER_SANDBOX"])
+def test_a_switch_set_to_neither_on_nor_off_is_an_error_before_any_request(
+    bundle: str, variable: str, value: str
+) -> None:
+    """`RECONCILER_ALLOW_HTTP=n` used to allow plain http (anything but a short list of off values did)."""
+    result = cli("plan", bundle, CADENYA_BASE_URL="http://schedules.invalid/v1", **{variable: value})
+    assert result.code == 1
+    assert result.err.startswith(f"error: {variable}={value!r} is neither on nor off")
+    assert "could not reach" not in result.err and "WARNING" not in result.err
+
+
+def test_allow_http_off_refuses_plain_http_through_the_cli(bundle: str) -> None:
+    result = cli("plan", bundle, CADENYA_BASE_URL="http://schedules.invalid/v1", RECONCILER_ALLOW_HTTP="off")
+    assert result.code == 1
+    assert "is plain http to another machine" in result.err
 
 
 def test_https_with_verification_on_warns_nothing_and_insecure_always_warns() -> None:
