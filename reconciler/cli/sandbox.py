@@ -17,7 +17,13 @@ sandbox_app = typer.Typer(help="Run a local emulator of a provider's schedule AP
 @sandbox_app.command()
 def serve(
     provider: Annotated[str, typer.Option("--provider", help="cadenya, agentex, orq, oz or tbd-agents.")],
-    api: Annotated[str | None, typer.Option("--api", help="API revision (default: the seed's).")] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api",
+            help="API revision: agentex legacy (default) or run-schedules; orq v3 (default) or display-name.",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one (printed).")] = 8765,
     db: Annotated[

@@ -1,1 +1,1 @@
-"""Scale Agentex: the seed's legacy Temporal schedules (default) and the current run schedules."""
+"""Scale Agentex: the original (legacy) Temporal schedules (default) and the current run schedules."""

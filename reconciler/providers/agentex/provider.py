@@ -1,4 +1,4 @@
-"""Agentex over HTTP, both revisions: `target.api` unset or `legacy` (the seed's), or `run-schedules`.
+"""Agentex over HTTP, both revisions: `target.api` unset or `legacy` (the original API), or `run-schedules`.
 
 Schedules are listed per agent only: the agents are enumerated (page-number pages), then each agent's
 schedules are listed concurrently at the largest page the API allows. The legacy list items carry no
@@ -65,7 +65,7 @@ class AgentexProvider(Provider):
         if api not in REVISIONS:
             raise ConfigError(
                 f"bundle '{bundle.key}': agentex has no API revision '{api}'; set target.api to legacy "
-                "(the default: the seed's Temporal schedules) or run-schedules"
+                "(the default: the original Temporal schedules) or run-schedules"
             )
         self.legacy = api == "legacy"
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)

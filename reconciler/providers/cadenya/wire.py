@@ -1,6 +1,6 @@
 """Cadenya's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
 
-Ownership marker: `metadata.bundleKey` (the seed's field) plus the label `reconciler.dev/bundle`, so lists
+Ownership marker: `metadata.bundleKey` (the API reference's field) plus the label `reconciler.dev/bundle`, so lists
 can filter server-side; the schedule's bundle name is `metadata.name`. A cron is translated exactly into
 calendars (both day fields restricted -> two calendars) and read back as cron where exact.
 """
@@ -43,7 +43,7 @@ _CALENDAR_KEYS = (
     ("dayOfWeek", "day_of_week"),
 )
 _OPTION_KEYS = ("overlapPolicy", "userData", "variationId")
-# Seed names first; SDK 1.8.0 spells three of them differently and a server may send either.
+# The API reference's names first; SDK 1.8.0 spells three of them differently and a server may send either.
 _SPEC_ALIASES = {
     "initialMessage": ("initialMessage", "firstUserMessage"),
     "data": ("data", "systemPromptData"),

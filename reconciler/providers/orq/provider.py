@@ -42,7 +42,7 @@ class OrqProvider(Provider):
         if revision not in wire.REVISIONS:
             raise ConfigError(
                 f"bundle '{bundle.key}': orq has no API revision '{revision}'; use target.api "
-                f"'{wire.DISPLAY_NAME}' (the current API) or leave it out (the seed's, '{wire.SEED}')"
+                f"'{wire.DISPLAY_NAME}' (the current API) or leave it out (the original API, '{wire.SEED}')"
             )
         self.revision = revision
         self.capabilities = capabilities_for("orq", None if revision == wire.SEED else revision)

@@ -269,7 +269,7 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         display = name or ""
     elif ctx.revision == DISPLAY_NAME:
         display = str(item.get("display_name") or "")
-    else:  # the seed's schedules have no name: one derived from the id lets `export` + `adopt` find them
+    else:  # the original API's schedules have no name: one derived from the id lets `export` + `adopt` find them
         display = f"orq-{remote_id.lower()}" if remote_id else ""
     return LiveSchedule(
         remote_id=remote_id,

@@ -1,1 +1,1 @@
-"""The Scale Agentex emulator: the seed's legacy Temporal schedules and the current run schedules."""
+"""The Scale Agentex emulator: the original (legacy) Temporal schedules and the current run schedules."""

@@ -1,4 +1,4 @@
-"""The seed's legacy Agentex schedules (SDK <= 0.17.0): a Temporal schedule per `{agent_id}--{name}`.
+"""The original (legacy) Agentex schedules (SDK <= 0.17.0): a Temporal schedule per `{agent_id}--{name}`.
 
 No update route: the name is the identity and a change is delete + create. Listing caps the whole
 namespace's Temporal listing at `page_size` *before* keeping the agent's rows, as the server does, so a
@@ -29,7 +29,7 @@ ONE = SCHEDULES + "/{schedule_name}"
 
 
 class CreateScheduleRequest(BaseModel):
-    """The seed's CreateScheduleRequest; unknown keys are ignored, as FastAPI's default model does."""
+    """The documented CreateScheduleRequest; unknown keys are ignored, as FastAPI's default model does."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -1,2 +1,2 @@
-"""Emulator of Cadenya's agent-schedule API (seed 001, SDK 1.8.0); decisions the seed leaves open
+"""Emulator of Cadenya's agent-schedule API (API reference and SDK 1.8.0); decisions they leave open
 are written down in README.md next to this file."""

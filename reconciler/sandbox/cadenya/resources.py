@@ -1,6 +1,6 @@
 """Cadenya's resources in the store: workspaces, agents and schedules, their life cycle and JSON.
 
-Schedule documents keep the seed's field names plus a private `fires` record (total, last, the
+Schedule documents keep the API reference's field names plus a private `fires` record (total, last, the
 instant counted up to, the next fire), brought up to date whenever a schedule is read or changed.
 Callers hold `store.transaction()` around each request's reads and writes.
 """

@@ -2,7 +2,7 @@
 
 Parsing follows the protobuf JSON mapping the API is generated from: camelCase or snake_case keys,
 null means unset, integers may arrive as strings, enums by name or number, unknown keys ignored.
-The seed's names are canonical (`initialMessage`, `data`, `userData`); SDK 1.8.0's are accepted.
+The API reference's names are canonical (`initialMessage`, `data`, `userData`); SDK 1.8.0's are accepted.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     "userData": ("userData", "user_data", "firstUserMessageData", "first_user_message_data"),
     "variationId": ("variationId", "variation_id"),
 }
-# The names SDK 1.8.0 reads; responses carry them next to the seed's names.
+# The names SDK 1.8.0 reads; responses carry them next to the API reference's names.
 SDK_NAMES = {
     "initialMessage": "firstUserMessage",
     "data": "systemPromptData",

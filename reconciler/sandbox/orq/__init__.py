@@ -1,1 +1,1 @@
-"""Emulator of orq.ai's agent schedule API (seed revision `v3` and the current `display-name`)."""
+"""Emulator of orq.ai's agent schedule API (the original revision `v3` and the current `display-name`)."""

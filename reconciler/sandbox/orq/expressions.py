@@ -1,6 +1,6 @@
 """orq's schedule expressions: which (type, expression) pairs a revision accepts, and when they fire.
 
-Pure. Seed revision: `cron` (6 fields with seconds, or @hourly...@yearly), `interval` (`@every <Go
+Pure. Original (v3) revision: `cron` (6 fields with seconds, or @hourly...@yearly), `interval` (`@every <Go
 duration>`), `once` (`@at <RFC 3339 UTC>`); at most one fire an hour except `once`; UTC only.
 Revision `display-name`: `cron` only, hourly / daily / weekly shapes only.
 """

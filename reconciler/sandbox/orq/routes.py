@@ -1,6 +1,6 @@
 """orq's HTTP routes: `/v2/agents` (cursor pages) and `/v3/agents/{agent_key}/schedules[/{id}[/execution]]`.
 
-Bodies are checked as the seed's OpenAPI says (`additionalProperties: false`, required keys, types)
+Bodies are checked as orq's published OpenAPI says (`additionalProperties: false`, required keys, types)
 before anything is stored; every refusal is an `OrqError`, rendered in orq's own error shape.
 """
 
