@@ -62,10 +62,16 @@ class RenderedEntry:
 
 
 class Renderer:
-    """Renders values with one sandboxed Jinja environment; remembers every secret value it handed out."""
+    """Renders values with one sandboxed Jinja environment; remembers every secret value it handed out.
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    `read_secrets=False` (the offline commands: `validate`, `preview`, `calendar`) never reads a secret:
+    `secret('NAME')` renders a placeholder, still `Sensitive`, so every check that depends on a value being a
+    secret runs the same; only `plan` and `apply` need the values.
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None, *, read_secrets: bool = True) -> None:
         self.environ = os.environ if environ is None else environ
+        self.read_secrets = read_secrets
         self.secret_values: set[str] = set()
         self._touched_secret = False
         self.expanded = 0  # values copied by for_each expansions so far (see MAX_EXPANDED_VALUES)
@@ -96,6 +102,9 @@ class Renderer:
     def _secret(self, name: str) -> str:
         if not isinstance(name, str):
             raise RenderError((), "secret() takes the name of an environment variable")
+        if not self.read_secrets:
+            self._touched_secret = True
+            return secret_placeholder(name)
         if name not in self.environ:
             raise RenderError((), f"environment variable {name} is not set (needed by secret('{name}'))")
         value = self.environ[name]
@@ -146,6 +155,11 @@ class Renderer:
         if isinstance(value, list):
             return [self.render_value(v, context, (*path, i)) for i, v in enumerate(value)]
         return value
+
+
+def secret_placeholder(name: str) -> str:
+    """What `secret('NAME')` renders to where secret values are not read (never sent anywhere)."""
+    return f"<secret {name}>"
 
 
 def _count_values(data: Any) -> int:

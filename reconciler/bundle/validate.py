@@ -48,10 +48,16 @@ def load_bundles(
     paths: Iterable[str],
     var_overrides: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    read_secrets: bool = True,
 ) -> Loaded:
-    """Every bundle under `paths`, with all problems collected (never just the first)."""
+    """Every bundle under `paths`, with all problems collected (never just the first).
+
+    `read_secrets=False` is for the offline commands: `secret()` renders a placeholder instead of reading the
+    environment, so `validate` (a pre-commit hook, a fork's pull request) needs no secret at all.
+    """
     result = Loaded()
-    renderer = Renderer(environ)
+    renderer = Renderer(environ, read_secrets=read_secrets)
     try:
         files = find_bundle_files(paths)
     except BundleError as exc:

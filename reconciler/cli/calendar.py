@@ -76,7 +76,7 @@ def calendar(
         if from_ is not None
         else start_of_day(parse_from("now", timezone), timezone)
     )
-    loaded = load_bundles(paths, parse_var_overrides(var or []))
+    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
     loaded.raise_for_problems()
     view = build(
         loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused

@@ -38,7 +38,7 @@ def preview(
     from reconciler.forecast.text import preview_text
 
     after = parse_from(from_, "UTC")
-    loaded = load_bundles(paths, parse_var_overrides(var or []))
+    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
     loaded.raise_for_problems()
     forecasts = compute_preview(loaded.bundles, after, count)
     if format is PreviewFormat.json:

@@ -30,7 +30,7 @@ def validate(
 ) -> int:
     """Check bundles without contacting any platform."""
     try:
-        loaded = load_bundles(paths, parse_var_overrides(var or []))
+        loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
     except BundleError as exc:
         loaded_diagnostics = exc.diagnostics
     else:
