@@ -6,6 +6,7 @@ Fourth step of the pipeline: rendered dict -> `DesiredSchedule`, or located prob
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +59,8 @@ def check_schedule(
     agent = data.get("agent")
     if not agent:
         problems_before("agent", "missing required field 'agent' (set it here or in defaults)")
+    elif (problem := id_problem(str(agent))) is not None:
+        problems_before("agent", f"agent {problem}")
     when_raw = data.get("when")
     timing: Timing | None = None
     when: dict[str, Any] = {}
@@ -119,6 +122,31 @@ class _Counter:
     def __call__(self, path: str | Path_, message: str) -> None:
         self.count += 1
         self.report((path,) if isinstance(path, str) else path, message)
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be an id that a request puts into a URL path (an agent, a workspace), or None.
+
+    The HTTP layer encodes every segment (`reconciler.providers.http.segment`), so no value can change the
+    route; these are refused because no platform has such an id, and a typo here is better found by
+    `validate` than by a 404 (or by a route the server normalises `..` into)."""
+    if value in (".", ".."):
+        return f"'{value}' is not an id: in a URL path it means this folder or the one above"
+    for position, char in enumerate(value, 1):
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            kind = "whitespace" if char.isspace() else "a control or invisible character"
+            return (
+                f"'{value}' has {kind} ({char!r} at character {position}): ids have no whitespace or "
+                "control characters"
+            )
+    return None
+
+
+def check_target(target: dict[str, Any], report: Callable[[Path_, str], None]) -> None:
+    """The bundle's `target`: values that scope every request (`workspace` is a URL path segment)."""
+    workspace = target.get("workspace")
+    if isinstance(workspace, str) and (problem := id_problem(workspace)) is not None:
+        report(("target", "workspace"), f"workspace {problem}")
 
 
 def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
 from reconciler.bundle.render import Renderer, render_schedules
-from reconciler.bundle.semantics import check_schedule
+from reconciler.bundle.semantics import check_schedule, check_target
 from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
@@ -105,6 +105,8 @@ def _bundle_from(
 
     def report(path: Path_, message: str) -> None:
         problems.append(document.diagnostic(path, message))
+
+    check_target(data.get("target") or {}, report)
 
     rendered = render_schedules(
         list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer, report

@@ -23,6 +23,7 @@ import email.utils
 import logging
 import math
 import random
+import re
 import ssl
 import threading
 import time
@@ -32,7 +33,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Self
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -50,6 +51,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _LOG_LIMIT = 2000  # characters of a body worth a debug line
 _MESSAGE_LIMIT = 300  # characters of a non-JSON error body worth showing a user
+_DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,18 @@ class ClientStats:
             self.requests += 1
             self.retries += retry
             self.by_method[method] += 1
+
+
+def segment(value: str) -> str:
+    """`value` as one URL path segment: every character that means something in a URL is percent-encoded
+    (`/`, `?`, `#`, `%`, spaces...), and `.` / `..`, which URL normalisation would resolve against the
+    path (`agents/../schedules` is `schedules`), become `%2E` / `%2E%2E`. Every value a provider puts into a
+    path (a workspace, an agent, a schedule's id or name, whether from a bundle or from a server's answer)
+    goes through here, so no value can leave its segment or choose another route."""
+    if not isinstance(value, str) or not value:
+        raise ProviderError(f"cannot address {value!r}: an empty value is not a URL path segment")
+    encoded = quote(value, safe="")
+    return "%2E" * len(encoded) if encoded in (".", "..") else encoded
 
 
 def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
@@ -222,6 +236,9 @@ class ApiClient:
         refused it without acting. Raises the `ProviderError` subclasses listed in the module docstring.
         """
         method = method.upper()
+        if _DOT_SEGMENT.search(path.partition("?")[0]):
+            # A bug, not bad input: values are encoded by `segment`, so only a caller that skipped it gets here.
+            raise ValueError(f"path {path!r} has a '.' or '..' segment: build paths with segment()")
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         # A `Sensitive` left in a body (an option, a parameter) is sent in clear: the platform needs the value.
         body = None if json is None else revealed(json)

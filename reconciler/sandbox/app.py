@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -59,11 +60,30 @@ class SandboxApp:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> object:
+        if scope["type"] == "http":
+            _route_on_segments(scope)
         # The result is passed on, not swallowed: returning DROPPED is how a fault closes the connection.
         return await self._stack(scope, receive, send)
 
     def close(self) -> None:
         self.sandbox.store.close()
+
+
+ENCODED_SLASH = (
+    "\u2215"  # what an encoded `/` inside one path segment reads as (no id the sandbox makes has it)
+)
+
+
+def _route_on_segments(scope: Scope) -> None:
+    """Route the way the platforms' servers do: on the path's segments as sent, each decoded on its own, so
+    a `%2F` inside a segment (an agent id `a/b`, sent as `a%2Fb`) stays in that segment. ASGI servers hand
+    over the whole path decoded (`/agents/a/b/schedules`), which would route the request elsewhere; here that
+    segment becomes `a\u2215b`, names nothing that exists, and is answered as an unknown id on its own route."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes | bytearray) or b"%2f" not in raw.lower():
+        return
+    segments = bytes(raw).decode("latin-1").split("/")
+    scope["path"] = "/".join(unquote(part).replace("/", ENCODED_SLASH) for part in segments)
 
 
 class _ClientGone:

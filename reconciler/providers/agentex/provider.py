@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
@@ -36,7 +35,7 @@ from reconciler.plan.normalise import comparable, comparable_live
 from reconciler.providers.agentex import legacy, names, runs
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
-from reconciler.providers.http import ApiClient
+from reconciler.providers.http import ApiClient, segment
 
 REVISIONS = ("legacy", "run-schedules")
 PAGE_SIZE = 1000  # the schedule lists' maximum (`page_size` legacy, `limit` run schedules)
@@ -334,12 +333,12 @@ class AgentexProvider(Provider):
 
     # -- paths ---------------------------------------------------------------------------------------
     def _schedules(self, agent: str) -> str:
-        return f"/agents/{quote(agent, safe='')}/schedules"
+        return f"/agents/{segment(agent)}/schedules"
 
     def _by_name(self, agent: str, platform_name: str) -> str:
         middle = "" if self.legacy else "/name"
-        return f"{self._schedules(agent)}{middle}/{quote(platform_name, safe='')}"
+        return f"{self._schedules(agent)}{middle}/{segment(platform_name)}"
 
     def _path(self, live: LiveSchedule) -> str:
         """Legacy schedules are addressed by name, run schedules by id."""
-        return f"{self._schedules(live.agent)}/{quote(live.remote_id, safe='')}"
+        return f"{self._schedules(live.agent)}/{segment(live.remote_id)}"

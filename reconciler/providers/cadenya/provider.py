@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.errors import ConfigError, RejectedError
@@ -18,7 +17,7 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.cadenya import wire
 from reconciler.providers.capabilities import CAPABILITIES
-from reconciler.providers.http import ApiClient
+from reconciler.providers.http import ApiClient, segment
 
 PAGE_SIZE = 1000  # the API's maximum (larger values are coerced down)
 
@@ -150,10 +149,10 @@ class CadenyaProvider(Provider):
 
     # -- paths ---------------------------------------------------------------------------------------
     def _ws(self) -> str:
-        return f"/v1/workspaces/{quote(self.workspace, safe='')}"
+        return f"/v1/workspaces/{segment(self.workspace)}"
 
     def _schedules(self, agent: str) -> str:
-        return f"{self._ws()}/agents/{quote(agent, safe='')}/schedules"
+        return f"{self._ws()}/agents/{segment(agent)}/schedules"
 
     def _schedule(self, live: LiveSchedule) -> str:
-        return f"{self._schedules(live.agent)}/{quote(live.remote_id, safe='')}"
+        return f"{self._schedules(live.agent)}/{segment(live.remote_id)}"

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.errors import ConfigError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
-from reconciler.providers.http import ApiClient
+from reconciler.providers.http import ApiClient, segment
 from reconciler.providers.orq import wire
 
 AGENT_PAGE = 200  # /v2/agents accepts 1..200
@@ -141,7 +140,7 @@ class OrqProvider(Provider):
     # -- paths ---------------------------------------------------------------------------------------
     @staticmethod
     def _schedules(agent: str) -> str:
-        return f"/v3/agents/{quote(agent, safe='')}/schedules"
+        return f"/v3/agents/{segment(agent)}/schedules"
 
     def _schedule(self, live: LiveSchedule) -> str:
-        return f"{self._schedules(live.agent)}/{quote(live.remote_id, safe='')}"
+        return f"{self._schedules(live.agent)}/{segment(live.remote_id)}"

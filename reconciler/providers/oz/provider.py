@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
@@ -18,6 +17,7 @@ from reconciler.errors import BundleError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
+from reconciler.providers.http import segment
 from reconciler.providers.oz import wire
 
 SCHEDULES = "/agent/schedules"
@@ -162,4 +162,4 @@ class OzProvider(Provider):
         return wire.live_from_wire(item)
 
     def _path(self, live: LiveSchedule) -> str:
-        return f"{SCHEDULES}/{quote(live.remote_id, safe='')}"
+        return f"{SCHEDULES}/{segment(live.remote_id)}"

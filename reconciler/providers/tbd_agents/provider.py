@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
+from reconciler.providers.http import segment
 from reconciler.providers.tbd_agents import wire
 
 SCHEDULES = "/api/scheduled-agents"
@@ -168,4 +168,4 @@ class TbdAgentsProvider(Provider):
         return wire.live_from_wire(item)
 
     def _path(self, live: LiveSchedule) -> str:
-        return f"{SCHEDULES}/{quote(live.remote_id, safe='')}"
+        return f"{SCHEDULES}/{segment(live.remote_id)}"
