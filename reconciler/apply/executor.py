@@ -1,7 +1,9 @@
 """Carry out a plan's steps against a provider: concurrently, in safe phases, reporting every failure.
 
-Creates, adoptions and updates run first, then pauses and resumes, then archives and deletes (so nothing
-is pruned before its replacement exists). A failed step does not stop the others; the report names each.
+Creates, adoptions and updates run first, then pauses and resumes, then archives and deletes, and the
+removals only if every other step of the bundle succeeded (so nothing is pruned before its replacement
+exists; skipped removals are reported with why). Other failed steps do not stop the rest; the report
+names each.
 A create whose answer was lost is looked up by its ownership marker before anything is sent again.
 
 On platforms whose names are not unique, two applies racing to create one schedule both succeed. After
@@ -25,18 +27,23 @@ from reconciler.plan.model import Action, BundlePlan
 from reconciler.plan.planner import keep_first
 from reconciler.providers.base import Provider
 
+REMOVALS = frozenset({"archive", "delete"})
 PHASES: tuple[frozenset[str], ...] = (
     frozenset({"create", "adopt", "update"}),
     frozenset({"pause", "resume"}),
-    frozenset({"archive", "delete"}),
+    REMOVALS,
 )
 CREATE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """How one step ended. A skipped step was never sent; it carries its reason as its `error`, so every
+    account of failures lists it, and `skipped` tells it apart from a step that was tried and failed."""
+
     action: Action
     error: str | None = None
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -82,14 +89,42 @@ def execute(
             if progress:
                 progress(outcome)
 
+    def skip(action: Action, reason: str) -> None:
+        with lock:
+            report.outcomes.append(Outcome(action, reason, skipped=True))
+            if progress:
+                progress(report.outcomes[-1])
+
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         for phase in PHASES:
             steps = [a for a in plan.actions if a.kind in phase]
+            held = _held_back(report) if phase is REMOVALS else ""
+            if held:
+                for action in steps:
+                    skip(action, held)
+                continue
             list(pool.map(run, steps))  # wait for the whole phase before the next begins
             if phase is PHASES[0] and made and not provider.unique_names:
                 for action, error in _settle_twins(plan, provider, made):
                     report.replace(Outcome(action, error))
     return report
+
+
+def _held_back(report: ApplyReport) -> str:
+    """Why the removals must wait, or "": nothing is pruned while any other step of its bundle failed.
+
+    A removal is often the second half of a change whose first half is a create (a rename: create
+    `nightly-v2`, archive `nightly`), and a plan does not say which create replaces which removal. So no
+    removal runs unless every create, adoption, update, pause and resume of the bundle succeeded: a job
+    never ends up running nowhere, and the next apply, once the failure is fixed, prunes."""
+    failed = [o.action for o in report.outcomes if o.error is not None and not o.skipped]
+    if not failed:
+        return ""
+    named = ", ".join(f"{a.kind} {a.name}" for a in failed[:3]) + (", ..." if len(failed) > 3 else "")
+    return (
+        f"skipped: not pruned because {len(failed)} other step(s) of this bundle failed ({named}); "
+        "nothing is removed unless every create, update and state change of its bundle succeeded"
+    )
 
 
 def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action]) -> list[tuple[Action, str]]:

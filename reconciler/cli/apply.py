@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from reconciler.apply.executor import Outcome, execute
+from reconciler.apply.failures import failure_lines
 from reconciler.cli.common import (
     AllowEmpty,
     AllowHttp,
@@ -176,7 +177,13 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
         "result": "failed" if failures else "applied",
         "done": done,
         "failures": [
-            {"action": o.action.kind, "name": o.action.name, "agent": o.action.agent, "error": o.error}
+            {
+                "action": o.action.kind,
+                "name": o.action.name,
+                "agent": o.action.agent,
+                "error": o.error,
+                "skipped": o.skipped,
+            }
             for o in failures
         ],
     }
@@ -226,11 +233,7 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
             return 1
     failures, done = _execute(session)
     if failures:
-        print(f"\nApply failed: {len(failures)} action(s) failed, {done} succeeded:", file=sys.stderr)
-        for outcome in failures:
-            action = outcome.action
-            print(f"  - {action.kind} {action.name} (agent {action.agent}): {outcome.error}", file=sys.stderr)
-        print("Run `reconciler apply` again to retry: finished actions are not repeated.", file=sys.stderr)
+        print("\n" + "\n".join(failure_lines(failures, done)), file=sys.stderr)
         return 1
     print(f"\nApply complete: {done} action(s) done.")
     return 0
