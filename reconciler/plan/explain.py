@@ -14,7 +14,9 @@ from typing import Any
 from reconciler.bundle.sensitive import REDACTED, public
 from reconciler.plan.model import Action, BundlePlan, Change, Plan
 
-FORMAT_VERSION = 1
+# 2: one shape for any number of bundles. Version 1 put a single bundle's fields at the top level and only
+# several bundles under `bundles`; its files are refused (with this number) rather than misread.
+FORMAT_VERSION = 2
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters; leave room for a bot's footer
 MARKDOWN_VALUE_LIMIT = 1_000  # one huge message must not push every other step out of the comment
 
@@ -128,14 +130,18 @@ def _counts(bundle: BundlePlan) -> str:
 
 
 def to_json(plan: Plan) -> dict[str, Any]:
-    """The plan file: one bundle gives PRODUCT.md's document, several give `{"format_version", "bundles"}`.
+    """The plan document: `plan --format json`, the plan file, `show --format json` and `apply --format json`'s
+    `plan`. One shape whatever the number of bundles (docs/plan-json.md, schemas/plan.schema.json):
+    `{"format_version", "summary" (every bundle together), "bundles": [one document per bundle]}`.
 
     In-sync schedules are listed as `noop` steps too: the file is the whole plan, so reading it back gives
     an equal `Plan` and a stale-plan check can see a schedule that has drifted since.
     """
-    if len(plan.bundles) == 1:
-        return {"format_version": FORMAT_VERSION, **bundle_json(plan.bundles[0])}
-    return {"format_version": FORMAT_VERSION, "bundles": [bundle_json(bundle) for bundle in plan.bundles]}
+    return {
+        "format_version": FORMAT_VERSION,
+        "summary": plan.summary,
+        "bundles": [bundle_json(bundle) for bundle in plan.bundles],
+    }
 
 
 def bundle_json(bundle: BundlePlan) -> dict[str, Any]:

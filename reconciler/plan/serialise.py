@@ -6,6 +6,7 @@ as stale unless `same_actions` finds no difference (SQLMesh's ConflictingPlanErr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -17,22 +18,31 @@ from reconciler.plan.model import KINDS, Action, ActionKind, BundlePlan, Change,
 
 
 def plan_from_json(data: Any, *, file: str = "plan file") -> Plan:
-    """The `Plan` a `to_json` document describes (its actions carry no desired/live objects)."""
+    """The `Plan` a `to_json` document describes (its actions carry no desired/live objects).
+
+    Only this reconciler's `format_version` is read: a document of another version (version 1 kept a single
+    bundle's fields at the top level) is refused with both numbers, never guessed at. The top-level
+    `summary` is not read: it is counted again from the actions.
+    """
     if not isinstance(data, Mapping):
         raise PlanFileError(file, "not a reconciler plan: expected a JSON object")
-    version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if "format_version" not in data:
+        raise PlanFileError(
+            file, f"not a reconciler plan: it has no format_version (this reconciler reads {FORMAT_VERSION})"
+        )
+    version = data["format_version"]
+    if type(version) is not int or version != FORMAT_VERSION:
         raise PlanFileError(
             file,
-            f"plan format_version {version!r} is not supported (this reconciler reads version {FORMAT_VERSION}); "
-            "make the plan again with this version",
+            f"plan format_version {_shown(version)} is not supported: this reconciler reads "
+            f"format_version {FORMAT_VERSION}; make the plan again with `reconciler plan --out`",
         )
-    documents = data.get("bundles", [data])
+    documents = data.get("bundles")
     if not isinstance(documents, list):
-        raise PlanFileError(file, "'bundles' must be a list")
+        raise PlanFileError(file, "not a valid reconciler plan: 'bundles' must be a list")
     try:
         return Plan(bundles=tuple(_bundle(document) for document in documents))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(file, f"not a valid reconciler plan: {_reason(exc)}") from None
 
 
@@ -139,6 +149,11 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {value!r}")
     return value
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _reason(exc: Exception) -> str:

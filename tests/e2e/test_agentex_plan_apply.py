@@ -147,7 +147,7 @@ def test_an_edit_is_exactly_one_update_and_keeps_the_name(sandbox: Server, tmp_p
     edited["schedules"][0]["when"]["cron"] = "0 10 * * 1-5"
     write(tmp_path, json.dumps(edited))
     plan = plan_json(sandbox, path)
-    changed = [a for a in plan["actions"] if a["action"] != "noop"]
+    changed = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert [(a["action"], a["name"]) for a in changed] == [("update", "briefing")]
     assert {c["path"]: (c["before"], c["after"]) for c in changed[0]["changes"]} == {
         "when.cron": ("0 9 * * 1-5", "0 10 * * 1-5")
@@ -267,7 +267,9 @@ def test_a_cron_written_by_hand_is_read_with_temporals_meaning(sandbox: Server, 
             client.patch(
                 "/agents/agent-a/schedules/name/team--briefing", json={"cron_expression": "0 9 1 * 1-5"}
             )
-    changes = next(a for a in plan_json(sandbox, path)["actions"] if a["action"] == "update")["changes"]
+    changes = next(a for a in plan_json(sandbox, path)["bundles"][0]["actions"] if a["action"] == "update")[
+        "changes"
+    ]
     assert {"path": "when.cron", "before": "0 9 */31 * 1-5", "after": "0 9 * * 1-5"} in changes
 
 
@@ -281,7 +283,7 @@ def test_foreign_and_other_bundles_schedules_are_never_touched(sandbox: Server, 
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     write(tmp_path, bundle(sandbox, schedules=[simple(sandbox, "only", "agent-b", "1h")]))
     plan = plan_json(sandbox, path)
-    assert sorted((a["action"], a["name"]) for a in plan["actions"]) == [
+    assert sorted((a["action"], a["name"]) for a in plan["bundles"][0]["actions"]) == [
         ("archive", "briefing"),
         ("archive", "digest"),
         ("create", "only"),

@@ -79,7 +79,7 @@ def test_edits_become_exactly_one_update_with_the_right_fields(sandbox: Server, 
     edited["schedules"][0]["labels"]["tier"] = "gold"
     write(tmp_path, json.dumps(edited))
     plan = plan_json(sandbox, path)
-    changed = [a for a in plan["actions"] if a["action"] != "noop"]
+    changed = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert [(a["action"], a["name"]) for a in changed] == [("update", "briefing")]
     paths = {c["path"]: (c["before"], c["after"]) for c in changed[0]["changes"]}
     assert paths["when.cron"] == ("0 9 * * 1-5", "0 10 * * 1-5")
@@ -213,7 +213,10 @@ def test_two_bundles_never_touch_each_other(sandbox: Server, sdk: Cadenya, tmp_p
         "a.yaml",
     )
     plan = plan_json(sandbox, a)
-    assert sorted((x["action"], x["name"]) for x in plan["actions"]) == [("archive", "x"), ("create", "z")]
+    assert sorted((x["action"], x["name"]) for x in plan["bundles"][0]["actions"]) == [
+        ("archive", "x"),
+        ("create", "z"),
+    ]
     assert cli(sandbox, "apply", "--auto-approve", a).code == 0
     states = {s.metadata.name: s.state for s in live(sdk, "agent_a")}
     assert states == {"x": "STATE_ARCHIVED", "y": "STATE_ACTIVE"}

@@ -81,7 +81,7 @@ def test_edits_pause_archive_restore_delete(sandbox: Server, tmp_path: Path) -> 
     edited["schedules"][0]["state"] = "paused"
     write(tmp_path, json.dumps(edited))
     plan = plan_json(sandbox, path)
-    [update] = [a for a in plan["actions"] if a["action"] != "noop"]
+    [update] = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert update["action"] == "update"
     assert {c["path"] for c in update["changes"]} == {"when.cron", "state"}
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
@@ -197,7 +197,7 @@ def test_a_changed_secret_is_an_update_that_shows_only_sensitive(sandbox: Server
     assert cli(sandbox, "apply", "--auto-approve", path, env={"WAREHOUSE_TOKEN": "sk-one-111"}).code == 0
     assert cli(sandbox, "plan", "--detailed-exitcode", path, env={"WAREHOUSE_TOKEN": "sk-one-111"}).code == 0
     plan = plan_json(sandbox, path, env={"WAREHOUSE_TOKEN": "sk-two-222"})
-    [update] = [a for a in plan["actions"] if a["action"] != "noop"]
+    [update] = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert [(c["path"], c["before"], c["after"]) for c in update["changes"]] == [
         ("input.secrets.token", "(sensitive)", "(sensitive)")
     ]

@@ -87,7 +87,7 @@ def test_edits_become_exactly_one_update_with_the_right_fields(
     edited["schedules"][0]["labels"]["tier"] = "gold"
     write(tmp_path, json.dumps(edited))
     plan = plan_json(sandbox, path)
-    changed = [a for a in plan["actions"] if a["action"] != "noop"]
+    changed = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert [(a["action"], a["name"]) for a in changed] == [("update", "briefing")]
     paths = {c["path"]: (c["before"], c["after"]) for c in changed[0]["changes"]}
     assert paths["when.cron"] == ("0 9 * * 1-5", "0 10 * * 1-5")
@@ -191,7 +191,10 @@ def test_two_bundles_never_touch_each_other(sandbox: Server, sdk: Orq, tmp_path:
         "a.yaml",
     )
     plan = plan_json(sandbox, a)
-    assert sorted((x["action"], x["name"]) for x in plan["actions"]) == [("archive", "x"), ("create", "z")]
+    assert sorted((x["action"], x["name"]) for x in plan["bundles"][0]["actions"]) == [
+        ("archive", "x"),
+        ("create", "z"),
+    ]
     assert cli(sandbox, "apply", "--auto-approve", a).code == 0
     states = {s.payload.metadata["reconciler.dev/name"]: s.is_active for s in live(sdk, "digest")}
     assert states == {"x": False, "y": True}
@@ -260,7 +263,7 @@ def test_a_one_off_that_fired_plans_as_done_not_drift(sandbox: Server, sdk: Orq,
     later = (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     write(tmp_path, bundle(schedules=[{**schedules[0], "when": {"at": later}}]))
     plan = plan_json(sandbox, path)
-    assert [(a["action"], [c["path"] for c in a["changes"]]) for a in plan["actions"]] == [
+    assert [(a["action"], [c["path"] for c in a["changes"]]) for a in plan["bundles"][0]["actions"]] == [
         ("update", ["when.at"])
     ]
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
@@ -269,7 +272,7 @@ def test_a_one_off_that_fired_plans_as_done_not_drift(sandbox: Server, sdk: Orq,
     assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
     write(tmp_path, bundle(schedules=[{"name": "other", "agent": "digest", "when": {"every": "1h"}}]))
     sandbox.admin("POST", "clock", {"advance": "172800s"})  # fires again, then leaves the bundle
-    assert [a["action"] for a in plan_json(sandbox, path)["actions"]] == [
+    assert [a["action"] for a in plan_json(sandbox, path)["bundles"][0]["actions"]] == [
         "create"
     ]  # no archive of a done one-off
 
@@ -302,7 +305,7 @@ def test_a_changed_secret_is_an_update_that_shows_only_sensitive(
     assert text.code == 2 and "Plan: 0 to create, 1 to update" in text.out
     assert "sk-first" not in text.out + text.err and "sk-second" not in text.out + text.err
     plan = plan_json(sandbox, path, env=second)
-    [update] = [a for a in plan["actions"] if a["action"] != "noop"]
+    [update] = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert update["action"] == "update"
     assert update["changes"] == [
         {"path": "input.secrets.token", "before": "(sensitive)", "after": "(sensitive)", "sensitive": True}

@@ -92,7 +92,7 @@ def test_edits_become_exactly_one_update(sandbox: Server, tmp_path: Path) -> Non
     edited["schedules"][0]["labels"]["tier"] = "gold"
     write(tmp_path, json.dumps(edited))
     plan = plan_json(sandbox, path)
-    changed = [a for a in plan["actions"] if a["action"] != "noop"]
+    changed = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert [(a["action"], a["name"]) for a in changed] == [("update", "briefing")]
     assert changed[0]["reason"].startswith("read-modify-write PUT")
     paths = {c["path"]: (c["before"], c["after"]) for c in changed[0]["changes"]}
@@ -202,7 +202,7 @@ def test_team_scope_change_is_planned_as_a_recreate(sandbox: Server, oz: OzAPI, 
     personal = json.loads(bundle())
     personal["schedules"][0]["options"] = {"team": False}
     write(tmp_path, json.dumps(personal))
-    [step] = [a for a in plan_json(sandbox, path)["actions"] if a["action"] != "noop"]
+    [step] = [a for a in plan_json(sandbox, path)["bundles"][0]["actions"] if a["action"] != "noop"]
     assert step["action"] == "update" and step["reason"].startswith("recreate")
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     after = live(oz)["briefing"]
@@ -257,7 +257,10 @@ def test_two_bundles_never_touch_each_other(sandbox: Server, oz: OzAPI, tmp_path
     moved = [{"name": "z", "agent": "default", "when": {"every": "1h"}, "input": {"message": "z"}}]
     write(tmp_path, bundle("team-a", schedules=moved), "a.yaml")
     plan = plan_json(sandbox, a)
-    assert sorted((x["action"], x["name"]) for x in plan["actions"]) == [("archive", "x"), ("create", "z")]
+    assert sorted((x["action"], x["name"]) for x in plan["bundles"][0]["actions"]) == [
+        ("archive", "x"),
+        ("create", "z"),
+    ]
     assert cli(sandbox, "apply", "--auto-approve", a).code == 0
     states = {name: s.enabled for name, s in live(oz).items()}
     assert states == {"x": False, "y": True, "z": True}

@@ -54,7 +54,7 @@ def bundle(key: str = "team", prune: str = "archive", **overrides: Any) -> str:
 
 
 def changed(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [a for a in plan["actions"] if a["action"] != "noop"]
+    return [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
 
 
 def live(http: httpx.Client) -> dict[str, dict[str, Any]]:
@@ -286,7 +286,10 @@ def test_two_bundles_never_touch_each_other(sandbox: Server, http: httpx.Client,
     moved = [{"name": "z", "agent": "wf_docs", "when": {"every": "1h", "start": START}}]
     write(tmp_path, bundle("team-a", schedules=moved), "a.yaml")
     plan = plan_json(sandbox, a)
-    assert sorted((x["action"], x["name"]) for x in plan["actions"]) == [("archive", "x"), ("create", "z")]
+    assert sorted((x["action"], x["name"]) for x in plan["bundles"][0]["actions"]) == [
+        ("archive", "x"),
+        ("create", "z"),
+    ]
     assert cli(sandbox, "apply", "--auto-approve", a).code == 0
     assert {name: s["enabled"] for name, s in live(http).items()} == {
         "team-a:x (archived)": False,

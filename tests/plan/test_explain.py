@@ -124,10 +124,12 @@ def test_a_secret_inside_a_message_is_masked_whole() -> None:
 # ---- JSON ---------------------------------------------------------------------------------------------------
 
 
-def test_json_is_the_plan_file_shape() -> None:
+def test_json_has_one_shape_whatever_the_number_of_bundles() -> None:
     document = to_json(sample_plan())
-    assert list(document) == [
-        "format_version",
+    assert list(document) == ["format_version", "summary", "bundles"]
+    assert document["format_version"] == 2
+    [only] = document["bundles"]
+    assert list(only) == [
         "bundle_key",
         "provider",
         "target",
@@ -146,8 +148,8 @@ def test_json_is_the_plan_file_shape() -> None:
         "adopt",
         "noop",
     ]
-    assert document["summary"]["noop"] == 1
-    noop = next(a for a in document["actions"] if a["action"] == "noop")
+    assert document["summary"] == only["summary"] and document["summary"]["noop"] == 1
+    noop = next(a for a in only["actions"] if a["action"] == "noop")
     assert noop == {
         "action": "noop",
         "name": "unchanged",
@@ -156,7 +158,10 @@ def test_json_is_the_plan_file_shape() -> None:
         "changes": [],
     }
     several = to_json(two_bundle_plan())
-    assert list(several) == ["format_version", "bundles"] and len(several["bundles"]) == 3
+    assert list(several) == ["format_version", "summary", "bundles"] and len(several["bundles"]) == 3
+    for kind, total in several["summary"].items():  # the top-level summary is every bundle's together
+        assert total == sum(bundle["summary"][kind] for bundle in several["bundles"])
+    assert to_json(Plan(()))["summary"] == dict.fromkeys(several["summary"], 0)
 
 
 # ---- Markdown -----------------------------------------------------------------------------------------------

@@ -96,11 +96,15 @@ def test_created_at_alone_does_not_make_a_plan_stale() -> None:
     ("document", "message"),
     [
         ([], "expected a JSON object"),
-        ({"format_version": 2}, "format_version 2 is not supported"),
-        ({"bundle_key": "x"}, "format_version None is not supported"),
-        ({"format_version": 1, "bundles": {}}, "'bundles' must be a list"),
-        ({"format_version": 1, "bundle_key": "x"}, "missing 'provider'"),
-        ({"format_version": 1, "bundles": [{"bundle_key": 1}]}, "expected text"),
+        ({"bundle_key": "x"}, "it has no format_version \\(this reconciler reads 2\\)"),
+        ({"format_version": 3}, "format_version 3 is not supported: this reconciler reads format_version 2"),
+        ({"format_version": "2"}, 'format_version "2" is not supported'),
+        ({"format_version": 2}, "'bundles' must be a list"),
+        ({"format_version": 2, "bundles": {}}, "'bundles' must be a list"),
+        ({"format_version": 2, "bundles": [{"bundle_key": "x"}]}, "missing 'provider'"),
+        ({"format_version": 2, "bundles": [{"bundle_key": 1}]}, "expected text"),
+        ({"format_version": 2, "bundles": ["text"]}, "not a valid reconciler plan"),
+        ({"format_version": 2, "bundles": [[1, 2]]}, "not a valid reconciler plan"),
     ],
 )
 def test_a_file_that_is_not_a_plan_is_refused_clearly(document: Any, message: str) -> None:
@@ -108,8 +112,17 @@ def test_a_file_that_is_not_a_plan_is_refused_clearly(document: Any, message: st
         plan_from_json(document, file="plan.json")
 
 
+def test_a_version_1_plan_is_refused_naming_the_version_expected() -> None:
+    """Version 1 put a single bundle's fields at the top level: read as version 2 it would be an empty plan."""
+    old = {"format_version": 1, **to_json(sample_plan())["bundles"][0]}
+    with pytest.raises(
+        PlanFileError, match="format_version 1 is not supported: this reconciler reads format_version 2"
+    ):
+        plan_from_json(old, file="plan.json")
+
+
 def test_an_unknown_action_is_refused() -> None:
     document = to_json(sample_plan())
-    document["actions"][0]["action"] = "explode"
+    document["bundles"][0]["actions"][0]["action"] = "explode"
     with pytest.raises(PlanFileError, match="unknown action 'explode'"):
         plan_from_json(document)
