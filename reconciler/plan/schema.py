@@ -1,0 +1,214 @@
+"""The published JSON Schema of the plan document (`schemas/plan.schema.json`), built from the same constants
+the explainer writes with (`FORMAT_VERSION`, the action kinds, the redaction marker), so the two never
+disagree; `reconciler schema --check` fails when the committed copy is stale. Users' guide: docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.bundle.sensitive import REDACTED
+from reconciler.plan.explain import FORMAT_VERSION
+from reconciler.plan.model import KINDS
+
+SCHEMA_ID = "https://reconciler.dev/schemas/plan.schema.json"
+SCHEMA_PATH = "schemas/plan.schema.json"
+
+KIND_MEANINGS = {
+    "create": "a schedule the bundle declares that does not exist yet: it will be created",
+    "update": "an owned schedule whose fields differ from the bundle: the changed fields will be written",
+    "pause": "an owned schedule the bundle declares `state: paused`: it will be paused",
+    "resume": "an owned paused (or archived) schedule the bundle declares active: it will be resumed",
+    "archive": "an owned schedule that left the bundle (prune: archive), or a duplicate: it will be archived",
+    "delete": "an owned schedule that left a bundle with prune: delete: it will be deleted (needs --allow-delete)",
+    "adopt": "an unowned schedule the bundle takes over (`adopt: true`): the ownership marker will be added",
+    "noop": "an owned schedule that already matches the bundle: nothing will be done",
+}
+
+
+def plan_json_schema() -> dict[str, Any]:
+    if set(KIND_MEANINGS) != set(KINDS):  # a new kind of step must be documented before it is published
+        raise AssertionError(f"describe every action kind: {sorted(set(KINDS) ^ set(KIND_MEANINGS))}")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "reconciler plan",
+        "description": (
+            "What `reconciler plan --format json` prints and `plan --out` saves (with `source`), what `show "
+            "--format json` prints, and the `plan` of `apply --format json`. One shape whatever the number "
+            "of bundles. Secret values never appear: a sensitive change shows `(sensitive)`. See "
+            "docs/plan-json.md."
+        ),
+        "type": "object",
+        "properties": {
+            "format_version": {
+                "const": FORMAT_VERSION,
+                "description": "The version of this document's shape. A reconciler reads only its own "
+                "version and refuses others, naming both.",
+            },
+            "summary": {
+                "$ref": "#/$defs/summary",
+                "description": "How many steps of each kind, over every bundle together.",
+            },
+            "bundles": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/bundle"},
+                "description": "One entry per bundle, in the order the bundles were given.",
+            },
+            "source": {
+                "$ref": "#/$defs/source",
+                "description": "Only in a file saved by `plan --out`: what `apply PLANFILE` renders again to "
+                "check the plan is still current.",
+            },
+        },
+        "required": ["format_version", "summary", "bundles"],
+        "additionalProperties": False,
+        "$defs": {
+            "summary": _summary(),
+            "bundle": _bundle(),
+            "action": _action(),
+            "change": _change(),
+            "source": _source(),
+        },
+    }
+
+
+def _summary() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A count for every kind of step, each key always present, in this order.",
+        "properties": {
+            kind: {"type": "integer", "minimum": 0, "description": f"Steps of kind `{kind}`: {meaning}."}
+            for kind, meaning in ((k, KIND_MEANINGS[k]) for k in KINDS)
+        },
+        "required": list(KINDS),
+        "additionalProperties": False,
+    }
+
+
+def _bundle() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "The plan of one bundle against its target.",
+        "properties": {
+            "bundle_key": {"type": "string", "description": "The bundle's `bundleKey`: the owner it marks."},
+            "provider": {"type": "string", "description": "The platform (`target.provider`)."},
+            "target": {
+                "type": "object",
+                "description": "The rest of the bundle's `target` (workspace, api, ...); a secret value "
+                "shows as `(sensitive)`.",
+            },
+            "created_at": {
+                "type": "string",
+                "format": "date-time",
+                "pattern": "Z$",
+                "description": "When the live state was read and the plan made, in UTC.",
+            },
+            "summary": {"$ref": "#/$defs/summary", "description": "How many steps of each kind."},
+            "actions": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/action"},
+                "description": "Every step, `noop`s included, in the order they were planned.",
+            },
+            "live_fingerprint": {
+                "type": "string",
+                "pattern": "^sha256:[0-9a-f]{64}$",
+                "description": "A digest of the live schedules the plan depends on. Applying a saved plan "
+                "plans again and refuses it as stale when this, or any step, differs.",
+            },
+        },
+        "required": [
+            "bundle_key",
+            "provider",
+            "target",
+            "created_at",
+            "summary",
+            "actions",
+            "live_fingerprint",
+        ],
+        "additionalProperties": False,
+    }
+
+
+def _action() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "One step against one schedule.",
+        "properties": {
+            "action": {
+                "enum": list(KINDS),
+                "description": "What happens: " + "; ".join(f"`{k}` {KIND_MEANINGS[k]}" for k in KINDS) + ".",
+            },
+            "name": {
+                "type": "string",
+                "description": "The schedule's name as the bundle writes it (after `for_each`), never the "
+                "platform's prefixed form.",
+            },
+            "agent": {"type": "string", "description": "The agent the schedule runs."},
+            "remote_id": {
+                "type": ["string", "null"],
+                "description": "The platform's id of the live schedule; null for a `create`.",
+            },
+            "changes": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/change"},
+                "description": "The fields that change; for a `create`, every field it sets. Empty for a "
+                "`noop`.",
+            },
+            "reason": {
+                "type": "string",
+                "description": "Present when the diff alone does not explain the step: `not in the bundle`, "
+                "`duplicate`, `restore archived`, `recreate: ...`.",
+            },
+        },
+        "required": ["action", "name", "agent", "remote_id", "changes"],
+        "additionalProperties": False,
+    }
+
+
+def _change() -> dict[str, Any]:
+    hidden = {
+        "enum": [None, REDACTED],
+        "description": f"A secret: only null or `{REDACTED}`, never its value.",
+    }
+    return {
+        "type": "object",
+        "description": "One field, before and after, in the reconciler's canonical form.",
+        "properties": {
+            "path": {
+                "type": "string",
+                "description": "The field, dotted: `when.cron`, `input.message`, `labels.team`.",
+            },
+            "before": {"description": "The live value; null when absent (always for a `create`)."},
+            "after": {"description": "The value the bundle wants; null when it will be removed."},
+            "sensitive": {
+                "const": True,
+                "description": f"Present when the value is a secret: `before` and `after` are then only "
+                f"null or `{REDACTED}`.",
+            },
+        },
+        "required": ["path", "before", "after"],
+        "additionalProperties": False,
+        "if": {"required": ["sensitive"]},
+        "then": {"properties": {"before": hidden, "after": hidden}},
+    }
+
+
+def _source() -> dict[str, Any]:
+    text_list: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    return {
+        "type": "object",
+        "description": "How the plan was made, so `apply PLANFILE` can make it again and compare.",
+        "properties": {
+            "paths": {**text_list, "minItems": 1, "description": "The bundle paths, as given to `plan`."},
+            "vars": {**text_list, "description": "The `--var key=value` overrides, as given."},
+            "allow_empty": {"type": "boolean", "description": "Whether `plan` was given `--allow-empty`."},
+        },
+        "required": ["paths", "vars"],
+        "additionalProperties": False,
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(plan_json_schema(), indent=2, ensure_ascii=False) + "\n"
