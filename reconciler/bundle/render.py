@@ -113,7 +113,7 @@ class Renderer:
         return value
 
     def render_string(self, text: str, context: Mapping[str, Any]) -> str | Sensitive:
-        if "{{" not in text and "{%" not in text and "{#" not in text:
+        if not is_template(text):
             return text
         import jinja2
         from jinja2.exceptions import SecurityError
@@ -155,6 +155,45 @@ class Renderer:
         if isinstance(value, list):
             return [self.render_value(v, context, (*path, i)) for i, v in enumerate(value)]
         return value
+
+
+def is_template(text: str) -> bool:
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+# Values templates read but that are not rendered themselves: a template there would reach the platform as
+# its literal text (Jinja never renders a value twice). Rendering them instead would let a secret lose its
+# mark: `vars.token | upper` or `'x' ~ item` builds new text that no longer says it came from secret(), and
+# would then be printed in every plan. So a template is refused there, with its place.
+NOT_RENDERED = {
+    "vars": "templates are not rendered in vars: a variable is data that templates read, used as written. "
+    "Write the template in the field that uses it (`{{ secret('NAME') }}` there, never in a variable), "
+    "or pass a value with --var",
+    "for_each": "templates are not rendered in for_each items: an item is data that the entry's templates "
+    "read, used as written. Write the template in the field that uses the item (`{{ secret('NAME') }}` "
+    "there, never in an item)",
+    "target": "templates are not rendered in target: it is read before any template, to choose the "
+    "platform. Write the value itself",
+    "--var": "a --var value is used as written, never rendered: pass the value itself (a secret is read "
+    "with `{{ secret('NAME') }}` in the field that uses it)",
+}
+
+
+def literal_templates(value: Any, path: Path_ = ()) -> list[Path_]:
+    """Where `value` (data that is not rendered) holds a template, in document order. Iterative: data can
+    nest deeper than Python recurses."""
+    found: list[Path_] = []
+    pending: list[tuple[Path_, Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            if is_template(item):
+                found.append(where)
+        elif isinstance(item, dict):
+            pending.extend(reversed([((*where, k), v) for k, v in item.items()]))
+        elif isinstance(item, list):
+            pending.extend(reversed([((*where, i), v) for i, v in enumerate(item)]))
+    return found
 
 
 def secret_placeholder(name: str) -> str:
@@ -236,6 +275,11 @@ def render_schedules(
     rendered: list[RenderedEntry] = []
     from_defaults = _count_values(defaults)
     for index, entry in enumerate(schedules):
+        templated = literal_templates(entry.get("for_each"), ("for_each",))
+        for path in templated:
+            on_error(("schedules", index, *path), f"{field_name(path)}: {NOT_RENDERED['for_each']}")
+        if templated:
+            continue  # its names and values would be built from the literal text
         contexts = expansions(entry)
         copied = _count_values({k: v for k, v in entry.items() if k != "for_each"}) + from_defaults
         renderer.expanded += len(contexts) * copied

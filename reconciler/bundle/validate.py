@@ -12,7 +12,14 @@ from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
-from reconciler.bundle.render import Renderer, render_schedules
+from reconciler.bundle.render import (
+    NOT_RENDERED,
+    Renderer,
+    field_name,
+    is_template,
+    literal_templates,
+    render_schedules,
+)
 from reconciler.bundle.semantics import check_schedule, check_target
 from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
@@ -40,6 +47,8 @@ def parse_var_overrides(pairs: Iterable[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise BundleError([Diagnostic("--var", 0, 0, f"'{pair}' is not key=value")])
+        if is_template(value):
+            raise BundleError([Diagnostic("--var", 0, 0, f"{key}: {NOT_RENDERED['--var']}")])
         overrides[key] = value
     return overrides
 
@@ -105,6 +114,10 @@ def _bundle_from(
 
     def report(path: Path_, message: str) -> None:
         problems.append(document.diagnostic(path, message))
+
+    for section in ("vars", "target"):
+        for path in literal_templates(data.get(section), (section,)):
+            report(path, f"{field_name(path)}: {NOT_RENDERED[section]}")
 
     check_target(data.get("target") or {}, report)
 

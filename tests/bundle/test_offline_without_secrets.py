@@ -1,5 +1,5 @@
 """The offline commands (`validate`, `preview`, `calendar`) need no secret value: a pre-commit hook, a pull
-request's validate step and a fork's pull request have none. Only `plan`, `apply` and `export` read them."""
+request's validate step and a fork's pull request have none. Only `plan` and `apply` read them."""
 
 from __future__ import annotations
 
@@ -13,14 +13,31 @@ import pytest
 
 from tests.conftest import ROOT, Run
 
+# The README's example bundle when issue 17 was reported (now docs/bundle-format.md): it reads DIGEST_TOKEN.
+README_BUNDLE = """\
+# yaml-language-server: $schema=../schemas/bundle.schema.json
+apiVersion: reconciler/v1
+kind: Bundle
+bundleKey: support-digests        # owns every schedule below
+target: {provider: cadenya, workspace: ws_support}
+prune: archive                    # archive (default) | delete | none
+vars: {region: EMEA}
+defaults:
+  agent: agent_briefer
+  when: {timezone: Europe/Berlin}
+schedules:
+  - name: weekday-briefing
+    when: {cron: "0 9 * * mon-fri"}
+    input: {message: "Morning briefing for {{ vars.region }}"}
+  - name: "digest-{{ item }}"
+    for_each: [emea, apac]
+    when: {every: 6h, offset: 15m}
+    input: {message: "Digest for {{ item }}", secrets: {token: "{{ secret('DIGEST_TOKEN') }}"}}
+"""
+
 
 def readme_bundle() -> str:
-    """The example bundle of the README's "Bundles" section, exactly as a reader copies it."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Bundles") :]
-    found = re.search(r"```yaml\n(.*?)```", section, re.S)
-    assert found is not None
-    return found.group(1)
+    return README_BUNDLE
 
 
 def offline(*args: str, cwd: Path = ROOT) -> Run:
@@ -51,6 +68,11 @@ def test_validate_the_readme_bundle_without_its_secret(readme: Path) -> None:
         result = offline("validate", "--format", fmt, str(readme))
         assert result.code == 0, f"{fmt}: {result.out}{result.err}"
         assert "DIGEST_TOKEN" not in result.out + result.err
+
+
+def test_the_repositorys_own_bundles_validate_as_the_pre_commit_hook_runs_it() -> None:
+    result = offline("validate", "bundles", "examples")
+    assert result.code == 0, result.out + result.err
 
 
 def test_preview_and_calendar_without_the_secret(readme: Path, tmp_path: Path) -> None:
