@@ -15,13 +15,14 @@ docs/concurrency.md.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.errors import ConflictError, ProviderError, ReconcilerError
+from reconciler.errors import ConflictError, ProviderError, ReconcilerError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Action, BundlePlan
 from reconciler.plan.planner import keep_first
@@ -34,6 +35,7 @@ PHASES: tuple[frozenset[str], ...] = (
     REMOVALS,
 )
 CREATE_ATTEMPTS = 3
+log = logging.getLogger("reconciler.apply")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Outcome:
     action: Action
     error: str | None = None
     skipped: bool = False
+    note: str = ""  # how a step that succeeded went, when it is worth saying: "already gone"
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,8 @@ def execute(
         try:
             result = _run_step(action, provider)
             outcome = Outcome(action)
+        except _AlreadyGone:
+            result, outcome = None, Outcome(action, note="already gone")
         except ReconcilerError as exc:
             result, outcome = None, Outcome(action, provider.client.redact(str(exc)))
         except Exception as exc:  # a bug must not hide the other steps' results; nor show a secret it held
@@ -164,8 +169,34 @@ def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action])
     return errors
 
 
+class _AlreadyGone(Exception):
+    """A removal found nothing left to remove: what it was for is already true."""
+
+
 def _run_step(action: Action, provider: Provider) -> LiveSchedule | None:
-    """Carry out one step; the schedule it leaves live, when it creates or changes one."""
+    """Carry out one step; the schedule it leaves live, when it creates or changes one.
+
+    A 404 means the schedule the plan saw is gone: another apply removed it (a twin, a delete + create
+    update) or a person did. A removal then has nothing left to do, so it succeeds ("already gone"). Any
+    other step re-reads the schedule by its ownership marker and makes the one it finds what the bundle
+    says, or creates it when there is none: the bundle still declares it.
+    """
+    try:
+        return _carry_out(action, provider)
+    except RejectedError as exc:
+        if exc.status != 404 or action.kind == "create":
+            raise
+        if action.kind in REMOVALS or action.desired is None:
+            log.info("%s %s (agent %s): already gone", action.kind, action.name, action.agent)
+            raise _AlreadyGone from exc
+        log.info("%s %s (agent %s): gone since the plan, read again", action.kind, action.name, action.agent)
+        existing = provider.find_owned(action.desired)
+        if existing is not None:
+            return provider.update(action.desired, existing)
+        return _create(provider, action.desired)
+
+
+def _carry_out(action: Action, provider: Provider) -> LiveSchedule | None:
     desired, live = action.desired, action.live
     if action.kind == "create":
         assert desired is not None
@@ -196,12 +227,16 @@ def _create(provider: Provider, desired: DesiredSchedule) -> LiveSchedule:
         try:
             return provider.create(desired)
         except ProviderError as exc:
-            lost = exc.outcome_unknown or isinstance(exc, ConflictError)
+            # A 404 after the create went through: a concurrent apply removed what this one just made as
+            # its twin (before this one paused it, say), and kept the other. A 404 before (an unknown
+            # agent) finds nothing below, and is raised.
+            gone = isinstance(exc, RejectedError) and exc.status == 404
+            lost = exc.outcome_unknown or isinstance(exc, ConflictError) or gone
             if not lost:
                 raise
             existing = provider.find_owned(desired)  # did the lost request get through after all?
             if existing is not None:
                 return provider.update(desired, existing)  # make sure it is exactly what we meant (state too)
-            if isinstance(exc, ConflictError) or attempt == CREATE_ATTEMPTS:
+            if isinstance(exc, ConflictError) or gone or attempt == CREATE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable: the last attempt returns or raises")

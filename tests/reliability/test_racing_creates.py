@@ -21,6 +21,7 @@ import pytest
 from reconciler.apply.executor import ApplyReport, execute
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles
+from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan
 from reconciler.plan.planner import plan_bundle
 from reconciler.providers.base import Provider
@@ -115,6 +116,34 @@ def test_the_second_of_two_applies_that_planned_the_same_creates_makes_no_twin(
     assert first_plan.summary["create"] == second_plan.summary["create"] == 3
 
     assert failures(execute(first_plan, first)) == []
+    assert failures(execute(second_plan, second)) == []
+
+    with client_for("http://sandbox", transport) as client:
+        live = [(e.name, e.agent, e.firing) for e in profile.live(client) if e.owner == KEY]
+    wanted = [(v.name, profile.agents[v.agent], not v.paused) for v in STEPS[0].variants]
+    assert sorted(live) == sorted(wanted)
+    assert not plan(open_provider(bundle, transport)).has_changes
+
+
+def test_a_twin_removed_by_the_other_apply_before_this_one_paused_it_is_no_failure(
+    profile: Profile, transport: httpx.BaseTransport, tmp_path: Path
+) -> None:
+    """Issue 17, item 14: the other run's twin check deletes what this run just created, before this run
+    pauses it (a schedule declared `paused` is created, then paused). The pause meets a 404; the create
+    step looks the schedule up by its marker, finds the one the other run kept, and succeeds."""
+    path = profile.write(tmp_path / "bundle.yaml", list(STEPS[0].variants))
+    [bundle] = load_bundles([path]).bundles
+    first, second = open_provider(bundle, transport), open_provider(bundle, transport)
+    first_plan, second_plan = plan(first), plan(second)
+    assert failures(execute(first_plan, first)) == []
+
+    pause = second.pause
+
+    def removed_first(live: LiveSchedule) -> LiveSchedule:
+        first.delete(live)  # the first run's twin check got there before this pause
+        return pause(live)
+
+    second.pause = removed_first  # type: ignore[method-assign]
     assert failures(execute(second_plan, second)) == []
 
     with client_for("http://sandbox", transport) as client:
