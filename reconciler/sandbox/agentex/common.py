@@ -1,7 +1,7 @@
 """What both Agentex revisions share: the error shape, request validation as FastAPI would do it, times.
 
 Agentex answers handled errors as `{"message", "code", "data": null}` and validation errors as HTTP 422
-`{"status_code": 10422, "message": "<pydantic error text>", "data": null}` (WIRE-PROTOCOLS §1).
+`{"status_code": 10422, "message": "<pydantic error text>", "data": null}`, as its server answers.
 """
 
 from __future__ import annotations
