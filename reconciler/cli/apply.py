@@ -29,9 +29,10 @@ from reconciler.cli.common import (
     transport_security,
     use_color,
 )
-from reconciler.cli.session import Options, Session, open_session
+from reconciler.cli.session import Options, Session, digest_key, open_session
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.plan.explain import to_json, to_text
+from reconciler.plan.pins import pin_differences
 from reconciler.plan.serialise import plan_from_json, same_actions
 from reconciler.providers.transport import TransportSecurity
 
@@ -134,8 +135,10 @@ def read_plan_file(path: Path) -> dict[str, Any]:
 
 
 def _refuse_if_stale(plan_file: Path, session: Session) -> None:
-    saved = plan_from_json(read_plan_file(plan_file))
+    document = read_plan_file(plan_file)
+    saved = plan_from_json(document)
     differences = same_actions(saved, session.plan)
+    differences += pin_differences(document.get("pins"), session.plan, digest_key())
     if differences:
         listed = "\n".join(f"  - {d}" for d in differences)
         raise StalePlanError(

@@ -25,9 +25,10 @@ from reconciler.cli.common import (
     transport_security,
     use_color,
 )
-from reconciler.cli.session import Options, open_session
+from reconciler.cli.session import Options, digest_key, open_session
 from reconciler.plan.explain import to_json, to_markdown, to_text
 from reconciler.plan.model import Plan
+from reconciler.plan.pins import pins_json
 
 
 class PlanFormat(StrEnum):
@@ -77,8 +78,10 @@ def render(result: Plan, fmt: PlanFormat) -> str:
 
 
 def save_plan(result: Plan, options: Options, out: Path) -> None:
-    """The plan file: the plan as JSON, plus what `apply --plan` needs to rebuild it (never a secret)."""
+    """The plan file: the plan as JSON, plus what `apply --plan` needs to rebuild it and check it is current
+    (never a secret: `pins` holds keyed digests of the secret-bearing values the steps write)."""
     document: dict[str, Any] = to_json(result)
     document["source"] = {"paths": list(options.paths), "vars": list(options.vars)}
+    document["pins"] = pins_json(result, digest_key())  # keyed digests of the secret-bearing values written
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")

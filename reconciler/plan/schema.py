@@ -61,6 +61,12 @@ def plan_json_schema() -> dict[str, Any]:
                 "description": "Only in a file saved by `plan --out`: what `apply PLANFILE` renders again to "
                 "check the plan is still current.",
             },
+            "pins": {
+                "$ref": "#/$defs/pins",
+                "description": "Only in a file saved by `plan --out`: a keyed digest of every secret-bearing "
+                "value a step writes, which the steps show only as `(sensitive)`. `apply PLANFILE` refuses the "
+                "plan as stale when a fresh plan would write different values.",
+            },
         },
         "required": ["format_version", "summary", "bundles"],
         "additionalProperties": False,
@@ -70,6 +76,7 @@ def plan_json_schema() -> dict[str, Any]:
             "action": _action(),
             "change": _change(),
             "source": _source(),
+            "pins": _pins(),
         },
     }
 
@@ -206,6 +213,60 @@ def _source() -> dict[str, Any]:
             "allow_empty": {"type": "boolean", "description": "Whether `plan` was given `--allow-empty`."},
         },
         "required": ["paths", "vars"],
+        "additionalProperties": False,
+    }
+
+
+def _pins() -> dict[str, Any]:
+    digest: dict[str, Any] = {"type": "string", "pattern": "^hmac-sha256:[0-9a-f]{64}$"}
+    field = {
+        "type": "object",
+        "properties": {
+            "path": {
+                "type": "array",
+                "items": {"type": ["string", "integer"]},
+                "description": 'The field, one key or list index at a time: `["input", "message"]`.',
+            },
+            "digest": {**digest, "description": "HMAC-SHA256 of the value with RECONCILER_DIGEST_KEY."},
+        },
+        "required": ["path", "digest"],
+        "additionalProperties": False,
+    }
+    step = {
+        "type": "object",
+        "description": "One step that writes at least one secret-bearing value.",
+        "properties": {
+            "agent": {"type": "string", "description": "The step's agent, as in its action."},
+            "name": {"type": "string", "description": "The step's schedule name, as in its action."},
+            "remote_id": {
+                "type": ["string", "null"],
+                "description": "The step's remote_id, as in its action.",
+            },
+            "fields": {
+                "type": "array",
+                "items": field,
+                "description": "Every secret-bearing value the step writes, in path order.",
+            },
+        },
+        "required": ["agent", "name", "remote_id", "fields"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "description": "What the saved plan writes that it cannot show (reconciler/plan/pins.py).",
+        "properties": {
+            "key_check": {
+                **digest,
+                "description": "Tells a plan made with another RECONCILER_DIGEST_KEY from one whose values "
+                "changed.",
+            },
+            "bundles": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": step},
+                "description": "By bundle key.",
+            },
+        },
+        "required": ["key_check", "bundles"],
         "additionalProperties": False,
     }
 
