@@ -10,12 +10,22 @@ import gc
 import logging
 import os
 import sys
+from typing import Annotated
 
 import typer
 
 from reconciler import __version__
 from reconciler.cli.apply import apply
 from reconciler.cli.calendar import calendar
+from reconciler.cli.completion import (
+    COMPLETE_VAR,
+    PROG_NAME,
+    Shell,
+    install_completion,
+    name_the_shell,
+    register_shells,
+    show_completion,
+)
 from reconciler.cli.export import export
 from reconciler.cli.plan import plan
 from reconciler.cli.preview import preview
@@ -44,6 +54,28 @@ def _options(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
     ),
+    install: Annotated[
+        Shell | None,
+        typer.Option(
+            "--install-completion",
+            metavar="[SHELL]",
+            help="Install Tab completion for SHELL (default auto: the shell you are in).",
+            callback=install_completion,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = None,
+    show: Annotated[
+        Shell | None,
+        typer.Option(
+            "--show-completion",
+            metavar="[SHELL]",
+            help="Print the Tab completion script for SHELL (default auto), to install it your own way.",
+            callback=show_completion,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = None,
 ) -> None:
     """Schedules-as-code for AI agents: validate, plan and apply YAML bundles of agent schedules."""
 
@@ -83,8 +115,11 @@ def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging()
+    args = name_the_shell(sys.argv[1:] if argv is None else argv)
+    if os.environ.get(COMPLETE_VAR):  # a shell asking what Tab should complete
+        register_shells()
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
