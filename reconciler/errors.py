@@ -73,6 +73,12 @@ class ProviderError(ReconcilerError):
         self.outcome_unknown = outcome_unknown
         super().__init__(message)
 
+    @property
+    def refused(self) -> bool:
+        """The platform refused the request as written (a 4xx, but not 408 timeout, 409 conflict or 429 rate
+        limit): sending it again unchanged fails the same way."""
+        return self.status is not None and 400 <= self.status < 500 and self.status not in (408, 409, 429)
+
 
 class TransportError(ProviderError):
     pass

@@ -46,6 +46,9 @@ class Outcome:
     action: Action
     error: str | None = None
     skipped: bool = False
+    # The platform refused the request as written (a 4xx), or the bundle asks for what cannot be done:
+    # running apply again unchanged fails the same way.
+    permanent: bool = False
     note: str = ""  # how a step that succeeded went, when it is worth saying: "already gone"
 
     @property
@@ -83,7 +86,8 @@ def execute(
         except _AlreadyGone:
             result, outcome = None, Outcome(action, note="already gone")
         except ReconcilerError as exc:
-            result, outcome = None, Outcome(action, provider.client.redact(str(exc)))
+            text = provider.client.redact(str(exc))
+            result, outcome = None, Outcome(action, text, permanent=permanent(exc))
         except Exception as exc:  # a bug must not hide the other steps' results; nor show a secret it held
             reason = provider.client.redact(f"{type(exc).__name__}: {exc}")
             result, outcome = None, Outcome(action, f"internal error: {reason}")
@@ -167,6 +171,12 @@ def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action])
             message = f"a concurrent apply created '{action.name}' too, and removing the twin failed ({exc})"
             errors.append((action, message + "; the next apply archives it"))
     return errors
+
+
+def permanent(exc: ReconcilerError) -> bool:
+    """Whether repeating what failed can only fail again: the platform refused it as written (a 4xx but
+    408 timeout, 409 conflict and 429 rate limit), or it was never a request the platform could take."""
+    return exc.refused if isinstance(exc, ProviderError) else True
 
 
 class _AlreadyGone(Exception):

@@ -25,9 +25,21 @@ def counts(failures: Sequence[Outcome], done: int) -> str:
 
 
 def advice(failures: Sequence[Outcome]) -> str:
-    if any(o.skipped for o in failures):
-        return (
-            "Skipped steps were not sent. Run `reconciler apply` again once the failures above are resolved: "
-            "finished actions are not repeated."
+    """Never "retry" after a refusal: the same request fails the same way until the bundle (or the platform)
+    changes."""
+    refused = [o.action for o in failures if o.permanent and not o.skipped]
+    if refused:
+        named = ", ".join(f"{a.kind} {a.name}" for a in refused[:3]) + (", ..." if len(refused) > 3 else "")
+        text = (
+            f"The platform refused {len(refused)} step(s) as written ({named}): applying again unchanged "
+            "fails the same way. Fix the bundle (or the platform), then run `reconciler apply`"
         )
-    return "Run `reconciler apply` again to retry: finished actions are not repeated."
+        others = sum(1 for o in failures if not o.permanent and not o.skipped)
+        text += f"; it also retries the other {others} failed step(s)." if others else "."
+    elif any(not o.skipped for o in failures):
+        text = "Run `reconciler apply` again to retry: finished actions are not repeated."
+    else:
+        text = ""
+    if any(o.skipped for o in failures):
+        text += " Skipped steps were not sent: they run once the failures above are resolved."
+    return text.strip()

@@ -186,6 +186,7 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
                 "agent": o.action.agent,
                 "error": o.error,
                 "skipped": o.skipped,
+                "permanent": o.permanent,
             }
             for o in failures
         ],

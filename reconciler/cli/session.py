@@ -55,7 +55,7 @@ def sandbox_requested(flag: bool) -> bool:
 
 
 def open_session(options: Options) -> Session:
-    loaded = load_bundles(options.paths, parse_var_overrides(options.vars))
+    loaded = load_bundles(options.paths, parse_var_overrides(options.vars), allow_empty=options.allow_empty)
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
     key = digest_key()
@@ -92,13 +92,23 @@ def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) 
         file=bundle.file,
         line=bundle.line,
     )
-    return plan_bundle(
-        normalised,
-        live,
-        display_name=provider.display_name,
-        restore_archived="create" if provider.restore_archived == "create" else "resume",
-        update_reason=provider.update_reason,
-        allow_empty=options.allow_empty,
-        digest_key=key,
-        now=datetime.now(UTC),
-    )
+    now = datetime.now(UTC)
+
+    def plan(unknown_agents: frozenset[str] = frozenset()) -> BundlePlan:
+        return plan_bundle(
+            normalised,
+            live,
+            display_name=provider.display_name,
+            restore_archived="create" if provider.restore_archived == "create" else "resume",
+            update_reason=provider.update_reason,
+            allow_empty=options.allow_empty,
+            digest_key=key,
+            unknown_agents=unknown_agents,
+            now=now,
+        )
+
+    planned = plan()
+    # A create for an agent the platform does not have can only fail at apply: where the provider can tell
+    # (most know from their listing, at no cost), plan again so each such schedule is refused at its line.
+    unknown = provider.missing_agents({a.agent for a in planned.actions if a.kind == "create"})
+    return plan(frozenset(unknown)) if unknown else planned

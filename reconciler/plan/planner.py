@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import digest_like, holds_sensitive
+from reconciler.bundle.sensitive import digest_at, digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
@@ -57,16 +57,21 @@ def plan_bundle(
     update_reason: UpdateReason = _no_reason,
     allow_empty: bool = False,
     digest_key: bytes = DEFAULT_DIGEST_KEY,
+    unknown_agents: frozenset[str] = frozenset(),
     now: datetime,
 ) -> BundlePlan:
     """The steps that converge `live` (everything the provider listed for the target) to `bundle`.
 
     `display_name` is how the provider shows a bundle name (e.g. with a `<bundleKey>--` prefix);
     `restore_archived` is how it brings back an archived schedule; `update_reason` says how it carries out
-    an update or adoption (e.g. "recreate: ..."), shown as the step's reason. Raises `PlanError` listing
-    every collision at once, and `EmptyBundleError` when an empty bundle would prune everything without `allow_empty`.
+    an update or adoption (e.g. "recreate: ..."), shown as the step's reason; `unknown_agents` are agents
+    the provider found the platform does not have. Raises `PlanError` listing every collision (and every
+    create for an unknown agent) at once, and `EmptyBundleError` when an empty bundle would prune everything
+    without `allow_empty`.
     """
-    planner = _BundlePlanner(bundle, display_name, restore_archived, digest_key, update_reason)
+    planner = _BundlePlanner(
+        bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents
+    )
     planner.run(live)
     if planner.problems:
         raise PlanError(planner.problems)
@@ -147,8 +152,10 @@ class _BundlePlanner:
         restore: RestoreMode,
         digest_key: bytes,
         update_reason: UpdateReason = _no_reason,
+        unknown_agents: frozenset[str] = frozenset(),
     ) -> None:
         self.bundle = bundle
+        self.unknown_agents = unknown_agents
         self.update_reason = update_reason
         self.display_name = display_name
         self.restore = restore
@@ -207,7 +214,14 @@ class _BundlePlanner:
 
         Platforms return what a secret was written into in clear (a prompt, a data value, an option), while
         the bundle's side is its digest; compared as they are, the secret would show as changed on every plan.
+        Where the platform's marker records which fields hold secrets, those (and only those) are compared by
+        digest: a value the bundle now reads from secret() but the marker does not list yet is an update,
+        which records it (`export` must never write it).
         """
+        if item.secret_paths is not None:
+            if not item.secret_paths:
+                return self._form(item)
+            return normalise(digest_at(live_shape(item), item.secret_paths, self.digest_key))
         wanted = desired_shape(desired)
         if not holds_sensitive(wanted):
             return self._form(item)
@@ -249,6 +263,13 @@ class _BundlePlanner:
     def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
         """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""
         if not lookalikes:
+            if desired.agent in self.unknown_agents:
+                self._problem(
+                    desired,
+                    f"{self.bundle.provider} has no agent '{desired.agent}' (checked while planning), so creating "
+                    "this schedule would fail: correct the agent id, or create the agent first.",
+                )
+                return
             changes = field_changes({}, comparable(desired, self.digest_key))
             self.actions.append(self._action("create", desired, None, changes, "", None))
             return

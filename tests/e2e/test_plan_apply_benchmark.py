@@ -51,7 +51,13 @@ def test_every_providers_bundles_validate_in_every_scenario(bench: ModuleType, t
 # Oz writes read-modify-write: a fresh GET of the schedule before each PUT keeps an `agent_config` set outside
 # the bundle even if it changed during the apply (reconciler/providers/oz/README.md). The API would allow the
 # PUT alone, built from the listed item: one request more per update and per archive, by choice.
-DELIBERATE = {("oz", "apply: 10% updates"): N // 10, ("oz", "apply: 10% archives"): N // 10}
+# TBD Agents: a plan that creates schedules first lists the caller's workflows (one GET), so a create for a
+# workflow that does not exist is refused at plan time instead of failing at apply (issue 17, item 13).
+DELIBERATE = {
+    ("oz", "apply: 10% updates"): N // 10,
+    ("oz", "apply: 10% archives"): N // 10,
+    ("tbd-agents", "apply: all creates"): 1,
+}
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ sandbox alone cannot do exactly:
   delete-then-create update, say, which a timer and a request counter could only hit by luck.
 - **Line up two applies** (`WriteGate`): every write waits until each apply has sent its first one, so
   both have finished planning from the same live state before either changes anything: a real race.
+  `HoldWrites` lines one apply up with the test itself, which changes the platform in between.
 """
 
 from __future__ import annotations
@@ -68,6 +69,22 @@ class WriteGate:
     @property
     def opened(self) -> bool:
         return self._open.is_set()
+
+
+class HoldWrites(WriteGate):
+    """Holds an apply's writes until the test calls `go()`; `reached` is set when the first one arrives, so
+    the test can change the platform between that apply's plan and its first write."""
+
+    def __init__(self, timeout: float = 60.0) -> None:
+        super().__init__(parties=2, timeout=timeout)
+        self.reached = threading.Event()
+
+    def wait(self, proxy: InterruptingProxy) -> None:
+        self.reached.set()
+        super().wait(proxy)
+
+    def go(self) -> None:
+        super().wait(self)  # type: ignore[arg-type]  # the test is the other party
 
 
 class InterruptingProxy:

@@ -13,7 +13,6 @@ must hold exactly the bundle.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from tests.reliability.apply_harness import env_for, owned, plan_in_process
 from tests.reliability.apply_process import cli, start_apply
-from tests.reliability.interrupting_proxy import InterruptingProxy, WriteGate
+from tests.reliability.interrupting_proxy import HoldWrites, InterruptingProxy
 from tests.reliability.revision_profiles import PROFILE_IDS, PROFILES, WS, Entry, Profile, Variant, client_for
 from tests.sandbox_server import Server, running_sandbox
 
@@ -39,21 +38,6 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 def server(profile: Profile) -> Iterator[Server]:
     with running_sandbox(profile.provider, *profile.serve_args) as srv:
         yield srv
-
-
-class HoldFirstWrite(WriteGate):
-    """Every write waits until the test says go; `reached` is set when the first one arrives."""
-
-    def __init__(self) -> None:
-        super().__init__(parties=2, timeout=60)
-        self.reached = threading.Event()
-
-    def wait(self, proxy: InterruptingProxy) -> None:
-        self.reached.set()
-        super().wait(proxy)
-
-    def go(self) -> None:
-        super().wait(self)  # type: ignore[arg-type]  # the test is the second party
 
 
 def delete_path(profile: Profile, entry: Entry) -> str:
@@ -81,7 +65,7 @@ def test_what_another_run_removed_meanwhile_is_already_gone_or_made_again(
     assert sorted(e.name or "" for e in doomed) == ["x", "y", "z"]
 
     profile.write(tmp_path / "bundle.yaml", SECOND)
-    gate = HoldFirstWrite()
+    gate = HoldWrites()
     proxy = InterruptingProxy(server.url, gate)
     try:
         running = start_apply(env_for(profile, server, proxy.url), path, launcher="exec")

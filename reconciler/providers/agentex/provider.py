@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.sensitive import Sensitive, digest_at, digest_like
 from reconciler.errors import (
     ConfigError,
     ConflictError,
@@ -31,7 +31,7 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.normalise import comparable, comparable_live
+from reconciler.plan.normalise import comparable, desired_shape, live_shape, normalise
 from reconciler.providers.agentex import legacy, names, runs
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
@@ -67,10 +67,13 @@ class AgentexProvider(Provider):
                 "(the default: the original Temporal schedules) or run-schedules"
             )
         self.legacy = api == "legacy"
+        if self.legacy:  # no field to record which workflow_params are secret: export writes none
+            self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
         # An unowned schedule whose plain name a desired schedule with `adopt: true` carries: adoptable.
         self._adoptable = {(s.agent, s.name): s for s in bundle.schedules if s.adopt}
+        self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     def display_name(self, name: str) -> str:
         return names.platform_name(self.bundle.key, name)
@@ -89,6 +92,9 @@ class AgentexProvider(Provider):
         agents = sorted(set(self._agent_ids()) | {agent for agent, _ in self._declared})
         lives = self._read(agents, lambda item, agent: self._wanted(item, agent))
         return [self._as_seen(live) for live in lives]
+
+    def missing_agents(self, agents: set[str]) -> set[str]:
+        return agents & self._missing  # every agent the bundle names was listed by `list_live`
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every schedule (of one agent, or of all), whoever owns it: what `export` reads."""
@@ -162,6 +168,7 @@ class AgentexProvider(Provider):
             body = self.client.request("GET", self._schedules(agent), params=params).json()
         except RejectedError as exc:
             if exc.status == 404:  # an agent the bundle names but the platform lacks: nothing live yet
+                self._missing.add(agent)
                 return [], False
             raise
         items = list(body.get("schedules" if self.legacy else "run_schedules") or [])
@@ -298,7 +305,8 @@ class AgentexProvider(Provider):
         assert failure is not None
         if not after_delete:
             raise failure
-        raise LostScheduleError(self._lost_message(desired, failure, after_delete))
+        # The cause's status: a create the platform refuses as written fails the same way next time.
+        raise LostScheduleError(self._lost_message(desired, failure, after_delete), status=failure.status)
 
     def _lookup(self, desired: DesiredSchedule) -> LiveSchedule | None:
         try:
@@ -310,16 +318,30 @@ class AgentexProvider(Provider):
         body = self._body(desired)
         if isinstance(desired.input.get("message"), Sensitive) and "initial_input" in body:
             body["initial_input"] = {**body["initial_input"], "content": "(sensitive)"}
+        then = (
+            "the platform refused it as written, so fix that first; then `reconciler apply` creates it again"
+            if cause.refused
+            else "so the next `reconciler apply` creates it again"
+        )
         return (
             f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be {why}, "
             f"and creating it again failed {RECREATE_ATTEMPTS} times "
-            f"({cause}). The bundle still declares it, so the next `reconciler apply` creates it again. "
+            f"({cause}). The bundle still declares it: {then}. "
             f"To recreate it by hand: POST {self._schedules(desired.agent)} with {body}"
         )
 
     def _differences(self, desired: DesiredSchedule, live: LiveSchedule) -> set[str]:
-        want = comparable(self.normalise(desired), self.digest_key)
-        have = comparable_live(self._as_seen(live))
+        """The fields that differ, compared as the planner compares them: secrets by digest (where the
+        marker records them, exactly those fields), so a change of the record alone is written too."""
+        normalised = self.normalise(desired)
+        want = comparable(normalised, self.digest_key)
+        seen = self._as_seen(live)
+        shape = live_shape(seen)
+        if seen.secret_paths is not None:
+            shape = digest_at(shape, seen.secret_paths, self.digest_key)
+        else:
+            shape = digest_like(desired_shape(normalised), shape, self.digest_key)
+        have = normalise(shape)
         return {key for key in set(want) | set(have) if want.get(key) != have.get(key)}
 
     def _body(self, desired: DesiredSchedule) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class CadenyaProvider(Provider):
                 f"bundle '{bundle.key}': cadenya needs a workspace: set target.workspace or CADENYA_WORKSPACE_ID"
             )
         self.workspace = workspace
+        self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
@@ -65,6 +66,7 @@ class CadenyaProvider(Provider):
             items = list(self._pages(self._schedules(agent), params))
         except RejectedError as exc:
             if exc.status == 404:  # an agent the bundle names but the workspace lacks: nothing live yet
+                self._missing.add(agent)
                 return []
             raise
         lives = [wire.live_from_wire(item, agent, self.digest_key) for item in items]
@@ -80,6 +82,9 @@ class CadenyaProvider(Provider):
             cursor = pagination.get("nextCursor") or pagination.get("next_cursor") or ""
             if not cursor:
                 return
+
+    def missing_agents(self, agents: set[str]) -> set[str]:
+        return agents & self._missing  # every agent the bundle names was listed by `list_live`
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every schedule in the workspace (or of one agent), whoever owns it: what `export` reads."""

@@ -47,6 +47,7 @@ class OrqProvider(Provider):
         self.capabilities = capabilities_for("orq", None if revision == wire.SEED else revision)
         self.ctx = wire.Context(bundle.key, revision, digest_key)
         self._in_bundle: wire.InBundle = {(s.agent, s.name): s.state for s in bundle.schedules}
+        self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
@@ -65,6 +66,9 @@ class OrqProvider(Provider):
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             found = pool.map(lambda agent: self._list_agent(agent, self._in_bundle), sorted(agents))
             return [live for lives in found for live in lives]
+
+    def missing_agents(self, agents: set[str]) -> set[str]:
+        return agents & self._missing  # every agent the bundle names was listed by `list_live`
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every schedule (or one agent's), whoever owns it, with its platform state: what `export` reads."""
@@ -90,6 +94,7 @@ class OrqProvider(Provider):
             body = self.client.request("GET", self._schedules(agent)).json()
         except RejectedError as exc:
             if exc.status == 404:  # an agent the bundle names but the platform lacks: nothing live yet
+                self._missing.add(agent)
                 return []
             raise
         items = body.get("schedules") or []

@@ -20,6 +20,7 @@ from reconciler.providers.http import segment
 from reconciler.providers.tbd_agents import wire
 
 SCHEDULES = "/api/scheduled-agents"
+WORKFLOWS = "/api/workflows"
 RECREATE = (
     "recreate: tbd-agents cannot clear `end` (PATCH ignores null), so the schedule is deleted and created "
     "again; its next fire is one interval after the apply"
@@ -31,6 +32,9 @@ class TbdAgentsProvider(Provider):
     name = "tbd-agents"
     unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["tbd-agents"]
+    # The name is the only marker the server keeps (`<bundleKey>:<name>`): nothing can record that a prompt
+    # reads secret(), so `export` writes no owned schedule's prompt.
+    unrecorded_secrets = (("input", "message"),)
 
     def display_name(self, name: str) -> str:
         return wire.platform_name(self.bundle.key, name)
@@ -80,6 +84,16 @@ class TbdAgentsProvider(Provider):
         if state == "paused" and wire.ended(live.raw):
             state = desired.state
         return replace(live, input=live_input, state=state)
+
+    def missing_agents(self, agents: set[str]) -> set[str]:
+        """A schedule's agent is a workflow of the caller's (the server answers 404 for any other): one list of
+        them, read only when the plan would create something."""
+        if not agents:
+            return set()
+        workflows = self.client.request("GET", WORKFLOWS).json()
+        if not isinstance(workflows, list):
+            return set()  # not the shape we know: the creates' own answers will tell
+        return agents - {str(w.get("id")) for w in workflows if isinstance(w, dict)}
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         lives = [wire.live_from_wire(item) for item in self._items()]
