@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import digest_at, digest_like, holds_sensitive
+from reconciler.bundle.sensitive import digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
@@ -214,14 +214,7 @@ class _BundlePlanner:
 
         Platforms return what a secret was written into in clear (a prompt, a data value, an option), while
         the bundle's side is its digest; compared as they are, the secret would show as changed on every plan.
-        Where the platform's marker records which fields hold secrets, those (and only those) are compared by
-        digest: a value the bundle now reads from secret() but the marker does not list yet is an update,
-        which records it (`export` must never write it).
         """
-        if item.secret_paths is not None:
-            if not item.secret_paths:
-                return self._form(item)
-            return normalise(digest_at(live_shape(item), item.secret_paths, self.digest_key))
         wanted = desired_shape(desired)
         if not holds_sensitive(wanted):
             return self._form(item)
