@@ -79,7 +79,7 @@ def _schedule(rng: random.Random, provider: str, index: int) -> dict[str, object
             [
                 {"cron": _cron(rng, hourly_ok=False)},
                 {"every": rng.choice(["1h", "2h", "4h"])},
-                {"at": "2026-03-25T09:00:00Z"},
+                {"at": "2030-03-25T09:00:00Z"},  # orq refuses a one-off already past
             ]
         )
     elif provider in ("oz", "agentex"):

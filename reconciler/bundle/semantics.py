@@ -14,6 +14,8 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
+from reconciler.providers.rules import check_schedule_rules
+from reconciler.providers.rules import check_target as check_target_rules
 from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS, parse_cron
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.every_cron import every_as_cron
@@ -38,6 +40,11 @@ _CALENDAR_FIELDS = {
     "dayOfMonth": "day_of_month",
     "dayOfWeek": "day_of_week",
 }
+
+
+def now() -> datetime:
+    """The current instant (a function, so tests can stand still): what `at` is compared with."""
+    return datetime.now(UTC)
 
 
 class _Invalid(Exception):
@@ -87,6 +94,7 @@ def check_schedule(
     for key in caps.required_options:
         if options.get(key) in (None, ""):
             problems_before(("options",), f"{caps.provider} needs options.{key} on every schedule")
+    check_schedule_rules(data, caps, problems_before)
     for field, why in caps.unsupported:
         head, _, member = field.partition(".")
         value = data.get(head)
@@ -143,10 +151,12 @@ def id_problem(value: str) -> str | None:
 
 
 def check_target(target: dict[str, Any], report: Callable[[Path_, str], None]) -> None:
-    """The bundle's `target`: values that scope every request (`workspace` is a URL path segment)."""
+    """The bundle's `target`: values that scope every request (`workspace` is a URL path segment), and what
+    the provider has (its API revisions, whether it has workspaces)."""
     workspace = target.get("workspace")
     if isinstance(workspace, str) and (problem := id_problem(workspace)) is not None:
         report(("target", "workspace"), f"workspace {problem}")
+    check_target_rules(target, report)
 
 
 def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter) -> None:
@@ -283,9 +293,23 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             when["offset"] = format_duration(offset)
     elif form == "at":
         at = _instant(raw, "at", zone)
+        if at is not None and caps.at_must_be_future and at <= now():
+            raise _Invalid(
+                ("at",),
+                f"'at' ({_iso(at)}) has passed, and {caps.provider} refuses a one-off whose time has passed "
+                "(a schedule that has fired is done: remove it from the bundle)",
+            )
         fields["at"] = at
         when["at"] = _iso(at) if at else None
     else:
+        if not caps.calendar_years:
+            for i, rule in enumerate(raw["calendars"]):
+                if isinstance(rule, dict) and rule.get("year") is not None:
+                    raise _Invalid(
+                        ("calendars", i, "year"),
+                        f"{caps.provider} calendars have no year: it would be dropped, and the schedule fire "
+                        "every year; remove 'year' (and the schedule once that year has passed)",
+                    )
         calendars = tuple(_calendar(rule, i) for i, rule in enumerate(raw["calendars"]))
         if not calendars:
             raise _Invalid(("calendars",), "'calendars' must not be an empty list")
@@ -317,6 +341,10 @@ def _instant(raw: dict[str, Any], key: str, zone: Any) -> datetime | None:
         ) from None
     if value.tzinfo is None:  # a wall-clock time means the schedule's own timezone
         value = value.replace(tzinfo=zone)
+    if value.microsecond:
+        raise _Invalid(
+            (key,), f"'{key}' must be in whole seconds, got '{text}': platforms keep whole seconds (or less)"
+        )
     return value.astimezone(UTC)
 
 

@@ -32,6 +32,9 @@ class Capabilities:
     options: tuple[str, ...] = ()  # the `options:` keys it understands
     option_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # options whose value is one of a list
     note: str = ""
+    revision: str = ""  # the API revision (target.api) these are for, when the provider has several
+    calendar_years: bool = True  # can a calendar name years? (Cadenya's Calendar has no year field)
+    at_must_be_future: bool = False  # the platform refuses a one-off whose time has passed
 
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
@@ -47,6 +50,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         frozenset({"cron", "every", "calendars"}),
         needs_workspace=True,
         window=False,
+        calendar_years=False,
         options=("overlapPolicy", "userData", "variationId"),
         option_choices=(("overlapPolicy", ("OVERLAP_POLICY_SKIP", "OVERLAP_POLICY_ALLOW")),),
         note="cadenya has calendars and intervals; a cron is translated exactly into calendars",
@@ -97,6 +101,7 @@ CAPABILITIES: dict[str, Capabilities] = {
             ("labels", "agentex schedules have no labels; options.task_metadata is copied onto each task"),
         ),
         note="agentex run schedules take one 5-field cron or an interval (no offset), run on Temporal",
+        revision="run-schedules",
     ),
     "orq": Capabilities(
         "orq",
@@ -107,6 +112,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         cron_list=False,
         window=False,
         options=("agent_tag", "memory_entity_id", "metadata"),
+        at_must_be_future=True,
         note="orq takes one UTC cron, an `every` (counted from creation, no offset) or an `at`, "
         "and fires at most once an hour",
     ),
@@ -121,6 +127,7 @@ CAPABILITIES: dict[str, Capabilities] = {
         options=("agent_tag", "memory_entity_id", "metadata"),
         note="orq (display-name API) takes one UTC cron that fires hourly on the hour ('0 * * * *'), daily "
         "('0 9 * * *') or weekly ('0 9 * * 1'): minute 0, one hour or '*', one weekday or '*'",
+        revision="display-name",
     ),
     "oz": Capabilities(
         "oz",
