@@ -54,6 +54,14 @@ _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
+def field_path(path: Path_) -> str:
+    """A document path as people write it: `("schedules", 0, "when", "cron")` is `schedules[0].when.cron`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
 class Mark(NamedTuple):  # a tuple: there is one per node, so it should cost little
     line: int  # 1-based
     col: int  # 1-based
@@ -82,7 +90,7 @@ class Document:
 
     def diagnostic(self, path: Path_, message: str, *, at_key: bool = False) -> Diagnostic:
         where = self.key_mark(path) if at_key else self.mark(path)
-        return Diagnostic(self.file, where.line, where.col, message)
+        return Diagnostic(self.file, where.line, where.col, message, field_path(path))
 
 
 @dataclass
