@@ -54,14 +54,6 @@ _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
-def field_path(path: Path_) -> str:
-    """A document path as people write it: `("schedules", 0, "when", "cron")` is `schedules[0].when.cron`."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 class Mark(NamedTuple):  # a tuple: there is one per node, so it should cost little
     line: int  # 1-based
     col: int  # 1-based
@@ -90,7 +82,7 @@ class Document:
 
     def diagnostic(self, path: Path_, message: str, *, at_key: bool = False) -> Diagnostic:
         where = self.key_mark(path) if at_key else self.mark(path)
-        return Diagnostic(self.file, where.line, where.col, message, field_path(path))
+        return Diagnostic(self.file, where.line, where.col, message)
 
 
 @dataclass
@@ -220,12 +212,18 @@ def load_paths(paths: Iterable[str]) -> list[Document]:
     return documents
 
 
-_BUNDLE_API_VERSION = re.compile(r"""^\s*(-\s+)?["']?apiVersion["']?\s*:\s*["']?reconciler/""", re.M)
+# A bundle's marks: its apiVersion, or (with the header mistyped) its kind or its bundleKey. A file with any of
+# them is read, so a typo in `apiVersion` is an error at its line, never a bundle silently skipped.
+_BUNDLE_API_VERSION = re.compile(
+    r"""^\s*(-\s+)?["']?(apiVersion["']?\s*:\s*["']?reconciler/|kind["']?\s*:\s*["']?Bundle\b|bundleKey["']?\s*:)""",
+    re.M,
+)
 
 
 def claims_to_be_bundle(path: Path) -> bool:
-    """Does the file say `apiVersion: reconciler/...` anywhere? Other YAML (CI workflows, say) may share a
-    folder with bundles; a file named explicitly is always read, whatever it says."""
+    """Does the file look like a bundle anywhere (`apiVersion: reconciler/...`, `kind: Bundle` or a
+    `bundleKey:`)? Other YAML (CI workflows, say) may share a folder with bundles; a file named explicitly is
+    always read, whatever it says."""
     try:
         with path.open("rb") as handle:
             head = handle.read(MAX_FILE_BYTES + 1).decode("utf-8", errors="replace")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
@@ -59,30 +60,25 @@ def load_bundles(
     environ: Mapping[str, str] | None = None,
     *,
     read_secrets: bool = True,
+    allow_empty: bool = False,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
+
+    A path that yields no bundle (an empty file, one of only comments, `---` or `null`; a folder with no
+    bundle in it) is a problem unless `allow_empty`: a command must never report on bundles it did not read
+    ("valid", "No changes") because a file was truncated or a folder named wrongly.
 
     `read_secrets=False` is for the offline commands: `secret()` renders a placeholder instead of reading the
     environment, so `validate` (a pre-commit hook, a fork's pull request) needs no secret at all.
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
-    try:
-        files = find_bundle_files(paths)
-    except BundleError as exc:
-        result.diagnostics.extend(exc.diagnostics)
-        return result
     documents: list[Document] = []
     budget = Budget()  # bytes and nodes for all files of this run together
-    for path, explicit in files:  # a file that is not even YAML must not hide the problems of the others
-        if not explicit and not claims_to_be_bundle(path):
-            # Found by walking a folder and not a bundle at all (a CI workflow, say): skip it, and say so.
-            result.skipped.append(str(path))
-            continue
-        try:
-            documents.extend(load_file(path, budget))
-        except BundleError as exc:
-            result.diagnostics.extend(exc.diagnostics)
+    for raw in paths:  # a path that is not even YAML must not hide the problems of the others
+        documents.extend(_documents_of(raw, budget, result, allow_empty=allow_empty))
+    if result.diagnostics and not documents:
+        return result
     for document in documents:
         bundle = _bundle_from(document, dict(var_overrides or {}), renderer, result.diagnostics)
         if bundle is not None:
@@ -93,11 +89,62 @@ def load_bundles(
     # (a set: for_each repeats one problem once per item)
     result.diagnostics = sorted(
         {
-            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values), d.field)
+            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values))
             for d in result.diagnostics
         }
     )
     return result
+
+
+def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool) -> list[Document]:
+    """The bundle documents under one command-line path; its problems (and skipped files) go to `result`."""
+    try:
+        files = find_bundle_files([raw])
+    except BundleError as exc:
+        result.diagnostics.extend(exc.diagnostics)
+        return []
+    documents: list[Document] = []
+    skipped: list[str] = []
+    failed = False
+    for path, explicit in files:
+        if not explicit and not claims_to_be_bundle(path):
+            # Found by walking a folder and not a bundle at all (a CI workflow, say): skip it, and say so.
+            skipped.append(str(path))
+            continue
+        try:
+            found = load_file(path, budget)
+        except BundleError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+            failed = True
+            continue
+        if explicit and not found and not allow_empty:
+            result.diagnostics.append(
+                Diagnostic(
+                    str(path),
+                    1,
+                    1,
+                    "no bundle in this file: it is empty, or holds only comments, '---' or null (a bundle "
+                    "starts with 'apiVersion: reconciler/v1'); pass --allow-empty if that is meant",
+                )
+            )
+            failed = True
+        documents.extend(found)
+    result.skipped.extend(skipped)
+    if not documents and not failed and not allow_empty and not Path(raw).is_file():
+        shown = raw if len(raw) <= 200 else raw[:200] + "..."
+        if skipped:
+            why = (
+                f"its {len(skipped)} YAML file(s) do not say apiVersion: reconciler/v1, kind: Bundle or "
+                f"bundleKey ({', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''})"
+            )
+        else:
+            why = "it holds no .yaml or .yml file"
+        result.diagnostics.append(
+            Diagnostic(
+                shown, 1, 1, f"no bundle found in this folder: {why}; pass --allow-empty if that is meant"
+            )
+        )
+    return documents
 
 
 def _bundle_from(

@@ -58,6 +58,9 @@ def calendar(
     ] = False,
     format: Annotated[CalendarFormat, typer.Option("--format", help="text or json.")] = CalendarFormat.text,
     var: Vars = None,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="A path that holds no bundle is not an error.")
+    ] = False,
 ) -> int:
     """Show when fires pile up: a week-by-hour heatmap and a collision report."""
     from reconciler.forecast.collisions import most_in_one_minute
@@ -76,7 +79,7 @@ def calendar(
         if from_ is not None
         else start_of_day(parse_from("now", timezone), timezone)
     )
-    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
+    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty)
     loaded.raise_for_problems()
     view = build(
         loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused

@@ -50,7 +50,11 @@ CaBundle = Annotated[
     ),
 ]
 AllowEmpty = Annotated[
-    bool, typer.Option("--allow-empty", help="Allow a bundle with no schedules to prune everything it owns.")
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Allow a bundle with no schedules to prune everything it owns, and a path that holds no bundle.",
+    ),
 ]
 
 

@@ -31,6 +31,9 @@ def preview(
     ] = "now",
     format: Annotated[PreviewFormat, typer.Option("--format", help="text or json.")] = PreviewFormat.text,
     var: Vars = None,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="A path that holds no bundle is not an error.")
+    ] = False,
 ) -> int:
     """Show when each schedule will fire next, in its own timezone and in UTC."""
     from reconciler.forecast.fires import preview as compute_preview
@@ -38,7 +41,7 @@ def preview(
     from reconciler.forecast.text import preview_text
 
     after = parse_from(from_, "UTC")
-    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
+    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty)
     loaded.raise_for_problems()
     forecasts = compute_preview(loaded.bundles, after, count)
     if format is PreviewFormat.json:

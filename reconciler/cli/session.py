@@ -55,7 +55,7 @@ def sandbox_requested(flag: bool) -> bool:
 
 
 def open_session(options: Options) -> Session:
-    loaded = load_bundles(options.paths, parse_var_overrides(options.vars))
+    loaded = load_bundles(options.paths, parse_var_overrides(options.vars), allow_empty=options.allow_empty)
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
     key = digest_key()

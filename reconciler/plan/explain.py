@@ -41,6 +41,7 @@ _COLOURS = {
 }
 _SUMMARY_KINDS = ("create", "update", "pause", "resume", "archive", "delete")
 NO_CHANGES = "No changes. The live schedules match the bundle."
+NO_BUNDLES = "No bundles were read (--allow-empty): nothing was compared with the live schedules."
 
 
 # ---- text -------------------------------------------------------------------------------------------------
@@ -76,6 +77,8 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
 
 
 def summary_line(plan: Plan) -> str:
+    if not plan.bundles:  # --allow-empty and no bundle found: nothing was compared, so nothing "matches"
+        return NO_BUNDLES
     if not plan.has_changes:
         return NO_CHANGES if len(plan.bundles) <= 1 else "No changes. The live schedules match the bundles."
     counts = plan.summary

@@ -57,10 +57,17 @@ REVISIONS = [
         (),
         {"when": {"cron": "0 9 * * *"}, "options": {"workflow_name": "wf", "task_queue": "q"}},
     ),
-    Revision("agentex", "run-schedules", ("--api", "run-schedules"), {"when": {"cron": "0 9 * * *"}, **_MESSAGE}),
+    Revision(
+        "agentex", "run-schedules", ("--api", "run-schedules"), {"when": {"cron": "0 9 * * *"}, **_MESSAGE}
+    ),
     Revision("orq", None, (), {"when": {"cron": "0 9 * * *"}, **_MESSAGE}),
     Revision("orq", "display-name", ("--api", "display-name"), {"when": {"cron": "0 9 * * *"}, **_MESSAGE}),
-    Revision("oz", None, ("--workspace", "team_rt"), {"agent": "default", "when": {"cron": "0 9 * * *"}, **_MESSAGE}),
+    Revision(
+        "oz",
+        None,
+        ("--workspace", "team_rt"),
+        {"agent": "default", "when": {"cron": "0 9 * * *"}, **_MESSAGE},
+    ),
     Revision(
         "tbd-agents",
         None,
@@ -89,9 +96,17 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "when.at": [{"when": {"at": FUTURE}}, {"when": {"at": "2020-01-01T00:00:00Z"}}],
     "when.calendars": [
         {"when": {"calendars": [{"hour": [{"start": 9}], "dayOfWeek": [{"start": 1, "end": 5}]}]}},
-        {"when": {"calendars": [{"second": [{"start": 30}], "minute": [{"start": 0, "end": 30, "step": 15}]}]}},
+        {
+            "when": {
+                "calendars": [{"second": [{"start": 30}], "minute": [{"start": 0, "end": 30, "step": 15}]}]
+            }
+        },
         {"when": {"calendars": [{"hour": [{"start": 6}], "comment": "early"}]}},
-        {"when": {"calendars": [{"hour": [{"start": 9}], "month": [{"start": 3}], "dayOfMonth": [{"start": 4}]}]}},
+        {
+            "when": {
+                "calendars": [{"hour": [{"start": 9}], "month": [{"start": 3}], "dayOfMonth": [{"start": 4}]}]
+            }
+        },
         {"when": {"calendars": [{"hour": [{"start": 9}], "year": [{"start": 2030}]}]}},
     ],
     "when.timezone": [
@@ -182,7 +197,13 @@ def _document(revision: Revision, schedules: list[dict[str, Any]]) -> dict[str, 
         target["workspace"] = "ws_rt"
     if revision.api:
         target["api"] = revision.api
-    return {"apiVersion": "reconciler/v1", "kind": "Bundle", "bundleKey": "rt", "target": target, "schedules": schedules}
+    return {
+        "apiVersion": "reconciler/v1",
+        "kind": "Bundle",
+        "bundleKey": "rt",
+        "target": target,
+        "schedules": schedules,
+    }
 
 
 def _fires(timing: Any, provider: str) -> list[datetime]:
