@@ -56,6 +56,10 @@ TIMEOUT_LATENCY = "0-60"  # ms the sandbox waits before running a request, in a 
 CLIENT_TIMEOUT = 0.045  # s: the client gives up on about a quarter of those requests. The server still runs
 # those it had read (a GET, a body-less POST or DELETE) after the client gave up; one whose body it had not
 # read yet is dropped unrun.
+PATIENT_AFTER = 3  # failed applies at CLIENT_TIMEOUT; each re-run after those doubles the client's timeout.
+# 45 ms is meant to lose a quarter of the answers, not all of them: on a machine busy enough that every
+# request takes longer (a CI runner shared with other work), no apply could ever finish, and the soak would
+# report the machine's load as a reconciler failure. The first runs still give up on answers as designed.
 
 
 @dataclass
@@ -241,7 +245,9 @@ class Soak:
         args += ["--allow-delete"] if history.prune == "delete" else []
         runs: list[Run] = []
         try:
-            for _ in range(MAX_APPLIES):
+            for attempt in range(MAX_APPLIES):
+                if faults.timeouts:
+                    KNOBS.timeout = CLIENT_TIMEOUT * 2 ** max(0, attempt - PATIENT_AFTER + 1)
                 runs.append(self.cli(*args, str(self.bundle_path)))
                 self.figures.applies += 1
                 if runs[-1].code == 0:
