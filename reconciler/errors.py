@@ -14,6 +14,7 @@ ReconcilerError
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as _field
 
 
 def printable(text: str) -> str:
@@ -32,16 +33,21 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem at one place in one file; line and column are 1-based (0 when unknown)."""
+    """One problem at one place in one file; line and column are 1-based (0 when unknown).
+
+    `field` is the place in the document as a path (`schedules[0].when.cron`) when the loader knows it, for
+    machine output (`--format json`); it takes no part in sorting or equality: the position already names it."""
 
     file: str
     line: int
     col: int
     message: str
+    field: str = _field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "file", printable(self.file))
         object.__setattr__(self, "message", printable(self.message))
+        object.__setattr__(self, "field", printable(self.field))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"

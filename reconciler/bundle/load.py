@@ -9,6 +9,7 @@ file size, bytes and nodes per run, nesting depth (see the limits below).
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,9 @@ MAX_RUN_NODES = 500_000
 # crashes the interpreter) and libyaml's scanner slows quadratically with flow nesting, so documents are built
 # here from the parser's event stream, without recursion, and refused as soon as they nest too deep.
 MAX_DEPTH = 64
+# Digits of a plain integer: far beyond any value a field takes (`validate` says which), and far below where
+# Python refuses to convert a digit string (4,300) or a message quoting it would drown a CI log.
+MAX_NUMBER_DIGITS = 40
 
 Path_ = tuple[str | int, ...]
 
@@ -52,6 +56,14 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _LEADING_ZERO_INT = re.compile(r"^[-+]?0[0-9_]+$")
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+
+
+def field_path(path: Path_) -> str:
+    """A document path as people write it: `("schedules", 0, "when", "cron")` is `schedules[0].when.cron`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 class Mark(NamedTuple):  # a tuple: there is one per node, so it should cost little
@@ -82,7 +94,7 @@ class Document:
 
     def diagnostic(self, path: Path_, message: str, *, at_key: bool = False) -> Diagnostic:
         where = self.key_mark(path) if at_key else self.mark(path)
-        return Diagnostic(self.file, where.line, where.col, message)
+        return Diagnostic(self.file, where.line, where.col, message, field_path(path))
 
 
 @dataclass
@@ -523,9 +535,18 @@ class _Builder:
                 f"write '\"{text}\"' for text or true/false for a boolean",
             )
         if _INT.match(text):
+            if len(text) > MAX_NUMBER_DIGITS:
+                raise self.fail(
+                    event,
+                    f"a number of {len(text.lstrip('+-'))} digits is beyond any a bundle needs (at most "
+                    f"{MAX_NUMBER_DIGITS}); quote it if it is text",
+                )
             return int(text)
         if _FLOAT.match(text):
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise self.fail(event, f"unquoted '{text}' is too large for a number; quote it if it is text")
+            return value
         if _SEXAGESIMAL.match(text):
             raise self.fail(
                 event,

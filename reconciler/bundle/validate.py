@@ -89,7 +89,7 @@ def load_bundles(
     # (a set: for_each repeats one problem once per item)
     result.diagnostics = sorted(
         {
-            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values))
+            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values), d.field)
             for d in result.diagnostics
         }
     )

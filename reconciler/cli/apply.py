@@ -1,14 +1,17 @@
-"""`reconciler apply PATH...` / `apply --plan FILE`: converge the platform to the bundles.
+"""`reconciler apply PATH...` / `apply PLANFILE` / `apply --plan FILE`: converge the platform to the bundles.
 
 Exit 0 converged, 1 error or partial failure (each failed action named). Without a terminal, refuses to
-change anything unless `--auto-approve` is given; a saved plan whose live state moved on is refused as stale.
+change anything unless `--auto-approve` is given; `apply PLANFILE` (Terraform's form) applies a saved plan,
+which was reviewed already, without asking again. A saved plan whose live state moved on is refused as stale.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,11 +32,13 @@ from reconciler.cli.common import (
     transport_security,
     use_color,
 )
+from reconciler.cli.output import error_json
+from reconciler.cli.planfile import SavedPlan, is_plan_file, load_plan_file, save_plan
 from reconciler.cli.session import Options, Session, digest_key, open_session
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.plan.explain import to_json, to_text
 from reconciler.plan.pins import pin_differences
-from reconciler.plan.serialise import plan_from_json, same_actions
+from reconciler.plan.serialise import same_actions
 from reconciler.providers.transport import TransportSecurity
 
 
@@ -46,14 +51,19 @@ class ApplyFormat(StrEnum):
 # confirm it, and exits with this code: neither success (0) nor an error (1), so a CI step or an agent can
 # branch on it.
 CONFIRMATION_REQUIRED = 4
-# A plan of 10,000 schedules is a few megabytes; anything this large was not written by `plan --out`.
-MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
 
 def apply(
-    paths: Annotated[list[str] | None, typer.Argument(help="Bundle files or directories.")] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Bundle files or directories; or one plan file saved by `plan --out`, applied without asking "
+            "again (it was reviewed when it was made)."
+        ),
+    ] = None,
     plan_file: Annotated[
-        Path | None, typer.Option("--plan", help="Apply a plan saved by `plan --out`.")
+        Path | None,
+        typer.Option("--plan", help="Apply a plan saved by `plan --out`, asking for confirmation as usual."),
     ] = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
@@ -75,74 +85,60 @@ def apply(
 ) -> int:
     """Make the live schedules match the bundles."""
     security = transport_security(insecure, allow_http, ca_bundle)
-    options = _options(paths, plan_file, var, endpoint, sandbox, parallelism, allow_empty, security)
+    saved, reviewed = _saved_plan(paths, plan_file, var)
+    if saved is None:
+        options = Options(
+            tuple(paths or ()), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security
+        )
+    else:
+        allow_empty = allow_empty or saved.allow_empty
+        options = Options(saved.paths, saved.vars, endpoint, sandbox, parallelism, allow_empty, security)
     session = open_session(options)
     try:
-        if plan_file is not None:
-            _refuse_if_stale(plan_file, session)
+        if saved is not None:
+            _refuse_if_stale(saved, session)
+        approved = auto_approve or reviewed
         if format is ApplyFormat.json:
-            return _apply_json(session, plan_file, auto_approve=auto_approve, allow_delete=allow_delete)
-        return _apply(session, auto_approve=auto_approve, allow_delete=allow_delete)
+            return _apply_json(session, saved, auto_approve=approved, allow_delete=allow_delete)
+        return _apply(session, auto_approve=approved, allow_delete=allow_delete)
     finally:
         session.close()
 
 
-def _options(
-    paths: list[str] | None,
-    plan_file: Path | None,
-    var: list[str] | None,
-    endpoint: str | None,
-    sandbox: bool,
-    parallelism: int,
-    allow_empty: bool,
-    security: TransportSecurity,
-) -> Options:
-    if plan_file is None:
-        if not paths:
-            raise ConfigError("give the bundle paths to apply, or --plan FILE")
-        return Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security)
-    if paths:
+def _saved_plan(
+    paths: list[str] | None, plan_file: Path | None, var: list[str] | None
+) -> tuple[SavedPlan | None, bool]:
+    """The saved plan to apply, if any, and whether it counts as reviewed: `apply PLANFILE` applies it without
+    asking (Terraform's form); `--plan FILE` asks as an apply of bundles does. The file is read and checked
+    whole before any platform is contacted."""
+    given = list(paths or ())
+    if plan_file is not None and given:
         raise ConfigError("give either bundle paths or --plan FILE, not both")
-    try:
-        source = read_plan_file(plan_file)["source"]
-        paths_, vars_ = tuple(source["paths"]), tuple(source["vars"])
-    except (KeyError, TypeError) as exc:
-        raise ConfigError(f"{plan_file}: not a plan file saved by `reconciler plan --out` ({exc})") from None
-    return Options(paths_, vars_, endpoint, sandbox, parallelism, allow_empty, security)
+    plan_files = [path for path in given if is_plan_file(path)]
+    if plan_files and len(given) > 1:
+        raise ConfigError(
+            f"{plan_files[0]} is a saved plan: apply it alone (`reconciler apply {plan_files[0]}`), "
+            "without bundle paths"
+        )
+    chosen = plan_file if plan_file is not None else (Path(plan_files[0]) if plan_files else None)
+    if chosen is None:
+        if not given:
+            raise ConfigError(
+                "give the bundle paths to apply, or a plan file saved by `reconciler plan --out`"
+            )
+        return None, False
+    if var:
+        raise ConfigError(f"--var cannot change a saved plan: {chosen} was made with the vars it records")
+    return load_plan_file(chosen, need_source=True), plan_file is None
 
 
-def read_plan_file(path: Path) -> dict[str, Any]:
-    """A saved plan's JSON. Only a regular file is read (a FIFO would wait forever), at most
-    MAX_PLAN_FILE_BYTES of it, and JSON nested deeper than Python's parser goes is refused, not a crash."""
-    what = f"{path}: not a plan file saved by `reconciler plan --out`"
-    try:
-        if not path.is_file():
-            raise ConfigError(f"{what} (no such regular file)")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PLAN_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{what} (cannot read it: {exc.strerror})") from None
-    if len(raw) > MAX_PLAN_FILE_BYTES:
-        raise ConfigError(f"{what} (it is larger than {MAX_PLAN_FILE_BYTES} bytes)")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
-        raise ConfigError(f"{what} ({reason})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{what} (expected a JSON object)")
-    return data
-
-
-def _refuse_if_stale(plan_file: Path, session: Session) -> None:
-    document = read_plan_file(plan_file)
-    saved = plan_from_json(document)
-    differences = same_actions(saved, session.plan)
-    differences += pin_differences(document.get("pins"), session.plan, digest_key())
+def _refuse_if_stale(saved: SavedPlan, session: Session) -> None:
+    differences = same_actions(saved.plan, session.plan)
+    differences += pin_differences(saved.pins, session.plan, digest_key())
     if differences:
         listed = "\n".join(f"  - {d}" for d in differences)
         raise StalePlanError(
-            f"the saved plan {plan_file} is stale: the live schedules or the bundles changed since it was made:\n"
+            f"the saved plan {saved.path} is stale: the live schedules or the bundles changed since it was made:\n"
             f"{listed}\nRun `reconciler plan` again and review the new plan."
         )
 
@@ -156,14 +152,15 @@ def _refuse_deletes(session: Session, allow_delete: bool) -> None:
         )
 
 
-def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool, allow_delete: bool) -> int:
+def _apply_json(session: Session, saved: SavedPlan | None, *, auto_approve: bool, allow_delete: bool) -> int:
     _refuse_deletes(session, allow_delete)
     plan = session.plan
     document: dict[str, Any] = {"plan": to_json(plan)}
     if plan.has_changes and not auto_approve:
-        confirm = ["reconciler", "apply", "--auto-approve", "--format", "json"]
-        confirm += ["--plan", str(plan_file)] if plan_file else [*session.options.paths]
-        confirm += [arg for v in session.options.vars for arg in ("--var", v)]
+        # The command applies exactly the plan shown here, saved to a file (`apply PLANFILE`): one made from
+        # bundles now is saved first. If the live schedules change before it runs, it is refused as stale.
+        path = saved.path if saved is not None else _save_for_confirmation(session)
+        confirm = ["reconciler", "apply", str(path), "--format", "json"]
         confirm += ["--allow-delete"] if allow_delete else []
         confirm += ["--sandbox"] if session.options.sandbox else []
         confirm += ["--endpoint", session.options.endpoint] if session.options.endpoint else []
@@ -171,7 +168,8 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
         document |= {
             "result": "confirmation_required",
             "command": shlex.join(confirm),
-            "message": "review the plan, then run the command to apply it",
+            "plan_file": str(path),
+            "message": "review the plan, then run the command to apply exactly this plan",
         }
         print(json.dumps(document, indent=2))
         return CONFIRMATION_REQUIRED
@@ -191,8 +189,22 @@ def _apply_json(session: Session, plan_file: Path | None, *, auto_approve: bool,
             for o in failures
         ],
     }
+    if failures:  # exit 1 carries an `error`, as every other failure under --format json does
+        message = f"{len(failures)} action(s) failed, {done} succeeded; run apply again to retry"
+        document |= error_json(message, "apply_failed")
     print(json.dumps(document, indent=2))
     return 1 if failures else 0
+
+
+def _save_for_confirmation(session: Session) -> Path:
+    """A new file only this user can read (the plan holds no secret, but schedules' texts are not for everyone)."""
+    handle, name = tempfile.mkstemp(prefix="reconciler-plan-", suffix=".json")
+    os.close(handle)
+    options = session.options
+    save_plan(
+        session.plan, Path(name), paths=options.paths, vars=options.vars, allow_empty=options.allow_empty
+    )
+    return Path(name)
 
 
 def _transport_flags(security: TransportSecurity | None) -> list[str]:

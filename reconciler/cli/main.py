@@ -2,11 +2,15 @@
 
 Exit codes: 0 success, 1 the user must fix something (ReconcilerError), 2 "changes present" where a verb
 documents it, 130 interrupted, 3 an internal error (a bug: the message asks for a report).
+
+Under `--format json` every failure is a JSON document on stdout instead of a message on stderr
+(`reconciler.cli.output.error_json`), with the same exit code.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import sys
@@ -27,10 +31,12 @@ from reconciler.cli.completion import (
     show_completion,
 )
 from reconciler.cli.export import export
+from reconciler.cli.output import error_json, exception_json
 from reconciler.cli.plan import plan
 from reconciler.cli.preview import preview
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
+from reconciler.cli.show import show
 from reconciler.cli.validate import validate
 from reconciler.errors import ReconcilerError
 
@@ -88,6 +94,7 @@ app.command()(apply)
 app.command()(export)
 app.command()(preview)
 app.command()(calendar)
+app.command()(show)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -113,38 +120,74 @@ def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -
     logger.setLevel(level.upper())
 
 
+# The verbs whose `--format json` output a script reads: their failures are JSON documents too.
+JSON_VERBS = frozenset({"validate", "plan", "apply", "show", "preview", "calendar"})
+
+
+def wants_json(args: list[str]) -> bool:
+    """`--format json` given to one of JSON_VERBS. Read from the arguments themselves, so that a usage error
+    (an unknown option, a bad value), raised before the verb runs, is JSON as well."""
+    verb = next((arg for arg in args if not arg.startswith("-")), None)
+    if verb not in JSON_VERBS:
+        return False
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (arg == "--format" and args[index + 1 : index + 2] == ["json"]):
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = name_the_shell(sys.argv[1:] if argv is None else argv)
+    as_json = wants_json(args)
     if os.environ.get(COMPLETE_VAR):  # a shell asking what Tab should complete
         register_shells()
     try:
         result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _failed(as_json, 130, "interrupted", "interrupted")
     except ReconcilerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if as_json:
+            _print_json(exception_json(exc))
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     except _click("Exit") as exc:
         return int(getattr(exc, "exit_code", 0))
     except _click("ClickException", typer.TyperException) as exc:  # usage errors: bad option, argument
+        if as_json:
+            format_message = getattr(exc, "format_message", None)
+            message = format_message() if format_message is not None else str(exc)
+            _print_json(error_json(str(message), "usage"))
+            return 1
         show = getattr(exc, "show", None)  # typer (0.29) raises the exceptions of its own vendored click
         show() if show is not None else print(f"Error: {exc}", file=sys.stderr)
         return 1
     except _click("Abort"):
-        print("aborted", file=sys.stderr)
-        return 130
+        return _failed(as_json, 130, "aborted", "interrupted")
     except SystemExit as exc:
         return int(exc.code or 0)
     except Exception as exc:  # a bug: say so plainly, with what a report needs, never a secret-laden dump
-        print(
+        message = (
             f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in reconciler; please report it with the command you ran.",
-            file=sys.stderr,
+            "This is a bug in reconciler; please report it with the command you ran."
         )
-        return 3
+        return _failed(as_json, 3, message, "internal")
     return int(result or 0)
+
+
+def _failed(as_json: bool, code: int, message: str, kind: str) -> int:
+    if as_json:
+        _print_json(error_json(message, kind))
+    else:
+        print(message, file=sys.stderr)
+    return code
+
+
+def _print_json(document: dict[str, object]) -> None:
+    print(json.dumps(document, indent=2), flush=True)
 
 
 def _click(name: str, *also: type[BaseException]) -> tuple[type[BaseException], ...]:

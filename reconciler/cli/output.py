@@ -1,10 +1,27 @@
-"""Rendering of diagnostics for people (text), machines (json) and GitHub Actions (annotations)."""
+"""Rendering of diagnostics for people (text), machines (json) and GitHub Actions (annotations), and the one
+shape of an error under `--format json`:
+
+    {"error": {"message": "...", "kind": "invalid_bundle"}, "diagnostics": [{"file", "line", "col", "field"?,
+     "message"}, ...]}
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
+from typing import Any
 
-from reconciler.errors import Diagnostic
+from reconciler.errors import (
+    BundleError,
+    ConfigError,
+    ConflictError,
+    Diagnostic,
+    ProviderError,
+    RejectedError,
+    StalePlanError,
+    TemporaryError,
+    TransportError,
+)
+from reconciler.plan.errors import EmptyBundleError, PlanError, PlanFileError
 
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations of one type per step
 
@@ -17,12 +34,53 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+# Most specific first: `kind` tells a script what happened without parsing the message (docs/plan-json.md).
+ERROR_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (BundleError, "invalid_bundle"),
+    (PlanFileError, "invalid_plan_file"),
+    (EmptyBundleError, "empty_bundle"),
+    (PlanError, "plan"),
+    (StalePlanError, "stale_plan"),
+    (ConfigError, "config"),
+    (TransportError, "transport"),
+    (TemporaryError, "temporary"),
+    (ConflictError, "conflict"),
+    (RejectedError, "rejected"),
+    (ProviderError, "provider"),
+)
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    out: dict[str, Any] = {"file": d.file, "line": d.line, "col": d.col}
+    if d.field:
+        out["field"] = d.field
+    out["message"] = d.message
+    return out
+
+
+def error_json(message: str, kind: str, diagnostics: Sequence[Diagnostic] = ()) -> dict[str, Any]:
+    return {
+        "error": {"message": message, "kind": kind},
+        "diagnostics": [diagnostic_json(d) for d in diagnostics],
+    }
+
+
+def error_kind(exc: Exception) -> str:
+    return next((kind for cls, kind in ERROR_KINDS if isinstance(exc, cls)), "error")
+
+
+def exception_json(exc: Exception) -> dict[str, Any]:
+    """A user error (exit 1) as the `--format json` error document; secrets were redacted where it was raised."""
+    diagnostics: list[Diagnostic] = list(getattr(exc, "diagnostics", None) or [])
+    if isinstance(exc, BundleError):
+        message = f"the bundles are invalid: {len(diagnostics)} problem(s), each in diagnostics"
+    else:
+        message = str(exc)
+    return error_json(message, error_kind(exc), diagnostics)
+
+
 def format_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(
-            [{"file": d.file, "line": d.line, "col": d.col, "message": d.message} for d in diagnostics],
-            indent=2,
-        )
+    """`text` (file:line:col: message) or `github` (annotations); JSON goes through `error_json`."""
     if fmt == "github":
         lines = [
             f"::error file={_escape_property(d.file)},line={d.line},col={d.col}::{_escape_data(d.message)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -25,10 +25,10 @@ from reconciler.cli.common import (
     transport_security,
     use_color,
 )
-from reconciler.cli.session import Options, digest_key, open_session
+from reconciler.cli.planfile import save_plan
+from reconciler.cli.session import Options, open_session
 from reconciler.plan.explain import to_json, to_markdown, to_text
 from reconciler.plan.model import Plan
-from reconciler.plan.pins import pins_json
 
 
 class PlanFormat(StrEnum):
@@ -42,7 +42,8 @@ def plan(
     var: Vars = None,
     format: Annotated[PlanFormat, typer.Option("--format", help="text, json or markdown.")] = PlanFormat.text,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply --plan`.")
+        Path | None,
+        typer.Option("--out", help="Save the plan (JSON) for `apply PLANFILE` and `show PLANFILE`."),
     ] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
@@ -62,7 +63,7 @@ def plan(
     try:
         result = session.plan
         if out is not None:
-            save_plan(result, options, out)
+            save_plan(result, out, paths=options.paths, vars=options.vars, allow_empty=options.allow_empty)
         print(render(result, format))
     finally:
         session.close()
@@ -70,18 +71,9 @@ def plan(
 
 
 def render(result: Plan, fmt: PlanFormat) -> str:
+    """The one explainer's output for `plan` and `show`: a fresh plan and a saved one print the same."""
     if fmt is PlanFormat.json:
         return json.dumps(to_json(result), indent=2)
     if fmt is PlanFormat.markdown:
         return to_markdown(result)
     return to_text(result, color=use_color())
-
-
-def save_plan(result: Plan, options: Options, out: Path) -> None:
-    """The plan file: the plan as JSON, plus what `apply --plan` needs to rebuild it and check it is current
-    (never a secret: `pins` holds keyed digests of the secret-bearing values the steps write)."""
-    document: dict[str, Any] = to_json(result)
-    document["source"] = {"paths": list(options.paths), "vars": list(options.vars)}
-    document["pins"] = pins_json(result, digest_key())  # keyed digests of the secret-bearing values written
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=2) + "\n")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.output import format_diagnostics
-from reconciler.errors import BundleError
+from reconciler.bundle.validate import Loaded, load_bundles, parse_var_overrides
+from reconciler.cli.output import exception_json, format_diagnostics
+from reconciler.errors import BundleError, Diagnostic
 
 
 class DiagnosticFormat(StrEnum):
@@ -40,14 +41,15 @@ def validate(
         loaded_diagnostics = exc.diagnostics
     else:
         loaded_diagnostics = loaded.diagnostics
+    if format is DiagnosticFormat.json:
+        print(json.dumps(_json_result(loaded_diagnostics, None if loaded_diagnostics else loaded), indent=2))
+        return 1 if loaded_diagnostics else 0
     if loaded_diagnostics:
         print(format_diagnostics(loaded_diagnostics, format.value))
         if format is DiagnosticFormat.text:
             print(f"{len(loaded_diagnostics)} problem(s) found.", file=sys.stderr)
         return 1
-    if format is DiagnosticFormat.json:
-        print("[]")
-    elif format is DiagnosticFormat.text:
+    if format is DiagnosticFormat.text:
         schedules = sum(len(b.schedules) for b in loaded.bundles)
         print(f"{len(loaded.bundles)} bundle(s), {schedules} schedule(s): valid.")
         if loaded.skipped:
@@ -57,3 +59,16 @@ def validate(
                 file=sys.stderr,
             )
     return 0
+
+
+def _json_result(diagnostics: list[Diagnostic], loaded: Loaded | None) -> dict[str, Any]:
+    """Invalid: the `--format json` error document (every problem located in `diagnostics`). Valid: what was
+    checked, with an empty `diagnostics`, so a script reads one key either way."""
+    if loaded is None:
+        return exception_json(BundleError(diagnostics))
+    return {
+        "bundles": len(loaded.bundles),
+        "schedules": sum(len(b.schedules) for b in loaded.bundles),
+        "skipped": list(loaded.skipped),
+        "diagnostics": [],
+    }

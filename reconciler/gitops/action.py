@@ -14,8 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.cli.planfile import read_plan_file
 from reconciler.gitops.comment import comment_body
 from reconciler.gitops.github import github_client, upsert_comment
+from reconciler.plan.errors import PlanFileError
 
 SUMMARY_LIMIT = 1_000_000  # GitHub refuses step summaries over 1 MiB
 
@@ -79,11 +81,31 @@ def main(env: dict[str, str] | None = None) -> int:
         if code in (0, 2):
             _comment(env, markdown)
         return 0 if code in (0, 2) else code
-    code, text = _run(["apply", "--auto-approve", *var_args, *inputs.paths])
+    saved = _saved_plan(inputs)
+    if saved:  # apply exactly the plan this job's plan step recorded (refused as stale if the platform moved)
+        code, text = _run(["apply", saved])
+        heading = f"### reconciler apply\n\nApplied the plan saved by this job's plan step (`{saved}`).\n\n"
+    else:
+        code, text = _run(["apply", "--auto-approve", *var_args, *inputs.paths])
+        heading = "### reconciler apply\n\n"
     print(text, end="")
-    _summary(env, f"### reconciler apply\n\n```\n{text}```\n")
-    _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": ""})
+    _summary(env, f"{heading}```\n{text}```\n")
+    _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": saved})
     return code
+
+
+def _saved_plan(inputs: Inputs) -> str:
+    """The plan file an earlier `plan` step of this job saved for the same paths and vars, or "". Applying it
+    (`reconciler apply PLANFILE`) carries out exactly the plan shown in the summary, and is refused if the live
+    schedules changed in between; without one, apply plans afresh."""
+    try:
+        source = read_plan_file(Path(inputs.plan_path)).get("source")
+    except PlanFileError:
+        return ""
+    if not isinstance(source, dict):
+        return ""
+    same = source.get("paths") == inputs.paths and source.get("vars", []) == inputs.vars
+    return inputs.plan_path if same else ""
 
 
 def _run(args: list[str]) -> tuple[int, str]:

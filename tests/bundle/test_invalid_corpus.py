@@ -44,7 +44,9 @@ def test_cli_reports_every_invalid_file_without_traceback() -> None:
     result = run_cli("validate", "--format", "json", *files, env={})
     assert result.code == 1
     assert "Traceback" not in result.out + result.err
-    reported = json.loads(result.out)
+    document = json.loads(result.out)
+    assert document["error"]["kind"] == "invalid_bundle"
+    reported = document["diagnostics"]
     files = {Path(d["file"]).name for d in reported}
     assert files == {p.name for p in INVALID}
     for path in INVALID:

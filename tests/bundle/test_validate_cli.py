@@ -49,7 +49,7 @@ def test_all_errors_are_listed_not_just_the_first(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(text)
     result = run_cli("validate", "--format", "json", str(tmp_path / "b.yaml"))
     assert result.code == 1
-    lines = sorted(d["line"] for d in json.loads(result.out))
+    lines = sorted(d["line"] for d in json.loads(result.out)["diagnostics"])
     assert lines == [11, 14]
 
 

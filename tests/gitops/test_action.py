@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,9 @@ def test_plan_comments_once_and_updates_in_place(workdir: Path, github: FakeGitH
     assert comment["issue"] == 7 and comment["body"].startswith(MARKER)
     assert "https://github.example/acme/schedules/actions/runs/42" in comment["body"]
 
-    assert run_action(workdir, github, "apply")[0] == 0
+    code, outputs, summary = run_action(workdir, github, "apply")  # the plan the plan step saved, as shown
+    assert code == 0 and outputs["plan-path"] == str(workdir / "plan.json")
+    assert "Applied the plan saved by this job's plan step" in summary and "Apply complete" in summary
     code, outputs, _ = run_action(workdir, github, "plan")
     assert code == 0 and outputs["has-changes"] == "false" and outputs["exit-code"] == "0"
     [comment] = github.comments.values()  # the same comment, updated: no second one
@@ -176,25 +179,51 @@ def test_pre_commit_hook_validates_examples(tmp_path: Path) -> None:
 
 
 def test_apply_json_without_a_terminal_asks_for_confirmation(workdir: Path) -> None:
+    """Exit 4 with a command that applies exactly the plan shown (saved to a file), once and only once."""
     env = {**os.environ, "RECONCILER_SANDBOX": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "reconciler", "apply", "--format", "json", "bundles"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+
+    def reconciler(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+
+    proc = reconciler("apply", "--format", "json", "bundles")
     assert proc.returncode == 4, proc.stderr
     result = json.loads(proc.stdout)
     assert result["result"] == "confirmation_required"
-    assert result["command"] == "reconciler apply --auto-approve --format json bundles"
+    assert result["command"] == f"reconciler apply {shlex.quote(result['plan_file'])} --format json"
     assert result["plan"]["bundles"][0]["summary"]["create"] > 0
-    confirmed = subprocess.run(
-        [sys.executable, "-m", *result["command"].split()[0:0], "reconciler", *result["command"].split()[1:]],
+    saved = json.loads(Path(result["plan_file"]).read_text())
+    assert {k: saved[k] for k in result["plan"]} == result["plan"]  # the plan that was shown
+    assert Path(result["plan_file"]).stat().st_mode & 0o077 == 0  # only its owner can read it
+
+    command = shlex.split(result["command"])
+    assert command[0] == "reconciler"
+    confirmed = reconciler(*command[1:])
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+    assert json.loads(confirmed.stdout)["result"] == "applied"
+    again = reconciler(*command[1:])  # the platform has moved on: the same plan is now stale
+    assert again.returncode == 1 and json.loads(again.stdout)["error"]["kind"] == "stale_plan"
+
+
+def test_apply_refuses_the_saved_plan_once_the_platform_moved_on(workdir: Path, github: FakeGitHub) -> None:
+    assert run_action(workdir, github, "plan")[0] == 0
+    meanwhile = subprocess.run(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "bundles"],
         cwd=workdir,
-        env=env,
+        env={**os.environ, "RECONCILER_SANDBOX": "1"},
         capture_output=True,
         text=True,
     )
-    assert confirmed.returncode == 0 and json.loads(confirmed.stdout)["result"] == "applied"
+    assert meanwhile.returncode == 0, meanwhile.stderr
+    code, outputs, summary = run_action(workdir, github, "apply")
+    assert code == 1 and outputs["exit-code"] == "1"
+    assert "is stale" in summary and "Run `reconciler plan` again" in summary
+    (workdir / "plan.json").unlink()  # no plan step before it: apply plans afresh
+    code, outputs, summary = run_action(workdir, github, "apply")
+    assert code == 0 and outputs["plan-path"] == "" and "No changes" in summary

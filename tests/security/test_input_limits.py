@@ -23,8 +23,9 @@ import pytest
 from reconciler.bundle import load
 from reconciler.bundle.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES_PER_DOCUMENT, MAX_RUN_NODES
 from reconciler.bundle.validate import load_bundles
-from reconciler.cli import apply as apply_cli
-from reconciler.errors import BundleError, ConfigError
+from reconciler.cli import planfile
+from reconciler.errors import BundleError
+from reconciler.plan.errors import PlanFileError
 from tests.conftest import ROOT, run_cli
 from tests.security.hostile import check_located, run_measured
 
@@ -254,18 +255,19 @@ def test_a_plan_file_that_is_a_fifo_or_too_big_is_refused(
 ) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    with pytest.raises(ConfigError, match="no such regular file"):
-        apply_cli.read_plan_file(fifo)
+    with pytest.raises(PlanFileError, match="no such regular file"):
+        planfile.read_plan_file(fifo)
     big = tmp_path / "big.json"
     big.write_text(json.dumps({"source": {"paths": ["x" * 100], "vars": []}}))
-    monkeypatch.setattr(apply_cli, "MAX_PLAN_FILE_BYTES", 50)
-    with pytest.raises(ConfigError, match="larger than 50 bytes"):
-        apply_cli.read_plan_file(big)
+    monkeypatch.setattr(planfile, "MAX_PLAN_FILE_BYTES", 50)
+    with pytest.raises(PlanFileError, match="larger than 50 bytes"):
+        planfile.read_plan_file(big)
 
 
 def test_a_plan_file_naming_impossible_paths_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps({"source": {"paths": ["x" * 100_000], "vars": []}}))
+    empty = {"format_version": 2, "summary": {}, "bundles": []}
+    path.write_text(json.dumps({**empty, "source": {"paths": ["x" * 100_000], "vars": []}}))
     result = run_cli("apply", "--plan", str(path), "--auto-approve", cwd=ROOT)
     assert result.code == 1 and "cannot read: File name too long" in result.err, result.err[-500:]
     assert len(result.err) < 2000
