@@ -167,9 +167,7 @@ def _action_json(action: Action) -> dict[str, Any]:
         "remote_id": action.remote_id,
         "changes": [_change_json(change) for change in action.changes],
     }
-    if (
-        action.reason
-    ):  # optional keys: the document stays exactly PRODUCT.md's shape when there is nothing to add
+    if action.reason:  # optional: only a step the changes alone do not explain has one (docs/plan-json.md)
         out["reason"] = action.reason
     return out
 
