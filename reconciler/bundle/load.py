@@ -9,6 +9,7 @@ file size, bytes and nodes per run, nesting depth (see the limits below).
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,9 @@ MAX_RUN_NODES = 500_000
 # crashes the interpreter) and libyaml's scanner slows quadratically with flow nesting, so documents are built
 # here from the parser's event stream, without recursion, and refused as soon as they nest too deep.
 MAX_DEPTH = 64
+# Digits of a plain integer: far beyond any value a field takes (`validate` says which), and far below where
+# Python refuses to convert a digit string (4,300) or a message quoting it would drown a CI log.
+MAX_NUMBER_DIGITS = 40
 
 Path_ = tuple[str | int, ...]
 
@@ -531,9 +535,18 @@ class _Builder:
                 f"write '\"{text}\"' for text or true/false for a boolean",
             )
         if _INT.match(text):
+            if len(text) > MAX_NUMBER_DIGITS:
+                raise self.fail(
+                    event,
+                    f"a number of {len(text.lstrip('+-'))} digits is beyond any a bundle needs (at most "
+                    f"{MAX_NUMBER_DIGITS}); quote it if it is text",
+                )
             return int(text)
         if _FLOAT.match(text):
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise self.fail(event, f"unquoted '{text}' is too large for a number; quote it if it is text")
+            return value
         if _SEXAGESIMAL.match(text):
             raise self.fail(
                 event,

@@ -5,6 +5,7 @@ Fourth step of the pipeline: rendered dict -> `DesiredSchedule`, or located prob
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -40,6 +41,13 @@ _CALENDAR_FIELDS = {
     "dayOfMonth": "day_of_month",
     "dayOfWeek": "day_of_week",
 }
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the bounds of any instant a bundle names (start, end, at)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+JSON_SAFE_INTEGER = (
+    2**53 - 1
+)  # the largest integer every platform keeps exactly (JSON as doubles, protobuf Struct)
 
 
 def now() -> datetime:
@@ -95,6 +103,14 @@ def check_schedule(
         if options.get(key) in (None, ""):
             problems_before(("options",), f"{caps.provider} needs options.{key} on every schedule")
     check_schedule_rules(data, caps, problems_before)
+    for section in ("input", "options"):
+        for path, number in _numbers(data.get(section), (section,)):
+            problems_before(
+                path,
+                f"{'.'.join(str(p) for p in path)}: {_short_number(number)} is beyond what the platforms keep "
+                f"exactly (whole numbers up to {JSON_SAFE_INTEGER:,}, as JSON and protobuf hold them): quote it "
+                "to send it as text",
+            )
     for field, why in caps.unsupported:
         head, _, member = field.partition(".")
         value = data.get(head)
@@ -120,6 +136,30 @@ def check_schedule(
         file=file,
         line=line,
     )
+
+
+def _numbers(value: Any, path: Path_) -> list[tuple[Path_, int | float]]:
+    """The numbers under `value` that a platform would not give back unchanged: integers beyond 2**53 - 1
+    (read as doubles by JSON parsers and protobuf's Struct) and non-finite floats."""
+    found: list[tuple[Path_, int | float]] = []
+    stack: list[tuple[Path_, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, bool):
+            continue
+        too_big = isinstance(item, int) and abs(item) > JSON_SAFE_INTEGER
+        if too_big or (isinstance(item, float) and not math.isfinite(item)):
+            found.append((where, item))
+        elif isinstance(item, dict):
+            stack.extend(((*where, str(k)), v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend(((*where, i), v) for i, v in enumerate(item))
+    return sorted(found, key=lambda pair: str(pair[0]))
+
+
+def _short_number(number: int | float) -> str:
+    text = str(number) if not isinstance(number, int) or number.bit_length() < 1000 else "a number"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class _Counter:
@@ -345,7 +385,17 @@ def _instant(raw: dict[str, Any], key: str, zone: Any) -> datetime | None:
         raise _Invalid(
             (key,), f"'{key}' must be in whole seconds, got '{text}': platforms keep whole seconds (or less)"
         )
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None  # past year 9999 (or before year 1) in UTC
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise _Invalid(
+            (key,),
+            f"'{key}' ({text}) must be between {_iso(EARLIEST)} and {_iso(LATEST)}: no platform fires later "
+            "(Temporal's calendar ends with 2100), and none keeps schedules from before 1970",
+        )
+    return utc
 
 
 def _iso(value: datetime) -> str:
@@ -363,11 +413,18 @@ def _calendar(rule: dict[str, Any], index: int) -> Calendar:
             start = item["start"]
             end = item.get("end") if item.get("end") is not None else start
             step = item.get("step") or 1
+            if step > high - low + 1:
+                raise _Invalid(
+                    ("calendars", index, key, j, "step"),
+                    f"calendar {key} step {_short_number(step)} is larger than the field's whole range "
+                    f"({low}-{high}); a "
+                    "range with one value needs no step",
+                )
             for bound_name, bound in (("start", start), ("end", end)):
                 if not low <= bound <= high:
                     raise _Invalid(
                         ("calendars", index, key, j, bound_name),
-                        f"calendar {key} must be between {low} and {high}, got {bound}",
+                        f"calendar {key} must be between {low} and {high}, got {_short_number(bound)}",
                     )
             if end < start:
                 raise _Invalid(

@@ -323,6 +323,8 @@ def _parse_item(item: str, spec: _Field) -> range:
 def _parse_step(text: str, spec: _Field) -> int:
     if not _NUMBER.fullmatch(text):
         raise TimingError(f"step '{text}' in the {spec.name} field must be a whole number, as in */15")
+    if len(text) > 4:
+        raise TimingError(f"step '{text[:12]}' in the {spec.name} field is out of range ({spec.hint})")
     step = int(text)
     if step == 0:
         raise TimingError(f"step 0 in the {spec.name} field: a step must be at least 1")
@@ -331,6 +333,8 @@ def _parse_step(text: str, spec: _Field) -> int:
 
 def _parse_value(token: str, spec: _Field) -> int:
     if _NUMBER.fullmatch(token):
+        if len(token) > 4:  # never a valid value, and int() of thousands of digits is refused by Python
+            raise TimingError(f"{token[:12]}... is out of range for the {spec.name} field ({spec.hint})")
         value = int(token)
         if not spec.low <= value <= spec.high:
             raise TimingError(f"{value} is out of range for the {spec.name} field ({spec.hint})")

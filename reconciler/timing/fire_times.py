@@ -48,6 +48,7 @@ from reconciler.timing.zones import load_zone
 ABSOLUTE_INTERVAL_PROVIDERS = frozenset({"temporal", "agentex", "orq", "oz", "tbd-agents"})
 WALL_CLOCK_INTERVAL_PROVIDERS = frozenset({"cadenya"})
 SEARCH_HORIZON_DAYS = 5 * 366
+LAST_INSTANT = to_instant(datetime(9999, 12, 30, tzinfo=UTC))  # the engine's end of time (a day of headroom)
 _PRECOMPUTED_TIMES = 4096  # up to this many times a day, keep them in one sorted tuple
 
 DayMatch = Callable[[int, int, int, int], bool]  # (year, month, day, weekday with Sunday = 0)
@@ -83,7 +84,9 @@ def next_fire_times(
         low = max(low, -((EPOCH - timing.start) // timedelta(seconds=1)))  # ceiling: start is inclusive
     if anchor is not None:
         low = max(low, to_instant(anchor) + 1)
-    high = to_instant(timing.end) if timing.end is not None else None
+    # Nothing fires past what a datetime can hold, however large an interval or late a start: the engine
+    # answers "no more fires" there instead of overflowing.
+    high = LAST_INSTANT if timing.end is None else min(to_instant(timing.end), LAST_INSTANT)
     zone = load_zone(timing.timezone)
 
     # Built (and so checked) even when nothing can come out: a bad rule is an error whatever the window.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from reconciler.sandbox.clock import format_instant
 from reconciler.sandbox.runtime import ApiError
@@ -20,7 +20,25 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$"
 VALIDATION_STATUS = 10422
 FUTURE_TIMES = 10  # Temporal's Describe lists this many future action times
 
+# Temporal holds an interval as a Go time.Duration (int64 nanoseconds): at most ~292 years. Longer ones are
+# refused with a 422 here, as the server's validation would, rather than failing deeper down with a 500.
+MAX_INTERVAL_SECONDS = (2**63 - 1) // 10**9
+
 M = TypeVar("M", bound=BaseModel)
+
+
+def _in_range(value: datetime | None) -> datetime | None:
+    """A datetime that still is one in UTC (`9999-12-31T23:00-02:00` is not): Temporal stores UTC."""
+    if value is None:
+        return None
+    try:
+        (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range: in UTC it falls outside the years 1 to 9999") from None
+    return value
+
+
+Instant = Annotated[datetime | None, AfterValidator(_in_range)]
 
 
 def error_body(status: int, message: str) -> bytes:

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.sandbox.agentex import firing
 from reconciler.sandbox.agentex.agents import require_agent
-from reconciler.sandbox.agentex.common import FUTURE_TIMES, NAME_PATTERN, instant, query, read_body, validate
+from reconciler.sandbox.agentex.common import (
+    FUTURE_TIMES,
+    MAX_INTERVAL_SECONDS,
+    NAME_PATTERN,
+    Instant,
+    instant,
+    query,
+    read_body,
+    validate,
+)
 from reconciler.sandbox.clock import format_instant
 from reconciler.sandbox.runtime import ApiError, Sandbox
 from reconciler.sandbox.store import Json
@@ -38,10 +47,10 @@ class CreateScheduleRequest(BaseModel):
     task_queue: str
     workflow_params: dict[str, Any] | None = None
     cron_expression: str | None = None
-    interval_seconds: int | None = Field(None, ge=1)
+    interval_seconds: int | None = Field(None, ge=1, le=MAX_INTERVAL_SECONDS)
     execution_timeout_seconds: int | None = Field(None, ge=1)
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Instant = None
+    end_at: Instant = None
     paused: bool = False
 
 

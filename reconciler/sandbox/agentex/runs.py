@@ -16,7 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from reconciler.sandbox.agentex import firing
 from reconciler.sandbox.agentex.agents import require_agent
-from reconciler.sandbox.agentex.common import FUTURE_TIMES, NAME_PATTERN, instant, query, read_body, validate
+from reconciler.sandbox.agentex.common import (
+    FUTURE_TIMES,
+    MAX_INTERVAL_SECONDS,
+    NAME_PATTERN,
+    Instant,
+    instant,
+    query,
+    read_body,
+    validate,
+)
 from reconciler.sandbox.clock import format_instant
 from reconciler.sandbox.runtime import ApiError, Sandbox
 from reconciler.sandbox.store import Json
@@ -58,9 +67,9 @@ class _Fields(BaseModel):
 
     description: str | None = None
     cron_expression: str | None = None
-    interval_seconds: int | None = Field(None, ge=1)
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    interval_seconds: int | None = Field(None, ge=1, le=MAX_INTERVAL_SECONDS)
+    start_at: Instant = None
+    end_at: Instant = None
     task_params: dict[str, Any] | None = None
     task_metadata: dict[str, Any] | None = None
 

@@ -39,6 +39,8 @@ CALENDAR_FIELDS: dict[str, tuple[int, int]] = {  # wire key -> inclusive bounds
     "dayOfWeek": (0, 6),  # Sunday = 0, as Temporal's structured calendars
 }
 # Used with fullmatch (a `$` would let a trailing newline through).
+MAX_DURATION_SECONDS = 315_576_000_000  # google.protobuf.Duration: +-10,000 years
+INT32_MAX = 2**31 - 1  # Range fields are int32
 _DURATION = re.compile(r"(\d+)(?:\.(\d{1,9}))?s")
 _LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
@@ -149,6 +151,10 @@ def parse_duration(value: Any, path: str) -> int:
         raise ApiError(400, f'{path} must be a duration such as "3600s", not {value!r}')
     if m.group(2) and int(m.group(2)):
         raise ApiError(400, f"{path}: {value!r} is not a whole number of seconds")
+    if len(m.group(1)) > 12 or int(m.group(1)) > MAX_DURATION_SECONDS:
+        raise ApiError(
+            400, f"{path}: {value!r} is longer than a protobuf Duration holds ({MAX_DURATION_SECONDS}s)"
+        )
     return int(m.group(1))
 
 
@@ -168,6 +174,8 @@ def parse_range(value: Any, path: str, bounds: tuple[int, int]) -> Json:
         raise ApiError(400, f"{path}: end {end} is before start {start}")
     if step < 0:
         raise ApiError(400, f"{path}.step must not be negative")
+    if step > INT32_MAX:
+        raise ApiError(400, f"{path}.step {step} does not fit an int32")
     return out
 
 

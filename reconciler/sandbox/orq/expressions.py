@@ -16,6 +16,7 @@ from reconciler.timing import Timing, TimingError, parse_cron
 SEED, DISPLAY_NAME = "v3", "display-name"
 TYPES = {SEED: ("cron", "once", "interval"), DISPLAY_NAME: ("cron",)}
 MIN_CADENCE = 3600  # seconds, for cron and interval
+MAX_DURATION_SECONDS = (2**63 - 1) / 1e9  # a Go time.Duration is int64 nanoseconds: about 2562047h47m
 _DESCRIPTORS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|ms|us|µs|ns|m|s)")
@@ -55,7 +56,7 @@ def go_duration_seconds(text: str) -> float:
             break
         total += float(match.group(1)) * _GO_UNITS[match.group(2)]
         position = match.end()
-    if position != len(source):
+    if position != len(source) or total > MAX_DURATION_SECONDS:  # Go: "invalid duration" on overflow too
         raise ExpressionError(f'time: invalid duration "{source}"')
     return total
 

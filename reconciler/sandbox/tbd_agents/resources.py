@@ -241,7 +241,10 @@ def catch_up(doc: Json, now: datetime) -> bool:
 def _ran(doc: Json, last: datetime, step: Any, count: int) -> None:
     doc["fires"] = doc.get("fires", 0) + count
     doc["last_run_at"] = store_time(last)
-    doc["next_run_at"] = store_time(last + step)
+    try:
+        doc["next_run_at"] = store_time(last + step)
+    except OverflowError:  # an interval that reaches past the year 9999: there is no next run
+        doc["next_run_at"] = None
     doc["updated_at"] = store_time(last)
 
 

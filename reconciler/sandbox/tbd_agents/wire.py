@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from reconciler.sandbox.runtime import ApiError
 
@@ -26,26 +26,42 @@ class ScheduleInterval(StrEnum):
 
 
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}
+# The server builds `timedelta(**{unit: value})` for Beat and MongoDB keeps an int64: beyond a timedelta's
+# 999,999,999 days it would fail with a 500 after validation. The sandbox refuses it as validation (422).
+MAX_INTERVAL_VALUE = 999_999_999
 M = TypeVar("M", bound=BaseModel)
+
+
+def _utc_fits(value: datetime | None) -> datetime | None:
+    """A datetime that is still one in UTC, where MongoDB keeps it (`9999-12-31T23:00-02:00` is not)."""
+    if value is not None and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("Datetime is out of range once converted to UTC (years 1 to 9999)") from None
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_utc_fits)]
 
 
 class ScheduledAgentCreate(BaseModel):
     name: str
     workflow_id: str
     prompt: str
-    interval_value: int = Field(ge=1, description="Repeat every N units (≥ 1)")
+    interval_value: int = Field(ge=1, le=MAX_INTERVAL_VALUE, description="Repeat every N units (≥ 1)")
     interval_unit: ScheduleInterval = ScheduleInterval.HOURS
-    start_at: datetime
-    end_at: datetime | None = None
+    start_at: Instant
+    end_at: Instant | None = None
 
 
 class ScheduledAgentUpdate(BaseModel):
     name: str | None = None
     prompt: str | None = None
-    interval_value: int | None = Field(default=None, ge=1)
+    interval_value: int | None = Field(default=None, ge=1, le=MAX_INTERVAL_VALUE)
     interval_unit: ScheduleInterval | None = None
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Instant | None = None
+    end_at: Instant | None = None
 
 
 class Unprocessable(ApiError):
