@@ -276,8 +276,10 @@ class _BundlePlanner:
             elif item.owner != self.bundle.key:
                 self._problem(
                     desired,
-                    f"{where} belongs to bundle '{item.owner}'. A bundle never takes over another bundle's "
-                    f"schedules: rename this schedule, or remove it from '{item.owner}' first.",
+                    f"the live schedule '{item.name}' ({item.remote_id}) of agent {item.agent} belongs to bundle "
+                    f"'{item.owner}'. A bundle never takes over another bundle's schedules, archived or not: "
+                    f"rename this schedule, or delete it from '{item.owner}' first (`prune: delete`). Changing "
+                    "a bundleKey: see docs/safety.md.",
                 )
             else:
                 marker = f"for '{item.name}'" if item.name is not None else "without a schedule name"

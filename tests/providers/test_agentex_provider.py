@@ -247,7 +247,10 @@ def test_apply_twice_is_a_no_op_and_only_owned_schedules_are_listed(
 ) -> None:
     items = schedules_for(app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}}])
     provider = open_provider(load(tmp_path, items, api_of(app)), faults)
-    other = open_provider(load(tmp_path, items, api_of(app), key="other"), faults)
+    # Another bundle's schedule on the same agent, under another name (under the same name it would be a
+    # collision, refused: see tests/e2e/test_bundle_key_change.py).
+    theirs = schedules_for(app, [{"name": "y", "agent": "agent-a", "when": {"every": "1h"}}])
+    other = open_provider(load(tmp_path, theirs, api_of(app), key="other"), faults)
     assert apply(provider) == [None] and apply(other) == [None]
     assert apply(provider) == []  # nothing to do
     [mine] = provider.list_live()

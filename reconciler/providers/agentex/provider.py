@@ -69,8 +69,6 @@ class AgentexProvider(Provider):
         self.legacy = api == "legacy"
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
-        # An unowned schedule whose plain name a desired schedule with `adopt: true` carries: adoptable.
-        self._adoptable = {(s.agent, s.name): s for s in bundle.schedules if s.adopt}
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     def display_name(self, name: str) -> str:
@@ -111,9 +109,14 @@ class AgentexProvider(Provider):
         return runs.live_from_wire(item, desired.agent)
 
     def _wanted(self, item: dict[str, Any], agent: str) -> bool:
-        """Worth reading in full for `list_live`: ours by name, or an adoptable look-alike."""
-        owner, _ = names.split(str(item.get("name", "")))
-        return owner == self.bundle.key or (agent, item.get("name")) in self._adoptable
+        """Worth reading in full for `list_live`: ours by name, or a look-alike the planner must see: a
+        declared bundle name under another bundle's key, or alone (no owner) where it says `adopt: true`."""
+        platform = str(item.get("name", ""))
+        owner, name = names.split(platform)
+        if owner == self.bundle.key:
+            return True
+        declared = self._declared.get((agent, platform if owner is None else name or ""))
+        return declared is not None and (owner is not None or declared.adopt)
 
     def _read(
         self, agents: list[str], keep: Callable[[dict[str, Any], str], bool], *, fallback: bool = True
@@ -196,7 +199,12 @@ class AgentexProvider(Provider):
 
     def _as_seen(self, live: LiveSchedule) -> LiveSchedule:
         """What the planner should see: archived = owned, paused and no longer declared; write-only
-        options as the bundle has them; an adoptable look-alike under the name it will take."""
+        options as the bundle has them; a look-alike under the owned name it collides with.
+
+        The owner lives in the name, so `team-old--x` and `team-new--x` are two platform names: without
+        this, a bundle whose key changed would create every schedule again beside the old one (both fire).
+        Shown as `team-new--x`, the planner refuses it as another bundle's, as on every other platform. An
+        unowned `x` is shown so only where the schedule says `adopt: true`, and is adopted."""
         if live.owner == self.bundle.key and live.name is not None:
             desired = self._declared.get((live.agent, live.name))
             if desired is None:
@@ -207,9 +215,11 @@ class AgentexProvider(Provider):
                 }
                 return replace(live, options={**live.options, **kept})
             return live
-        adoptable = self._adoptable.get((live.agent, live.display_name))
-        if live.owner is None and adoptable is not None:
-            return replace(live, display_name=self.display_name(adoptable.name))
+        declared = self._declared.get(
+            (live.agent, live.display_name if live.owner is None else live.name or "")
+        )
+        if declared is not None and (live.owner is not None or declared.adopt):
+            return replace(live, display_name=self.display_name(declared.name))
         return live
 
     # -- writing -------------------------------------------------------------------------------------

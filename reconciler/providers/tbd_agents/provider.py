@@ -41,15 +41,19 @@ class TbdAgentsProvider(Provider):
         return list(self.client.request("GET", SCHEDULES).json())
 
     def list_live(self) -> list[LiveSchedule]:
-        adoptable = {(s.agent, s.name): s for s in self.bundle.schedules if s.adopt}
+        """Ours, and look-alikes of declared schedules shown under the owned name they collide with: the
+        bundle name under another bundle's key (refused: the owner lives in the name, so without this a
+        bundle whose key changed would create every schedule again beside the old one, and both would
+        fire), and the bare bundle name with no owner where the schedule says `adopt: true`."""
+        declared = {(s.agent, s.name): s for s in self.bundle.schedules}
         found = []
         for item in self._items():
             live = wire.live_from_wire(item)
             if live.owner == self.bundle.key:
                 found.append(self._as_bundle_sees(live))
-            elif live.owner is None and (live.agent, live.display_name) in adoptable:
-                # An unowned schedule under a name the bundle adopts: shown under the name it will take.
-                desired = adoptable[(live.agent, live.display_name)]
+                continue
+            desired = declared.get((live.agent, live.display_name if live.owner is None else live.name or ""))
+            if desired is not None and (live.owner is not None or desired.adopt):
                 found.append(
                     self._as_bundle_sees(replace(live, display_name=self.display_name(desired.name)))
                 )
