@@ -11,14 +11,18 @@ the create phase the schedules the phase made are listed once more; of twins the
 one `keep_first` prefers stays and the others are deleted. The later of two racing runs always sees both
 (it lists after its own create, which came after the other's), so exactly one survives. See
 docs/concurrency.md.
+
+Ctrl-C (a KeyboardInterrupt in the main thread, which only waits) stops the handing out of steps: no new
+step starts, and `ApplyInterrupted` says which finished and which were in flight. Steps run on daemon
+threads, so nothing waits for the answers still on their way (`reconciler.apply.interrupted`).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -69,6 +73,16 @@ class ApplyReport:
         self.outcomes = [outcome if o.action is outcome.action else o for o in self.outcomes]
 
 
+class ApplyInterrupted(KeyboardInterrupt):
+    """Raised instead of the KeyboardInterrupt that stopped an apply: the steps that had finished, with
+    their outcomes, and those in flight. A caller that does not look inside still sees a Ctrl-C."""
+
+    def __init__(self, finished: list[Outcome], in_flight: list[Action]) -> None:
+        super().__init__("interrupted")
+        self.finished = finished
+        self.in_flight = in_flight
+
+
 Progress = Callable[[Outcome], None]
 
 
@@ -78,8 +92,18 @@ def execute(
     report = ApplyReport()
     lock = threading.Lock()
     made: dict[str, Action] = {}  # the schedules this run created (or recreated), by remote id
+    in_flight: dict[int, Action] = {}  # by id(): started, not finished
+    stopped = False  # Ctrl-C: start nothing more, record nothing more
+
+    def start(action: Action) -> bool:
+        with lock:
+            if not stopped:
+                in_flight[id(action)] = action
+            return not stopped
 
     def run(action: Action) -> None:
+        if not start(action):
+            return
         try:
             result = _run_step(action, provider)
             outcome = Outcome(action)
@@ -92,6 +116,9 @@ def execute(
             reason = provider.client.redact(f"{type(exc).__name__}: {exc}")
             result, outcome = None, Outcome(action, f"internal error: {reason}")
         with lock:
+            del in_flight[id(action)]
+            if stopped:  # reported in flight already: the account given is not rewritten behind its back
+                return
             if result is not None and (action.live is None or result.remote_id != action.live.remote_id):
                 made[result.remote_id] = action
             report.outcomes.append(outcome)
@@ -104,7 +131,7 @@ def execute(
             if progress:
                 progress(report.outcomes[-1])
 
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+    try:
         for phase in PHASES:
             steps = [a for a in plan.actions if a.kind in phase]
             held = _held_back(report) if phase is REMOVALS else ""
@@ -112,10 +139,15 @@ def execute(
                 for action in steps:
                     skip(action, held)
                 continue
-            list(pool.map(run, steps))  # wait for the whole phase before the next begins
+            _run_all(steps, run, parallelism)  # a phase at a time
             if phase is PHASES[0] and made and not provider.unique_names:
                 for action, error in _settle_twins(plan, provider, made):
                     report.replace(Outcome(action, error))
+    except KeyboardInterrupt:
+        with lock:
+            stopped = True
+            finished, flying = list(report.outcomes), list(in_flight.values())
+        raise ApplyInterrupted(finished, flying) from None
     return report
 
 
@@ -134,6 +166,35 @@ def _held_back(report: ApplyReport) -> str:
         f"skipped: not pruned because {len(failed)} other step(s) of this bundle failed ({named}); "
         "nothing is removed unless every create, update and state change of its bundle succeeded"
     )
+
+
+def _run_all(steps: list[Action], run: Callable[[Action], None], workers: int) -> None:
+    """`run` every step on up to `workers` threads; return when all have run.
+
+    Daemon threads, not a ThreadPoolExecutor: the process exits at interpreter shutdown without waiting
+    for them, so after Ctrl-C a request still waiting for its answer cannot hold the user up (an
+    executor's threads are joined at exit, up to the HTTP timeout and its retries)."""
+    pending: queue.SimpleQueue[Action] = queue.SimpleQueue()
+    for step in steps:
+        pending.put(step)
+    crashed: list[BaseException] = []  # a bug in `run` itself: raised here, as a pool would have
+
+    def work() -> None:
+        try:
+            while not crashed:
+                run(pending.get_nowait())
+        except queue.Empty:
+            return
+        except BaseException as exc:
+            crashed.append(exc)
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(max(1, workers), len(steps)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()  # a Ctrl-C lands here, in the main thread
+    if crashed:
+        raise crashed[0]
 
 
 def _settle_twins(plan: BundlePlan, provider: Provider, made: dict[str, Action]) -> list[tuple[Action, str]]:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reconciler.apply.executor import Outcome, execute
+from reconciler.apply.executor import ApplyInterrupted, Outcome, execute
 from reconciler.apply.failures import failure_lines
 from reconciler.cli.common import (
     AllowEmpty,
@@ -34,9 +34,11 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.output import error_json
 from reconciler.cli.planfile import SavedPlan, is_plan_file, load_plan_file, save_plan
+from reconciler.cli.progress import open_progress
 from reconciler.cli.session import Options, Session, digest_key, open_session
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.plan.explain import to_json, to_text
+from reconciler.plan.model import Action
 from reconciler.plan.pins import pin_differences
 from reconciler.plan.serialise import same_actions
 from reconciler.providers.transport import TransportSecurity
@@ -220,16 +222,28 @@ def _transport_flags(security: TransportSecurity | None) -> list[str]:
 
 
 def _execute(session: Session, *, quiet: bool = False) -> tuple[list[Outcome], int]:
+    """Each bundle's steps in turn; Ctrl-C raises ApplyInterrupted with the account of all of them."""
     plan = session.plan
-    failures: list[Outcome] = []
-    done = 0
-    progress = _Progress(sum(1 for b in plan.bundles for a in b.actions if a.kind != "noop"), quiet=quiet)
-    for bundle_plan in plan.bundles:
-        provider = session.providers[bundle_plan.bundle_key]
-        report = execute(bundle_plan, provider, parallelism=session.options.parallelism, progress=progress)
-        failures.extend(report.failures)
-        done += sum(1 for o in report.outcomes if o.ok)
-    return failures, done
+    outcomes: list[Outcome] = []
+    progress = open_progress(len(_steps(session)), quiet=quiet)
+    try:
+        for bundle_plan in plan.bundles:
+            provider = session.providers[bundle_plan.bundle_key]
+            report = execute(
+                bundle_plan, provider, parallelism=session.options.parallelism, progress=progress
+            )
+            outcomes.extend(report.outcomes)
+    except KeyboardInterrupt as exc:  # within a bundle's steps, or between two bundles
+        inner = exc if isinstance(exc, ApplyInterrupted) else ApplyInterrupted([], [])
+        raise ApplyInterrupted(outcomes + inner.finished, inner.in_flight) from None
+    finally:
+        progress.close()
+    failures = [o for o in outcomes if not o.ok]
+    return failures, len(outcomes) - len(failures)
+
+
+def _steps(session: Session) -> list[Action]:
+    return [a for b in session.plan.bundles for a in b.actions if a.kind != "noop"]
 
 
 def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
@@ -247,28 +261,15 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
         if answer.strip() != "yes":
             print("Apply cancelled.")
             return 1
-    failures, done = _execute(session)
+    try:
+        failures, done = _execute(session)
+    except ApplyInterrupted as interrupted:
+        from reconciler.apply.interrupted import account, interrupted_text  # only ever needed here
+
+        print(interrupted_text(account(_steps(session), interrupted)), file=sys.stderr)
+        return 130
     if failures:
         print("\n" + "\n".join(failure_lines(failures, done)), file=sys.stderr)
         return 1
     print(f"\nApply complete: {done} action(s) done.")
     return 0
-
-
-class _Progress:
-    """One line per finished action on a terminal, counting towards the total; silent in CI logs."""
-
-    def __init__(self, total: int, *, quiet: bool = False) -> None:
-        self.total = total
-        self.finished = 0
-        self.enabled = sys.stderr.isatty() and not quiet
-
-    def __call__(self, outcome: Outcome) -> None:
-        self.finished += 1
-        if self.enabled and outcome.action.kind != "noop":
-            mark = "ok" if outcome.ok else "FAILED"
-            width = len(str(self.total))
-            print(
-                f"  [{self.finished:>{width}}/{self.total}] {outcome.action.kind} {outcome.action.name}: {mark}",
-                file=sys.stderr,
-            )

@@ -59,8 +59,14 @@ AllowEmpty = Annotated[
 
 
 def use_color(stream: object = sys.stdout) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+    """Colour only on a terminal, and never under NO_COLOR."""
+    return bool(getattr(stream, "isatty", lambda: False)()) and not no_color()
+
+
+def no_color() -> bool:
+    """NO_COLOR set to anything but the empty string (https://no-color.org): no ANSI styling at all, not
+    even bold, anywhere (plan, calendar, help, the progress bar)."""
+    return bool(os.environ.get("NO_COLOR"))
 
 
 def transport_security(insecure: bool, allow_http: bool, ca_bundle: Path | None) -> TransportSecurity:
