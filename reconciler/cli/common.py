@@ -69,6 +69,17 @@ def no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
 
+def help_without_color(args: list[str], groups: Iterable[str]) -> None:
+    """Typer draws its help with rich, whose own NO_COLOR handling keeps bold and dim: under NO_COLOR, give
+    it no colour system at all. Only when these arguments print help (none, `--help`, a group alone):
+    loading rich costs any other command ~70 ms."""
+    if not no_color() or (args and "--help" not in args and not (len(args) == 1 and args[0] in groups)):
+        return
+    import typer.rich_utils
+
+    typer.rich_utils.COLOR_SYSTEM = None
+
+
 def transport_security(insecure: bool, allow_http: bool, ca_bundle: Path | None) -> TransportSecurity:
     return TransportSecurity.from_environment(
         insecure=insecure, allow_http=allow_http, ca_bundle=str(ca_bundle) if ca_bundle else None

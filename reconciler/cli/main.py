@@ -21,6 +21,7 @@ import typer
 from reconciler import __version__
 from reconciler.cli.apply import apply
 from reconciler.cli.calendar import calendar
+from reconciler.cli.common import help_without_color
 from reconciler.cli.completion import (
     COMPLETE_VAR,
     PROG_NAME,
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = name_the_shell(sys.argv[1:] if argv is None else argv)
     as_json = wants_json(args)
+    help_without_color(args, groups=[str(group.name) for group in app.registered_groups])
     if os.environ.get(COMPLETE_VAR):  # a shell asking what Tab should complete
         register_shells()
     try:

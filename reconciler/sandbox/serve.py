@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 from collections.abc import Callable
@@ -56,6 +57,8 @@ def serve(app: SandboxApp, sock: socket.socket, on_ready: Callable[[], None]) ->
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=2,
+        # uvicorn colours its log on a terminal and does not read NO_COLOR (https://no-color.org) itself.
+        use_colors=False if os.environ.get("NO_COLOR") else None,
     )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
