@@ -62,7 +62,7 @@ def json_of(run: Run) -> dict[str, Any]:
 def test_plan_json_has_one_shape_for_one_bundle_and_for_two(sandbox: Server, tmp_path: Path) -> None:
     one = write(tmp_path, bundle("first", "a", "b"), "first.yaml")
     two = write(tmp_path, bundle("second", "c", agent="agent_b"), "second.yaml")
-    env = {"TOKEN": SECRET}
+    env = {"TOKEN": SECRET, "TMPDIR": str(tmp_path)}  # where apply --format json saves the plan it shows
 
     single = json_of(cli(sandbox, "plan", "--format", "json", one, env=env))
     both = json_of(cli(sandbox, "plan", "--format", "json", one, two, env=env))
@@ -149,10 +149,20 @@ def test_apply_planfile_applies_the_reviewed_plan_without_asking_and_refuses_it_
 def test_apply_json_confirmation_command_applies_the_saved_plan(sandbox: Server, tmp_path: Path) -> None:
     path = write(tmp_path, bundle("team", "a"))
     env = {**sandbox.env, "TOKEN": SECRET}
-    asked = cli(sandbox, "apply", "--format", "json", "--parallelism", "2", path, env={"TOKEN": SECRET})
+    asked = cli(
+        sandbox,
+        "apply",
+        "--format",
+        "json",
+        "--parallelism",
+        "2",
+        path,
+        env={"TOKEN": SECRET, "TMPDIR": str(tmp_path)},
+    )
     assert asked.code == 4, asked.err
     result = json_of(asked)
     assert result["result"] == "confirmation_required"
+    assert Path(result["plan_file"]).parent == tmp_path
     argv = shlex.split(result["command"])
     assert argv[:3] == ["reconciler", "apply", result["plan_file"]] and "--auto-approve" not in argv
     confirmed = subprocess.run(

@@ -180,7 +180,7 @@ def test_pre_commit_hook_validates_examples(tmp_path: Path) -> None:
 
 def test_apply_json_without_a_terminal_asks_for_confirmation(workdir: Path) -> None:
     """Exit 4 with a command that applies exactly the plan shown (saved to a file), once and only once."""
-    env = {**os.environ, "RECONCILER_SANDBOX": "1"}
+    env = {**os.environ, "RECONCILER_SANDBOX": "1", "TMPDIR": str(workdir)}  # the saved plan lands here
 
     def reconciler(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -201,6 +201,7 @@ def test_apply_json_without_a_terminal_asks_for_confirmation(workdir: Path) -> N
     saved = json.loads(Path(result["plan_file"]).read_text())
     assert {k: saved[k] for k in result["plan"]} == result["plan"]  # the plan that was shown
     assert Path(result["plan_file"]).stat().st_mode & 0o077 == 0  # only its owner can read it
+    assert Path(result["plan_file"]).parent == workdir  # in the temporary directory ($TMPDIR)
 
     command = shlex.split(result["command"])
     assert command[0] == "reconciler"
