@@ -25,6 +25,9 @@ class LiveSchedule:
     options: dict[str, Any]
     protected: bool = False  # the marker says `protect: true` was set when it was last applied
     display_name: str = ""  # the name as the platform shows it (may carry a prefix)
+    # What this version records in the ownership marker that this schedule's marker lacks (an older version
+    # wrote it, or a write was cut short), as the plan step's reason: the plan updates it to record it.
+    incomplete_marker: str = ""
     raw: dict[str, Any] = field(
         default_factory=dict, compare=False, repr=False
     )  # the wire object, for updates

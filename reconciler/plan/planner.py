@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, Literal
@@ -222,7 +223,7 @@ class _BundlePlanner:
 
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
         keep, *extras = sorted(matches, key=keep_first)
-        self.actions.append(self._step(desired, keep))
+        self.actions.append(self._completing_marker(self._step(desired, keep), keep))
         for extra in extras:
             # A create whose answer was lost, then retried: keep one, remove the others. An archived extra is
             # already harmless, and touching it again on every run would gain nothing.
@@ -252,6 +253,19 @@ class _BundlePlanner:
             return self._action(kind, desired, live.remote_id, changes, "", live)
         reason = self.update_reason(desired, live)
         return self._action("update", desired, live.remote_id, changes, reason, live)
+
+    @staticmethod
+    def _completing_marker(action: Action, live: LiveSchedule) -> Action:
+        """`action`, made an update where the live marker lacks what this version records (its name, its
+        id, its source): a marker that says less than it should is how a copy would pass for ours."""
+        if (
+            not live.incomplete_marker
+            or live.state == "archived"
+            or action.kind not in ("noop", "pause", "resume")
+        ):
+            return action
+        reason = "; ".join(text for text in (action.reason, live.incomplete_marker) if text)
+        return replace(action, kind="update", reason=reason)
 
     def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
         """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""

@@ -215,7 +215,7 @@ def test_run_schedule_patch_holds_only_what_changed(tmp_path: Path) -> None:
     }
     protected = load(tmp_path, [{**base, "protect": True}], "run-schedules").schedules[0]
     body = runs.create_body("team", protected)
-    assert body["task_metadata"] == {runs.PROTECT_KEY: True}
+    assert body["task_metadata"] == {runs.PROTECT_KEY: True, runs.NAME_KEY: "s"}
     back = runs.live_from_wire(runs.echo(body, "a"), "a")
     assert back.protected and "task_metadata" not in back.options
 

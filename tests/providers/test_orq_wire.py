@@ -224,8 +224,10 @@ def test_patch_sends_only_what_changed(tmp_path: Path) -> None:
     raw = served(SEED, schedule)
     assert set(wire.patch_body(SEED, schedule, raw)) == {"payload"}  # payload always: secrets are unreadable
     moved = desired(tmp_path, {"every": "2h"}, input={"message": "m"}, state="paused")
+    # The original API's marker records the schedule's own id (a copy of it carries the original's).
+    marked = {**raw["payload"]["metadata"], wire.ID_KEY: raw["_id"]}
     assert wire.patch_body(SEED, moved, raw) == {
-        "payload": raw["payload"],
+        "payload": {**raw["payload"], "metadata": marked},
         "expression": "@every 2h",
         "is_active": False,
     }

@@ -238,9 +238,9 @@ class AgentexProvider(Provider):
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
         differs = self._differences(desired, live)
-        if not differs:
+        if not differs and not live.incomplete_marker:
             return live
-        if differs == {"state"}:
+        if differs == {"state"} and not live.incomplete_marker:
             return self.pause(live) if desired.state == "paused" else self.resume(live)
         if not self.legacy:
             return self._patch(desired, live)

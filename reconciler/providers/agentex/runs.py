@@ -16,6 +16,9 @@ from reconciler.providers.agentex import names
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
 
 PROTECT_KEY = "reconciler.dev/protect"
+# The bundle name the marker was written for: a schedule copied (task_metadata and all) under another
+# `<bundleKey>--...` name names the original here, and is not ours.
+NAME_KEY = "reconciler.dev/name"
 OPTIONS = ("author", "description", "task_params", "task_metadata")
 DEFAULT_AUTHOR = "user"
 # Every field a create may set; an update PATCHes those whose value differs (null clears).
@@ -41,6 +44,7 @@ def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
     metadata = dict(options.get("task_metadata") or {})
     if desired.protect:
         metadata[PROTECT_KEY] = True
+    metadata[NAME_KEY] = desired.name
     timing = wire_timing(desired)
     return {
         "name": names.platform_name(bundle_key, desired.name),
@@ -95,6 +99,11 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
     initial = item.get("initial_input") or {}
     metadata = dict(item.get("task_metadata") or {})
     protected = metadata.pop(PROTECT_KEY, None) is True
+    marked, incomplete = metadata.pop(NAME_KEY, None), ""
+    if owner is not None and marked is None:
+        incomplete = "record the schedule's name in its ownership marker (written by an older version)"
+    elif owner is not None and marked != name:
+        name = str(marked)  # the marker names another schedule: copied onto this one, so this one is not ours
     author = initial.get("author")
     options = {
         "author": None if author in (None, DEFAULT_AUTHOR) else author,
@@ -117,5 +126,6 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         options={k: v for k, v in options.items() if v not in (None, {}, "")},
         protected=protected,
         display_name=platform,
+        incomplete_marker=incomplete,
         raw=item,
     )

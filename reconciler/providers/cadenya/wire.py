@@ -1,12 +1,16 @@
 """Cadenya's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
 
 Ownership marker: `metadata.bundleKey` (the API reference's field) plus the label `reconciler.dev/bundle`, so lists
-can filter server-side; the schedule's bundle name is `metadata.name`. A cron is translated exactly into
-calendars (both day fields restricted -> two calendars) and read back as cron where exact.
+can filter server-side; the schedule's bundle name is `metadata.name`, and the label `reconciler.dev/name`
+repeats it (a marker copied onto another schedule names the one it was written for, not the copy). A cron
+is translated exactly into calendars (both day fields restricted -> two calendars) and read back as cron
+where exact.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -25,10 +29,12 @@ from reconciler.timing import (
 )
 
 BUNDLE_LABEL = "reconciler.dev/bundle"
+NAME_LABEL = "reconciler.dev/name"  # label_token(the bundle name) the marker was written for
 PROTECT_LABEL = "reconciler.dev/protect"
 CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
-_MARKER_LABELS = (BUNDLE_LABEL, PROTECT_LABEL, SECRETS_LABEL)
+_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, PROTECT_LABEL, SECRETS_LABEL)
+_LABEL_VALUE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _STATES: dict[str, LiveState] = {
     "STATE_ACTIVE": "active",
     "STATE_PAUSED": "paused",
@@ -51,8 +57,16 @@ _SPEC_ALIASES = {
 }
 
 
+def label_token(text: str) -> str:
+    """`text` as a label value can hold it: itself when it fits (at most 63 letters, digits, `-`, `_`, `.`,
+    starting and ending with a letter or digit), else `sha256-` and 16 hex digits of its SHA-256."""
+    if _LABEL_VALUE.fullmatch(text):
+        return text
+    return "sha256-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def metadata_for(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
-    labels = {**desired.labels, BUNDLE_LABEL: bundle_key}
+    labels = {**desired.labels, BUNDLE_LABEL: bundle_key, NAME_LABEL: label_token(desired.name)}
     if desired.protect:
         labels[PROTECT_LABEL] = "true"
     secrets = sorted((desired.input.get("secrets") or {}).keys())
@@ -102,6 +116,12 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
     owner = metadata.get("bundleKey") or None
     if owner is not None and labels.get(BUNDLE_LABEL) != owner:
         owner = None  # half a marker is no marker: both must agree before we touch it
+    name = metadata.get("name") if owner else None
+    marked, incomplete = labels.get(NAME_LABEL), ""
+    if owner and marked is None:
+        incomplete = "record the schedule's name in its ownership marker (written by an older version)"
+    elif owner and marked != label_token(name or ""):
+        name = marked  # the marker names another schedule: copied onto this one, so this one is not ours
     secret_keys = [k for k in labels.get(SECRETS_LABEL, "").split(".") if k]
     data = dict(_first(spec, "data") or {})
     secrets = {k: Sensitive(str(data.pop(k))).digest(digest_key) for k in secret_keys if k in data}
@@ -123,7 +143,7 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
     return LiveSchedule(
         remote_id=metadata.get("id", ""),
         agent=agent,
-        name=metadata.get("name") if owner else None,
+        name=name,
         owner=owner,
         state=_STATES.get(item.get("state", ""), "active"),
         when=when_from_wire(spec.get("schedule") or {}),
@@ -132,6 +152,7 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         options=options,
         protected=labels.get(PROTECT_LABEL) == "true",
         display_name=metadata.get("name", ""),
+        incomplete_marker=incomplete,
         raw=item,
     )
 

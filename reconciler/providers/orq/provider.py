@@ -102,7 +102,12 @@ class OrqProvider(Provider):
 
     def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
         for live in self._list_agent(desired.agent, self._in_bundle):
-            if live.owner == self.bundle.key and live.name == desired.name and live.state != "archived":
+            if (
+                live.owner == self.bundle.key
+                and live.name == desired.name
+                and live.display_name == desired.name  # a copy of the marker names another schedule
+                and live.state != "archived"
+            ):
                 return live
         return None
 
@@ -116,6 +121,10 @@ class OrqProvider(Provider):
         body = wire.create_body(self.ctx, desired)
         item = self.client.request("POST", self._schedules(desired.agent), json=body, expected=(200, 201))
         live = wire.live_from_wire(self.ctx, item.json())
+        if self.revision == wire.SEED:
+            # The original API has no names: the marker records the schedule's own id, which only exists now
+            # (one PATCH, which also pauses it when asked; a payload change leaves the cadence alone).
+            return self.update(desired, live)
         return self.pause(live) if desired.state == "paused" else live
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:

@@ -1,7 +1,9 @@
 """orq.ai's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
 
 Ownership marker: `payload.metadata` keys `reconciler.dev/bundle` and `reconciler.dev/name` (plus
-`protect`, `labels` and `secrets`, all string values, as SDK >= 4.13 types them). Timing: cron -> 6 fields
+`protect`, `labels` and `secrets`, all string values, as SDK >= 4.13 types them; on the original API also
+`id`, the schedule's own). A schedule is ours only while the marker names it: its `display_name` is the
+marker's name, or (the original API, which has no names) its `_id` is the marker's id. Timing: cron -> 6 fields
 (seconds added), every -> `@every <Go duration>`, at -> `@at <RFC 3339 UTC>`.
 
 Secret variables are write-only on orq (read back as `{"secret": true}`), so the marker keeps a keyed
@@ -31,6 +33,10 @@ BUNDLE_KEY = PREFIX + "bundle"
 NAME_KEY = PREFIX + "name"
 PROTECT_KEY = PREFIX + "protect"
 LABELS_KEY = PREFIX + "labels"
+# The original API's schedules have no name, so the marker cannot name the schedule it was written for: it
+# records the schedule's own `_id` instead (written by a PATCH right after the create). A copy of the payload
+# carries the original's id, and is not ours.
+ID_KEY = PREFIX + "id"
 SECRETS_KEY = PREFIX + "secrets"  # {"secrets.<name>" | "data.<name>" | "message": digest}, as JSON
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|ms|us|µs|ns|m|s)")
@@ -148,6 +154,8 @@ def patch_body(ctx: Context, desired: DesiredSchedule, raw: dict[str, Any]) -> d
     """Only what differs from the live object `raw`: resending an unchanged expression or re-activating an
     active schedule would re-publish its cadence (generation + 1, an interval counted afresh)."""
     wanted = create_body(ctx, desired)
+    if ctx.revision == SEED and raw.get("_id"):
+        wanted["payload"]["metadata"][ID_KEY] = str(raw["_id"])
     body: dict[str, Any] = {"payload": wanted["payload"]}  # secrets are unreadable: always resend them
     for key in ("type", "expression", "display_name"):
         if key in wanted and wanted[key] != raw.get(key):
@@ -265,10 +273,18 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         "metadata": user_metadata,
     }
     remote_id = str(item.get("_id", ""))
-    if owner:
+    # Ours only while the marker names this very schedule: a copy of the payload carries it too. With a
+    # display_name, that must be the marker's name; without one (the original API), the id the marker
+    # records must be the schedule's own.
+    marked_id, incomplete, copied = metadata.get(ID_KEY), "", False
+    if owner and ctx.revision == SEED:
+        if marked_id is None:
+            incomplete = "record the schedule's id in its ownership marker"
+        copied = marked_id is not None and marked_id != remote_id
+    if ctx.revision == DISPLAY_NAME:
+        display = str(item.get("display_name") or "") or (name or "" if owner else "")
+    elif owner and not copied:
         display = name or ""
-    elif ctx.revision == DISPLAY_NAME:
-        display = str(item.get("display_name") or "")
     else:  # the original API's schedules have no name: one derived from the id lets `export` + `adopt` find them
         display = f"orq-{remote_id.lower()}" if remote_id else ""
     return LiveSchedule(
@@ -276,13 +292,16 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         agent=str(item.get("agent_key", "")),
         name=name if owner else None,
         owner=owner,
-        state=_state(item, owner == ctx.bundle_key and name is not None, name or "", in_bundle),
+        state=_state(
+            item, owner == ctx.bundle_key and name is not None and display == name, name or "", in_bundle
+        ),
         when=when_from_wire(str(item.get("type", "")), str(item.get("expression", ""))),
         input=live_input,
         labels={str(k): str(v) for k, v in _json_map(metadata.get(LABELS_KEY)).items()} if owner else {},
         options={k: v for k, v in options.items() if v not in (None, "", {})},
         protected=bool(owner) and metadata.get(PROTECT_KEY) == "true",
         display_name=display,
+        incomplete_marker=incomplete,
         raw=item,
     )
 

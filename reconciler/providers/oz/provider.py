@@ -78,6 +78,7 @@ class OzProvider(Provider):
             if (
                 live.owner == self.bundle.key
                 and live.name == desired.name
+                and live.display_name == desired.name  # a copy of the marker names another schedule
                 and live.agent == desired.agent
                 and live.state != "archived"
             ):
