@@ -4,6 +4,7 @@ one-offs and inactive leavers reported so the planner sees nothing to do; orq's 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -166,21 +167,34 @@ def test_half_a_marker_is_no_marker_and_unowned_seed_schedules_get_an_id_name() 
 
 
 def test_data_and_secrets_may_not_share_a_variable(tmp_path: Path) -> None:
-    schedule = desired(
-        tmp_path, {"every": "1h"}, input={"data": {"x": 1}, "secrets": {"x": "{{ secret('TOKEN') }}"}}
-    )
-    with pytest.raises(ConfigError, match="both set the orq variable"):
+    both = {"data": {"x": 1}, "secrets": {"x": "{{ secret('TOKEN') }}"}}
+    refused = load(
+        tmp_path, [{"name": "s", "agent": "a", "when": {"every": "1h"}, "input": both}]
+    ).diagnostics
+    assert any("input.data sets 'x' too" in d.message and d.line > 0 for d in refused), refused
+    schedule = replace(desired(tmp_path, {"every": "1h"}), input={"data": {"x": 1}, "secrets": {"x": "s"}})
+    with pytest.raises(ConfigError, match="both set the orq variable"):  # the provider's own guard
         wire.create_body(SEED, schedule)
 
 
 def test_reserved_and_non_string_metadata(tmp_path: Path) -> None:
-    reserved = desired(tmp_path, {"every": "1h"}, options={"metadata": {"reconciler.dev/x": "y"}})
+    reserved = {"metadata": {"reconciler.dev/x": "y"}}
+    refused = load(
+        tmp_path, [{"name": "s", "agent": "a", "when": {"every": "1h"}, "options": reserved}]
+    ).diagnostics
+    assert any("hold the reconciler's ownership marker" in d.message and d.line > 0 for d in refused), refused
+    numbers = {"metadata": {"n": 1}}
+    schedule = [{"name": "s", "agent": "a", "when": {"cron": "0 9 * * *"}, "options": numbers}]
+    assert not load(tmp_path, schedule).diagnostics  # the original API's metadata is any JSON
+    refused = load(tmp_path, schedule, "display-name").diagnostics
+    assert any("takes text values only" in d.message and d.line > 0 for d in refused), refused
+    # the provider's own guards, for a schedule that did not come through validate
+    valid = desired(tmp_path, {"cron": "0 9 * * *"})
     with pytest.raises(ConfigError, match="ownership marker"):
-        wire.create_body(SEED, reserved)
-    numbers = desired(tmp_path, {"cron": "0 9 * * *"}, "display-name", options={"metadata": {"n": 1}})
-    wire.create_body(SEED, numbers)  # the seed's metadata is any JSON
+        wire.create_body(SEED, replace(valid, options=reserved))
+    wire.create_body(SEED, replace(valid, options=numbers))
     with pytest.raises(ConfigError, match="must be strings"):
-        wire.create_body(CURRENT, numbers)
+        wire.create_body(CURRENT, replace(valid, options=numbers))
 
 
 def test_display_name_revision_sends_the_name(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ read-modify-write PUT keeps, and the problems `plan` reports before any request.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +157,9 @@ def test_secret_prompt_is_clear_only_in_the_request(tmp_path: Path) -> None:
     ("extra", "fragment"),
     [
         ({"labels": {"bad key": "v"}}, "label 'bad key'"),
-        ({"labels": {"reconciler.x": "v"}}, "reserved"),
+        ({"labels": {"reconciler.x": "v"}}, "reconciler."),
         ({"labels": {f"k{i}": "v" for i in range(15)}}, "at most 14 labels"),
-        ({"input": {}}, "needs input.message"),
+        ({"input": {}}, "oz needs input.message"),
         ({"options": {"team": "yes"}}, "options.team"),
         ({"agent": "agent_ops", "options": {"team": False}}, "team schedules only"),
         ({"options": {"agent_config": {"skill_spec": "a", "skills": ["a"]}}}, "not both"),
@@ -167,7 +168,30 @@ def test_secret_prompt_is_clear_only_in_the_request(tmp_path: Path) -> None:
 def test_problems_name_the_schedule_and_the_rule(
     tmp_path: Path, extra: dict[str, Any], fragment: str
 ) -> None:
-    schedule = desired(tmp_path, {"every": "1h"}, **extra)
+    """`validate` refuses each at its field; the provider still refuses one that did not come through it."""
+    document = {"name": "s", "agent": "default", "when": {"every": "1h"}, "input": {"message": "go"}, **extra}
+    path = tmp_path / "v.yaml"
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "reconciler/v1",
+                "kind": "Bundle",
+                "bundleKey": "team",
+                "target": {"provider": "oz"},
+                "schedules": [document],
+            }
+        )
+    )
+    refused = load_bundles([str(path)]).diagnostics
+    assert any(fragment in d.message and d.line > 0 and d.col > 0 for d in refused), refused
+    valid = desired(tmp_path, {"every": "1h"})
+    schedule = replace(
+        valid,
+        agent=extra.get("agent", valid.agent),
+        input=extra.get("input", valid.input),
+        labels=extra.get("labels", valid.labels),
+        options=extra.get("options", valid.options),
+    )
     [problem] = wire.problems(schedule)
     assert "schedule 's'" in problem.message and fragment in problem.message
     assert problem.line > 0

@@ -72,7 +72,10 @@ class _Recorder(httpx.BaseTransport):
 
 
 def _bundle(tmp_path: Path, provider: str, api: str | None) -> Bundle:
-    target: dict[str, Any] = {"provider": provider, "workspace": "ws_sandbox"}
+    target: dict[str, Any] = {
+        "provider": provider,
+        **({"workspace": "ws_sandbox"} if provider == "cadenya" else {}),
+    }
     if api:
         target["api"] = api
     schedule: dict[str, Any] = {
