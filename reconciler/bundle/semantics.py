@@ -17,11 +17,12 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.rules import check_schedule_rules
 from reconciler.providers.rules import check_target as check_target_rules
-from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS, parse_cron
+from reconciler.timing.cron import parse_cron
+from reconciler.timing.dialects import reads_days_differently
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.every_cron import every_as_cron
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
-from reconciler.timing.zones import load_zone
+from reconciler.timing.zones import is_utc, load_zone
 
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]
@@ -246,12 +247,14 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         zone = load_zone(zone_name)
     except TimingError as exc:
         raise _Invalid(("timezone",), str(exc)) from None
-    if caps.utc_only and zone_name not in ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"):
-        raise _Invalid(
-            ("timezone",),
-            f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
-            "and write the times in UTC",
-        )
+    if caps.utc_only:
+        if not is_utc(zone_name):
+            raise _Invalid(
+                ("timezone",),
+                f"{caps.provider} runs schedules in UTC only; remove 'timezone: {zone_name}' "
+                "and write the times in UTC",
+            )
+        zone_name = "UTC"  # `Etc/UTC`, `Zulu`, `GMT0`...: UTC, the one zone the platform has
     for key in ("start", "end"):
         if raw.get(key) is not None and not caps.window:
             raise _Invalid((key,), f"{caps.provider} schedules have no '{key}' window; remove '{key}'")
@@ -261,6 +264,13 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         raise _Invalid(("end",), f"'end' ({_iso(end)}) must be after 'start' ({_iso(start)})")
     if caps.requires_start and start is None:
         raise _Invalid(("start",), f"{caps.provider} needs a 'start' for every schedule")
+    if caps.start_ignored and start is not None and start > now():
+        raise _Invalid(
+            ("start",),
+            f"'start' ({_iso(start)}) is in the future, and {caps.provider} does not wait for it: its server "
+            "counts the interval from when the schedule is registered (apply), so it would fire from one "
+            "interval after apply; set 'start' to now or earlier, and apply when the schedule should begin",
+        )
     when: dict[str, Any] = {"timezone": zone_name}
     fields: dict[str, Any] = {"timezone": zone_name, "start": start, "end": end}
     if form == "cron":
@@ -286,14 +296,8 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                     f"'{text}' fires more often than {caps.provider} allows "
                     f"(at most once every {format_duration(caps.min_cadence_seconds)})",
                 )
-            both_days = expr.days_of_month != ALL_DAYS and expr.days_of_week != ALL_WEEKDAYS
-            if caps.cron_day_and and expr.day_or and both_days:
-                raise _Invalid(
-                    path,
-                    f"'{text}' restricts both day-of-month and day-of-week, so it fires when EITHER matches; "
-                    f"{caps.provider} runs cron on Temporal, which fires only when BOTH match, and takes one "
-                    "cron per schedule: write two schedules, one with each day field",
-                )
+            if reads_days_differently(expr.canonical, caps.cron_dialect):  # the text the platform gets
+                raise _Invalid(path, _other_days(text, caps))
             six = expr.canonical if len(expr.canonical.split()) == 6 else f"0 {expr.canonical}"
             if caps.cron_pattern and not re.match(caps.cron_pattern, six):
                 raise _Invalid(path, f"'{text}' is not a shape {caps.provider} accepts; {caps.note}")
@@ -360,6 +364,32 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
     if end:
         when["end"] = _iso(end)
     return Timing(**fields), when
+
+
+def _other_days(text: str, caps: Capabilities) -> str:
+    """Why a cron is refused: the platform's engine fires it on other days than the bundle means."""
+    if caps.cron_dialect == "temporal":
+        return (
+            f"'{text}' restricts both day-of-month and day-of-week, so it fires when EITHER matches; "
+            f"{caps.provider} runs cron on Temporal, which fires only when BOTH match, and takes one "
+            "cron per schedule: write two schedules, one with each day field"
+        )
+    reading = (
+        "standard cron, as a bundle means it, counts a day field starting with '*' (such as '*/2') as "
+        "unrestricted and fires on days that match the other field, where Go's robfig/cron counts a stepped "
+        "'*/n' as a restriction and fires when EITHER day field matches"
+    )
+    if not caps.cron_dialect_documented:
+        return (
+            f"'{text}' fires on days that depend on which cron library {caps.provider} runs, which its "
+            f"documentation does not say: {reading}; restrict only one day field (or write both without '*') "
+            "so that every reading agrees"
+        )
+    return (
+        f"'{text}' would fire on other days on {caps.provider}: {reading}, as {caps.provider}'s scheduler "
+        "does; it cannot fire only on days that match both: restrict one day field, or write both without "
+        "'*' (then either one matching fires, on every engine)"
+    )
 
 
 def _duration(raw: dict[str, Any], key: str) -> int:

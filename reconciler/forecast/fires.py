@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.forecast.semantics import UTC_NAMES, Semantics, dst_note, semantics_for
 from reconciler.timing import Timing, load_zone, next_fire_times
+from reconciler.timing.fire_times import PLATFORM_LAST_YEAR
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -96,7 +97,7 @@ def preview(bundles: Iterable[Bundle], after: datetime, count: int) -> list[Fore
         if change is not None:
             notes.append(dst_note(ref.provider, ref.timing.timezone, *change))
         if len(fires) < count:
-            notes.append(_why_fewer(ref.timing, after, len(fires)))
+            notes.append(_why_fewer(ref.timing, after, len(fires), semantics.provider, semantics.anchor))
         result.append(Forecast(ref, semantics, tuple(fires), tuple(notes)))
     return result
 
@@ -171,7 +172,17 @@ def _offset_change(zone_name: str, fires: list[datetime]) -> tuple[datetime, dat
     return None
 
 
-def _why_fewer(timing: Timing, after: datetime, found: int) -> str:
+def _why_fewer(
+    timing: Timing, after: datetime, found: int, provider: str, anchor: datetime | None = None
+) -> str:
+    year = PLATFORM_LAST_YEAR.get(provider.split("/", 1)[0])
+    if (
+        year is not None
+        and next_fire_times(timing, after, found + 1, provider=provider, anchor=anchor, platform_end=False)[
+            found:
+        ]
+    ):
+        return f"{provider.split('/', 1)[0]} runs on Temporal, whose schedules end with {year}: no fire after that"
     if timing.at is not None:
         return "a one-off: nothing after it" if found else "a one-off in the past: it will not fire"
     if timing.end is not None and (found or timing.end <= after):

@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.timing import format_duration, parse_cron
+from reconciler.timing.zones import is_utc
 
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"})
 
@@ -59,18 +60,20 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
                 f"orq counts '@every {every}' from when the schedule is created (its docs: \"after creation\"): "
                 f"shown from the Unix epoch{_plus(timing.offset)}; the spacing is exact, the phase is not"
             )
-        elif provider == "cadenya" and timing.timezone not in UTC_NAMES:
+        elif provider == "cadenya" and not is_utc(timing.timezone):
             notes.append(
                 f"cadenya intervals 'fire on wall-clock cadence anchored in this zone': read as "
                 f"1970-01-01T00:00{_plus(timing.offset)} + n × {every} on the {timing.timezone} clock "
                 "(as the sandbox does); not confirmed against the platform"
             )
-    # (agentex runs cron on Temporal, which ANDs the day fields: `validate` refuses such a cron there.)
+    # agentex runs cron on Temporal (always AND) and orq on robfig/cron's rule: `validate` refuses every cron
+    # they fire on other days. Oz does not say which engine it runs; `validate` refuses the forms the common
+    # engines read differently (a stepped `*/n` day field), the rest is said here.
     for text in timing.cron:
-        if provider in ("orq", "oz") and parse_cron(text).day_or:
+        if provider == "oz" and parse_cron(text).day_or:
             notes.append(
                 f"'{text}' restricts both day-of-month and day-of-week: standard cron (shown) fires when "
-                f"either matches; {provider} does not document which rule its cron follows"
+                "either matches, as does Go's robfig/cron; oz does not document which engine it runs"
             )
     return Semantics(key, anchor, exact, tuple(notes))
 

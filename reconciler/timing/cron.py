@@ -176,7 +176,9 @@ def _parse_cron(text: str) -> CronExpr:
                 ) from None
             raise
     seconds, minutes, hours, dom, months, dow = sets
-    _check_days_exist(dom, months)
+    dom_restricted, dow_restricted = not parts[3].startswith("*"), not parts[5].startswith("*")
+    if not (dom_restricted and dow_restricted):  # with both restricted, the weekdays fire in any month (OR)
+        _check_days_exist(dom, months)
     return CronExpr(
         seconds,
         minutes,
@@ -184,8 +186,8 @@ def _parse_cron(text: str) -> CronExpr:
         dom,
         months,
         dow,
-        dom_restricted=not parts[3].startswith("*"),
-        dow_restricted=not parts[5].startswith("*"),
+        dom_restricted=dom_restricted,
+        dow_restricted=dow_restricted,
     )
 
 

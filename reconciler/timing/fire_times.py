@@ -17,6 +17,7 @@ Rules, for every provider unless said otherwise:
 * `anchor` (tbd-agents counts from registration): replaces the epoch (for cadenya, its local wall time
   does), and nothing fires at or before the anchor itself.
 * `at`: one fire at that instant. `start` / `end` are inclusive. Several rules: union, without repeats.
+* Nothing fires after the provider's last year (`PLATFORM_LAST_YEAR`: Temporal's 2100) or 9999-12-30.
 * A rule with no fire within about 5 years of the previous one (or of the search start) stops there, so
   fewer than `count` results can come back.
 """
@@ -49,6 +50,17 @@ ABSOLUTE_INTERVAL_PROVIDERS = frozenset({"temporal", "agentex", "orq", "oz", "tb
 WALL_CLOCK_INTERVAL_PROVIDERS = frozenset({"cadenya"})
 SEARCH_HORIZON_DAYS = 5 * 366
 LAST_INSTANT = to_instant(datetime(9999, 12, 30, tzinfo=UTC))  # the engine's end of time (a day of headroom)
+# Temporal's schedules end with the year 2100 (its maxCalendarYear): nothing fires later on the platforms that
+# run on it (Agentex; Cadenya's Temporal-style schedules), so no forecast lists a later fire for them.
+PLATFORM_LAST_YEAR = {"temporal": 2100, "agentex": 2100, "cadenya": 2100}
+
+
+def last_instant(provider: str) -> int:
+    """The last instant a provider's engine fires at (POSIX seconds)."""
+    year = PLATFORM_LAST_YEAR.get(provider.split("/", 1)[0])
+    return LAST_INSTANT if year is None else to_instant(datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC))
+
+
 _PRECOMPUTED_TIMES = 4096  # up to this many times a day, keep them in one sorted tuple
 
 DayMatch = Callable[[int, int, int, int], bool]  # (year, month, day, weekday with Sunday = 0)
@@ -61,10 +73,12 @@ def next_fire_times(
     *,
     provider: str = "temporal",
     anchor: datetime | None = None,
+    platform_end: bool = True,
 ) -> list[datetime]:
     """The next `count` fire instants strictly after `after`, as aware UTC datetimes, ascending.
 
-    `provider` may carry an API suffix (`agentex/run-schedules`); it only changes how `every` is anchored.
+    `provider` may carry an API suffix (`agentex/run-schedules`); it changes how `every` is anchored and when
+    the platform stops firing (`platform_end=False`: only the engine's own end of time).
     """
     family = provider.split("/", 1)[0]
     if family not in ABSOLUTE_INTERVAL_PROVIDERS | WALL_CLOCK_INTERVAL_PROVIDERS:
@@ -86,7 +100,8 @@ def next_fire_times(
         low = max(low, to_instant(anchor) + 1)
     # Nothing fires past what a datetime can hold, however large an interval or late a start: the engine
     # answers "no more fires" there instead of overflowing.
-    high = LAST_INSTANT if timing.end is None else min(to_instant(timing.end), LAST_INSTANT)
+    last = last_instant(family) if platform_end else LAST_INSTANT
+    high = last if timing.end is None else min(to_instant(timing.end), last)
     zone = load_zone(timing.timezone)
 
     # Built (and so checked) even when nothing can come out: a bad rule is an error whatever the window.
@@ -104,6 +119,7 @@ def next_fire_times(
         and at > after
         and (timing.start is None or at >= timing.start)
         and (timing.end is None or at <= timing.end)
+        and to_instant(at) <= last
     ):
         result = sorted({*result, at.astimezone(UTC)})[:count]
     return result

@@ -6,6 +6,7 @@ Used by the bundle validator for `timezone:` and by `fire_times`; the zone data 
 from __future__ import annotations
 
 import difflib
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -31,6 +32,22 @@ def load_zone(name: str) -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError, OSError):
             pass  # listed but unreadable: report it like an unknown name
     raise TimingError(_unknown_message(name))
+
+
+@cache
+def is_utc(name: str) -> bool:
+    """Is `name` UTC itself under another name (`Etc/UTC`, `Zulu`, `UCT`, `GMT0`, `Etc/GMT+0`, ...): a zone at
+    offset 0 at every instant from 1850 to 2100? A zone at 0 today that was not always (`Africa/Abidjan`, with
+    its local mean time before 1912) or is not all year (`Europe/London`) is not UTC."""
+    try:
+        zone = load_zone(name)
+    except TimingError:
+        return False
+    for year in range(1850, 2101):
+        for month in (1, 7):
+            if datetime(year, month, 1, tzinfo=zone).utcoffset() != timedelta(0):
+                return False
+    return True
 
 
 def _unknown_message(name: object) -> str:

@@ -251,7 +251,7 @@ def test_every_field_round_trips_or_is_refused_by_validate(
             refused[label] = [d.message for d in loaded.diagnostics]
         else:
             accepted.append((label, schedule))
-    assert len(accepted) >= 12, refused  # the gate must not simply refuse everything
+    assert len(accepted) >= 10, refused  # the gate must not simply refuse everything
 
     path = tmp_path / "all.yaml"
     path.write_text(json.dumps(_document(rev, [s for _, s in accepted])))

@@ -25,6 +25,7 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.timing import TimingError, format_duration, parse_cron
+from reconciler.timing.dialects import reads_days_differently
 
 SEED, DISPLAY_NAME = "v3", "display-name"
 REVISIONS = (SEED, DISPLAY_NAME)
@@ -201,8 +202,11 @@ def when_from_wire(kind: str, expression: str) -> dict[str, Any]:
                 text = text[len(prefix) :]
         if text.startswith("@") or len(text.split()) == 6:
             try:
-                when["cron"] = parse_cron(text).canonical
-                return when
+                # orq combines the day fields by robfig/cron's rule: where that is not the bundle's, no
+                # bundle cron says what this one does (shown whole, as the platform holds it)
+                if not reads_days_differently(text, "robfig"):
+                    when["cron"] = parse_cron(text).canonical
+                    return when
             except TimingError:
                 pass
     return {"expression": f"{kind}: {expression}"}

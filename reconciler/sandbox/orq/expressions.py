@@ -1,6 +1,7 @@
 """orq's schedule expressions: which (type, expression) pairs a revision accepts, and when they fire.
 
-Pure. Original (v3) revision: `cron` (6 fields with seconds, or @hourly...@yearly), `interval` (`@every <Go
+Pure. Cron day fields combine by robfig/cron's rule (a stepped `*/n` restricts), see
+`reconciler.timing.dialects`. Original (v3) revision: `cron` (6 fields with seconds, or @hourly...@yearly), `interval` (`@every <Go
 duration>`), `once` (`@at <RFC 3339 UTC>`); at most one fire an hour except `once`; UTC only.
 Revision `display-name`: `cron` only, hourly / daily / weekly shapes only.
 """
@@ -11,7 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.timing import Timing, TimingError, parse_cron
+from reconciler.timing import Calendar, Timing, TimingError, cron_to_calendars, parse_cron
+from reconciler.timing.dialects import read_as
 
 SEED, DISPLAY_NAME = "v3", "display-name"
 TYPES = {SEED: ("cron", "once", "interval"), DISPLAY_NAME: ("cron",)}
@@ -36,8 +38,11 @@ class Rule:
     cron: str | None = None  # the reconciler's canonical spelling (5 fields unless seconds matter)
     every: int | None = None
     at: datetime | None = None
+    calendars: tuple[Calendar, ...] = ()  # the cron as orq's scheduler reads its day fields (robfig's rule)
 
     def timing(self) -> Timing:
+        if self.calendars:
+            return Timing(calendars=self.calendars)
         if self.cron is not None:
             return Timing(cron=(self.cron,))
         if self.every is not None:
@@ -141,4 +146,6 @@ def _cron(text: str, revision: str) -> Rule:
         raise ExpressionError(
             f"cron expression fires more than once per hour; the minimum interval is 1h0m0s, got: {text}"
         )
-    return Rule(cron=expr.canonical)
+    # orq's scheduler combines the day fields by robfig/cron's rule, not Vixie's: `0 0 0 */2 * 1` fires on odd
+    # days and on Mondays. Calendars (every field ANDed, one per side of an OR) say exactly that.
+    return Rule(cron=expr.canonical, calendars=cron_to_calendars(read_as(text, "robfig")))
