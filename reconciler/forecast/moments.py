@@ -18,14 +18,31 @@ def parse_moment(text: str, zone_name: str, now: datetime) -> datetime:
     zone = load_zone(zone_name)
     try:
         if len(cleaned) == 10:
-            return datetime.combine(date.fromisoformat(cleaned), time(), zone)
-        moment = datetime.fromisoformat(cleaned.replace("z", "Z"))
+            moment = datetime.combine(date.fromisoformat(cleaned), time(), zone)
+        else:
+            moment = datetime.fromisoformat(cleaned.replace("z", "Z"))
     except ValueError:
         raise ValueError(
             f"'{text}' is not an ISO 8601 date or time (e.g. 2026-03-02, 2026-03-02T09:00:00Z, "
             f"2026-03-02T09:00+01:00) nor 'now'"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return _within_bounds(moment, text)
+
+
+FIRST, LAST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _within_bounds(moment: datetime, text: str) -> datetime:
+    """The instants a bundle can name (1970 to 2100, as `validate` bounds start, end and at): nothing fires
+    outside them, and a date at the edge of the calendar would overflow once read in UTC."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not FIRST <= utc <= LAST:
+        raise ValueError(f"'{text}' must lie between {iso_utc(FIRST)} and {iso_utc(LAST)}")
+    return moment
 
 
 def start_of_day(moment: datetime, zone_name: str) -> datetime:

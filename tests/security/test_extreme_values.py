@@ -346,3 +346,25 @@ def test_sandboxes_answer_extreme_values_with_a_4xx(
     finally:
         client.close()
         app.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("preview", "--from", "0001-01-01T00:00+14:00"),
+        ("preview", "--from", "9999-12-31T23:00:00-02:00"),
+        ("calendar", "--from", "9999-12-30"),
+        ("calendar", "--from", "0001-01-01", "--timezone", "Asia/Tokyo"),
+    ],
+    ids=["preview-year-1", "preview-year-9999", "calendar-9999", "calendar-year-1"],
+)
+def test_a_from_at_the_edge_of_the_calendar_is_refused_not_a_crash(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Bundle\nbundleKey: edge\ntarget: {provider: cadenya, workspace: w}\n"
+        'schedules:\n  - {name: a, agent: a, when: {cron: "0 9 * * *"}}\n'
+    )
+    result = run_cli(args[0], "b.yaml", *args[1:], cwd=tmp_path)
+    assert result.code == 1 and "internal error" not in result.err, result.err
+    assert "must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59Z" in result.err
