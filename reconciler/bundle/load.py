@@ -226,8 +226,10 @@ def load_paths(paths: Iterable[str]) -> list[Document]:
 
 # A bundle's marks: its apiVersion, or (with the header mistyped) its kind or its bundleKey. A file with any of
 # them is read, so a typo in `apiVersion` is an error at its line, never a bundle silently skipped.
+# A key counts at the start of a line (block style, a list item) or after `{` or `,` (flow style and JSON,
+# which is YAML too: `{"apiVersion": "reconciler/v1", ...}` on one line).
 _BUNDLE_API_VERSION = re.compile(
-    r"""^\s*(-\s+)?["']?(apiVersion["']?\s*:\s*["']?reconciler/|kind["']?\s*:\s*["']?Bundle\b|bundleKey["']?\s*:)""",
+    r"""(^|[{,])\s*(-\s+)?["']?(apiVersion["']?\s*:\s*["']?reconciler/|kind["']?\s*:\s*["']?Bundle\b|bundleKey["']?\s*:)""",
     re.M,
 )
 
