@@ -2,12 +2,13 @@
 
 Owned schedules keep their bundle names; unowned ones get `adopt: true`, so planning the exported bundle
 shows only adoptions, and after one apply nothing at all. Schedules another bundle owns are left out.
+A value the reconciler read from secret() is never written: the file is meant to be committed.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.bundle.semantics import NAME_PATTERN
@@ -21,12 +22,22 @@ SCHEMA_MODELINE = "# yaml-language-server: $schema=https://reconciler.dev/schema
 class Export:
     document: dict[str, Any]
     skipped: list[str] = field(default_factory=list)  # one line per live schedule left out, with the reason
+    notes: list[str] = field(default_factory=list)  # one line per field written as a placeholder, with why
 
 
 def export_bundle(
-    lives: list[LiveSchedule], *, bundle_key: str, provider: str, target: dict[str, Any]
+    lives: list[LiveSchedule],
+    *,
+    bundle_key: str,
+    provider: str,
+    target: dict[str, Any],
+    unrecorded: tuple[tuple[str, ...], ...] = (),
 ) -> Export:
+    """The bundle document for `lives`. A field the live schedule's marker records as holding a value from
+    secret() is written as a `{{ secret('NAME') }}` placeholder, never its value; so is every value under an
+    `unrecorded` field (where the platform cannot record it) of a schedule this bundle owns, with a note."""
     skipped: list[str] = []
+    notes: list[str] = []
     schedules: list[dict[str, Any]] = []
     for live in sorted(lives, key=lambda s: (s.agent, s.display_name)):
         label = f"{live.display_name or live.remote_id} (agent {live.agent})"
@@ -43,7 +54,14 @@ def export_bundle(
         if not any(k in live.when for k in ("cron", "every", "calendars")) or "intervals" in live.when:
             skipped.append(f"{label}: its timing mixes calendars and intervals, which a bundle cannot write")
             continue
-        schedules.append(_schedule(live, name, adopt=live.owner is None))
+        sealed = _sealed(live, unrecorded if live.owner == bundle_key else ())
+        for path in sealed.guessed:
+            notes.append(
+                f"{name} (agent {live.agent}): {_dotted(path)} is written as a secret() placeholder: the "
+                "platform keeps no record of which values the reconciler read from secret(); write the value "
+                "back if it was not a secret"
+            )
+        schedules.append(_schedule(sealed.live, name, adopt=live.owner is None))
     document = {
         "apiVersion": "reconciler/v1",
         "kind": "Bundle",
@@ -51,7 +69,31 @@ def export_bundle(
         "target": {"provider": provider, **target},
         "schedules": schedules,
     }
-    return Export(document, skipped)
+    return Export(document, skipped, notes)
+
+
+@dataclass
+class _Sealed:
+    live: LiveSchedule
+    guessed: list[tuple[str | int, ...]]  # placeholders for values that may not have been secrets
+
+
+def _sealed(live: LiveSchedule, unrecorded: tuple[tuple[str, ...], ...]) -> _Sealed:
+    """`live` with a placeholder wherever a secret is (its marker says so) or may be (an `unrecorded` field)."""
+    sections: dict[str, Any] = {"input": live.input, "labels": live.labels, "options": live.options}
+    recorded = set(live.secret_paths or ())
+    guessed = [
+        path
+        for path, value in leaves(sections)
+        if isinstance(value, str)
+        and path not in recorded
+        and not value.startswith(DIGEST_PREFIX)
+        and any(path[: len(prefix)] == prefix for prefix in unrecorded)
+    ]
+    for path in sorted(recorded, key=_dotted) + guessed:
+        sections = _replaced(sections, path, _secret_ref(_last_key(path)))
+    sealed = replace(live, input=sections["input"], labels=sections["labels"], options=sections["options"])
+    return _Sealed(sealed, guessed)
 
 
 def _schedule(live: LiveSchedule, name: str, *, adopt: bool) -> dict[str, Any]:
@@ -86,6 +128,35 @@ def _unsealed(value: Any, name: str) -> Any:
     if isinstance(value, list):
         return [_unsealed(v, name) for v in value]
     return value
+
+
+def leaves(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Every leaf under `value` with its path, in path order."""
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in leaves(v, (*path, str(k)))]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in leaves(v, (*path, i))]
+    return [(path, value)]
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _replaced(value[head], rest, new)}
+    if isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
+        return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+    return value
+
+
+def _last_key(path: tuple[str | int, ...]) -> str:
+    names = [p for p in path if isinstance(p, str)]
+    return names[-1] if names else "secret"
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _secret_ref(name: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable, Iterable
 from typing import Any
 
 REDACTED = "(sensitive)"
@@ -113,4 +114,49 @@ def revealed(value: Any) -> Any:
         return {k: revealed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [revealed(v) for v in value]
+    return value
+
+
+def digest_at(shape: Any, paths: Iterable[tuple[str | int, ...]], key: bytes = b"reconciler") -> Any:
+    """`shape` with the value at each of `paths` replaced by its keyed digest (a value that already is one
+    is left as it is): how a live schedule is compared where its platform's marker records a secret."""
+    result = shape
+    for path in paths:
+        result = _replaced(result, path, lambda value: _as_digest(value, key))
+    return result
+
+
+def resealed(read_back: Any, desired: Any) -> Any:
+    """`read_back` with each value found where `desired` holds a `Sensitive` (the same text, revealed for a
+    request and read back) made that `Sensitive` again, so a round trip through a wire format never turns a
+    secret into plain text that a plan would print."""
+    if isinstance(desired, Sensitive):
+        if isinstance(read_back, Sensitive) or read_back == desired.reveal():
+            return desired
+        return read_back
+    if isinstance(desired, dict) and isinstance(read_back, dict):
+        return {k: resealed(v, desired[k]) if k in desired else v for k, v in read_back.items()}
+    if isinstance(desired, list | tuple) and isinstance(read_back, list | tuple):
+        return [resealed(v, desired[i]) if i < len(desired) else v for i, v in enumerate(read_back)]
+    return read_back
+
+
+def _as_digest(value: Any, key: bytes) -> Any:
+    if isinstance(value, Sensitive):
+        return value.digest(key)
+    if isinstance(value, str) and not value.startswith(DIGEST_PREFIX):
+        return Sensitive(value).digest(key)
+    return value
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], change: Callable[[Any], Any]) -> Any:
+    if not path:
+        return change(value)
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _replaced(value[head], rest, change)}
+    if isinstance(value, list | tuple) and isinstance(head, int) and 0 <= head < len(value):
+        items = list(value)
+        items[head] = _replaced(items[head], rest, change)
+        return items
     return value

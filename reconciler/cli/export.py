@@ -1,4 +1,8 @@
-"""`reconciler export --provider P ...`: write a bundle (YAML) for existing live schedules."""
+"""`reconciler export --provider P ...`: write a bundle (YAML) for existing live schedules.
+
+The file is meant to be committed: a value the reconciler read from secret() is written as a `secret()`
+placeholder, never in clear (reconciler.bundle.export).
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,9 @@ def export(
         lives = opened.list_all(agent)
     finally:
         opened.client.close()
-    result = export_bundle(lives, bundle_key=bundle_key, provider=provider, target=target)
+    result = export_bundle(
+        lives, bundle_key=bundle_key, provider=provider, target=target, unrecorded=opened.unrecorded_secrets
+    )
     text = SCHEMA_MODELINE + yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
     if out is None:
         sys.stdout.write(text)
@@ -68,4 +74,6 @@ def export(
         print(f"wrote {out} ({len(result.document['schedules'])} schedule(s))", file=sys.stderr)
     for line in result.skipped:
         print(f"skipped: {line}", file=sys.stderr)
+    for line in result.notes:
+        print(f"note: {line}", file=sys.stderr)
     return 0

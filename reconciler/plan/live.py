@@ -28,6 +28,10 @@ class LiveSchedule:
     # What this version records in the ownership marker that this schedule's marker lacks (an older version
     # wrote it, or a write was cut short), as the plan step's reason: the plan updates it to record it.
     incomplete_marker: str = ""
+    # The fields the ownership marker records as holding a value from secret() (`("input", "message")`):
+    # compared by digest, and never written by `export`. None where the platform has no place to record
+    # them; the planner then compares by digest wherever the bundle holds a secret.
+    secret_paths: frozenset[tuple[str | int, ...]] | None = None
     raw: dict[str, Any] = field(
         default_factory=dict, compare=False, repr=False
     )  # the wire object, for updates

@@ -14,7 +14,7 @@ from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import digest_like, holds_sensitive
+from reconciler.bundle.sensitive import digest_at, digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
@@ -215,7 +215,14 @@ class _BundlePlanner:
 
         Platforms return what a secret was written into in clear (a prompt, a data value, an option), while
         the bundle's side is its digest; compared as they are, the secret would show as changed on every plan.
+        Where the platform's marker records which fields hold secrets, those (and only those) are compared by
+        digest: a value the bundle now reads from secret() but the marker does not list yet is an update,
+        which records it (`export` must never write it).
         """
+        if item.secret_paths is not None:
+            if not item.secret_paths:
+                return self._form(item)
+            return normalise(digest_at(live_shape(item), item.secret_paths, self.digest_key))
         wanted = desired_shape(desired)
         if not holds_sensitive(wanted):
             return self._form(item)
@@ -242,8 +249,9 @@ class _BundlePlanner:
             restored_as: ActionKind = "pause" if desired.state == "paused" else "resume"
             return self._action(restored_as, desired, live.remote_id, changes, "restore archived", live)
         # Two strings settle the common unchanged case before either side is normalised or walked; equal
-        # JSON of the raw shapes implies equal canonical forms.
-        if canonical_json(desired_shape(desired), self.digest_key) == have_json:
+        # JSON of the raw shapes implies equal canonical forms. (Not where the marker records secrets: the
+        # raw shape holds them in clear, so a value that stopped being a secret would look unchanged.)
+        if not live.secret_paths and canonical_json(desired_shape(desired), self.digest_key) == have_json:
             return self._action("noop", desired, live.remote_id, (), "", live)
         changes = field_changes(self._seen(live, desired), comparable(desired, self.digest_key))
         if not changes:  # only noise differed: server defaults, empty values, spellings of one value

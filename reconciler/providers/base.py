@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.sensitive import resealed
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.capabilities import Capabilities
@@ -27,6 +28,10 @@ class Provider(ABC):
     # Whether the platform refuses a second live schedule under an owned identity (409 or the like). Where
     # it does not, two applies racing to create one schedule both succeed, and the applier removes the twin.
     unique_names: bool = True
+    # Fields where a bundle may put a value from secret() that the platform's marker has no place to record as
+    # secret (the platform returns it in clear): `export` writes a `secret()` placeholder there, for every
+    # schedule the reconciler owns, rather than a value it cannot tell apart from a secret.
+    unrecorded_secrets: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
         self,
@@ -82,7 +87,8 @@ class Provider(ABC):
         """`desired` with `when` and `options` in the normal form a live read-back has (calendars back into
         cron, server defaults dropped), so an unchanged schedule never shows as a change."""
         read_back = self.as_live(desired)
-        return replace(desired, when=read_back.when, options=read_back.options)
+        # A secret an option carried went out in clear and came back as text: it stays a secret.
+        return replace(desired, when=read_back.when, options=resealed(read_back.options, desired.options))
 
     @abstractmethod
     def create(self, desired: DesiredSchedule) -> LiveSchedule: ...

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
 
 Path_ = tuple[str | int, ...]
@@ -84,7 +85,7 @@ def _mapping(data: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
 def _text_options(data: Mapping[str, Any], provider: str, keys: tuple[str, ...], report: Report) -> None:
     options = _mapping(data, "options")
     for key in keys:
-        if key in options and options[key] is not None and not isinstance(options[key], str):
+        if key in options and options[key] is not None and not isinstance(options[key], str | Sensitive):
             report(("options", key), f"options.{key}: {provider} takes text here; quote the value")
 
 
@@ -168,6 +169,14 @@ def _agentex(data: Mapping[str, Any], caps: Capabilities, report: Report) -> Non
         )
         return
     _text_options(data, "agentex", ("workflow_name", "task_queue"), report)
+    for key in ("workflow_name", "task_queue", "execution_timeout_seconds"):
+        if isinstance(options.get(key), Sensitive):
+            report(
+                ("options", key),
+                f"options.{key}: secret() is not allowed here: agentex legacy has no field to record that a "
+                "value is secret (it would be shown, and exported, in clear); only options.workflow_params "
+                "may hold one",
+            )
     _object_options(data, "agentex", ("workflow_params",), report)
     timeout = options.get("execution_timeout_seconds")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
@@ -184,7 +193,7 @@ def _orq(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     _reserved_keys(metadata, ORQ_MARKER_PREFIX, ("options", "metadata"), "options.metadata key", report)
     if caps.revision == "display-name":
         for key, value in metadata.items():
-            if not isinstance(value, str):
+            if not isinstance(value, str | Sensitive):  # a value read with secret() is text
                 report(
                     ("options", "metadata", key),
                     f"options.metadata.{key}: orq's display-name API takes text values only; quote it",

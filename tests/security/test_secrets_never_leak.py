@@ -4,8 +4,9 @@ For every provider (and API revision), one scenario runs the real CLI against it
 verbose log there is (`RECONCILER_LOG=debug`), through every command and failure path:
 
     validate (an invalid bundle next to a valid one), plan --format markdown --out, apply --plan
-    --format json, plan (converged: secrets compare by digest, never by value), export, plan --format json
-    --out with the secret rotated, apply (rotation), apply --plan of the now stale plan, plan with a wrong
+    --format json, plan (converged: secrets compare by digest, never by value), export of every schedule
+    (stdout and --out: secrets in messages, data, labels, workflow params and prompts become `secret()`
+    placeholders), plan --format json --out with the secret rotated, apply (rotation), apply --plan of the now stale plan, plan with a wrong
     API key (401), apply of a create the platform rejects (4xx), apply while every request fails
     (500/503/429, dropped connections, committed-but-lost answers), and preview / calendar / schema.
 
@@ -70,11 +71,13 @@ class Variant:
     schedule: dict[str, Any]  # uses TOKEN wherever this platform lets a secret go
     rejected_agent: str  # an agent the sandbox does not know: creating a schedule for it is refused (4xx)
     # A second agent's schedule with the secret only where the platform keeps it write-only (`input.secrets`
-    # on cadenya and orq; elsewhere nowhere): `export` reads it back. A secret inside a message, data or an
-    # option is stored in clear by every platform, which shows it to anyone who can list schedules, and
-    # `export` (which reads the platform, not a bundle) cannot tell it was one: see README, "export".
+    # on cadenya and orq; elsewhere nowhere). A secret inside a message, data, a label or an option is stored
+    # in clear by every platform; the ownership marker records where, so `export` (which reads the platform,
+    # not a bundle) writes a placeholder there (or, where the platform has no room to record it, writes none
+    # of the values of an owned schedule's field that may hold one).
     vault: dict[str, Any] = field(default_factory=dict)
     export: tuple[str, ...] = ()
+    placeholders: int = 1  # at least this many `secret()` placeholders in the export
 
 
 VARIANTS = (
@@ -88,6 +91,8 @@ VARIANTS = (
             "agent": "agent_a",
             "when": {"cron": "0 9 * * *"},
             "input": {"message": f"Brief {S}", "data": {"d": f"x-{S}"}, "secrets": {"token": S}},
+            "labels": {"team": f"t{S}"},
+            "options": {"userData": {"u": S}},
         },
         "agent_missing",
         {
@@ -96,6 +101,7 @@ VARIANTS = (
             "input": {"message": "Vault", "secrets": {"token": S}},
         },
         ("--workspace", "ws_leak"),
+        placeholders=6,
     ),
     Variant(
         "agentex-legacy",
@@ -130,6 +136,7 @@ VARIANTS = (
         "agent-missing",
         {"agent": "agent-b", "when": {"cron": "0 10 * * *"}, "input": {"message": "Vault"}},
         ("--api", "run-schedules"),
+        placeholders=2,
     ),
     Variant(
         "orq",
@@ -141,6 +148,8 @@ VARIANTS = (
             "agent": "digest",
             "when": {"cron": "0 9 * * *"},
             "input": {"message": f"Brief {S}", "data": {"d": f"x-{S}"}, "secrets": {"token": S}},
+            "labels": {"team": S},
+            "options": {"metadata": {"api": S}, "agent_tag": S},
         },
         "agent_missing",
         {
@@ -148,6 +157,7 @@ VARIANTS = (
             "when": {"cron": "0 10 * * *"},
             "input": {"message": "Vault", "secrets": {"token": S}},
         },
+        placeholders=7,
     ),
     Variant(
         "orq-display-name",
@@ -159,6 +169,7 @@ VARIANTS = (
             "agent": "digest",
             "when": {"cron": "0 9 * * *"},
             "input": {"message": f"Brief {S}", "secrets": {"token": S}},
+            "options": {"metadata": {"api": S}},
         },
         "agent_missing",
         {
@@ -167,6 +178,7 @@ VARIANTS = (
             "input": {"message": "Vault", "secrets": {"token": S}},
         },
         ("--api", "display-name"),
+        placeholders=4,
     ),
     Variant(
         "oz",
@@ -174,9 +186,15 @@ VARIANTS = (
         ("--workspace", "team_leak", "--agents", "agent_ops"),
         "WARP_API_KEY",
         {},
-        {"agent": "agent_ops", "when": {"cron": "0 9 * * *"}, "input": {"message": f"Brief {S}"}},
+        {
+            "agent": "agent_ops",
+            "when": {"cron": "0 9 * * *"},
+            "input": {"message": f"Brief {S}"},
+            "labels": {"team": S},
+        },
         "agent_missing",
         {"agent": "default", "when": {"cron": "0 10 * * *"}, "input": {"message": "Vault"}},
+        placeholders=2,
     ),
     Variant(
         "tbd-agents",
@@ -371,22 +389,15 @@ def test_no_secret_or_api_key_in_any_output(variant: Variant, tmp_path: Path) ->
         assert run.code == 0, run.out + run.err
         run = cli(evidence, "plan again", env, "plan", "--detailed-exitcode", str(good))
         assert run.code == 0, f"a secret compared by value, not digest, never converges:\n{run.out}{run.err}"
-        run = cli(
-            evidence,
-            "export",
-            env,
-            "export",
-            "--provider",
-            variant.provider,
-            "--bundle-key",
-            "leak",
-            "--agent",
-            variant.vault["agent"],
-            "--out",
-            str(exported),
-            *variant.export,
-        )
+        export = ("export", "--provider", variant.provider, "--bundle-key", "leak", *variant.export)
+        run = cli(evidence, "export --out", env, *export, "--out", str(exported))
         assert run.code == 0, run.err
+        shown = cli(evidence, "export", env, *export)
+        assert shown.code == 0, shown.err
+        # Every schedule, the one with secrets in clear-stored fields included; each such field a placeholder.
+        for text in (shown.out, exported.read_text()):
+            assert "name: s1" in text and "name: vault" in text, text
+            assert text.count("{{ secret(") >= variant.placeholders, text
 
         run = cli(
             evidence,
@@ -409,7 +420,8 @@ def test_no_secret_or_api_key_in_any_output(variant: Variant, tmp_path: Path) ->
         run = cli(evidence, "plan 401", {**env, variant.key_env: WRONG_KEY}, "plan", str(good))
         assert run.code == 1 and "authentication failed" in run.err, run.out + run.err
         run = cli(evidence, "apply 4xx", env, "apply", "--auto-approve", str(rejected))
-        assert run.code == 1 and "failed" in run.err, run.out + run.err
+        # refused when the create fails, or while planning where the platform says the agent is unknown
+        assert run.code == 1 and ("failed" in run.err or "has no agent" in run.err), run.out + run.err
 
         sandbox.admin(
             "POST", "traffic", {"faultRate": 1.0, "faultKinds": ["500", "503", "429", "drop", "lost"]}
@@ -420,7 +432,7 @@ def test_no_secret_or_api_key_in_any_output(variant: Variant, tmp_path: Path) ->
     for name, path in (("plan file", first_plan), ("rotated plan file", second_plan), ("export", exported)):
         evidence.add_file(name, path)
     evidence.add_file("sandbox stdout/stderr", tmp_path / "sandbox.log")
-    assert len(evidence.runs) == 12
+    assert len(evidence.runs) == 13
     assert not evidence.leaks(), "\n".join(evidence.leaks())
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.agentex import names
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
@@ -19,7 +21,19 @@ OPTIONS = ("workflow_name", "task_queue", "workflow_params", "execution_timeout_
 WRITE_ONLY = ("execution_timeout_seconds",)
 
 
+# Where a value from secret() may go. The API has no field the reconciler could record it in, so `export`
+# writes none of an owned schedule's workflow_params (see the provider's `unrecorded_secrets`); the other
+# options name a workflow, a queue and a timeout, which are never secret.
+SECRET_OPTIONS = ("workflow_params",)
+
+
 def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+    for key in OPTIONS:
+        if key not in SECRET_OPTIONS and isinstance(desired.options.get(key), Sensitive):
+            raise ConfigError(
+                f"schedule '{desired.name}': options.{key} reads secret(), which agentex legacy cannot record "
+                "as secret (it would be shown and exported in clear); only options.workflow_params may hold one"
+            )
     body: dict[str, Any] = {
         "name": names.platform_name(bundle_key, desired.name),
         **{k: desired.options[k] for k in OPTIONS if desired.options.get(k) is not None},

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.sensitive import Sensitive, digest_at, digest_like
 from reconciler.errors import (
     ConfigError,
     ConflictError,
@@ -31,7 +31,7 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.normalise import comparable, comparable_live
+from reconciler.plan.normalise import comparable, desired_shape, live_shape, normalise
 from reconciler.providers.agentex import legacy, names, runs
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
@@ -67,6 +67,8 @@ class AgentexProvider(Provider):
                 "(the default: the original Temporal schedules) or run-schedules"
             )
         self.legacy = api == "legacy"
+        if self.legacy:  # no field to record which workflow_params are secret: export writes none
+            self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
@@ -339,8 +341,17 @@ class AgentexProvider(Provider):
         )
 
     def _differences(self, desired: DesiredSchedule, live: LiveSchedule) -> set[str]:
-        want = comparable(self.normalise(desired), self.digest_key)
-        have = comparable_live(self._as_seen(live))
+        """The fields that differ, compared as the planner compares them: secrets by digest (where the
+        marker records them, exactly those fields), so a change of the record alone is written too."""
+        normalised = self.normalise(desired)
+        want = comparable(normalised, self.digest_key)
+        seen = self._as_seen(live)
+        shape = live_shape(seen)
+        if seen.secret_paths is not None:
+            shape = digest_at(shape, seen.secret_paths, self.digest_key)
+        else:
+            shape = digest_like(desired_shape(normalised), shape, self.digest_key)
+        have = normalise(shape)
         return {key for key in set(want) | set(have) if want.get(key) != have.get(key)}
 
     def _body(self, desired: DesiredSchedule) -> dict[str, Any]:

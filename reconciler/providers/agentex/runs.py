@@ -2,7 +2,8 @@
 
 `input.message` is `initial_input.content`; `options` carry `author` (of the initial input),
 `description`, `task_params` and `task_metadata`. `protect: true` is kept in `task_metadata` under
-`reconciler.dev/protect`, the one field of a run schedule the reconciler may add to.
+`reconciler.dev/protect`, the one field of a run schedule the reconciler may add to, and so is the record of
+which fields hold a value from secret() (`reconciler.dev/secrets`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
+from reconciler.providers import secretmarks
 from reconciler.providers.agentex import names
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
 
@@ -19,6 +21,9 @@ PROTECT_KEY = "reconciler.dev/protect"
 # The bundle name the marker was written for: a schedule copied (task_metadata and all) under another
 # `<bundleKey>--...` name names the original here, and is not ours.
 NAME_KEY = "reconciler.dev/name"
+# Which fields hold a value from secret() (the message, a task_params value...): their codes
+# (reconciler.providers.secretmarks), '.'-separated. The API returns every field in clear.
+SECRETS_KEY = "reconciler.dev/secrets"
 OPTIONS = ("author", "description", "task_params", "task_metadata")
 DEFAULT_AUTHOR = "user"
 # Every field a create may set; an update PATCHes those whose value differs (null clears).
@@ -45,6 +50,9 @@ def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
     if desired.protect:
         metadata[PROTECT_KEY] = True
     metadata[NAME_KEY] = desired.name
+    fields = secretmarks.secret_paths(desired)
+    if fields:
+        metadata[SECRETS_KEY] = ".".join(secretmarks.codes(fields))
     timing = wire_timing(desired)
     return {
         "name": names.platform_name(bundle_key, desired.name),
@@ -104,6 +112,7 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         incomplete = "record the schedule's name in its ownership marker (written by an older version)"
     elif owner is not None and marked != name:
         name = str(marked)  # the marker names another schedule: copied onto this one, so this one is not ours
+    secret_codes = str(metadata.pop(SECRETS_KEY, None) or "").split(".") if owner else []
     author = initial.get("author")
     options = {
         "author": None if author in (None, DEFAULT_AUTHOR) else author,
@@ -114,6 +123,8 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
     crons = [item["cron_expression"]] if item.get("cron_expression") else []
     intervals = [item["interval_seconds"]] if item.get("interval_seconds") else []
     message = initial.get("content")
+    live_input = {"message": message} if message else {}
+    options = {k: v for k, v in options.items() if v not in (None, {}, "")}
     return LiveSchedule(
         remote_id=str(item.get("id", "")),
         agent=agent,
@@ -121,10 +132,13 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         owner=owner,
         state="paused" if item.get("paused") else "active",
         when=when_from_wire(crons, intervals, item.get("timezone"), item.get("start_at"), item.get("end_at")),
-        input={"message": message} if message else {},
+        input=live_input,
         labels={},
-        options={k: v for k, v in options.items() if v not in (None, {}, "")},
+        options=options,
         protected=protected,
+        secret_paths=secretmarks.recorded(
+            {"input": live_input, "options": options}, [c for c in secret_codes if c]
+        ),
         display_name=platform,
         incomplete_marker=incomplete,
         raw=item,

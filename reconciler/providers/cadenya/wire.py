@@ -17,7 +17,9 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.providers import secretmarks
 from reconciler.timing import (
     Calendar,
     Range,
@@ -33,7 +35,11 @@ NAME_LABEL = "reconciler.dev/name"  # label_token(the bundle name) the marker wa
 PROTECT_LABEL = "reconciler.dev/protect"
 CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
-_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, PROTECT_LABEL, SECRETS_LABEL)
+# Which other fields hold a value from secret() (a message, a data value, a label, an option): their codes
+# (reconciler.providers.secretmarks), '.'-separated. A label value holds 63 characters: 7 codes.
+SECRET_FIELDS_LABEL = "reconciler.dev/secret-fields"
+MAX_SECRET_FIELDS = 7
+_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, PROTECT_LABEL, SECRETS_LABEL, SECRET_FIELDS_LABEL)
 _LABEL_VALUE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _STATES: dict[str, LiveState] = {
     "STATE_ACTIVE": "active",
@@ -72,6 +78,15 @@ def metadata_for(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
     secrets = sorted((desired.input.get("secrets") or {}).keys())
     if secrets:
         labels[SECRETS_LABEL] = ".".join(secrets)
+    fields = secretmarks.secret_paths(desired, skip=[("input", "secrets")])
+    if len(fields) > MAX_SECRET_FIELDS:
+        raise ConfigError(
+            f"schedule '{desired.name}': {len(fields)} fields outside input.secrets read secret() "
+            f"({', '.join(secretmarks.dotted(f) for f in fields)}); cadenya's marker can record at most "
+            f"{MAX_SECRET_FIELDS} (one label). Move secrets into input.secrets, which cadenya keeps apart"
+        )
+    if fields:
+        labels[SECRET_FIELDS_LABEL] = ".".join(secretmarks.codes(fields))
     return {"name": desired.name, "bundleKey": bundle_key, "labels": labels}
 
 
@@ -140,6 +155,11 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
             "variationId": spec.get("variationId"),
         }
     )
+    user_labels = {k: v for k, v in labels.items() if k not in _MARKER_LABELS}
+    secret_codes = [c for c in labels.get(SECRET_FIELDS_LABEL, "").split(".") if c]
+    secret_paths = secretmarks.recorded(
+        {"input": live_input, "labels": user_labels, "options": options}, secret_codes
+    ) | {("input", "secrets", k) for k in secrets}
     return LiveSchedule(
         remote_id=metadata.get("id", ""),
         agent=agent,
@@ -148,11 +168,12 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         state=_STATES.get(item.get("state", ""), "active"),
         when=when_from_wire(spec.get("schedule") or {}),
         input=live_input,
-        labels={k: v for k, v in labels.items() if k not in _MARKER_LABELS},
+        labels=user_labels,
         options=options,
         protected=labels.get(PROTECT_LABEL) == "true",
         display_name=metadata.get("name", ""),
         incomplete_marker=incomplete,
+        secret_paths=frozenset(secret_paths),
         raw=item,
     )
 

@@ -9,7 +9,8 @@ marker's name, or (the original API, which has no names) its `_id` is the marker
 Secret variables are write-only on orq (read back as `{"secret": true}`), so the marker keeps a keyed
 digest of each secret (`Sensitive.digest(digest_key)`, JSON under `reconciler.dev/secrets`) and the read
 side reports those digests as `input.secrets`: the planner compares them with the bundle's, and a changed
-secret is an update whose diff shows only `(sensitive)`.
+secret is an update whose diff shows only `(sensitive)`. A secret in the message, a label or an option is
+stored in clear: the same map records it, so it is compared by digest and `export` never writes it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.providers import secretmarks
 from reconciler.timing import TimingError, format_duration, parse_cron
 from reconciler.timing.dialects import reads_days_differently
 
@@ -38,7 +40,8 @@ LABELS_KEY = PREFIX + "labels"
 # records the schedule's own `_id` instead (written by a PATCH right after the create). A copy of the payload
 # carries the original's id, and is not ours.
 ID_KEY = PREFIX + "id"
-SECRETS_KEY = PREFIX + "secrets"  # {"secrets.<name>" | "data.<name>" | "message": digest}, as JSON
+# {"secrets.<name>" | "data.<name>" | "message" | "labels.<key>" | "options.<path>": digest}, as JSON
+SECRETS_KEY = PREFIX + "secrets"
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|ms|us|µs|ns|m|s)")
 
@@ -78,6 +81,13 @@ def _reveal(value: Any) -> Any:
     return value.reveal() if isinstance(value, Sensitive) else value
 
 
+def _at(desired: DesiredSchedule, path: tuple[str | int, ...]) -> Any:
+    value: Any = {"input": desired.input, "labels": desired.labels, "options": desired.options}
+    for part in path:
+        value = value[part]
+    return value
+
+
 def payload_for(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
     """The payload with the ownership marker and secrets in clear: only for a request body."""
     data = dict(desired.input.get("data") or {})
@@ -104,6 +114,12 @@ def payload_for(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
         if isinstance(message, Sensitive):
             digests["message"] = message.digest(ctx.digest_key)
         payload["input"] = _reveal(message)
+    # A secret in a label or an option is stored in clear: the marker records where (`labels.team`,
+    # `options.metadata.token`), so that it is compared by digest and `export` never writes it.
+    for path in secretmarks.secret_paths(desired, skip=[("input",)]):
+        value = _at(desired, path)
+        if isinstance(value, Sensitive):
+            digests[secretmarks.dotted(path)] = value.digest(ctx.digest_key)
     if variables:
         payload["variables"] = variables
     if desired.options.get("memory_entity_id"):
@@ -121,7 +137,7 @@ def _user_metadata(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
             f"marker; rename {', '.join(reserved)}"
         )
     if ctx.revision == DISPLAY_NAME:
-        bad = sorted(k for k, v in metadata.items() if not isinstance(v, str))
+        bad = sorted(k for k, v in metadata.items() if not isinstance(v, str | Sensitive))
         if bad:
             raise ConfigError(
                 f"schedule '{desired.name}': options.metadata values must be strings on orq's display-name "
@@ -134,8 +150,9 @@ def marker_for(bundle_key: str, desired: DesiredSchedule, digests: dict[str, str
     marker = {BUNDLE_KEY: bundle_key, NAME_KEY: desired.name}
     if desired.protect:
         marker[PROTECT_KEY] = "true"
-    if desired.labels:
-        marker[LABELS_KEY] = json.dumps(desired.labels, sort_keys=True, separators=(",", ":"))
+    if desired.labels:  # orq keeps the labels here: a secret one in clear, recorded in `digests`
+        labels = {k: _reveal(v) for k, v in desired.labels.items()}
+        marker[LABELS_KEY] = json.dumps(labels, sort_keys=True, separators=(",", ":"))
     if digests:
         marker[SECRETS_KEY] = json.dumps(digests, sort_keys=True, separators=(",", ":"))
     return marker
@@ -276,6 +293,13 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         "memory_entity_id": payload.get("memory_entity_id"),
         "metadata": user_metadata,
     }
+    labels = {str(k): str(v) for k, v in _json_map(metadata.get(LABELS_KEY)).items()} if owner else {}
+    options = {k: v for k, v in options.items() if v not in (None, "", {})}
+    secret_paths = {
+        path
+        for path, _ in secretmarks.leaves({"input": live_input, "labels": labels, "options": options})
+        if _recorded_as(path) in digests
+    }
     remote_id = str(item.get("_id", ""))
     # Ours only while the marker names this very schedule: a copy of the payload carries it too. With a
     # display_name, that must be the marker's name; without one (the original API), the id the marker
@@ -301,13 +325,20 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         ),
         when=when_from_wire(str(item.get("type", "")), str(item.get("expression", ""))),
         input=live_input,
-        labels={str(k): str(v) for k, v in _json_map(metadata.get(LABELS_KEY)).items()} if owner else {},
-        options={k: v for k, v in options.items() if v not in (None, "", {})},
+        labels=labels,
+        options=options,
+        secret_paths=frozenset(secret_paths),
         protected=bool(owner) and metadata.get(PROTECT_KEY) == "true",
         display_name=display,
         incomplete_marker=incomplete,
         raw=item,
     )
+
+
+def _recorded_as(path: tuple[str | int, ...]) -> str:
+    """The key under which the marker's digests name a field: `message`, `data.x`, `secrets.x` (the input's,
+    as the first versions wrote them), or the field's dotted path."""
+    return secretmarks.dotted(path[1:] if path[:1] == ("input",) else path)
 
 
 def _state(item: dict[str, Any], ours: bool, name: str, in_bundle: InBundle | None) -> LiveState:

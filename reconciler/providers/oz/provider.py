@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import BundleError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
@@ -55,7 +54,8 @@ class OzProvider(Provider):
 
     def _as_bundle_sees(self, live: LiveSchedule) -> LiveSchedule:
         """The live schedule compared on what the bundle manages: an `agent_config` the bundle does not
-        set is kept by every write, so it is no difference; a secret prompt is compared by digest."""
+        set is kept by every write, so it is no difference. (A secret prompt is compared by digest through
+        the marker's record of secret fields: `wire.SECRETS`.)"""
         key = live.name if live.owner is not None else live.display_name
         desired = self._declared.get((live.agent, key or ""))
         if desired is None:
@@ -63,10 +63,7 @@ class OzProvider(Provider):
         options = dict(live.options)
         if "agent_config" not in desired.options:
             options.pop("agent_config", None)
-        live_input = dict(live.input)
-        if isinstance(desired.input.get("message"), Sensitive) and "message" in live_input:
-            live_input["message"] = Sensitive(str(live_input["message"])).digest(self.digest_key)
-        return replace(live, options=options, input=live_input)
+        return replace(live, options=options)
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         lives = [wire.live_from_wire(item) for item in self._items()]

@@ -1,7 +1,8 @@
 """Oz's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
 
-Ownership marker: `metadata` keys `reconciler.bundle` and `reconciler.name` (both needed); the bundle's
-labels are the other metadata keys. `agent` is the execution principal `agent_uid` (`default`: none).
+Ownership marker: `metadata` keys `reconciler.bundle` and `reconciler.name` (both needed), and
+`reconciler.secrets` (which fields hold a value from secret(), as codes); the bundle's labels are the other
+metadata keys. `agent` is the execution principal `agent_uid` (`default`: none).
 An `every` is sent as its exact cron and remembered in `reconciler.every`, so it reads back as written.
 """
 
@@ -15,13 +16,14 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.providers import secretmarks
 from reconciler.timing import TimingError, format_duration, parse_cron, parse_duration
 from reconciler.timing.every_cron import every_as_cron
 
 DEFAULT_AGENT = "default"  # the bundle's `agent` for a schedule with no agent_uid (it runs as its creator)
 PREFIX = "reconciler."
-BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE = (
-    f"{PREFIX}{key}" for key in ("bundle", "name", "protect", "every", "archived", "mode")
+BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS = (
+    f"{PREFIX}{key}" for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets")
 )
 METADATA_MAX_KEYS = 20
 MARKER_KEYS_MAX = 6  # bundle, name, protect, every, mode, archived: what labels must leave room for
@@ -34,11 +36,19 @@ def problems(desired: DesiredSchedule) -> list[Diagnostic]:
     schedule with neither a prompt nor a skill."""
     found: list[str] = []
     labels = desired.labels
-    limit = METADATA_MAX_KEYS - MARKER_KEYS_MAX
+    marker_keys = MARKER_KEYS_MAX + (1 if secretmarks.secret_paths(desired) else 0)  # + SECRETS
+    limit = METADATA_MAX_KEYS - marker_keys
     if len(labels) > limit:
         found.append(
-            f"oz keeps labels in `metadata` (at most 20 keys, {MARKER_KEYS_MAX} kept for the "
-            f"ownership marker): at most {limit} labels, got {len(labels)}"
+            f"oz keeps labels in `metadata` (at most 20 keys, {marker_keys} kept for the "
+            f"ownership marker{' and the record of which fields hold secrets' if marker_keys > MARKER_KEYS_MAX else ''}): "
+            f"at most {limit} labels, got {len(labels)}"
+        )
+    secret_fields = len(secretmarks.codes(secretmarks.secret_paths(desired)))
+    if secret_fields * (secretmarks.CODE_LENGTH + 1) - 1 > METADATA_VALUE_MAX_BYTES:
+        found.append(
+            f"{secret_fields} fields read secret(); oz's marker can record at most "
+            f"{(METADATA_VALUE_MAX_BYTES + 1) // (secretmarks.CODE_LENGTH + 1)} (one metadata value)"
         )
     for key, value in labels.items():
         if not METADATA_KEY.match(key) or key.startswith(PREFIX):
@@ -46,7 +56,8 @@ def problems(desired: DesiredSchedule) -> list[Diagnostic]:
                 f"label '{key}': oz metadata keys are 1-64 characters of [a-zA-Z0-9._-], and "
                 f"'{PREFIX}' is reserved for the ownership marker"
             )
-        if len(str(value).encode()) > METADATA_VALUE_MAX_BYTES or "\x00" in str(value):
+        text = value.reveal() if isinstance(value, Sensitive) else str(value)
+        if len(text.encode()) > METADATA_VALUE_MAX_BYTES or "\x00" in text:
             found.append(f"label '{key}': oz metadata values are at most 256 bytes, without NUL")
     options = desired.options
     config = options.get("agent_config")
@@ -81,7 +92,7 @@ def cron_for(desired: DesiredSchedule) -> str:
 
 
 def metadata_for(bundle_key: str, desired: DesiredSchedule, *, archived: bool = False) -> dict[str, str]:
-    metadata = {k: str(v) for k, v in desired.labels.items()}
+    metadata = {k: v.reveal() if isinstance(v, Sensitive) else str(v) for k, v in desired.labels.items()}
     metadata[BUNDLE] = bundle_key
     metadata[NAME] = desired.name
     if desired.protect:
@@ -92,6 +103,9 @@ def metadata_for(bundle_key: str, desired: DesiredSchedule, *, archived: bool = 
     mode = desired.options.get("mode")
     if mode and mode != "normal":
         metadata[MODE] = str(mode)  # the item does not return `mode`: remember what we sent
+    fields = secretmarks.secret_paths(desired)
+    if fields:  # which fields hold a value from secret(): Oz returns them in clear to whoever lists
+        metadata[SECRETS] = ".".join(secretmarks.codes(fields))
     if archived:
         metadata[ARCHIVED] = "true"
     return metadata
@@ -174,6 +188,8 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         options["mode"] = mode
     if not team_of(item):
         options["team"] = False
+    labels = {k: v for k, v in metadata.items() if not k.startswith(PREFIX)}
+    secret_codes = [c for c in str(metadata.get(SECRETS) or "").split(".") if c] if owner else []
     return LiveSchedule(
         remote_id=str(item.get("id", "")),
         agent=item.get("agent_uid") or DEFAULT_AGENT,
@@ -182,10 +198,13 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         state=state,
         when=when_from_wire(str(item.get("cron_schedule", "")), metadata.get(EVERY)),
         input=live_input,
-        labels={k: v for k, v in metadata.items() if not k.startswith(PREFIX)},
+        labels=labels,
         options=options,
         protected=metadata.get(PROTECT) == "true",
         display_name=str(item.get("name", "")),
+        secret_paths=secretmarks.recorded(
+            {"input": live_input, "labels": labels, "options": options}, secret_codes
+        ),
         raw=dict(item),
     )
 

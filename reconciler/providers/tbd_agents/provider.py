@@ -32,6 +32,9 @@ class TbdAgentsProvider(Provider):
     name = "tbd-agents"
     unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["tbd-agents"]
+    # The name is the only marker the server keeps (`<bundleKey>:<name>`): nothing can record that a prompt
+    # reads secret(), so `export` writes no owned schedule's prompt.
+    unrecorded_secrets = (("input", "message"),)
 
     def display_name(self, name: str) -> str:
         return wire.platform_name(self.bundle.key, name)
