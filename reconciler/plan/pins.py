@@ -55,10 +55,10 @@ def pin_differences(saved: Any, fresh: Plan, key: bytes) -> list[str]:
                 "reconciler), so they cannot be checked: make the plan again"
             ]
         return []
-    if saved.get("key_check") != _key_check(key) and (any(wanted.values()) or _any_pinned(saved)):
+    if saved.get("key_check") != _key_check(key):  # the live fingerprint is keyed too: say why it differs
         return [
-            "RECONCILER_DIGEST_KEY is not the key the plan was made with, so the secret-bearing values it "
-            "writes cannot be checked: apply with the same key, or make the plan again"
+            "RECONCILER_DIGEST_KEY is not the key the plan was made with, so neither the live schedules nor "
+            "the secret-bearing values it writes can be checked: apply with the same key, or make the plan again"
         ]
     recorded = saved.get("bundles")
     recorded = recorded if isinstance(recorded, Mapping) else {}
@@ -118,11 +118,6 @@ def _recorded(entries: Any) -> dict[tuple[str, str, str | None], list[Any]]:
             )
             recorded[ident] = list(entry["fields"])
     return recorded
-
-
-def _any_pinned(saved: Mapping[str, Any]) -> bool:
-    bundles = saved.get("bundles")
-    return isinstance(bundles, Mapping) and any(bundles.values())
 
 
 def _identity(action: Action) -> tuple[str, str, str | None]:

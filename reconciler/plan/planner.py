@@ -7,6 +7,7 @@ the empty-bundle guard are decided here and nowhere else. Pure: live schedules c
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -375,16 +376,19 @@ class _BundlePlanner:
         )
 
     def fingerprint(self) -> str:
-        """sha256 over every considered live schedule in remote_id order: it changes when any of them does.
+        """HMAC-SHA256 (the digest key) over every considered live schedule in remote_id order: it changes
+        when any of them does.
 
         Unowned schedules that collide with nothing are left out, so their churn never makes a plan stale.
+        Keyed, because live values include what platforms return in clear, secrets too: an unkeyed hash in a
+        plan file would let anyone who knows the other fields (the bundle, the plan) test guesses of one.
         """
         lines = sorted(
             (item.remote_id, _quoted(item.remote_id, item.owner, item.name, item.display_name), shape)
             for item, shape in self.considered.values()
         )
         text = "".join(f"[{identity},{shape}]\n" for _, identity, shape in lines)
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        return "sha256:" + hmac.new(self.digest_key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def _quoted(*values: str | None) -> str:

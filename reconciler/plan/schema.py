@@ -121,8 +121,9 @@ def _bundle() -> dict[str, Any]:
             "live_fingerprint": {
                 "type": "string",
                 "pattern": "^sha256:[0-9a-f]{64}$",
-                "description": "A digest of the live schedules the plan depends on. Applying a saved plan "
-                "plans again and refuses it as stale when this, or any step, differs.",
+                "description": "A digest of the live schedules the plan depends on, keyed (HMAC-SHA256 with "
+                "RECONCILER_DIGEST_KEY: live values may hold secrets). Applying a saved plan plans again and "
+                "refuses it as stale when this, or any step, differs.",
             },
         },
         "required": [

@@ -57,3 +57,27 @@ def test_another_key_is_named() -> None:
     saved = pins_json(plan_of(Sensitive(SECRET)), KEY)
     [line] = pin_differences(saved, plan_of(Sensitive(SECRET)), b"other")
     assert "RECONCILER_DIGEST_KEY" in line
+
+
+def test_the_live_fingerprint_lets_no_one_test_a_guess_of_a_secret_without_the_key() -> None:
+    """Platforms return a secret written into a message in clear, and the plan's live fingerprint covers the
+    live schedules: unkeyed, anyone holding the plan file and the bundle could check guesses of the secret."""
+    wanted = factories.desired("s", input={"message": Sensitive(f"Brief {SECRET}")})
+    live = factories.reported(wanted, "r1", input={"message": f"Brief {SECRET}"})
+    guess = factories.reported(wanted, "r1", input={"message": "Brief canary-guess"})
+
+    def fingerprint(key: bytes, item: object) -> str:
+        return plan_bundle(
+            factories.bundle(wanted), [item], digest_key=key, now=factories.NOW
+        ).live_fingerprint
+
+    assert fingerprint(KEY, live) != fingerprint(b"other", live)  # keyed: without the key, nothing to compare
+    assert (
+        fingerprint(KEY, live) == fingerprint(KEY, live) != fingerprint(KEY, guess)
+    )  # still follows the live
+
+
+def test_another_key_is_named_even_without_secrets() -> None:
+    """The live fingerprint is keyed, so another key makes any saved plan stale: say why."""
+    [line] = pin_differences(pins_json(plan_of("plain"), KEY), plan_of("plain"), b"other")
+    assert "RECONCILER_DIGEST_KEY" in line
