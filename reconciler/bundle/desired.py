@@ -33,3 +33,9 @@ class Bundle:
     schedules: tuple[DesiredSchedule, ...] = field(default=())
     file: str = ""
     line: int = 0
+    # The file this bundle was applied from before it moved to `file` (`movedFrom`), as a path from the
+    # repository root; "" when it did not move.
+    moved_from: str = ""
+    # Where the ownership marker records the file a schedule was applied from, the platform's token for
+    # `file` (set when planning; "" where the platform has no room for it): see docs/safety.md.
+    source: str = ""

@@ -148,6 +148,14 @@ class BundleSpec(_Model):
     prune: Literal["archive", "delete", "none"] = Field(
         "archive", description="Fate of owned schedules that left the bundle."
     )
+    movedFrom: str | None = Field(
+        None,
+        description="The file this bundle was applied from before it moved to this one, as a path from the "
+        "repository root (e.g. bundles/old.yaml): its schedules are taken over and their ownership marker "
+        "records this file from then on. Without it, schedules of this bundleKey applied from another file "
+        "are refused.",
+        examples=["bundles/old.yaml"],
+    )
     vars: dict[str, Any] | None = Field(None, description="Template variables; `--var key=value` overrides.")
     defaults: Defaults | None = None
     schedules: list[Schedule] = Field(default_factory=list)

@@ -206,6 +206,7 @@ def _bundle_from(
         schedules=tuple(schedules),
         file=document.file,
         line=document.mark(("bundleKey",)).line,
+        moved_from=spec.movedFrom or "",
     )
 
 

@@ -91,6 +91,8 @@ def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) 
         schedules=tuple(provider.normalise(s) for s in bundle.schedules),
         file=bundle.file,
         line=bundle.line,
+        moved_from=provider.source_token(bundle.moved_from) if bundle.moved_from else "",
+        source=provider.source,
     )
     now = datetime.now(UTC)
 

@@ -28,6 +28,9 @@ class LiveSchedule:
     # What this version records in the ownership marker that this schedule's marker lacks (an older version
     # wrote it, or a write was cut short), as the plan step's reason: the plan updates it to record it.
     incomplete_marker: str = ""
+    # The file the marker says this schedule was applied from (the platform's token for its repository
+    # path); None where the marker has no such record (an older version, or a platform without room).
+    source: str | None = None
     # The fields the ownership marker records as holding a value from secret() (`("input", "message")`):
     # compared by digest, and never written by `export`. None where the platform has no place to record
     # them; the planner then compares by digest wherever the bundle holds a secret.

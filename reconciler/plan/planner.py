@@ -75,6 +75,7 @@ def plan_bundle(
         bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents
     )
     planner.run(live)
+    planner.refuse_other_files()
     if planner.problems:
         raise PlanError(planner.problems)
     actions = sorted(planner.actions, key=lambda a: (_ORDER[a.kind], a.name, a.agent, a.remote_id or ""))
@@ -164,6 +165,7 @@ class _BundlePlanner:
         self.digest_key = digest_key
         self.actions: list[Action] = []
         self.problems: list[Diagnostic] = []
+        self.from_other_files: list[LiveSchedule] = []  # owned, acted on, and applied from another file
         # The live schedules the plan depends on (owned + colliding) with their shape's JSON, by id().
         self.considered: dict[int, tuple[LiveSchedule, str]] = {}
         self._forms: dict[int, dict[str, Any]] = {}
@@ -231,6 +233,7 @@ class _BundlePlanner:
 
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
         keep, *extras = sorted(matches, key=keep_first)
+        self._check_source(keep)
         self.actions.append(self._completing_marker(self._step(desired, keep), keep))
         for extra in extras:
             # A create whose answer was lost, then retried: keep one, remove the others. An archived extra is
@@ -263,18 +266,52 @@ class _BundlePlanner:
         reason = self.update_reason(desired, live)
         return self._action("update", desired, live.remote_id, changes, reason, live)
 
-    @staticmethod
-    def _completing_marker(action: Action, live: LiveSchedule) -> Action:
+    def _completing_marker(self, action: Action, live: LiveSchedule) -> Action:
         """`action`, made an update where the live marker lacks what this version records (its name, its
-        id, its source): a marker that says less than it should is how a copy would pass for ours."""
-        if (
-            not live.incomplete_marker
-            or live.state == "archived"
-            or action.kind not in ("noop", "pause", "resume")
-        ):
+        id, its source) or names the file the bundle moved from: a marker that says less than it should is
+        how a copy would pass for ours, or how one bundleKey could be applied from two files unnoticed."""
+        why = [live.incomplete_marker] if live.incomplete_marker else []
+        if self.bundle.source and live.source != self.bundle.source:
+            moved = live.source is not None and live.source == self.bundle.moved_from
+            why.append(
+                "the bundle moved here (movedFrom): its file is recorded in the ownership marker"
+                if moved
+                else "record the bundle's file in its ownership marker"
+            )
+        if not why or live.state == "archived" or action.kind not in ("noop", "pause", "resume"):
             return action
-        reason = "; ".join(text for text in (action.reason, live.incomplete_marker) if text)
+        reason = "; ".join(text for text in (action.reason, *why) if text)
         return replace(action, kind="update", reason=reason)
+
+    def _check_source(self, item: LiveSchedule) -> None:
+        """Note `item` when its marker says it was applied from another file than this bundle's (and not
+        from the one the bundle says it moved from)."""
+        source = self.bundle.source
+        if source and item.source is not None and item.source not in (source, self.bundle.moved_from):
+            self.from_other_files.append(item)
+
+    def refuse_other_files(self) -> None:
+        """One bundleKey in two files, applied by separate runs, would undo each other on every apply (each
+        archives the other's schedules and restores its own): refused, naming where to look."""
+        found = self.from_other_files
+        if not found:
+            return
+        names = ", ".join(sorted({f"'{item.name}'" for item in found})[:5]) + (
+            ", ..." if len(found) > 5 else ""
+        )
+        files = ", ".join(sorted({str(item.source) for item in found}))
+        self.problems.append(
+            Diagnostic(
+                self.bundle.file,
+                self.bundle.line,
+                0,
+                f"bundle '{self.bundle.key}': {len(found)} live schedule(s) of this bundleKey ({names}) were "
+                f"applied from another file ({files}), not from this one. A bundleKey belongs to one file: two "
+                "files applied by separate runs would undo each other on every apply. Give one of them another "
+                "bundleKey; or, if this bundle moved here, add `movedFrom: <the old file's path from the "
+                "repository root>` to it (see docs/safety.md).",
+            )
+        )
 
     def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
         """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""
@@ -344,6 +381,7 @@ class _BundlePlanner:
             self._remove(item, "not in the bundle", policy)
 
     def _remove(self, item: LiveSchedule, reason: str, kind: Literal["archive", "delete"]) -> None:
+        self._check_source(item)
         if item.protected:  # the marker's flag survives the schedule leaving the YAML (Pulumi's `protect`)
             self.actions.append(self._kept(item, f"{reason}; protected"))
         else:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cached_property
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.sensitive import resealed
+from reconciler.bundle.source import repository_path
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.capabilities import Capabilities
@@ -47,6 +49,16 @@ class Provider(ABC):
         self.digest_key = digest_key
         self.environ: Mapping[str, str] = environ or {}  # provider-specific defaults, e.g. a workspace id
         self.parallelism = parallelism
+
+    @cached_property
+    def source(self) -> str:
+        """The token the ownership marker records for the bundle's file, or "" where there is none."""
+        return self.source_token(repository_path(self.bundle.file)) if self.bundle.file else ""
+
+    def source_token(self, path: str) -> str:
+        """How the marker records the repository path `path` (the bundle's file): "" where the platform has
+        no room for it (then a bundle moved between files, or one key in two files, is not detected)."""
+        return ""
 
     def display_name(self, name: str) -> str:
         """The name the platform shows for the bundle-side `name` (some platforms carry the owner in it)."""

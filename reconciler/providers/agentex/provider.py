@@ -76,6 +76,9 @@ class AgentexProvider(Provider):
     def display_name(self, name: str) -> str:
         return names.platform_name(self.bundle.key, name)
 
+    def source_token(self, path: str) -> str:
+        return "" if self.legacy else path  # run schedules: in task_metadata; legacy: no room
+
     def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
         if not self.legacy:
             return ""
@@ -107,7 +110,7 @@ class AgentexProvider(Provider):
         if self.legacy:
             item = legacy.echo(legacy.create_body(self.bundle.key, desired), desired.agent)
             return self._as_seen(legacy.live_from_wire(item, desired.agent))
-        item = runs.echo(runs.create_body(self.bundle.key, desired), desired.agent)
+        item = runs.echo(runs.create_body(self.bundle.key, desired, self.source), desired.agent)
         return runs.live_from_wire(item, desired.agent)
 
     def _wanted(self, item: dict[str, Any], agent: str) -> bool:
@@ -240,9 +243,10 @@ class AgentexProvider(Provider):
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
         differs = self._differences(desired, live)
-        if not differs and not live.incomplete_marker:
+        marker_current = not live.incomplete_marker and (not self.source or live.source == self.source)
+        if not differs and marker_current:
             return live
-        if differs == {"state"} and not live.incomplete_marker:
+        if differs == {"state"} and marker_current:
             return self.pause(live) if desired.state == "paused" else self.resume(live)
         if not self.legacy:
             return self._patch(desired, live)
@@ -357,7 +361,7 @@ class AgentexProvider(Provider):
     def _body(self, desired: DesiredSchedule) -> dict[str, Any]:
         if self.legacy:
             return legacy.create_body(self.bundle.key, desired)
-        return runs.create_body(self.bundle.key, desired)
+        return runs.create_body(self.bundle.key, desired, self.source)
 
     def _from(self, item: dict[str, Any], agent: str) -> LiveSchedule:
         live = legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)

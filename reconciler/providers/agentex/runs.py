@@ -21,6 +21,7 @@ PROTECT_KEY = "reconciler.dev/protect"
 # The bundle name the marker was written for: a schedule copied (task_metadata and all) under another
 # `<bundleKey>--...` name names the original here, and is not ours.
 NAME_KEY = "reconciler.dev/name"
+SOURCE_KEY = "reconciler.dev/source"  # the repository path of the bundle file it was applied from
 # Which fields hold a value from secret() (the message, a task_params value...): their codes
 # (reconciler.providers.secretmarks), '.'-separated. The API returns every field in clear.
 SECRETS_KEY = "reconciler.dev/secrets"
@@ -42,7 +43,7 @@ FIELDS = (
 )
 
 
-def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+def create_body(bundle_key: str, desired: DesiredSchedule, source: str = "") -> dict[str, Any]:
     message = desired.input.get("message")
     content = message.reveal() if isinstance(message, Sensitive) else (message or "")
     options = desired.options
@@ -50,6 +51,8 @@ def create_body(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
     if desired.protect:
         metadata[PROTECT_KEY] = True
     metadata[NAME_KEY] = desired.name
+    if source:
+        metadata[SOURCE_KEY] = source
     fields = secretmarks.secret_paths(desired)
     if fields:
         metadata[SECRETS_KEY] = ".".join(secretmarks.codes(fields))
@@ -108,6 +111,7 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
     metadata = dict(item.get("task_metadata") or {})
     protected = metadata.pop(PROTECT_KEY, None) is True
     marked, incomplete = metadata.pop(NAME_KEY, None), ""
+    source = metadata.pop(SOURCE_KEY, None)
     if owner is not None and marked is None:
         incomplete = "record the schedule's name in its ownership marker (written by an older version)"
     elif owner is not None and marked != name:
@@ -141,5 +145,6 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         ),
         display_name=platform,
         incomplete_marker=incomplete,
+        source=str(source) if owner is not None and source else None,
         raw=item,
     )

@@ -44,6 +44,9 @@ class CadenyaProvider(Provider):
         self.workspace = workspace
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
+    def source_token(self, path: str) -> str:
+        return wire.label_token(path)  # a label value: the path itself only when it fits (rarely: `/`)
+
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
         wanted = {s.agent for s in self.bundle.schedules}
@@ -101,7 +104,7 @@ class CadenyaProvider(Provider):
 
     def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
         item = {
-            "metadata": {**wire.metadata_for(self.bundle.key, desired), "id": ""},
+            "metadata": {**wire.metadata_for(self.bundle.key, desired, self.source), "id": ""},
             "spec": wire.spec_for(desired),
             "state": "STATE_PAUSED" if desired.state == "paused" else "STATE_ACTIVE",
         }
@@ -109,14 +112,17 @@ class CadenyaProvider(Provider):
 
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
-        body = {"metadata": wire.metadata_for(self.bundle.key, desired), "spec": wire.spec_for(desired)}
+        body = {
+            "metadata": wire.metadata_for(self.bundle.key, desired, self.source),
+            "spec": wire.spec_for(desired),
+        }
         created = self.client.request("POST", self._schedules(desired.agent), json=body).json()
         live = wire.live_from_wire(created, desired.agent, self.digest_key)
         return self.pause(live) if desired.state == "paused" else live
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
         body = {
-            "metadata": wire.metadata_for(self.bundle.key, desired),
+            "metadata": wire.metadata_for(self.bundle.key, desired, self.source),
             "spec": wire.spec_for(desired),
             "updateMask": "metadata.name,metadata.labels,metadata.bundleKey,spec",
         }

@@ -32,6 +32,7 @@ from reconciler.timing import (
 
 BUNDLE_LABEL = "reconciler.dev/bundle"
 NAME_LABEL = "reconciler.dev/name"  # label_token(the bundle name) the marker was written for
+SOURCE_LABEL = "reconciler.dev/source"  # label_token(the bundle file's repository path) it was applied from
 PROTECT_LABEL = "reconciler.dev/protect"
 CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
@@ -39,7 +40,7 @@ SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, 
 # (reconciler.providers.secretmarks), '.'-separated. A label value holds 63 characters: 7 codes.
 SECRET_FIELDS_LABEL = "reconciler.dev/secret-fields"
 MAX_SECRET_FIELDS = 7
-_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, PROTECT_LABEL, SECRETS_LABEL, SECRET_FIELDS_LABEL)
+_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, SOURCE_LABEL, PROTECT_LABEL, SECRETS_LABEL, SECRET_FIELDS_LABEL)
 _LABEL_VALUE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _STATES: dict[str, LiveState] = {
     "STATE_ACTIVE": "active",
@@ -71,8 +72,11 @@ def label_token(text: str) -> str:
     return "sha256-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def metadata_for(bundle_key: str, desired: DesiredSchedule) -> dict[str, Any]:
+def metadata_for(bundle_key: str, desired: DesiredSchedule, source: str = "") -> dict[str, Any]:
+    """The metadata of a write; `source` is the label_token of the bundle's file ("": none recorded)."""
     labels = {**desired.labels, BUNDLE_LABEL: bundle_key, NAME_LABEL: label_token(desired.name)}
+    if source:
+        labels[SOURCE_LABEL] = source
     if desired.protect:
         labels[PROTECT_LABEL] = "true"
     secrets = sorted((desired.input.get("secrets") or {}).keys())
@@ -173,6 +177,7 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         protected=labels.get(PROTECT_LABEL) == "true",
         display_name=metadata.get("name", ""),
         incomplete_marker=incomplete,
+        source=labels.get(SOURCE_LABEL) if owner else None,
         secret_paths=frozenset(secret_paths),
         raw=item,
     )

@@ -45,9 +45,12 @@ class OrqProvider(Provider):
             )
         self.revision = revision
         self.capabilities = capabilities_for("orq", None if revision == wire.SEED else revision)
-        self.ctx = wire.Context(bundle.key, revision, digest_key)
+        self.ctx = wire.Context(bundle.key, revision, digest_key, self.source)
         self._in_bundle: wire.InBundle = {(s.agent, s.name): s.state for s in bundle.schedules}
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
+
+    def source_token(self, path: str) -> str:
+        return path  # payload.metadata holds any string
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:

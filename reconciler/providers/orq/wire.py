@@ -40,6 +40,7 @@ LABELS_KEY = PREFIX + "labels"
 # records the schedule's own `_id` instead (written by a PATCH right after the create). A copy of the payload
 # carries the original's id, and is not ours.
 ID_KEY = PREFIX + "id"
+SOURCE_KEY = PREFIX + "source"  # the repository path of the bundle file it was applied from
 # {"secrets.<name>" | "data.<name>" | "message" | "labels.<key>" | "options.<path>": digest}, as JSON
 SECRETS_KEY = PREFIX + "secrets"
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -53,6 +54,7 @@ class Context:
     bundle_key: str
     revision: str
     digest_key: bytes
+    source: str = ""  # the bundle file's repository path, recorded in the marker
 
 
 # --- bundle -> wire ---------------------------------------------------------------------------------
@@ -124,7 +126,10 @@ def payload_for(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
         payload["variables"] = variables
     if desired.options.get("memory_entity_id"):
         payload["memory_entity_id"] = desired.options["memory_entity_id"]
-    payload["metadata"] = {**_user_metadata(ctx, desired), **marker_for(ctx.bundle_key, desired, digests)}
+    payload["metadata"] = {
+        **_user_metadata(ctx, desired),
+        **marker_for(ctx.bundle_key, desired, digests, ctx.source),
+    }
     return payload
 
 
@@ -146,8 +151,12 @@ def _user_metadata(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
     return {k: _reveal(v) for k, v in metadata.items()}
 
 
-def marker_for(bundle_key: str, desired: DesiredSchedule, digests: dict[str, str]) -> dict[str, str]:
+def marker_for(
+    bundle_key: str, desired: DesiredSchedule, digests: dict[str, str], source: str = ""
+) -> dict[str, str]:
     marker = {BUNDLE_KEY: bundle_key, NAME_KEY: desired.name}
+    if source:
+        marker[SOURCE_KEY] = source
     if desired.protect:
         marker[PROTECT_KEY] = "true"
     if desired.labels:  # orq keeps the labels here: a secret one in clear, recorded in `digests`
@@ -331,6 +340,7 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         protected=bool(owner) and metadata.get(PROTECT_KEY) == "true",
         display_name=display,
         incomplete_marker=incomplete,
+        source=str(metadata[SOURCE_KEY]) if owner and metadata.get(SOURCE_KEY) else None,
         raw=item,
     )
 

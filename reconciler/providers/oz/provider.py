@@ -7,6 +7,7 @@ manage (`agent_config` set elsewhere) unchanged. Archive = disabled + the `recon
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -26,6 +27,12 @@ class OzProvider(Provider):
     name = "oz"
     unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["oz"]
+
+    def source_token(self, path: str) -> str:
+        """The path itself, or its digest where it is longer than a metadata value may be."""
+        if len(path.encode()) <= wire.METADATA_VALUE_MAX_BYTES:
+            return path
+        return "sha256-" + hashlib.sha256(path.encode()).hexdigest()[:16]
 
     # -- reading -------------------------------------------------------------------------------------
     def _items(self) -> list[dict[str, Any]]:
@@ -89,7 +96,7 @@ class OzProvider(Provider):
         return super().normalise(desired)
 
     def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
-        item = {**wire.body_for(self.bundle.key, desired), "id": ""}
+        item = {**wire.body_for(self.bundle.key, desired, source=self.source), "id": ""}
         if desired.options.get("team") is False:
             item["scope"] = {"type": "User"}
         return wire.live_from_wire(item)
@@ -103,7 +110,7 @@ class OzProvider(Provider):
 
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
-        body = wire.body_for(self.bundle.key, desired)
+        body = wire.body_for(self.bundle.key, desired, source=self.source)
         if "team" in desired.options:
             body["team"] = desired.options["team"]
         return wire.live_from_wire(self.client.request("POST", SCHEDULES, json=body).json())
@@ -113,7 +120,9 @@ class OzProvider(Provider):
         if self._team_changes(desired, current):
             self.delete(live)  # scope is fixed at creation: delete first, so a failure leaves no twin
             return self.create(desired)
-        body = wire.body_for(self.bundle.key, desired, live_config=current.get("agent_config"))
+        body = wire.body_for(
+            self.bundle.key, desired, live_config=current.get("agent_config"), source=self.source
+        )
         return wire.live_from_wire(self.client.request("PUT", self._path(live), json=body).json())
 
     def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:

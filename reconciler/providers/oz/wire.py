@@ -22,11 +22,12 @@ from reconciler.timing.every_cron import every_as_cron
 
 DEFAULT_AGENT = "default"  # the bundle's `agent` for a schedule with no agent_uid (it runs as its creator)
 PREFIX = "reconciler."
-BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS = (
-    f"{PREFIX}{key}" for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets")
+BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS, SOURCE = (
+    f"{PREFIX}{key}"
+    for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets", "source")
 )
 METADATA_MAX_KEYS = 20
-MARKER_KEYS_MAX = 6  # bundle, name, protect, every, mode, archived: what labels must leave room for
+MARKER_KEYS_MAX = 7  # bundle, name, protect, every, mode, archived, source: what labels must leave room for
 METADATA_KEY = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
 METADATA_VALUE_MAX_BYTES = 256
 
@@ -91,10 +92,14 @@ def cron_for(desired: DesiredSchedule) -> str:
     return timing.cron[0]
 
 
-def metadata_for(bundle_key: str, desired: DesiredSchedule, *, archived: bool = False) -> dict[str, str]:
+def metadata_for(
+    bundle_key: str, desired: DesiredSchedule, *, archived: bool = False, source: str = ""
+) -> dict[str, str]:
     metadata = {k: v.reveal() if isinstance(v, Sensitive) else str(v) for k, v in desired.labels.items()}
     metadata[BUNDLE] = bundle_key
     metadata[NAME] = desired.name
+    if source:  # the repository path of the bundle file it was applied from (or its digest, if long)
+        metadata[SOURCE] = source
     if desired.protect:
         metadata[PROTECT] = "true"
     timing = desired.timing
@@ -111,7 +116,9 @@ def metadata_for(bundle_key: str, desired: DesiredSchedule, *, archived: bool = 
     return metadata
 
 
-def body_for(bundle_key: str, desired: DesiredSchedule, *, live_config: Any = None) -> dict[str, Any]:
+def body_for(
+    bundle_key: str, desired: DesiredSchedule, *, live_config: Any = None, source: str = ""
+) -> dict[str, Any]:
     """The full body of a create or a PUT, secrets in clear: only for the request.
 
     `live_config` is the live `agent_config`, kept when the bundle does not set one (read-modify-write).
@@ -122,7 +129,7 @@ def body_for(bundle_key: str, desired: DesiredSchedule, *, live_config: Any = No
         "cron_schedule": cron_for(desired),
         "enabled": desired.state == "active",
         "prompt": (message.reveal() if isinstance(message, Sensitive) else message) or "",
-        "metadata": metadata_for(bundle_key, desired),
+        "metadata": metadata_for(bundle_key, desired, source=source),
         "mode": desired.options.get("mode") or "normal",
     }
     config = desired.options.get("agent_config", live_config)
@@ -202,6 +209,7 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         options=options,
         protected=metadata.get(PROTECT) == "true",
         display_name=str(item.get("name", "")),
+        source=metadata.get(SOURCE) if owner else None,
         secret_paths=secretmarks.recorded(
             {"input": live_input, "labels": labels, "options": options}, secret_codes
         ),
