@@ -8,6 +8,7 @@ A value the reconciler read from secret() is never written: the file is meant to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +33,7 @@ def export_bundle(
     provider: str,
     target: dict[str, Any],
     unrecorded: tuple[tuple[str, ...], ...] = (),
+    display_name: Callable[[str], str] = lambda name: name,
 ) -> Export:
     """The bundle document for `lives`. A field the live schedule's marker records as holding a value from
     secret() is written as a `{{ secret('NAME') }}` placeholder, never its value; so is every value under an
@@ -46,6 +48,11 @@ def export_bundle(
             continue
         if live.state == "archived":
             skipped.append(f"{label}: archived")
+            continue
+        if live.owner == bundle_key and live.name and live.display_name != display_name(live.name):
+            # The marker names another schedule: a copy of one of this bundle's, made in the platform. It
+            # is nobody's to export under that name (the plan would refuse it: docs/safety.md).
+            skipped.append(f"{label}: it carries a copy of the ownership marker of '{live.name}'")
             continue
         name = live.name if live.owner == bundle_key and live.name else live.display_name
         if not NAME_PATTERN.match(name):

@@ -64,7 +64,12 @@ def export(
     finally:
         opened.client.close()
     result = export_bundle(
-        lives, bundle_key=bundle_key, provider=provider, target=target, unrecorded=opened.unrecorded_secrets
+        lives,
+        bundle_key=bundle_key,
+        provider=provider,
+        target=target,
+        unrecorded=opened.unrecorded_secrets,
+        display_name=opened.display_name,
     )
     text = SCHEMA_MODELINE + yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
     if out is None:

@@ -99,6 +99,12 @@ def test_a_copy_of_an_owned_schedule_with_its_marker_is_left_alone(
 
     planned = cli(env, "plan", "--detailed-exitcode", path)
     assert planned.code == 0 and "No changes" in planned.out, planned.out + planned.err
+    target = ["--workspace", WS] if profile.provider == "cadenya" else []
+    target += ["--api", profile.api] if profile.api else []
+    exported = cli(env, "export", "--provider", profile.provider, "--bundle-key", "rel", *target)
+    assert exported.code == 0, exported.err
+    assert "carries a copy of the ownership marker of 'a'" in exported.err  # not exported as `a` twice
+    assert exported.out.count("name: a\n") == 1, exported.out
     assert cli(env, "apply", "--auto-approve", path).code == 0
     assert firing(profile, server)[copy] is True
 
