@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from reconciler.apply.executor import ApplyInterrupted, Outcome, execute
-from reconciler.apply.failures import failure_lines
+from reconciler.apply.failures import advice, counts, failure_lines
 from reconciler.cli.common import (
     AllowEmpty,
     AllowHttp,
@@ -192,7 +192,7 @@ def _apply_json(session: Session, saved: SavedPlan | None, *, auto_approve: bool
         ],
     }
     if failures:  # exit 1 carries an `error`, as every other failure under --format json does
-        message = f"{len(failures)} action(s) failed, {done} succeeded; run apply again to retry"
+        message = f"{counts(failures, done)}. {advice(failures)}"
         document |= error_json(message, "apply_failed")
     print(json.dumps(document, indent=2))
     return 1 if failures else 0
