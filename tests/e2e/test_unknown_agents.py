@@ -55,6 +55,10 @@ def test_a_schedule_for_an_agent_that_does_not_exist(
         assert "The platform refused 1 step(s) as written (create typo)" in applied.err
         assert "again to retry" not in applied.err
         assert [e.name for e in owned(profile, server)] == ["good"]
+        as_json = cli(env, "apply", "--auto-approve", "--format", "json", str(path))
+        assert as_json.code == 1
+        error = json.loads(as_json.out)["error"]["message"]
+        assert "refused 1 step(s) as written" in error and "retry" not in error, error
         return
     for run in (planned, applied):
         assert run.code == 1, run.out + run.err
