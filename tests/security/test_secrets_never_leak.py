@@ -348,7 +348,9 @@ def test_no_secret_or_api_key_in_any_output(variant: Variant, tmp_path: Path) ->
     good, bad, rejected = tmp_path / "good.yaml", tmp_path / "bad.yaml", tmp_path / "rejected.yaml"
     good.write_text(bundle(variant, {"name": "s1", **variant.schedule}, {"name": "vault", **variant.vault}))
     bad.write_text(invalid_bundle(variant))
-    rejected.write_text(bundle(variant, {"name": "s1", **variant.schedule, "agent": variant.rejected_agent}))
+    # The same bundleKey from another file: it says it moved here, or the plan refuses it for that first.
+    moved = json.loads(bundle(variant, {"name": "s1", **variant.schedule, "agent": variant.rejected_agent}))
+    rejected.write_text(json.dumps({**moved, "movedFrom": str(good)}))
     first_plan, second_plan, exported = (
         tmp_path / "first.json",
         tmp_path / "second.json",
