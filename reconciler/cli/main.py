@@ -96,6 +96,9 @@ app.command()(export)
 app.command()(preview)
 app.command()(calendar)
 app.command()(show)
+# Command groups (`sandbox`): alone on the command line they print help. Named once, here: `main` may run
+# with `app` swapped for its click command (a test harness calling `main` in process does).
+GROUPS = tuple(str(group.name) for group in app.registered_groups)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -143,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = name_the_shell(sys.argv[1:] if argv is None else argv)
     as_json = wants_json(args)
-    help_without_color(args, groups=[str(group.name) for group in app.registered_groups])
+    help_without_color(args, groups=GROUPS)
     if os.environ.get(COMPLETE_VAR):  # a shell asking what Tab should complete
         register_shells()
     try:
