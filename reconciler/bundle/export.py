@@ -41,6 +41,7 @@ def export_bundle(
     skipped: list[str] = []
     notes: list[str] = []
     schedules: list[dict[str, Any]] = []
+    sources: set[str] = set()  # the files the owned schedules were applied from, as their markers say
     for live in sorted(lives, key=lambda s: (s.agent, s.display_name)):
         label = f"{live.display_name or live.remote_id} (agent {live.agent})"
         if live.owner not in (None, bundle_key):
@@ -49,7 +50,8 @@ def export_bundle(
         if live.state == "archived":
             skipped.append(f"{label}: archived")
             continue
-        if live.owner == bundle_key and live.name and live.display_name != display_name(live.name):
+        copied = live.display_name and live.display_name != display_name(live.name or "")
+        if live.owner == bundle_key and live.name and copied:
             # The marker names another schedule: a copy of one of this bundle's, made in the platform. It
             # is nobody's to export under that name (the plan would refuse it: docs/safety.md).
             skipped.append(f"{label}: it carries a copy of the ownership marker of '{live.name}'")
@@ -69,13 +71,23 @@ def export_bundle(
                 "back if it was not a secret"
             )
         schedules.append(_schedule(sealed.live, name, adopt=live.owner is None))
-    document = {
+        if live.owner == bundle_key and live.source:
+            sources.add(live.source)
+    document: dict[str, Any] = {
         "apiVersion": "reconciler/v1",
         "kind": "Bundle",
         "bundleKey": bundle_key,
         "target": {"provider": provider, **target},
+        # The exported file is a new file for these schedules: it says where they were applied from, so that
+        # planning it takes them over instead of refusing them (docs/safety.md).
+        **({"movedFrom": next(iter(sources))} if len(sources) == 1 else {}),
         "schedules": schedules,
     }
+    if len(sources) > 1:
+        notes.append(
+            f"the owned schedules were applied from {len(sources)} files ({', '.join(sorted(sources))}): "
+            "a plan of this file refuses them until they are brought under one file (docs/safety.md)"
+        )
     return Export(document, skipped, notes)
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from tests.reliability.apply_harness import env_for, owned
 from tests.reliability.apply_process import cli
-from tests.reliability.revision_profiles import PROFILE_IDS, PROFILES, Profile, Variant
+from tests.reliability.revision_profiles import PROFILE_IDS, PROFILES, WS, Profile, Variant
 from tests.sandbox_server import Server, running_sandbox
 
 NO_ROOM = {"agentex-legacy", "tbd-agents"}
@@ -81,3 +81,16 @@ def test_one_key_in_two_files_is_refused_and_movedfrom_hands_it_over(
     old = cli(env, "apply", "--auto-approve", a)  # the old file, still around: refused now, not applied
     assert old.code == 1 and "were applied from another file" in old.err, old.out + old.err
     assert firing(profile, server) == {"a": True, "b": True}
+
+    # `export` writes a new file for them: it says where they came from, so planning it takes them over.
+    target = ["--workspace", WS] if profile.provider == "cadenya" else []
+    target += ["--api", profile.api] if profile.api else []
+    exported = tmp_path / "bundles" / "exported.yaml"
+    made = cli(
+        env, "export", "--provider", profile.provider, "--bundle-key", "rel", *target, "--out", str(exported)
+    )
+    assert made.code == 0, made.err
+    assert "movedFrom: " in exported.read_text()
+    planned = cli(env, "plan", str(exported))
+    assert planned.code == 0, planned.out + planned.err
+    assert planned.out.count("# the bundle moved here (movedFrom)") == 2, planned.out
