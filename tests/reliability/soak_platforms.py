@@ -226,6 +226,9 @@ def _read_cadenya(c: Clients) -> list[Row]:
                 )
             state = {"STATE_ACTIVE": "active", "STATE_PAUSED": "paused", "STATE_ARCHIVED": "archived"}
             owner = labels.pop(CADENYA_LABEL, None)
+            # The rest of the marker (the name and source it was written for, secret records) is not the
+            # bundle's labels: only those are compared.
+            labels = {k: v for k, v in labels.items() if not k.startswith("reconciler.dev/")}
             rows.append(
                 Row(
                     owner=owner,
