@@ -130,8 +130,10 @@ def plain() -> Iterator[Served]:
         yield served
 
 
-@pytest.fixture
-def bundle(tmp_path: Path) -> str:
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One file for the module: its tests share one sandbox, and a bundleKey belongs to one file."""
+    tmp_path = tmp_path_factory.mktemp("tls-bundle")
     document = {
         "apiVersion": "reconciler/v1",
         "kind": "Bundle",
