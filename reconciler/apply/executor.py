@@ -277,6 +277,8 @@ def _carry_out(action: Action, provider: Provider) -> LiveSchedule | None:
             return provider.adopt(desired, live)
         if action.kind == "update" or any(c.path != "state" for c in action.changes):
             return provider.update(desired, live)
+        if provider.records_applied:  # the record changes with the state: see Provider.records_applied
+            return provider.update(desired, live)
         if action.kind == "pause":
             return provider.pause(live)
         return provider.resume(live)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from reconciler.timing.spec import Timing
+
+if TYPE_CHECKING:
+    from reconciler.plan.record import AppliedRecord
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,10 @@ class DesiredSchedule:
     adopt: bool = False
     file: str = ""
     line: int = 0
+    # What the ownership marker must record as applied, when the planner writes other values than the
+    # bundle's (a pause made outside the bundle kept, drift left as it is under `drift: report`): the
+    # bundle's own record, so the next plan still tells them apart. None: the record of this very value.
+    record: AppliedRecord | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -39,3 +46,9 @@ class Bundle:
     # Where the ownership marker records the file a schedule was applied from, the platform's token for
     # `file` (set when planning; "" where the platform has no room for it): see docs/safety.md.
     source: str = ""
+    # Day-two policies (docs/drift.md): keep a pause made on the platform (`respect`, for at most
+    # `respect_for` seconds when set) or resume it (`heal`); restore drifted fields (`heal`) or leave and list
+    # them (`report`).
+    pauses: Literal["respect", "heal"] = "respect"
+    respect_for: int | None = None
+    drift: Literal["heal", "report"] = "heal"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from reconciler.bundle.desired import Bundle
@@ -83,14 +83,9 @@ def open_session(options: Options) -> Session:
 
 def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) -> BundlePlan:
     live = provider.list_live()
-    normalised = Bundle(
-        key=bundle.key,
-        provider=bundle.provider,
-        target=bundle.target,
-        prune=bundle.prune,
+    normalised = replace(
+        bundle,
         schedules=tuple(provider.normalise(s) for s in bundle.schedules),
-        file=bundle.file,
-        line=bundle.line,
         moved_from=provider.source_token(bundle.moved_from) if bundle.moved_from else "",
         source=provider.source,
     )

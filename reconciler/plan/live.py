@@ -9,7 +9,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.plan.record import AppliedRecord
+
 LiveState = Literal["active", "paused", "archived"]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A fire the platform says it did not run: when (None where it does not say) and why, in its words."""
+
+    at: str | None  # RFC 3339, UTC
+    reason: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the platform reports about a schedule's fires, in one vocabulary: what `status` judges.
+
+    Every field is None (or empty) where the platform has no such counter; `counters` names the platform's
+    own fields that were read, so a report can say where a figure comes from (or which is missing).
+    """
+
+    counters: tuple[str, ...]  # the platform's field names read, e.g. ("info.totalFires", "info.lastFireAt")
+    total_fires: int | None = None  # the platform's fire counter
+    # When that counter started counting (creation, or its last reset), RFC 3339; None = not known. A counter
+    # that started inside a status window counts exactly the fires observed in it.
+    counted_since: str | None = None
+    last_fire: str | None = None  # RFC 3339, UTC
+    next_fire: str | None = None  # the platform's own next fire time, RFC 3339, UTC
+    skipped: tuple[Skip, ...] = ()  # fires the platform says it skipped or missed (times where known)
+    missed: int | None = None  # a count of missed fires, where the platform gives one without times
+    last_error: str | None = None  # the platform's last error starting a run
+    # False: the platform had no live data for this schedule this time (e.g. Agentex past 200 rows).
+    available: bool = True
 
 
 @dataclass(frozen=True)
@@ -35,6 +67,16 @@ class LiveSchedule:
     # compared by digest, and never written by `export`. None where the platform has no place to record
     # them; the planner then compares by digest wherever the bundle holds a secret.
     secret_paths: frozenset[tuple[str | int, ...]] | None = None
+    # What the marker says this reconciler last applied (the state it set and a keyed digest of each field
+    # group); None where the marker has no such record (an older version, or a platform without room).
+    applied: AppliedRecord | None = None
+    # When the platform says the schedule last changed, and by whom (its own words), where it says so: what a
+    # pause made outside the bundle is shown with.
+    changed_at: str | None = None
+    changed_by: str | None = None
+    # The platform's fire counters, filled by `Provider.read_activity` (and by `list_live` where the list
+    # returns them at no extra cost); None where none were read.
+    activity: Activity | None = field(default=None, compare=False, repr=False)
     raw: dict[str, Any] = field(
         default_factory=dict, compare=False, repr=False
     )  # the wire object, for updates

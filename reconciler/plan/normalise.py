@@ -14,6 +14,7 @@ from typing import Any, cast
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.record import AppliedRecord, record_from_form
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.spec import TimingError
 
@@ -56,6 +57,14 @@ def live_shape(live: LiveSchedule) -> dict[str, Any]:
 def comparable(desired: DesiredSchedule, digest_key: bytes = DEFAULT_DIGEST_KEY) -> dict[str, Any]:
     """The desired schedule in canonical form; secrets become the keyed digests providers store."""
     return normalise(desired_shape(desired), digest_key)
+
+
+def applied_record(desired: DesiredSchedule, digest_key: bytes = DEFAULT_DIGEST_KEY) -> AppliedRecord:
+    """The record a provider writes into the marker when it applies `desired`: the planner's, where it set
+    one (`desired.record`: a pause kept, drift left as reported), else the bundle's own."""
+    if desired.record is not None:
+        return desired.record
+    return record_from_form(desired.state, comparable(desired, digest_key), digest_key)
 
 
 def comparable_live(live: LiveSchedule) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from reconciler.bundle.sensitive import resealed
 from reconciler.bundle.source import repository_path
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.normalise import applied_record
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.http import ApiClient
 
@@ -34,6 +35,12 @@ class Provider(ABC):
     # secret (the platform returns it in clear): `export` writes a `secret()` placeholder there, for every
     # schedule the reconciler owns, rather than a value it cannot tell apart from a secret.
     unrecorded_secrets: tuple[tuple[str, ...], ...] = ()
+    # Whether the marker keeps the record of what was last applied (reconciler.plan.record): the state the
+    # reconciler set and a digest per field group. Where it does, pause and resume steps go through
+    # `update`, which writes the record with the state, in an order a crash cannot turn into a pause that
+    # looks like an operator's: the record says `paused` before the schedule is paused, and `active` only
+    # after it was resumed.
+    records_applied: bool = False
 
     def __init__(
         self,
@@ -73,6 +80,15 @@ class Provider(ABC):
     def list_live(self) -> list[LiveSchedule]:
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
         claims; with the fewest requests the API allows."""
+
+    def record_of(self, desired: DesiredSchedule) -> str:
+        """The text of the applied record the marker must hold once `desired` is applied."""
+        return applied_record(desired, self.digest_key).text()
+
+    def read_activity(self) -> list[LiveSchedule]:
+        """What `list_live` reports, with `activity` (the platform's fire counters) filled in: what `status`
+        reads. Override where the counters need another list parameter or a per-schedule read."""
+        return self.list_live()
 
     def missing_agents(self, agents: set[str]) -> set[str]:
         """Which of `agents` (those the plan would create schedules for) the platform does not have, where its
