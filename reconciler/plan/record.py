@@ -22,7 +22,7 @@ GROUPS = ("when", "input", "labels", "options")
 DIGEST_LENGTH = 10
 # "active.0123456789.0123456789.0123456789.0123456789": letters, digits and dots, 50 characters, so it fits
 # every platform's marker (a Kubernetes-style label value included).
-_TEXT = re.compile(r"(active|paused)((?:\.[0-9a-f]{%d}){%d})" % (DIGEST_LENGTH, len(GROUPS)))
+_TEXT = re.compile(rf"(active|paused)((?:\.[0-9a-f]{{{DIGEST_LENGTH}}}){{{len(GROUPS)}}})")
 
 RecordedState = Literal["active", "paused"]
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from reconciler.sandbox.asgi import ADMIN_PREFIX
 from reconciler.sandbox.clock import format_instant, parse_instant
 from reconciler.sandbox.config import Latency, Traffic, parse_fault_kinds
-from reconciler.sandbox.runtime import ApiError, Sandbox
+from reconciler.sandbox.runtime import ApiError, RunProfile, Sandbox
 from reconciler.sandbox.web import json_response, read_object
 
 
@@ -64,6 +64,19 @@ def add_admin_routes(sandbox: Sandbox, router: APIRouter) -> None:
             fired = sandbox.provider.fire_due(sandbox, now)
         return json_response({"now": format_instant(now), "frozen": True, "fired": fired})
 
+    @router.post(ADMIN_PREFIX + "/runs")
+    async def set_runs(request: Request) -> Response:
+        """Test-only: how long the runs an agent's fires start last, and whether they fail to start."""
+        body = await read_object(request)
+        agent, error = body.get("agent"), body.get("error")
+        if not isinstance(agent, str) or not agent:
+            raise ApiError(400, "'agent' (the agent id the runs belong to) is required")
+        if error is not None and not isinstance(error, str):
+            raise ApiError(400, "'error' must be text or null")
+        duration = _seconds(body.get("duration", 0), "duration")
+        sandbox.set_run_profile(agent, RunProfile(duration, error))
+        return json_response({"agent": agent, "duration": f"{duration:g}s", "error": error})
+
     @router.get(ADMIN_PREFIX + "/traffic")
     async def get_traffic() -> Response:
         return json_response(_traffic_json(sandbox.traffic.settings))
@@ -76,15 +89,19 @@ def add_admin_routes(sandbox: Sandbox, router: APIRouter) -> None:
         return json_response(_traffic_json(settings))
 
 
-def _seconds(value: Any) -> float:
+def _seconds(value: Any, field: str = "advance") -> float:
     """A number of seconds, or a protobuf Duration string such as '3600s'."""
     text = value[:-1] if isinstance(value, str) and value.endswith("s") else value
     try:
         seconds = float(text)
     except (TypeError, ValueError):
-        raise ApiError(400, f"'advance' must be seconds, e.g. 3600 or \"3600s\", not {value!r}") from None
+        raise ApiError(400, f"'{field}' must be seconds, e.g. 3600 or \"3600s\", not {value!r}") from None
     if seconds < 0:
-        raise ApiError(400, "'advance' must not be negative; set 'now' to move the clock back")
+        raise ApiError(
+            400,
+            f"'{field}' must not be negative"
+            + ("; set 'now' to move the clock back" if field == "advance" else ""),
+        )
     return seconds
 
 

@@ -6,6 +6,7 @@ routes; the provider alone knows its wire format, error shape, resources and fir
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,16 @@ class Provider(ABC):
         """Count every fire of every schedule up to `now`; returns how many fires that was."""
 
 
+@dataclass(frozen=True)
+class RunProfile:
+    """How the runs an agent's fires start behave, as a test set them (`POST /_sandbox/runs`): each run
+    lasts `duration` seconds (a fire while the schedule's previous run still runs overlaps it: platforms
+    with a skip policy skip it), and `error`, when set, is the error every start fails with."""
+
+    duration: float = 0.0
+    error: str | None = None
+
+
 @dataclass
 class Sandbox:
     config: SandboxConfig
@@ -88,6 +99,18 @@ class Sandbox:
         self.provider.ensure_workspace(self, self.workspace)
         for agent in self.config.agents:
             self.provider.ensure_agent(self, agent, self.workspace, None, {})
+
+    def run_profile(self, agent: str) -> RunProfile:
+        """How runs of `agent` behave; by default they start fine and end at once (nothing overlaps)."""
+        raw = self.store.meta_get(self.kind("runs"))
+        found = json.loads(raw).get(agent) if raw else None
+        return RunProfile(float(found["duration"]), found.get("error")) if found else RunProfile()
+
+    def set_run_profile(self, agent: str, profile: RunProfile) -> None:
+        raw = self.store.meta_get(self.kind("runs"))
+        profiles = json.loads(raw) if raw else {}
+        profiles[agent] = {"duration": profile.duration, "error": profile.error}
+        self.store.meta_set(self.kind("runs"), json.dumps(profiles, sort_keys=True))
 
     def reset(self) -> None:
         """Back to a fresh start: no schedules, seeded agents only, real time, zeroed stats and faults."""
