@@ -15,6 +15,7 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.agentex import names
+from reconciler.providers.agentex.activity import legacy_activity
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
 
 OPTIONS = ("workflow_name", "task_queue", "workflow_params", "execution_timeout_seconds")
@@ -105,5 +106,9 @@ def live_from_wire(
         labels={},
         options={k: v for k, v in options.items() if v is not None},
         display_name=platform,
+        # No field of a legacy schedule could hold the record of what was applied (the name is the marker;
+        # `workflow_params` is the workflow's input), so `applied` stays None. The counters come with every
+        # ScheduleResponse, i.e. the read by name that every owned schedule gets anyway.
+        activity=legacy_activity(item) if "num_actions_taken" in item else None,
         raw=item,
     )

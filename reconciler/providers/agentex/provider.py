@@ -67,6 +67,9 @@ class AgentexProvider(Provider):
                 "(the default: the original Temporal schedules) or run-schedules"
             )
         self.legacy = api == "legacy"
+        # Run schedules keep the record of what was applied in task_metadata, and one PATCH changes the state
+        # and the record together. Legacy schedules have no field for it (see the README).
+        self.records_applied = not self.legacy
         if self.legacy:  # no field to record which workflow_params are secret: export writes none
             self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
@@ -90,9 +93,18 @@ class AgentexProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
+        return self._owned(live=False)
+
+    def read_activity(self) -> list[LiveSchedule]:
+        """Legacy: what `list_live` reads (each owned schedule is read by name, and that answer carries the
+        counters). Run schedules: the same lists asked with `include_live=true` (enriched up to 200 rows a
+        list; a row past that reports its counters unavailable)."""
+        return self._owned(live=not self.legacy)
+
+    def _owned(self, *, live: bool) -> list[LiveSchedule]:
         agents = sorted(set(self._agent_ids()) | {agent for agent, _ in self._declared})
-        lives = self._read(agents, lambda item, agent: self._wanted(item, agent))
-        return [self._as_seen(live) for live in lives]
+        lives = self._read(agents, lambda item, agent: self._wanted(item, agent), live=live)
+        return [self._as_seen(found) for found in lives]
 
     def missing_agents(self, agents: set[str]) -> set[str]:
         return agents & self._missing  # every agent the bundle names was listed by `list_live`
@@ -110,7 +122,8 @@ class AgentexProvider(Provider):
         if self.legacy:
             item = legacy.echo(legacy.create_body(self.bundle.key, desired), desired.agent)
             return self._as_seen(legacy.live_from_wire(item, desired.agent))
-        item = runs.echo(runs.create_body(self.bundle.key, desired, self.source), desired.agent)
+        body = runs.create_body(self.bundle.key, desired, self.source, self.record_of(desired))
+        item = runs.echo(body, desired.agent)
         return runs.live_from_wire(item, desired.agent)
 
     def _wanted(self, item: dict[str, Any], agent: str) -> bool:
@@ -124,10 +137,15 @@ class AgentexProvider(Provider):
         return declared is not None and (owner is not None or declared.adopt)
 
     def _read(
-        self, agents: list[str], keep: Callable[[dict[str, Any], str], bool], *, fallback: bool = True
+        self,
+        agents: list[str],
+        keep: Callable[[dict[str, Any], str], bool],
+        *,
+        fallback: bool = True,
+        live: bool = False,
     ) -> list[LiveSchedule]:
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            listed = list(pool.map(self._list_agent, agents))
+            listed = list(pool.map(lambda agent: self._list_agent(agent, live=live), agents))
             rows = [(agent, item) for agent, (items, _) in zip(agents, listed, strict=True) for item in items]
             chosen = [(agent, item) for agent, item in rows if keep(item, agent)]
             if self.legacy:  # list items carry no spec: read each chosen schedule by name
@@ -167,9 +185,12 @@ class AgentexProvider(Provider):
             if agent in full and (agent, self.display_name(name)) not in seen
         )
 
-    def _list_agent(self, agent: str) -> tuple[list[dict[str, Any]], bool]:
-        """An agent's schedule list, and whether it may have been cut short by the page size."""
+    def _list_agent(self, agent: str, *, live: bool = False) -> tuple[list[dict[str, Any]], bool]:
+        """An agent's schedule list, and whether it may have been cut short by the page size. `live`: run
+        schedules with their counters (`include_live`)."""
         params = {"page_size": str(PAGE_SIZE)} if self.legacy else {"limit": str(PAGE_SIZE)}
+        if live:
+            params["include_live"] = "true"
         try:
             body = self.client.request("GET", self._schedules(agent), params=params).json()
         except RejectedError as exc:
@@ -242,14 +263,16 @@ class AgentexProvider(Provider):
         return self._from(item, desired.agent)
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        if not self.legacy:
+            # One PATCH of the fields that differ: `paused` and the record in `task_metadata` included, so a
+            # pause or a resume changes the state and the record in one request, atomically.
+            return self._patch(desired, live)
         differs = self._differences(desired, live)
         marker_current = not live.incomplete_marker and (not self.source or live.source == self.source)
         if not differs and marker_current:
             return live
         if differs == {"state"} and marker_current:
             return self.pause(live) if desired.state == "paused" else self.resume(live)
-        if not self.legacy:
-            return self._patch(desired, live)
         return self._replace(desired, live)
 
     def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
@@ -361,7 +384,7 @@ class AgentexProvider(Provider):
     def _body(self, desired: DesiredSchedule) -> dict[str, Any]:
         if self.legacy:
             return legacy.create_body(self.bundle.key, desired)
-        return runs.create_body(self.bundle.key, desired, self.source)
+        return runs.create_body(self.bundle.key, desired, self.source, self.record_of(desired))
 
     def _from(self, item: dict[str, Any], agent: str) -> LiveSchedule:
         live = legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)

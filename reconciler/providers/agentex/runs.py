@@ -2,8 +2,9 @@
 
 `input.message` is `initial_input.content`; `options` carry `author` (of the initial input),
 `description`, `task_params` and `task_metadata`. `protect: true` is kept in `task_metadata` under
-`reconciler.dev/protect`, the one field of a run schedule the reconciler may add to, and so is the record of
-which fields hold a value from secret() (`reconciler.dev/secrets`).
+`reconciler.dev/protect`, the one field of a run schedule the reconciler may add to, and so are the record of
+which fields hold a value from secret() (`reconciler.dev/secrets`) and the record of what was last applied
+(`reconciler.dev/applied`: the state the reconciler set and a digest per field group).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
 from reconciler.providers.agentex import names
+from reconciler.providers.agentex.activity import runs_activity, utc
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
 
 PROTECT_KEY = "reconciler.dev/protect"
@@ -25,6 +28,10 @@ SOURCE_KEY = "reconciler.dev/source"  # the repository path of the bundle file i
 # Which fields hold a value from secret() (the message, a task_params value...): their codes
 # (reconciler.providers.secretmarks), '.'-separated. The API returns every field in clear.
 SECRETS_KEY = "reconciler.dev/secrets"
+# What this reconciler last applied (reconciler.plan.record): written with every create and PATCH, in the
+# same request as the state it records, so a PATCH that pauses or resumes changes both at once.
+RECORD_KEY = "reconciler.dev/applied"
+NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
 OPTIONS = ("author", "description", "task_params", "task_metadata")
 DEFAULT_AUTHOR = "user"
 # Every field a create may set; an update PATCHes those whose value differs (null clears).
@@ -43,7 +50,9 @@ FIELDS = (
 )
 
 
-def create_body(bundle_key: str, desired: DesiredSchedule, source: str = "") -> dict[str, Any]:
+def create_body(
+    bundle_key: str, desired: DesiredSchedule, source: str = "", record: str = ""
+) -> dict[str, Any]:
     message = desired.input.get("message")
     content = message.reveal() if isinstance(message, Sensitive) else (message or "")
     options = desired.options
@@ -53,6 +62,8 @@ def create_body(bundle_key: str, desired: DesiredSchedule, source: str = "") -> 
     metadata[NAME_KEY] = desired.name
     if source:
         metadata[SOURCE_KEY] = source
+    if record:
+        metadata[RECORD_KEY] = record
     fields = secretmarks.secret_paths(desired)
     if fields:
         metadata[SECRETS_KEY] = ".".join(secretmarks.codes(fields))
@@ -112,8 +123,12 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
     protected = metadata.pop(PROTECT_KEY, None) is True
     marked, incomplete = metadata.pop(NAME_KEY, None), ""
     source = metadata.pop(SOURCE_KEY, None)
+    recorded = metadata.pop(RECORD_KEY, None)
+    applied = parse_record(str(recorded)) if owner is not None and recorded else None
     if owner is not None and marked is None:
         incomplete = "record the schedule's name in its ownership marker (written by an older version)"
+    elif owner is not None and applied is None:
+        incomplete = NO_RECORD
     elif owner is not None and marked != name:
         name = str(marked)  # the marker names another schedule: copied onto this one, so this one is not ours
     secret_codes = str(metadata.pop(SECRETS_KEY, None) or "").split(".") if owner else []
@@ -146,5 +161,10 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         display_name=platform,
         incomplete_marker=incomplete,
         source=str(source) if owner is not None and source else None,
+        applied=applied,
+        # The row's last change (a PATCH, a pause or a resume). `creator_principal` names who created it,
+        # not who changed it last, and nothing else does: `changed_by` stays unknown.
+        changed_at=utc(item.get("updated_at")),
+        activity=runs_activity(item),
         raw=item,
     )

@@ -3,14 +3,22 @@
 A schedule's rules are its cron, read with Temporal's grammar (`reconciler.timing.temporal_cron`: the day
 fields ANDed, `#` a comment, `CRON_TZ=` honoured), and its interval, anchored at the Unix epoch. Both may
 be set on the legacy API; they fire OR'd, an instant both hit fires once. Skipped instants never fire.
-Documents keep a private `fires` record: {total, last, cursor (counted up to), next}.
+Documents keep a private `fires` record: {total, last, cursor (counted up to), next, running_until,
+overlap_skipped}.
+
+Overlap: both revisions' Temporal schedules use the SKIP policy (legacy: Temporal's default; run schedules:
+set explicitly), so a fire that comes while the workflow its schedule last started still runs is not taken:
+"when the workflow completes, the next scheduled event after that time will be considered". How long that
+workflow runs is the caller's `hold` (seconds). A skipped fire is not an action taken: `num_actions_taken`
+and `last_action_time` do not move; Temporal counts it as `overlap_skipped`, kept here privately because
+neither Agentex revision returns it.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reconciler.sandbox.clock import format_instant, parse_instant
 from reconciler.sandbox.store import Json
@@ -80,22 +88,43 @@ def restart(doc: Json, now: datetime) -> None:
     doc["fires"].update(cursor=format_instant(now), next=None if nxt is None else format_instant(nxt))
 
 
-def catch_up(doc: Json, now: datetime) -> bool:
-    """Count the fires due by `now`; True when the document changed and must be saved."""
+def running(doc: Json, at: datetime) -> bool:
+    """Whether the workflow the schedule last started still runs at `at` (an overlap skips a fire then)."""
+    until = doc["fires"].get("running_until")
+    return bool(until) and at < parse_instant(until)
+
+
+def take(doc: Json, at: datetime, hold: float) -> None:
+    """One action taken at `at`: counted, and its workflow runs for `hold` seconds."""
+    fires = doc["fires"]
+    fires["total"] += 1
+    fires["last"] = format_instant(at)
+    fires["running_until"] = format_instant(at + timedelta(seconds=hold))
+
+
+def catch_up(doc: Json, now: datetime, hold: float = 0.0) -> bool:
+    """Count the fires due by `now`, skipping those that overlap a running workflow (SKIP policy); True
+    when the document changed and must be saved."""
     fires = doc["fires"]
     if doc["paused"] or not fires.get("next") or parse_instant(fires["next"]) > now:
         return False
-    count, last = 0, None
-    for t in _merged(doc, parse_instant(fires["cursor"]), now):
-        count, last = count + 1, t
-        if count >= FIRE_CAP:
+    for seen, t in enumerate(_merged(doc, parse_instant(fires["cursor"]), now), start=1):
+        if running(doc, t):
+            fires["overlap_skipped"] = fires.get("overlap_skipped", 0) + 1
+        else:
+            take(doc, t, hold)
+        if seen >= FIRE_CAP:
             break
-    fires["total"] += count
-    if last is not None:
-        fires["last"] = format_instant(last)
     restart(doc, now)
     return True
 
 
 def new_fires() -> Json:
-    return {"total": 0, "last": None, "cursor": None, "next": None}
+    return {
+        "total": 0,
+        "last": None,
+        "cursor": None,
+        "next": None,
+        "running_until": None,
+        "overlap_skipped": 0,
+    }

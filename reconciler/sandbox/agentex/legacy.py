@@ -102,6 +102,14 @@ def create(sb: Sandbox, agent_id: str, req: CreateScheduleRequest) -> Json:
     return doc
 
 
+def hold(sb: Sandbox, doc: Json) -> float:
+    """How long a workflow the schedule starts runs: the agent's run (`POST /_sandbox/runs`), cut at the
+    schedule's `execution_timeout_seconds` where set (Temporal ends the workflow there)."""
+    duration = sb.run_profile(doc["agent_id"]).duration
+    timeout = doc.get("execution_timeout_seconds")
+    return min(duration, float(timeout)) if timeout else duration
+
+
 def save(sb: Sandbox, doc: Json) -> None:
     sb.store.put(sb.kind(SCHEDULE), doc["schedule_id"], doc["agent_id"], doc)
 
@@ -113,7 +121,7 @@ def load(sb: Sandbox, agent_id: str, name: str) -> Json:
     doc = sb.store.get(sb.kind(SCHEDULE), sid)
     if doc is None:
         raise ApiError(404, f"Schedule '{sid}' not found")
-    if firing.catch_up(doc, sb.clock.now()):
+    if firing.catch_up(doc, sb.clock.now(), hold(sb, doc)):
         save(sb, doc)
     return doc
 
@@ -130,9 +138,13 @@ def set_paused(sb: Sandbox, doc: Json, paused: bool, note: str | None) -> Json:
 
 
 def trigger(sb: Sandbox, doc: Json) -> Json:
-    """Run now: one action taken, paused or not (Temporal's trigger ignores the pause)."""
-    doc["fires"]["total"] += 1
-    doc["fires"]["last"] = format_instant(sb.clock.now())
+    """Run now: one action taken, paused or not (Temporal's trigger ignores the pause), unless the workflow
+    the schedule last started still runs: the trigger follows the schedule's overlap policy, SKIP."""
+    now = sb.clock.now()
+    if firing.running(doc, now):
+        doc["fires"]["overlap_skipped"] = doc["fires"].get("overlap_skipped", 0) + 1
+    else:
+        firing.take(doc, now, hold(sb, doc))
     save(sb, doc)
     return doc
 
@@ -159,6 +171,9 @@ def response_json(sb: Sandbox, doc: Json) -> Json:
             "end_at": doc["end_at"],
         },
         "num_actions_taken": doc["fires"]["total"],
+        # Temporal's `num_actions_missed_catchup_window`: fires missed while the scheduler was down for
+        # longer than the catch-up window (a year by default). The sandbox's scheduler is never down, and
+        # an overlap skip is Temporal's `overlap_skipped`, which this API does not return: always 0.
         "num_actions_missed": 0,
         "next_action_times": [format_instant(t) for t in times],
         "last_action_time": doc["fires"]["last"],
@@ -182,7 +197,7 @@ def fire_due(sb: Sandbox, now: datetime) -> int:
     total = 0
     for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
         before = doc["fires"]["total"]
-        if firing.catch_up(doc, now):
+        if firing.catch_up(doc, now, hold(sb, doc)):
             save(sb, doc)
             total += doc["fires"]["total"] - before
     return total
@@ -209,7 +224,7 @@ def add_routes(sb: Sandbox, router: APIRouter) -> None:
                 if index >= q.page_size:
                     break
                 if doc["agent_id"] == agent_id:
-                    if firing.catch_up(doc, now):
+                    if firing.catch_up(doc, now, hold(sb, doc)):
                         save(sb, doc)
                     rows.append(list_item_json(sb, doc))
         return json_response({"schedules": rows, "total": len(rows)})

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.sandbox.agentex import firing
-from reconciler.sandbox.agentex.agents import require_agent
+from reconciler.sandbox.agentex.agents import AGENT, require_agent
 from reconciler.sandbox.agentex.common import (
     FUTURE_TIMES,
     MAX_INTERVAL_SECONDS,
@@ -185,10 +185,25 @@ def create(sb: Sandbox, agent_id: str, req: CreateRunSchedule) -> Json:
     return doc
 
 
+# The workflow each fire starts only launches the run (one activity: 120 s start-to-close, 5 attempts, backoff
+# 2 s doubling): an async or agentic agent's `event/send` returns at once; a sync agent's `message/send`
+# waits for the agent's reply, so the workflow runs as long as the run, or until its attempts time out.
+LAUNCH_TIMEOUT, LAUNCH_ATTEMPTS, LAUNCH_BACKOFF = 120.0, 5, 2.0 + 4.0 + 8.0 + 16.0
+
+
+def hold(sb: Sandbox, doc: Json) -> float:
+    """How long the workflow a fire starts runs (while it runs, the next fire is skipped: SKIP policy)."""
+    agent = sb.store.get(sb.kind(AGENT), doc["agent_id"])
+    if agent is None or agent.get("acp_type") != "sync":
+        return 0.0
+    duration = sb.run_profile(doc["agent_id"]).duration
+    return duration if duration <= LAUNCH_TIMEOUT else LAUNCH_TIMEOUT * LAUNCH_ATTEMPTS + LAUNCH_BACKOFF
+
+
 def _caught_up(sb: Sandbox, doc: Json | None, what: str) -> Json:
     if doc is None or doc.get("deleted_at"):
         raise ApiError(404, f"Run schedule '{what}' not found")
-    if firing.catch_up(doc, sb.clock.now()):
+    if firing.catch_up(doc, sb.clock.now(), hold(sb, doc)):
         save(sb, doc)
     return doc
 
@@ -252,9 +267,9 @@ def set_paused(sb: Sandbox, doc: Json, paused: bool) -> Json:
 
 
 def trigger(sb: Sandbox, doc: Json) -> Json:
-    doc["fires"]["total"] += 1
-    doc["fires"]["last"] = format_instant(sb.clock.now())
-    save(sb, doc)
+    """Run now: the server starts the run's workflow itself, not through the Temporal schedule, so the
+    schedule takes no action: `num_actions_taken` and `last_action_time` do not move (nor does a manual run
+    make a later fire overlap)."""
     return doc
 
 
@@ -325,7 +340,7 @@ def fire_due(sb: Sandbox, now: datetime) -> int:
         if doc.get("deleted_at"):
             continue
         before = doc["fires"]["total"]
-        if firing.catch_up(doc, now):
+        if firing.catch_up(doc, now, hold(sb, doc)):
             save(sb, doc)
             total += doc["fires"]["total"] - before
     return total

@@ -8,7 +8,11 @@ Reads AGENTEX_BASE_URL and AGENTEX_SDK_API_KEY, as the SDK itself does.
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+
 import agentex
+import httpx
 from agentex import Agentex, BadRequestError, NotFoundError, UnprocessableEntityError
 
 AGENT = "agent-a"
@@ -46,8 +50,9 @@ def main() -> None:
     assert schedules.resume_by_name("team--renamed", agent_id=AGENT).state == "ACTIVE"
     assert schedules.pause_by_name("team--renamed", agent_id=AGENT).state == "PAUSED"
     assert schedules.resume(made.id, agent_id=AGENT).paused is False
-    assert schedules.trigger(made.id, agent_id=AGENT).num_actions_taken == 1
-    assert schedules.trigger_by_name("team--renamed", agent_id=AGENT).num_actions_taken == 2
+    # A manual run is started outside the Temporal schedule: the schedule's action count does not move.
+    assert schedules.trigger(made.id, agent_id=AGENT).num_actions_taken == 0
+    assert schedules.trigger_by_name("team--renamed", agent_id=AGENT).num_actions_taken == 0
     first = schedules.retrieve(made.id, agent_id=AGENT).next_action_times[0]
     skipped = schedules.skip(made.id, agent_id=AGENT, scheduled_time=first)
     assert skipped.skipped_action_times == [first]
@@ -76,7 +81,46 @@ def main() -> None:
 
     agents = sdk.agents.list(limit=100)
     assert AGENT in [a.id for a in agents]
+    counters(sdk)
     print("OK")
+
+
+def counters(sdk: Agentex) -> None:
+    """The live counters decode with their types after fires, a skip on request and an overlap skip (a sync
+    agent's `message/send` keeps the launching workflow running as long as the run: SKIP policy)."""
+    admin = httpx.Client(
+        base_url=os.environ["AGENTEX_BASE_URL"],
+        headers={"Authorization": f"Bearer {os.environ['AGENTEX_SDK_API_KEY']}"},
+    )
+    admin.post(
+        "/_sandbox/agents", json={"id": "agent-sync", "labels": {"acp_type": "sync"}}
+    ).raise_for_status()
+    admin.post("/_sandbox/clock", json={"now": "2026-03-02T00:00:00Z"}).raise_for_status()
+    schedules = sdk.agents.schedules
+    made = schedules.create(
+        "agent-sync", name="team--hourly", initial_input={"content": "x"}, interval_seconds=3600
+    )
+    skip_at = datetime(2026, 3, 2, 5, tzinfo=UTC)
+    schedules.skip(made.id, agent_id="agent-sync", scheduled_time=skip_at)
+    admin.post(
+        "/_sandbox/clock", json={"advance": "21600s"}
+    ).raise_for_status()  # 01:00 … 06:00; 05:00 skipped
+    got = schedules.list("agent-sync", include_live=True).run_schedules[0]
+    assert got.num_actions_taken == 5 and isinstance(got.num_actions_taken, int)
+    assert got.last_action_time == datetime(2026, 3, 2, 6, tzinfo=UTC)
+    assert got.next_action_times and got.next_action_times[0] == datetime(2026, 3, 2, 7, tzinfo=UTC)
+    assert got.skipped_action_times == [skip_at] and got.live_data_available is True
+    # Runs now last 90 s (a sync agent's reply, within the launch's 120 s timeout): a schedule firing every
+    # minute takes 06:01, skips 06:02 (the 06:01 run still runs), takes 06:03, skips 06:04.
+    admin.post("/_sandbox/runs", json={"agent": "agent-sync", "duration": "90s"}).raise_for_status()
+    minutely = schedules.create(
+        "agent-sync", name="team--minutely", initial_input={"content": "x"}, interval_seconds=60
+    )
+    admin.post("/_sandbox/clock", json={"advance": "240s"}).raise_for_status()
+    after = schedules.retrieve(minutely.id, agent_id="agent-sync")
+    assert after.num_actions_taken == 2 and after.last_action_time == datetime(2026, 3, 2, 6, 3, tzinfo=UTC)
+    assert after.skipped_action_times == []  # an overlap skip is not a skip on request: not listed
+    admin.close()
 
 
 if __name__ == "__main__":
