@@ -156,6 +156,22 @@ class BundleSpec(_Model):
         "are refused.",
         examples=["bundles/old.yaml"],
     )
+    pauses: Literal["respect", "heal"] = Field(
+        "respect",
+        description="A pause made on the platform, outside the bundle, of a schedule the bundle says is active: "
+        "`respect` keeps it paused (the plan shows it and never resumes it), `heal` resumes it.",
+    )
+    respectFor: str | None = Field(
+        None,
+        description="With `pauses: respect`, how long a pause made outside the bundle is kept (a duration such "
+        "as 72h, counted from when the platform says the schedule last changed); after that the plan resumes it.",
+        examples=["72h"],
+    )
+    drift: Literal["heal", "report"] = Field(
+        "heal",
+        description="Fields changed on the platform since the last apply while the bundle did not change them: "
+        "`heal` restores the bundle's values, `report` leaves them as they are and lists them.",
+    )
     vars: dict[str, Any] | None = Field(None, description="Template variables; `--var key=value` overrides.")
     defaults: Defaults | None = None
     schedules: list[Schedule] = Field(default_factory=list)

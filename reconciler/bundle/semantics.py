@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -224,6 +224,15 @@ def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter
             f"{caps.provider} stores the owner in the name ('{bundle_key}{caps.name_separator}' + name), which may "
             f"be at most {caps.max_name_length} characters; '{full}' has {len(full)}: shorten the name or the bundleKey",
         )
+
+
+def timing_from_when(when: Mapping[str, Any], caps: Capabilities) -> Timing | None:
+    """The timing of a `when` in the bundle's vocabulary (one a platform reported), or None when `caps` would
+    not accept it."""
+    try:
+        return _check_when(dict(when), caps)[0]
+    except (_Invalid, TimingError, TypeError, ValueError):
+        return None
 
 
 def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[str, Any]]:

@@ -6,7 +6,7 @@ checks); `validate`, `plan` and `apply` all start here, so they agree on what a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
 from reconciler.providers.capabilities import capabilities_for
+from reconciler.timing.durations import parse_duration
+from reconciler.timing.spec import TimingError
 
 Path_ = tuple[str | int, ...]
 
@@ -167,6 +169,7 @@ def _bundle_from(
             report(path, f"{field_name(path)}: {NOT_RENDERED[section]}")
 
     check_target(data.get("target") or {}, report)
+    respect_for = _respect_for(spec.respectFor, spec.pauses, report)
 
     rendered = render_schedules(
         list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer, report
@@ -207,7 +210,24 @@ def _bundle_from(
         file=document.file,
         line=document.mark(("bundleKey",)).line,
         moved_from=spec.movedFrom or "",
+        pauses=spec.pauses,
+        respect_for=respect_for,
+        drift=spec.drift,
     )
+
+
+def _respect_for(text: str | None, pauses: str, report: Callable[[Path_, str], None]) -> int | None:
+    """`respectFor` in seconds; a duration that does not parse, or one without `pauses: respect`, is refused."""
+    if text is None:
+        return None
+    if pauses != "respect":
+        report(("respectFor",), "respectFor: only means something with `pauses: respect`; remove one of them")
+        return None
+    try:
+        return parse_duration(text)
+    except TimingError as exc:
+        report(("respectFor",), f"respectFor: {exc}")
+        return None
 
 
 def _cross_bundle_problems(bundles: list[Bundle]) -> list[Diagnostic]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from reconciler.bundle.desired import Bundle
+from reconciler.bundle.semantics import timing_from_when
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import warn_transport
 from reconciler.envflag import env_flag
@@ -18,6 +19,7 @@ from reconciler.errors import BundleError
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.planner import plan_bundle
 from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.registry import open_provider
 from reconciler.providers.transport import TransportSecurity
 
@@ -101,6 +103,9 @@ def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) 
             allow_empty=options.allow_empty,
             digest_key=key,
             unknown_agents=unknown_agents,
+            timing_of=lambda when: timing_from_when(
+                when, capabilities_for(bundle.provider, bundle.target.get("api"))
+            ),
             now=now,
         )
 

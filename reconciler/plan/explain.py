@@ -30,6 +30,8 @@ SYMBOLS = {
     "adopt": "⇐",
     "noop": " ",
 }
+KEPT_PAUSE = "‖"  # a pause made outside the bundle, kept
+KEPT_DRIFT = "≠"  # drift left as it is (drift: report)
 _COLOURS = {
     "create": "32",
     "update": "33",
@@ -53,6 +55,7 @@ def to_text(plan: Plan, color: bool) -> str:
     sections: list[str] = []
     for bundle in plan.bundles:
         lines = [line for action in _changing(bundle) for line in describe(action, color=color)]
+        lines += [line for action in _kept_only(bundle) for line in describe_kept(action)]
         if several:
             lines = [_bundle_title(bundle), *(lines or ["  (no changes)"])]
         if lines:
@@ -73,26 +76,50 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
         if action.kind in ("pause", "resume") and change.path == "state":
             continue  # the headline already says it
         lines.append("    " + _change(change, action.kind == "create", value_limit))
+    for change in action.kept:
+        if change.path != "state":
+            lines.append(f"    {KEPT_DRIFT} " + _change(change, False, value_limit) + "  (left as it is)")
+    return lines
+
+
+def describe_kept(action: Action) -> list[str]:
+    """A step that changes nothing but leaves a difference as it is: a pause made outside the bundle, drift
+    under `drift: report`. Shown so that nobody mistakes it for a schedule in sync."""
+    paused = any(change.path == "state" for change in action.kept)
+    symbol, word = (KEPT_PAUSE, "paused") if paused else (KEPT_DRIFT, "drifted")
+    line = f"{symbol} {word:<8}{_safe(action.name)} ({_safe(action.agent)})"
+    if action.reason:
+        line += f"  # {_safe(action.reason)}"
+    lines = [line]
+    for change in action.kept:
+        if change.path != "state":
+            lines.append(f"    {_change(change, False, None)}  (left as it is)")
     return lines
 
 
 def summary_line(plan: Plan) -> str:
     if not plan.bundles:  # --allow-empty and no bundle found: nothing was compared, so nothing "matches"
         return NO_BUNDLES
+    paused, drifted = kept_counts(plan)
+    kept = [f"{paused} paused outside the bundle, kept paused"] if paused else []
+    kept += [f"{drifted} with drift left as it is"] if drifted else []
     if not plan.has_changes:
+        if kept:
+            return "No changes to apply; " + ", ".join(kept) + "."
         return NO_CHANGES if len(plan.bundles) <= 1 else "No changes. The live schedules match the bundles."
     counts = plan.summary
     parts = [f"{counts[kind]} to {kind}" for kind in _SUMMARY_KINDS]
     if counts["adopt"]:
         parts.append(f"{counts['adopt']} to adopt")
-    return "Plan: " + ", ".join(parts) + "."
+    return "Plan: " + ", ".join(parts + kept) + "."
 
 
 def _change(change: Change, created: bool, limit: int | None) -> str:
     after = _value(change.after, change.sensitive, limit)
     if created:
         return f"{_safe(change.path)}: {after}"
-    return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}"
+    tag = f"  ({change.origin})" if change.origin in ("drift", "both") else ""
+    return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}{tag}"
 
 
 def _value(value: Any, sensitive: bool, limit: int | None) -> str:
@@ -116,6 +143,18 @@ def _safe(text: str) -> str:
 
 def _changing(bundle: BundlePlan) -> list[Action]:
     return [action for action in bundle.actions if action.kind != "noop"]
+
+
+def _kept_only(bundle: BundlePlan) -> list[Action]:
+    return [action for action in bundle.actions if action.kind == "noop" and action.kept]
+
+
+def kept_counts(plan: Plan) -> tuple[int, int]:
+    """(schedules paused outside the bundle and kept paused, schedules with drift left as it is)."""
+    actions = [a for bundle in plan.bundles for a in bundle.actions if a.kept]
+    paused = sum(1 for a in actions if any(c.path == "state" for c in a.kept))
+    drifted = sum(1 for a in actions if any(c.path != "state" for c in a.kept))
+    return paused, drifted
 
 
 def _bundle_title(bundle: BundlePlan) -> str:
@@ -169,18 +208,22 @@ def _action_json(action: Action) -> dict[str, Any]:
     }
     if action.reason:  # optional: only a step the changes alone do not explain has one (docs/plan-json.md)
         out["reason"] = action.reason
+    if action.kept:
+        out["kept"] = [_change_json(change) for change in action.kept]
     return out
 
 
 def _change_json(change: Change) -> dict[str, Any]:
+    origin = {"origin": change.origin} if change.origin else {}
     if change.sensitive:
         return {
             "path": change.path,
             "before": None if change.before is None else REDACTED,
             "after": None if change.after is None else REDACTED,
             "sensitive": True,
+            **origin,
         }
-    return {"path": change.path, "before": public(change.before), "after": public(change.after)}
+    return {"path": change.path, "before": public(change.before), "after": public(change.after), **origin}
 
 
 # ---- Markdown ---------------------------------------------------------------------------------------------
@@ -211,6 +254,7 @@ def _markdown(plan: Plan, *, budget: int | None) -> str:
             describe(a, value_limit=MARKDOWN_VALUE_LIMIT)[: None if budget is None else 1]
             for a in _changing(bundle)
         ]
+        + [describe_kept(a)[: None if budget is None else 1] for a in _kept_only(bundle)]
         for bundle in plan.bundles
     ]
     shown = _fit(blocks, budget)

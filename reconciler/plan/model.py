@@ -30,6 +30,11 @@ class Change:
     before: Any
     after: Any
     sensitive: bool = False
+    # Where the difference comes from, judged by the record the marker keeps of the last apply
+    # (reconciler.plan.record): "drift" (changed on the platform; the bundle did not change it), "pending"
+    # (the bundle changed; the platform still has what was applied), "both", or "unknown" (no record: the
+    # platform has no room for one, or an older version applied it). "" on creates and removals.
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class Action:
     remote_id: str | None  # None for a create
     changes: tuple[Change, ...] = ()
     reason: str = ""  # why a step that the diff alone does not explain: "duplicate", "restore archived", ...
+    # Differences this step leaves as they are: the state of a schedule paused outside the bundle while
+    # `pauses: respect` keeps it paused, and drifted fields under `drift: report`. Shown, never applied.
+    kept: tuple[Change, ...] = ()
     desired: DesiredSchedule | None = field(default=None, compare=False, repr=False)
     live: LiveSchedule | None = field(default=None, compare=False, repr=False)
 

@@ -30,6 +30,7 @@ from reconciler.plan.normalise import (
     live_shape,
     normalise,
 )
+from reconciler.plan.origins import TimingOf, group_of, held_pause, keep_drift, keep_paused, with_origins
 
 RestoreMode = Literal["resume", "create"]
 DisplayName = Callable[[str], str]
@@ -60,6 +61,7 @@ def plan_bundle(
     allow_empty: bool = False,
     digest_key: bytes = DEFAULT_DIGEST_KEY,
     unknown_agents: frozenset[str] = frozenset(),
+    timing_of: TimingOf | None = None,
     now: datetime,
 ) -> BundlePlan:
     """The steps that converge `live` (everything the provider listed for the target) to `bundle`.
@@ -67,12 +69,13 @@ def plan_bundle(
     `display_name` is how the provider shows a bundle name (e.g. with a `<bundleKey>--` prefix);
     `restore_archived` is how it brings back an archived schedule; `update_reason` says how it carries out
     an update or adoption (e.g. "recreate: ..."), shown as the step's reason; `unknown_agents` are agents
-    the provider found the platform does not have. Raises `PlanError` listing every collision (and every
+    the provider found the platform does not have; `timing_of` reads a live `when` back into timing (to leave a
+    drifted one as it is under `drift: report`). Raises `PlanError` listing every collision (and every
     create for an unknown agent) at once, and `EmptyBundleError` when an empty bundle would prune everything
     without `allow_empty`.
     """
     planner = _BundlePlanner(
-        bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents
+        bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents, timing_of, now
     )
     planner.run(live)
     planner.refuse_other_files()
@@ -156,8 +159,12 @@ class _BundlePlanner:
         digest_key: bytes,
         update_reason: UpdateReason = _no_reason,
         unknown_agents: frozenset[str] = frozenset(),
+        timing_of: TimingOf | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.bundle = bundle
+        self.timing_of = timing_of
+        self.now = now or datetime.now(UTC)
         self.unknown_agents = unknown_agents
         self.update_reason = update_reason
         self.display_name = display_name
@@ -257,20 +264,68 @@ class _BundlePlanner:
         # raw shape holds them in clear, so a value that stopped being a secret would look unchanged.)
         if not live.secret_paths and canonical_json(desired_shape(desired), self.digest_key) == have_json:
             return self._action("noop", desired, live.remote_id, (), "", live)
-        changes = field_changes(self._seen(live, desired), comparable(desired, self.digest_key))
+        seen, want = self._seen(live, desired), comparable(desired, self.digest_key)
+        changes = field_changes(seen, want)
         if not changes:  # only noise differed: server defaults, empty values, spellings of one value
             return self._action("noop", desired, live.remote_id, (), "", live)
+        changes = with_origins(changes, desired, live, want, seen, self.digest_key)
+        desired, changes, kept, notes = self._leave_alone(desired, live, changes)
+        reason = "; ".join(notes)
+        if not changes:
+            return self._action("noop", desired, live.remote_id, (), reason, live, kept)
         if all(change.path == "state" for change in changes):
             kind: ActionKind = "pause" if desired.state == "paused" else "resume"
-            return self._action(kind, desired, live.remote_id, changes, "", live)
-        reason = self.update_reason(desired, live)
-        return self._action("update", desired, live.remote_id, changes, reason, live)
+            return self._action(kind, desired, live.remote_id, changes, reason, live, kept)
+        reason = "; ".join(text for text in (self.update_reason(desired, live), *notes) if text)
+        return self._action("update", desired, live.remote_id, changes, reason, live, kept)
+
+    def _leave_alone(
+        self, desired: DesiredSchedule, live: LiveSchedule, changes: tuple[Change, ...]
+    ) -> tuple[DesiredSchedule, tuple[Change, ...], tuple[Change, ...], list[str]]:
+        """What the step leaves as it is: a pause made outside the bundle (`pauses: respect`), drifted fields
+        (`drift: report`). Returns the desired schedule to write, the changes to make, those kept, and why."""
+        kept: list[Change] = []
+        notes: list[str] = []
+        held_why, held = held_pause(self.bundle, desired, live, self.now)
+        if held_why:
+            notes.append(held_why)
+        if held:
+            kept += [change for change in changes if change.path == "state"]
+            changes = tuple(change for change in changes if change.path != "state")
+            desired = keep_paused(desired, self.digest_key)
+        if self.bundle.drift == "report":
+            drifted = {group_of(c) for c in changes if c.origin == "drift"}
+            if drifted:
+                desired, restored = keep_drift(desired, live, drifted, self.digest_key, self.timing_of)
+                left = drifted - restored
+                kept += [change for change in changes if group_of(change) in left]
+                changes = tuple(change for change in changes if group_of(change) not in left)
+                if left:
+                    notes.append(f"drift left as it is (drift: report): {', '.join(sorted(left))}")
+                if restored:
+                    notes.append(
+                        f"drift restored although drift: report ({', '.join(sorted(restored))}): the platform "
+                        "does not return it in a form that can be written back"
+                    )
+        return desired, changes, tuple(kept), notes
 
     def _completing_marker(self, action: Action, live: LiveSchedule) -> Action:
         """`action`, made an update where the live marker lacks what this version records (its name, its
         id, its source) or names the file the bundle moved from: a marker that says less than it should is
         how a copy would pass for ours, or how one bundleKey could be applied from two files unnoticed."""
         why = [live.incomplete_marker] if live.incomplete_marker else []
+        desired = action.desired
+        recorded = live.applied
+        # An apply cut short between the state and the record leaves a record that no longer says which
+        # state the reconciler set: written again, before an operator's pause could be mistaken for ours.
+        if (
+            recorded is not None
+            and desired is not None
+            and not action.kept
+            and live.state == desired.state
+            and recorded.state != desired.state
+        ):
+            why.append("record the schedule's state in its ownership marker")
         if self.bundle.source and live.source != self.bundle.source:
             moved = live.source is not None and live.source == self.bundle.moved_from
             why.append(
@@ -403,9 +458,10 @@ class _BundlePlanner:
         changes: tuple[Change, ...],
         reason: str,
         live: LiveSchedule | None,
+        kept: tuple[Change, ...] = (),
     ) -> Action:
         return Action(
-            kind, desired.name, desired.agent, remote_id, changes, reason, desired=desired, live=live
+            kind, desired.name, desired.agent, remote_id, changes, reason, kept, desired=desired, live=live
         )
 
     def _problem(self, desired: DesiredSchedule, message: str) -> None:

@@ -167,7 +167,14 @@ def _action() -> dict[str, Any]:
             "reason": {
                 "type": "string",
                 "description": "Present when the diff alone does not explain the step: `not in the bundle`, "
-                "`duplicate`, `restore archived`, `recreate: ...`.",
+                "`duplicate`, `restore archived`, `recreate: ...`, `paused outside the bundle (...)`.",
+            },
+            "kept": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/change"},
+                "description": "Present when the step leaves differences as they are: the state of a schedule "
+                "paused outside the bundle (`pauses: respect`), drifted fields (`drift: report`). Shown, never "
+                "applied.",
             },
         },
         "required": ["action", "name", "agent", "remote_id", "changes"],
@@ -190,6 +197,12 @@ def _change() -> dict[str, Any]:
             },
             "before": {"description": "The live value; null when absent (always for a `create`)."},
             "after": {"description": "The value the bundle wants; null when it will be removed."},
+            "origin": {
+                "enum": ["drift", "pending", "both", "unknown"],
+                "description": "Where the difference comes from, judged by the record of the last apply the "
+                "ownership marker keeps: `drift` (changed on the platform, not in the bundle), `pending` (changed "
+                "in the bundle, not applied yet), `both`, `unknown` (no record). Absent on creates and removals.",
+            },
             "sensitive": {
                 "const": True,
                 "description": f"Present when the value is a secret: `before` and `after` are then only "

@@ -92,9 +92,9 @@ def _bundle_differences(old: BundlePlan, new: BundlePlan) -> list[str]:
             lines.append(f"{_headline(now)} is now planned, and was not in the saved plan")
         elif was is not None and now is not None and was.kind != now.kind:
             lines.append(f"{_headline(was)} would now be {now.kind}")
-        elif was is not None and now is not None and was.changes != now.changes:
-            differing = [c for c in was.changes if c not in now.changes] + [
-                c for c in now.changes if c not in was.changes
+        elif was is not None and now is not None and (was.changes, was.kept) != (now.changes, now.kept):
+            differing = [c for c in (*was.changes, *was.kept) if c not in (*now.changes, *now.kept)] + [
+                c for c in (*now.changes, *now.kept) if c not in (*was.changes, *was.kept)
             ]
             paths = sorted({change.path for change in differing})
             lines.append(f"{_headline(was)} now changes differently: {', '.join(paths)}")
@@ -132,16 +132,19 @@ def _action(data: Any) -> Action:
         name=_text(data["name"]),
         agent=_text(data["agent"]),
         remote_id=None if remote_id is None else _text(remote_id),
-        changes=tuple(
-            Change(
-                path=_text(c["path"]),
-                before=c.get("before"),
-                after=c.get("after"),
-                sensitive=c.get("sensitive") is True,
-            )
-            for c in data.get("changes") or ()
-        ),
+        changes=tuple(_change(c) for c in data.get("changes") or ()),
         reason=_text(data.get("reason", "")),
+        kept=tuple(_change(c) for c in data.get("kept") or ()),
+    )
+
+
+def _change(data: Any) -> Change:
+    return Change(
+        path=_text(data["path"]),
+        before=data.get("before"),
+        after=data.get("after"),
+        sensitive=data.get("sensitive") is True,
+        origin=_text(data.get("origin", "")),
     )
 
 
