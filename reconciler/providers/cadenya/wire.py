@@ -2,7 +2,8 @@
 
 Ownership marker: `metadata.bundleKey` (the API reference's field) plus the label `reconciler.dev/bundle`, so lists
 can filter server-side; the schedule's bundle name is `metadata.name`, and the label `reconciler.dev/name`
-repeats it (a marker copied onto another schedule names the one it was written for, not the copy). A cron
+repeats it (a marker copied onto another schedule names the one it was written for, not the copy), and the
+label `reconciler.dev/applied` records what was last applied (state and field digests). A cron
 is translated exactly into calendars (both day fields restricted -> two calendars) and read back as cron
 where exact.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -19,6 +21,7 @@ from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
 from reconciler.timing import (
     Calendar,
@@ -34,13 +37,26 @@ BUNDLE_LABEL = "reconciler.dev/bundle"
 NAME_LABEL = "reconciler.dev/name"  # label_token(the bundle name) the marker was written for
 SOURCE_LABEL = "reconciler.dev/source"  # label_token(the bundle file's repository path) it was applied from
 PROTECT_LABEL = "reconciler.dev/protect"
+# The record of what was last applied (reconciler.plan.record): the state the reconciler set and a digest
+# per field group, 50 letters, digits and dots: a valid label value. A pause made in Cadenya leaves it
+# saying `active`: that is how such a pause is told from one the bundle asked for.
+APPLIED_LABEL = "reconciler.dev/applied"
+NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
 CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
 # Which other fields hold a value from secret() (a message, a data value, a label, an option): their codes
 # (reconciler.providers.secretmarks), '.'-separated. A label value holds 63 characters: 7 codes.
 SECRET_FIELDS_LABEL = "reconciler.dev/secret-fields"
 MAX_SECRET_FIELDS = 7
-_MARKER_LABELS = (BUNDLE_LABEL, NAME_LABEL, SOURCE_LABEL, PROTECT_LABEL, SECRETS_LABEL, SECRET_FIELDS_LABEL)
+_MARKER_LABELS = (
+    BUNDLE_LABEL,
+    NAME_LABEL,
+    SOURCE_LABEL,
+    PROTECT_LABEL,
+    SECRETS_LABEL,
+    SECRET_FIELDS_LABEL,
+    APPLIED_LABEL,
+)
 _LABEL_VALUE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _STATES: dict[str, LiveState] = {
     "STATE_ACTIVE": "active",
@@ -72,9 +88,14 @@ def label_token(text: str) -> str:
     return "sha256-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def metadata_for(bundle_key: str, desired: DesiredSchedule, source: str = "") -> dict[str, Any]:
-    """The metadata of a write; `source` is the label_token of the bundle's file ("": none recorded)."""
+def metadata_for(
+    bundle_key: str, desired: DesiredSchedule, source: str = "", record: str = ""
+) -> dict[str, Any]:
+    """The metadata of a write; `source` is the label_token of the bundle's file ("": none recorded), `record`
+    the text of the applied record (`Provider.record_of`; "": none written)."""
     labels = {**desired.labels, BUNDLE_LABEL: bundle_key, NAME_LABEL: label_token(desired.name)}
+    if record:
+        labels[APPLIED_LABEL] = record
     if source:
         labels[SOURCE_LABEL] = source
     if desired.protect:
@@ -137,10 +158,13 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         owner = None  # half a marker is no marker: both must agree before we touch it
     name = metadata.get("name") if owner else None
     marked, incomplete = labels.get(NAME_LABEL), ""
+    applied = parse_record(labels.get(APPLIED_LABEL)) if owner else None
     if owner and marked is None:
         incomplete = "record the schedule's name in its ownership marker (written by an older version)"
     elif owner and marked != label_token(name or ""):
         name = marked  # the marker names another schedule: copied onto this one, so this one is not ours
+    elif owner and applied is None:
+        incomplete = NO_RECORD
     secret_keys = [k for k in labels.get(SECRETS_LABEL, "").split(".") if k]
     data = dict(_first(spec, "data") or {})
     secrets = {k: Sensitive(str(data.pop(k))).digest(digest_key) for k in secret_keys if k in data}
@@ -179,8 +203,23 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         incomplete_marker=incomplete,
         source=labels.get(SOURCE_LABEL) if owner else None,
         secret_paths=frozenset(secret_paths),
+        applied=applied,
+        changed_at=utc(metadata.get("updatedAt")),
         raw=item,
     )
+
+
+def utc(text: Any) -> str | None:
+    """An RFC 3339 instant as UTC with `Z`; None when absent; as given when it cannot be read."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return text
+    if value.tzinfo is None:
+        return text
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def normal_options(options: dict[str, Any]) -> dict[str, Any]:

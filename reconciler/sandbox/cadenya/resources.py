@@ -1,7 +1,8 @@
 """Cadenya's resources in the store: workspaces, agents and schedules, their life cycle and JSON.
 
 Schedule documents keep the API reference's field names plus a private `fires` record (total, last, the
-instant counted up to, the next fire), brought up to date whenever a schedule is read or changed.
+instant counted up to, the next fire, the last skip and when the latest run ends), brought up to date
+whenever a schedule is read or changed.
 Callers hold `store.transaction()` around each request's reads and writes.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reconciler.sandbox.cadenya.firing import fires_between, next_fire
+from reconciler.sandbox.cadenya.firing import next_fire, tally
 from reconciler.sandbox.cadenya.wire import render_spec
 from reconciler.sandbox.clock import format_instant, parse_instant
 from reconciler.sandbox.ids import new_id, stable_id
@@ -34,6 +35,9 @@ PROFILE: Json = {
     "spec": {"type": "PROFILE_TYPE_API_KEY", "email": "", "name": "sandbox API key"},
 }
 WORKSPACE, AGENT, SCHEDULE, NAME = "workspace", "agent", "schedule", "schedule-name"
+OVERLAP_ALLOW = "OVERLAP_POLICY_ALLOW"  # the one policy that never skips: unset and UNSPECIFIED mean SKIP
+# `info.lastSkipReason` is free text in SDK 1.8.0 (`Optional[str]`, no enum, no documented values): ours.
+SKIP_REASON = "overlap policy SKIP: the previous objective was still running"
 
 
 # --- workspaces and agents --------------------------------------------------------------------------
@@ -119,6 +123,9 @@ def schedule_json(doc: Json, *, info: bool = True) -> Json:
             out_info["nextFireAt"] = fires["next"]
         if fires.get("last"):
             out_info["lastFireAt"] = fires["last"]
+        if fires.get("skippedAt"):
+            out_info["lastSkippedAt"] = fires["skippedAt"]
+            out_info["lastSkipReason"] = fires["skipReason"]
         out_info["createdBy"] = PROFILE
     return {"metadata": metadata, "spec": render_spec(doc["spec"]), "state": doc["state"], "info": out_info}
 
@@ -129,15 +136,34 @@ def _restart(doc: Json, now: datetime) -> None:
     doc["fires"].update(cursor=format_instant(now), next=None if nxt is None else format_instant(nxt))
 
 
-def catch_up(doc: Json, now: datetime) -> bool:
-    """Count the fires due by `now`; True when the document changed and must be saved."""
+def catch_up(sb: Sandbox, doc: Json, now: datetime) -> bool:
+    """Count the fires due by `now`; True when the document changed and must be saved.
+
+    Each fire starts a run of the agent lasting its run profile's duration (`POST /_sandbox/runs`); under
+    overlapPolicy SKIP (the default) a fire while that run still runs is skipped: `info.lastSkippedAt` and
+    `info.lastSkipReason` say so and `totalFires` does not count it. A start that fails (the profile's
+    error) is still a fire, and leaves no run behind to overlap."""
     fires = doc["fires"]
     if doc["state"] != ACTIVE or not fires.get("next") or parse_instant(fires["next"]) > now:
         return False
-    count, last = fires_between(doc["spec"]["schedule"], parse_instant(fires["cursor"]), now)
-    fires["total"] += count
-    if last is not None:
-        fires["last"] = format_instant(last)
+    profile = sb.run_profile(doc["agentId"])
+    busy = fires.get("busyUntil")
+    seen = tally(
+        doc["spec"]["schedule"],
+        parse_instant(fires["cursor"]),
+        now,
+        busy_until=parse_instant(busy) if busy else None,
+        duration=profile.duration,
+        skip_overlaps=doc["spec"].get("overlapPolicy") != OVERLAP_ALLOW,
+        starts=profile.error is None,
+    )
+    fires["total"] += seen.fired
+    if seen.last_fired is not None:
+        fires["last"] = format_instant(seen.last_fired)
+    if seen.last_skipped is not None:
+        fires["skippedAt"] = format_instant(seen.last_skipped)
+        fires["skipReason"] = SKIP_REASON
+    fires["busyUntil"] = format_instant(seen.busy_until) if seen.busy_until else None
     _restart(doc, now)
     return True
 
@@ -193,7 +219,7 @@ def load_schedule(sb: Sandbox, ws: str, agent_id: str, schedule_id: str) -> Json
     doc = sb.store.get(sb.kind(SCHEDULE), schedule_id)
     if doc is None or doc["workspaceId"] != ws or doc["agentId"] != agent_id:
         raise ApiError(404, f"schedule {schedule_id!r} not found for agent {agent_id!r}")
-    if catch_up(doc, sb.clock.now()):
+    if catch_up(sb, doc, sb.clock.now()):
         save(sb, doc)
     return doc
 
@@ -249,7 +275,7 @@ def fire_due(sb: Sandbox, now: datetime) -> int:
     with sb.store.transaction():
         for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
             before = doc["fires"]["total"]
-            if catch_up(doc, now):
+            if catch_up(sb, doc, now):
                 save(sb, doc)
                 total += doc["fires"]["total"] - before
     return total

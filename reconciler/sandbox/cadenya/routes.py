@@ -82,7 +82,7 @@ def add_routes(sb: Sandbox, router: APIRouter) -> None:
             docs, cursor = page(store, sb.kind(res.SCHEDULE), f"{workspace_id}/{agent_id}", q, keep)
             now = sb.clock.now()
             for doc in docs:
-                if res.catch_up(doc, now):
+                if res.catch_up(sb, doc, now):
                     res.save(sb, doc)
         return json_response(page_json([res.schedule_json(d, info=q.include_info) for d in docs], cursor))
 
