@@ -38,6 +38,7 @@ from reconciler.cli.preview import preview
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.show import show
+from reconciler.cli.status import status
 from reconciler.cli.validate import validate
 from reconciler.errors import ReconcilerError
 
@@ -96,6 +97,7 @@ app.command()(export)
 app.command()(preview)
 app.command()(calendar)
 app.command()(show)
+app.command()(status)
 # Command groups (`sandbox`): alone on the command line they print help. Named once, here: `main` may run
 # with `app` swapped for its click command (a test harness calling `main` in process does).
 GROUPS = tuple(str(group.name) for group in app.registered_groups)
@@ -125,7 +127,7 @@ def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -
 
 
 # The verbs whose `--format json` output a script reads: their failures are JSON documents too.
-JSON_VERBS = frozenset({"validate", "plan", "apply", "show", "preview", "calendar"})
+JSON_VERBS = frozenset({"validate", "plan", "apply", "show", "preview", "calendar", "status"})
 
 
 def wants_json(args: list[str]) -> bool:

@@ -27,6 +27,8 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.planfile import save_plan
 from reconciler.cli.session import Options, open_session
+from reconciler.plan import drift
+from reconciler.plan.drift import Drifted, drift_of
 from reconciler.plan.explain import to_json, to_markdown, to_text
 from reconciler.plan.model import Plan
 
@@ -48,6 +50,14 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,
+    drift_only: Annotated[
+        bool,
+        typer.Option(
+            "--drift-only",
+            help="Report only what changed on the platform since the last apply (and pauses made outside the "
+            "bundle), never the bundle's own pending changes. Exit 0 no drift, 2 drift, 1 error.",
+        ),
+    ] = False,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
@@ -57,17 +67,33 @@ def plan(
     ca_bundle: CaBundle = None,
 ) -> int:
     """Show the changes `apply` would make."""
+    if drift_only and out is not None:
+        raise typer.BadParameter(
+            "--drift-only reports drift and makes no plan to apply: it cannot be saved", param_hint="'--out'"
+        )
     security = transport_security(insecure, allow_http, ca_bundle)
     options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security)
     session = open_session(options)
     try:
         result = session.plan
+        if drift_only:
+            found = drift_of(result)
+            print(render_drift(found, format), end="")
+            return 2 if found else 0
         if out is not None:
             save_plan(result, out, paths=options.paths, vars=options.vars, allow_empty=options.allow_empty)
         print(render(result, format))
     finally:
         session.close()
     return 2 if detailed_exitcode and result.has_changes else 0
+
+
+def render_drift(found: list[Drifted], fmt: PlanFormat) -> str:
+    if fmt is PlanFormat.json:
+        return json.dumps(drift.to_json(found), indent=2) + "\n"
+    if fmt is PlanFormat.markdown:
+        return drift.to_markdown(found)
+    return drift.to_text(found)
 
 
 def render(result: Plan, fmt: PlanFormat) -> str:

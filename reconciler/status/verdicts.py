@@ -1,0 +1,228 @@
+"""Did each schedule fire as its bundle declares? Expected fires (the forecast engine, with the platform's
+semantics) against the platform's own counters, judged into one verdict per schedule.
+
+Pure: the caller reads the platform (`Provider.read_activity`) and passes "now". Verdicts, worst first:
+`erroring`, `paused-outside-bundle`, `missed`, `late`, `never-fired`, `unknown`, `ok` (docs/status.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.forecast.semantics import semantics_for
+from reconciler.plan.live import Activity, LiveSchedule
+from reconciler.plan.origins import outside_pause, pause_note
+from reconciler.timing import next_fire_times
+
+Verdict = Literal["ok", "late", "missed", "erroring", "never-fired", "paused-outside-bundle", "unknown"]
+VERDICTS: tuple[Verdict, ...] = (
+    "erroring",
+    "paused-outside-bundle",
+    "missed",
+    "late",
+    "never-fired",
+    "unknown",
+    "ok",
+)
+ATTENTION = frozenset(VERDICTS) - {"ok"}
+# Two times closer than this are one fire (platforms stamp a fire when the run starts, not on the second).
+SAME_FIRE = timedelta(minutes=1)
+FIRE_LIMIT = 10_000  # expected fires counted per schedule and window; beyond, the count says "at least"
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    bundle_key: str
+    provider: str
+    name: str
+    agent: str
+    remote_id: str | None
+    verdict: Verdict
+    why: str  # one sentence: what was expected and what the platform says
+    expected: int | None  # fires due in the window (judged ones: before now - grace); None when not known
+    observed: int | None  # fires the platform counted in the window; None when its counter cannot say
+    last_fire: str | None
+    next_fire: str | None  # ours, from the bundle
+    platform_next_fire: str | None
+    next_disagrees: bool  # ours and the platform's next fire differ by more than a minute
+    skipped: tuple[tuple[str | None, str], ...]  # (when, why) the platform says it skipped, in the window
+    last_error: str | None
+    counters: tuple[str, ...]  # the platform's fields read
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    now: datetime
+    since: timedelta
+    grace: timedelta
+
+    @property
+    def start(self) -> datetime:
+        return self.now - self.since
+
+
+def judge(
+    bundle: Bundle, desired: DesiredSchedule, live: LiveSchedule | None, window: Window
+) -> ScheduleStatus:
+    """The verdict on one declared schedule."""
+    base = ScheduleStatus(
+        bundle.key,
+        bundle.provider,
+        desired.name,
+        desired.agent,
+        None if live is None else live.remote_id,
+        "unknown",
+        "",
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+        (),
+        None,
+        (),
+        desired.file,
+        desired.line,
+    )
+    if live is None:
+        return replace(
+            base, why="not on the platform: the bundle was not applied yet (run `reconciler apply`)"
+        )
+    activity = live.activity
+    counters = activity.counters if activity is not None else ()
+    base = replace(base, counters=counters)
+    if live.state == "archived":
+        return replace(base, why="archived on the platform while the bundle declares it: apply restores it")
+    if outside_pause(live) or (live.state == "paused" and desired.state == "active" and live.applied is None):
+        note = pause_note(live)
+        known = (
+            "paused outside the bundle"
+            if outside_pause(live)
+            else (
+                "paused on the platform while the bundle says active (the platform keeps no record of who paused "
+                "it: outside the bundle, or an apply not made yet)"
+            )
+        )
+        return replace(base, verdict="paused-outside-bundle", why=f"{known}{f' ({note})' if note else ''}")
+    if desired.state == "paused":
+        return replace(base, verdict="ok", why="paused as the bundle says: no fire expected")
+    if live.state == "paused":
+        return replace(base, why="paused by an earlier apply; the bundle now says active: apply resumes it")
+    if activity is None or not activity.available:
+        why = (
+            f"{bundle.provider} gave no live data for this schedule this time"
+            if activity is not None
+            else f"{bundle.provider} reports no fire counters"
+        )
+        return replace(base, why=why)
+    return _judge_active(base, bundle, desired, activity, window)
+
+
+def _judge_active(
+    base: ScheduleStatus, bundle: Bundle, desired: DesiredSchedule, activity: Activity, window: Window
+) -> ScheduleStatus:
+    semantics = semantics_for(bundle.provider, bundle.target, desired)
+    counted_since = _instant(activity.counted_since)
+    last = _instant(activity.last_fire)
+    anchor = semantics.anchor
+    if not semantics.exact and desired.timing.every is not None:
+        # The platform counts the interval from a moment the bundle cannot know: its own last fire (or the
+        # counter's start) fixes the phase.
+        anchor = last or counted_since or anchor
+    start = max(window.start, counted_since) if counted_since is not None else window.start
+    expected = next_fire_times(
+        desired.timing,
+        start - timedelta(microseconds=1),
+        FIRE_LIMIT,
+        provider=semantics.provider,
+        anchor=anchor,
+    )
+    within = [fire for fire in expected if fire <= window.now]
+    due = [fire for fire in within if fire <= window.now - window.grace]
+    ours_next = next((fire for fire in expected if fire > window.now), None)
+    if ours_next is None:
+        later = next_fire_times(desired.timing, window.now, 1, provider=semantics.provider, anchor=anchor)
+        ours_next = later[0] if later else None
+    platform_next = _instant(activity.next_fire)
+    disagrees = (
+        ours_next is not None and platform_next is not None and abs(ours_next - platform_next) > SAME_FIRE
+    )
+    observed = None
+    if activity.total_fires is not None and counted_since is not None and counted_since >= window.start:
+        observed = activity.total_fires
+    skipped = tuple(
+        (skip.at, skip.reason)
+        for skip in activity.skipped
+        if skip.at is None or (_instant(skip.at) or window.now) >= window.start
+    )
+    status = replace(
+        base,
+        expected=len(due),
+        observed=observed,
+        last_fire=activity.last_fire,
+        next_fire=_text(ours_next),
+        platform_next_fire=activity.next_fire,
+        next_disagrees=disagrees,
+        skipped=skipped,
+        last_error=activity.last_error,
+    )
+    if activity.last_error:
+        return replace(
+            status,
+            verdict="erroring",
+            why=f"the platform's last attempt to start a run failed: {activity.last_error}",
+        )
+    if not due:
+        return replace(status, verdict="ok", why="no fire was due in the window")
+    latest = due[-1]
+    if last is not None and last >= latest - SAME_FIRE and (observed is None or observed >= len(due)):
+        return replace(status, verdict="ok", why=f"fired as expected (last at {_text(last)})")
+    if last is None and not activity.total_fires and not skipped and not activity.missed:
+        return replace(
+            status,
+            verdict="never-fired",
+            why=f"{len(due)} fire(s) were due since {_text(start)}; the platform has none",
+        )
+    if skipped or activity.missed:
+        reasons = sorted({reason for _, reason in skipped}) or [
+            f"{activity.missed} missed (the platform's count)"
+        ]
+        return replace(
+            status, verdict="missed", why=f"the platform skipped or missed a due fire: {'; '.join(reasons)}"
+        )
+    seen = f"last fire {_text(last)}" if last is not None else "no fire time"
+    return replace(
+        status,
+        verdict="late",
+        why=f"a fire was due at {_text(latest)} and is not seen after a grace of {_minutes(window.grace)} ({seen})",
+    )
+
+
+def worst(statuses: list[ScheduleStatus]) -> Verdict | None:
+    found = {status.verdict for status in statuses}
+    return next((verdict for verdict in VERDICTS if verdict in found), None)
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min"
