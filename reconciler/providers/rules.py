@@ -32,8 +32,10 @@ CADENYA_MARKER_PREFIX = "reconciler.dev/"
 # Oz metadata (oz-agent-sdk): at most 20 keys of 1-64 bytes [a-zA-Z0-9._-], values <= 256 bytes without NUL.
 OZ_METADATA_KEY = re.compile(r"[a-zA-Z0-9._-]{1,64}", re.ASCII)
 OZ_MARKER_PREFIX = "reconciler."
-# Seven keys are kept for the ownership marker (bundle, name, protect, every, mode, archived, source).
-OZ_MAX_LABELS = 20 - 7
+# Eight keys are kept for the ownership marker (bundle, name, protect, every, mode, archived, source, and
+# applied: the record of what was last applied).
+OZ_MARKER_KEYS = 8
+OZ_MAX_LABELS = 20 - OZ_MARKER_KEYS
 OZ_VALUE_MAX_BYTES = 256
 OZ_HARNESSES = ("oz", "claude", "gemini", "codex")
 ORQ_MARKER_PREFIX = "reconciler.dev/"
@@ -212,7 +214,7 @@ def _oz(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     if len(labels) > OZ_MAX_LABELS:
         report(
             ("labels",),
-            f"labels: oz keeps labels in `metadata` (at most 20 keys, 7 kept for the ownership marker): at "
+            f"labels: oz keeps labels in `metadata` (at most 20 keys, {OZ_MARKER_KEYS} kept for the ownership marker): at "
             f"most {OZ_MAX_LABELS} labels, got {len(labels)}",
         )
     for key, value in labels.items():

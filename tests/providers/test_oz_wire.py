@@ -158,7 +158,7 @@ def test_secret_prompt_is_clear_only_in_the_request(tmp_path: Path) -> None:
     [
         ({"labels": {"bad key": "v"}}, "label 'bad key'"),
         ({"labels": {"reconciler.x": "v"}}, "reconciler."),
-        ({"labels": {f"k{i}": "v" for i in range(14)}}, "at most 13 labels"),
+        ({"labels": {f"k{i}": "v" for i in range(13)}}, "at most 12 labels"),
         ({"input": {}}, "oz needs input.message"),
         ({"options": {"team": "yes"}}, "options.team"),
         ({"agent": "agent_ops", "options": {"team": False}}, "team schedules only"),

@@ -27,6 +27,9 @@ class OzProvider(Provider):
     name = "oz"
     unique_names = False  # two live schedules may share a name: racing creates make twins
     capabilities = CAPABILITIES["oz"]
+    # The record is the metadata key `reconciler.applied`; a PUT carries it with `enabled`, so a pause or a
+    # resume and its record are one write: no order to get wrong.
+    records_applied = True
 
     def source_token(self, path: str) -> str:
         """The path itself, or its digest where it is longer than a metadata value may be."""
@@ -110,7 +113,7 @@ class OzProvider(Provider):
 
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
-        body = wire.body_for(self.bundle.key, desired, source=self.source)
+        body = wire.body_for(self.bundle.key, desired, source=self.source, record=self.record_of(desired))
         if "team" in desired.options:
             body["team"] = desired.options["team"]
         return wire.live_from_wire(self.client.request("POST", SCHEDULES, json=body).json())
@@ -121,8 +124,13 @@ class OzProvider(Provider):
             self.delete(live)  # scope is fixed at creation: delete first, so a failure leaves no twin
             return self.create(desired)
         body = wire.body_for(
-            self.bundle.key, desired, live_config=current.get("agent_config"), source=self.source
+            self.bundle.key,
+            desired,
+            live_config=current.get("agent_config"),
+            source=self.source,
+            record=self.record_of(desired),
         )
+        # One PUT: the fields, `enabled` and the record change together (a pause or a resume included).
         return wire.live_from_wire(self.client.request("PUT", self._path(live), json=body).json())
 
     def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:

@@ -1,8 +1,8 @@
 """Oz's wire format <-> the bundle's vocabulary. Pure: no HTTP here.
 
-Ownership marker: `metadata` keys `reconciler.bundle` and `reconciler.name` (both needed), and
-`reconciler.secrets` (which fields hold a value from secret(), as codes); the bundle's labels are the other
-metadata keys. `agent` is the execution principal `agent_uid` (`default`: none).
+Ownership marker: `metadata` keys `reconciler.bundle` and `reconciler.name` (both needed),
+`reconciler.secrets` (which fields hold a value from secret(), as codes) and `reconciler.applied` (the record
+of what was last applied: reconciler.plan.record); the bundle's labels are the other metadata keys. `agent` is the execution principal `agent_uid` (`default`: none).
 An `every` is sent as its exact cron and remembered in `reconciler.every`, so it reads back as written.
 """
 
@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import Diagnostic
-from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.plan.live import Activity, LiveSchedule, LiveState
+from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
 from reconciler.timing import TimingError, format_duration, parse_cron, parse_duration
 from reconciler.timing.every_cron import every_as_cron
 
 DEFAULT_AGENT = "default"  # the bundle's `agent` for a schedule with no agent_uid (it runs as its creator)
 PREFIX = "reconciler."
-BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS, SOURCE = (
+BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS, SOURCE, APPLIED = (
     f"{PREFIX}{key}"
-    for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets", "source")
+    for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets", "source", "applied")
 )
 METADATA_MAX_KEYS = 20
-MARKER_KEYS_MAX = 7  # bundle, name, protect, every, mode, archived, source: what labels must leave room for
+# bundle, name, protect, every, mode, archived, source, applied: what labels must leave room for
+MARKER_KEYS_MAX = 8
+NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
 METADATA_KEY = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
 METADATA_VALUE_MAX_BYTES = 256
 
@@ -93,11 +97,14 @@ def cron_for(desired: DesiredSchedule) -> str:
 
 
 def metadata_for(
-    bundle_key: str, desired: DesiredSchedule, *, archived: bool = False, source: str = ""
+    bundle_key: str, desired: DesiredSchedule, *, archived: bool = False, source: str = "", record: str = ""
 ) -> dict[str, str]:
+    """The metadata of a write; `record` is the text of the applied record (`Provider.record_of`)."""
     metadata = {k: v.reveal() if isinstance(v, Sensitive) else str(v) for k, v in desired.labels.items()}
     metadata[BUNDLE] = bundle_key
     metadata[NAME] = desired.name
+    if record:  # the state set and the field digests: a pause made in Oz leaves it saying `active`
+        metadata[APPLIED] = record
     if source:  # the repository path of the bundle file it was applied from (or its digest, if long)
         metadata[SOURCE] = source
     if desired.protect:
@@ -117,9 +124,15 @@ def metadata_for(
 
 
 def body_for(
-    bundle_key: str, desired: DesiredSchedule, *, live_config: Any = None, source: str = ""
+    bundle_key: str,
+    desired: DesiredSchedule,
+    *,
+    live_config: Any = None,
+    source: str = "",
+    record: str = "",
 ) -> dict[str, Any]:
-    """The full body of a create or a PUT, secrets in clear: only for the request.
+    """The full body of a create or a PUT, secrets in clear: only for the request. It carries `enabled`
+    and the record together, so a state change and its record are one write.
 
     `live_config` is the live `agent_config`, kept when the bundle does not set one (read-modify-write).
     """
@@ -129,7 +142,7 @@ def body_for(
         "cron_schedule": cron_for(desired),
         "enabled": desired.state == "active",
         "prompt": (message.reveal() if isinstance(message, Sensitive) else message) or "",
-        "metadata": metadata_for(bundle_key, desired, source=source),
+        "metadata": metadata_for(bundle_key, desired, source=source, record=record),
         "mode": desired.options.get("mode") or "normal",
     }
     config = desired.options.get("agent_config", live_config)
@@ -197,6 +210,7 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         options["team"] = False
     labels = {k: v for k, v in metadata.items() if not k.startswith(PREFIX)}
     secret_codes = [c for c in str(metadata.get(SECRETS) or "").split(".") if c] if owner else []
+    applied = parse_record(metadata.get(APPLIED)) if owner else None
     return LiveSchedule(
         remote_id=str(item.get("id", "")),
         agent=item.get("agent_uid") or DEFAULT_AGENT,
@@ -213,8 +227,49 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         secret_paths=secretmarks.recorded(
             {"input": live_input, "labels": labels, "options": options}, secret_codes
         ),
+        incomplete_marker=NO_RECORD if owner and applied is None else "",
+        applied=applied,
+        changed_at=utc(item.get("updated_at")),
+        changed_by=person(item.get("updated_by")),
+        activity=activity_from_wire(item),
         raw=dict(item),
     )
+
+
+HISTORY_COUNTERS = ("history.last_ran", "history.next_run", "last_spawn_error")
+
+
+def activity_from_wire(item: Mapping[str, Any]) -> Activity:
+    """Oz's counters, in every item of the one list: when the last successful run was, the next one, and
+    the last spawn error. No fire count, no skips (Oz documents no overlap policy)."""
+    history = item.get("history") or {}
+    error = item.get("last_spawn_error")
+    return Activity(
+        counters=HISTORY_COUNTERS,
+        last_fire=utc(history.get("last_ran")),
+        next_fire=utc(history.get("next_run")),
+        last_error=str(error) if error else None,
+    )
+
+
+def person(profile: Any) -> str | None:
+    """Who a UserProfile names, in Oz's words: the display name, else the email."""
+    if not isinstance(profile, Mapping):
+        return None
+    return str(profile.get("display_name") or profile.get("email") or "") or None
+
+
+def utc(text: Any) -> str | None:
+    """An RFC 3339 instant as UTC with `Z`; None when absent; as given when it cannot be read."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return text
+    if value.tzinfo is None:
+        return text
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def when_from_wire(cron: str, every_marker: str | None) -> dict[str, Any]:

@@ -196,7 +196,7 @@ def schedule_json(doc: Json) -> Json:
     item["created_by"] = USER
     item["updated_by"] = USER
     item["history"] = history
-    item["last_spawn_error"] = None
+    item["last_spawn_error"] = fires.get("spawnError")
     item["metadata"] = doc.get("metadata") or {}
     item["scope"] = dict(doc["scope"])
     return item
@@ -208,15 +208,27 @@ def _restart(doc: Json, now: datetime) -> None:
     doc["fires"].update(cursor=format_instant(now), next=None if nxt is None else format_instant(nxt))
 
 
-def catch_up(doc: Json, now: datetime) -> bool:
-    """Count the fires due by `now`; True when the document changed and must be saved."""
+def run_agent(doc: Json) -> str:
+    """Whose run profile (`POST /_sandbox/runs`) a schedule's runs follow: its agent_uid, else `default`."""
+    return str(doc.get("agent_uid") or "default")
+
+
+def catch_up(sb: Sandbox, doc: Json, now: datetime) -> bool:
+    """Count the fires due by `now`; True when the document changed and must be saved.
+
+    Every fire spawns a run (Oz documents no overlap policy: runs go side by side, a long one skips nothing).
+    A spawn that fails (the run profile's error) sets `last_spawn_error` and leaves `history.last_ran` ("the
+    last successful run") where it was; a spawn that succeeds moves `last_ran` and clears the error."""
     fires = doc["fires"]
     if not doc["enabled"] or not fires.get("next") or parse_instant(fires["next"]) > now:
         return False
     count, last = fires_between(doc["cron_schedule"], parse_instant(fires["cursor"]), now)
     fires["total"] += count
     if last is not None:
-        fires["last"] = format_instant(last)
+        error = sb.run_profile(run_agent(doc)).error
+        if error is None:
+            fires["last"] = format_instant(last)
+        fires["spawnError"] = error
     _restart(doc, now)
     return True
 
@@ -251,7 +263,7 @@ def load_schedule(sb: Sandbox, schedule_id: str) -> Json:
     doc = sb.store.get(sb.kind(SCHEDULE), schedule_id)
     if doc is None:
         raise ApiError(404, f"scheduled agent {schedule_id!r} not found")
-    if catch_up(doc, sb.clock.now()):
+    if catch_up(sb, doc, sb.clock.now()):
         save(sb, doc)
     return doc
 
@@ -261,7 +273,7 @@ def list_schedules(sb: Sandbox) -> list[Json]:
     now = sb.clock.now()
     docs = []
     for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
-        if catch_up(doc, now):
+        if catch_up(sb, doc, now):
             save(sb, doc)
         docs.append(doc)
     return sorted(docs, key=lambda d: d["name"])  # stable: equal names stay in creation order
@@ -303,7 +315,7 @@ def fire_due(sb: Sandbox, now: datetime) -> int:
     with sb.store.transaction():
         for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
             before = doc["fires"]["total"]
-            if catch_up(doc, now):
+            if catch_up(sb, doc, now):
                 save(sb, doc)
                 total += doc["fires"]["total"] - before
     return total
