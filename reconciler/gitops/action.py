@@ -20,6 +20,10 @@ from reconciler.gitops.github import github_client, upsert_comment
 from reconciler.plan.errors import PlanFileError
 
 SUMMARY_LIMIT = 1_000_000  # GitHub refuses step summaries over 1 MiB
+COMMANDS = ("validate", "plan", "apply", "drift", "status")
+# The nightly reports: `drift` is `plan --drift-only`, `status` is `status`; both exit 2 when something needs
+# attention, and leave their Markdown in a file (output `report-path`) for an issue body.
+REPORTS = {"drift": ["plan", "--drift-only"], "status": ["status"]}
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,8 @@ class Inputs:
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Inputs:
         command = env.get("INPUT_COMMAND", "plan").strip()
-        if command not in ("validate", "plan", "apply"):
-            raise SystemExit(f"::error::input 'command' must be validate, plan or apply, not '{command}'")
+        if command not in COMMANDS:
+            raise SystemExit(f"::error::input 'command' must be one of {', '.join(COMMANDS)}, not '{command}'")
         paths = shlex.split(env.get("INPUT_PATHS", "bundles"))
         variables = [line.strip() for line in env.get("INPUT_VARS", "").splitlines() if line.strip()]
         return cls(command, paths, variables, env.get("RECONCILER_PLAN_PATH", "") or "reconciler-plan.json")
@@ -54,6 +58,23 @@ def main(env: dict[str, str] | None = None) -> int:
         )
         _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": ""})
         return code
+    if inputs.command in REPORTS:
+        code, markdown = _run([*REPORTS[inputs.command], "--format", "markdown", *var_args, *inputs.paths])
+        print(markdown, end="")
+        _summary(env, markdown)
+        report = str(Path(inputs.plan_path).with_name(f"reconciler-{inputs.command}.md"))
+        if code in (0, 2):
+            Path(report).write_text(markdown, encoding="utf-8")
+        _outputs(
+            env,
+            {
+                "exit-code": str(code),
+                "has-changes": str(code == 2).lower(),
+                "plan-path": "",
+                "report-path": report if code in (0, 2) else "",
+            },
+        )
+        return 0 if code in (0, 2) else code
     if inputs.command == "plan":
         code, markdown = _run(
             [

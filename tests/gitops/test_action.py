@@ -117,6 +117,24 @@ def test_validate_annotates_and_fails(workdir: Path, github: FakeGitHub) -> None
     assert github.comments == {}
 
 
+def test_drift_and_status_reports_leave_markdown_for_the_nightly_issue(
+    workdir: Path, github: FakeGitHub
+) -> None:
+    """Issue 18: the nightly job's two reports. Freshly applied bundles have no drift; status says whether
+    any schedule needs attention (exit 2 through `has-changes`), and both leave a Markdown file for an issue."""
+    assert run_action(workdir, github, "apply")[0] == 0
+    code, outputs, summary = run_action(workdir, github, "drift")
+    assert code == 0 and outputs["has-changes"] == "false" and outputs["exit-code"] == "0"
+    assert Path(outputs["report-path"]).read_text().startswith("### reconciler drift")
+    assert "No drift" in summary
+    code, outputs, summary = run_action(workdir, github, "status")
+    assert code == 0 and outputs["exit-code"] in ("0", "2")
+    assert outputs["has-changes"] == str(outputs["exit-code"] == "2").lower()
+    assert "### reconciler status" in Path(outputs["report-path"]).read_text()
+    # reports go to the summary and the file, never into a PR comment
+    assert all("reconciler drift" not in c["body"] for c in github.comments.values())
+
+
 def test_action_metadata_matches_the_script() -> None:
     import yaml
 
@@ -128,7 +146,7 @@ def test_action_metadata_matches_the_script() -> None:
         "working-directory",
         "python-version",
     }
-    assert set(action["outputs"]) == {"has-changes", "exit-code", "plan-path"}
+    assert set(action["outputs"]) == {"has-changes", "exit-code", "plan-path", "report-path"}
     assert action["runs"]["using"] == "composite"
     assert all("shell" in step for step in action["runs"]["steps"] if "run" in step)
     install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install reconciler")
