@@ -15,6 +15,7 @@ from typing import Any
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.errors import ConfigError, RejectedError
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.record import parse_record
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.http import ApiClient, segment
@@ -26,6 +27,9 @@ AGENT_PAGE = 200  # /v2/agents accepts 1..200
 class OrqProvider(Provider):
     name = "orq"
     unique_names = False  # two live schedules may share a name: racing creates make twins
+    # The marker (`payload.metadata`) keeps the applied record; a PATCH takes `payload` with `is_active`, so
+    # a pause or resume and its record are one request (see `update`).
+    records_applied = True
 
     def __init__(
         self,
@@ -115,13 +119,16 @@ class OrqProvider(Provider):
         return None
 
     def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
-        body = wire.create_body(self.ctx, desired)
+        body = wire.create_body(self.ctx, desired)  # no record: only `when` and `options` are read back
         item = {**body, "_id": "", "agent_key": desired.agent, "is_active": desired.state == "active"}
         return wire.live_from_wire(self.ctx, item)
 
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
-        body = wire.create_body(self.ctx, desired)
+        # The record is written with the create, saying `paused` already where the bundle asks it: the
+        # schedule is created active (the create takes no `is_active`) and paused by the next PATCH, so a
+        # crash in between leaves record=paused on an active schedule, never the reverse.
+        body = wire.create_body(self.ctx, desired, self.record_of(desired))
         item = self.client.request("POST", self._schedules(desired.agent), json=body, expected=(200, 201))
         live = wire.live_from_wire(self.ctx, item.json())
         if self.revision == wire.SEED:
@@ -131,7 +138,10 @@ class OrqProvider(Provider):
         return self.pause(live) if desired.state == "paused" else live
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
-        body = wire.patch_body(self.ctx, desired, live.raw)
+        """One PATCH: the fields that differ, the payload with the marker and its applied record, and
+        `is_active` where the state changes. So a pause or resume routed here (records_applied) changes the
+        state and the record together, atomically: no crash can leave one without the other."""
+        body = wire.patch_body(self.ctx, desired, live.raw, self.record_of(desired))
         # Setting fields to the values they then have is a no-op on orq (no generation bump): safe to retry.
         return self._patch(live, body)
 
@@ -139,13 +149,21 @@ class OrqProvider(Provider):
         return self.update(desired, live)
 
     def pause(self, live: LiveSchedule) -> LiveSchedule:
+        """Without a desired schedule (archive, restore paths): the state alone; the marker is left as is."""
         return self._patch(live, {"is_active": False})
 
     def resume(self, live: LiveSchedule) -> LiveSchedule:
         return self._patch(live, {"is_active": True})
 
     def archive(self, live: LiveSchedule) -> LiveSchedule:
-        return self.pause(live)  # orq has no archive; an inactive schedule keeps its marker and payload
+        """orq has no archive: the schedule is deactivated and keeps its payload. Its record then says
+        `paused` (the same PATCH: one request), so that once re-added to the bundle (where it reads as
+        paused, not archived) it is restored rather than taken for a pause made outside the bundle."""
+        body: dict[str, Any] = {"is_active": False}
+        payload = _payload_recording_paused(live.raw)
+        if payload is not None:
+            body["payload"] = payload
+        return self._patch(live, body)
 
     def delete(self, live: LiveSchedule) -> None:
         self.client.request("DELETE", self._schedule(live), expected=(200, 204, 404))
@@ -161,3 +179,19 @@ class OrqProvider(Provider):
 
     def _schedule(self, live: LiveSchedule) -> str:
         return f"{self._schedules(live.agent)}/{segment(live.remote_id)}"
+
+
+def _payload_recording_paused(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The live payload, its record saying `paused`; None where it need not or must not be resent: no record
+    (or one saying paused already), or a secret variable in it (write-only: it reads back without its value,
+    and what orq does with a secret resent that way is not documented)."""
+    payload = dict(raw.get("payload") or {})
+    metadata = dict(payload.get("metadata") or {})
+    record = parse_record(str(metadata.get(wire.RECORD_KEY) or ""))
+    if record is None or record.state == "paused":
+        return None
+    variables = payload.get("variables") or {}
+    if any(isinstance(v, dict) and v.get("secret") is True for v in variables.values()):
+        return None
+    metadata[wire.RECORD_KEY] = record.with_state("paused").text()
+    return {**payload, "metadata": metadata}

@@ -25,7 +25,9 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
+from reconciler.providers.orq.activity import activity_of, changed_of
 from reconciler.timing import TimingError, format_duration, parse_cron
 from reconciler.timing.dialects import reads_days_differently
 
@@ -43,6 +45,11 @@ ID_KEY = PREFIX + "id"
 SOURCE_KEY = PREFIX + "source"  # the repository path of the bundle file it was applied from
 # {"secrets.<name>" | "data.<name>" | "message" | "labels.<key>" | "options.<path>": digest}, as JSON
 SECRETS_KEY = PREFIX + "secrets"
+# What this reconciler last applied (reconciler.plan.record): the state it set and a digest per field group,
+# e.g. "active.4326b2cc3b.99827acb46.43680befb5.f767159184". Written in the same PATCH as `is_active`, so a
+# pause or resume and its record change together (one request, atomic).
+RECORD_KEY = PREFIX + "applied"
+NO_RECORD = "record what was applied in the ownership marker"
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|ms|us|µs|ns|m|s)")
 
@@ -90,8 +97,9 @@ def _at(desired: DesiredSchedule, path: tuple[str | int, ...]) -> Any:
     return value
 
 
-def payload_for(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
-    """The payload with the ownership marker and secrets in clear: only for a request body."""
+def payload_for(ctx: Context, desired: DesiredSchedule, record: str = "") -> dict[str, Any]:
+    """The payload with the ownership marker (and `record`, the applied record's text, where given) and
+    secrets in clear: only for a request body."""
     data = dict(desired.input.get("data") or {})
     secrets = dict(desired.input.get("secrets") or {})
     clash = sorted(set(data) & set(secrets))
@@ -128,7 +136,7 @@ def payload_for(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
         payload["memory_entity_id"] = desired.options["memory_entity_id"]
     payload["metadata"] = {
         **_user_metadata(ctx, desired),
-        **marker_for(ctx.bundle_key, desired, digests, ctx.source),
+        **marker_for(ctx.bundle_key, desired, digests, ctx.source, record),
     }
     return payload
 
@@ -152,11 +160,13 @@ def _user_metadata(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
 
 
 def marker_for(
-    bundle_key: str, desired: DesiredSchedule, digests: dict[str, str], source: str = ""
+    bundle_key: str, desired: DesiredSchedule, digests: dict[str, str], source: str = "", record: str = ""
 ) -> dict[str, str]:
     marker = {BUNDLE_KEY: bundle_key, NAME_KEY: desired.name}
     if source:
         marker[SOURCE_KEY] = source
+    if record:
+        marker[RECORD_KEY] = record
     if desired.protect:
         marker[PROTECT_KEY] = "true"
     if desired.labels:  # orq keeps the labels here: a secret one in clear, recorded in `digests`
@@ -167,9 +177,14 @@ def marker_for(
     return marker
 
 
-def create_body(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
+def create_body(ctx: Context, desired: DesiredSchedule, record: str = "") -> dict[str, Any]:
+    """`record`: the applied record's text (`Provider.record_of`), kept in the marker."""
     kind, expression = timing_for(desired)
-    body: dict[str, Any] = {"type": kind, "expression": expression, "payload": payload_for(ctx, desired)}
+    body: dict[str, Any] = {
+        "type": kind,
+        "expression": expression,
+        "payload": payload_for(ctx, desired, record),
+    }
     if desired.options.get("agent_tag"):
         body["agent_tag"] = desired.options["agent_tag"]
     if ctx.revision == DISPLAY_NAME:
@@ -177,10 +192,14 @@ def create_body(ctx: Context, desired: DesiredSchedule) -> dict[str, Any]:
     return body
 
 
-def patch_body(ctx: Context, desired: DesiredSchedule, raw: dict[str, Any]) -> dict[str, Any]:
+def patch_body(
+    ctx: Context, desired: DesiredSchedule, raw: dict[str, Any], record: str = ""
+) -> dict[str, Any]:
     """Only what differs from the live object `raw`: resending an unchanged expression or re-activating an
-    active schedule would re-publish its cadence (generation + 1, an interval counted afresh)."""
-    wanted = create_body(ctx, desired)
+    active schedule would re-publish its cadence (generation + 1, an interval counted afresh). The payload
+    (with the marker and its `record`) always goes, in the same body as any `is_active`: a pause or resume
+    and the record of it are one atomic request."""
+    wanted = create_body(ctx, desired, record)
     if ctx.revision == SEED and raw.get("_id"):
         wanted["payload"]["metadata"][ID_KEY] = str(raw["_id"])
     body: dict[str, Any] = {"payload": wanted["payload"]}  # secrets are unreadable: always resend them
@@ -313,17 +332,21 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
     # Ours only while the marker names this very schedule: a copy of the payload carries it too. With a
     # display_name, that must be the marker's name; without one (the original API), the id the marker
     # records must be the schedule's own.
-    marked_id, incomplete, copied = metadata.get(ID_KEY), "", False
+    marked_id, missing, copied = metadata.get(ID_KEY), [], False
     if owner and ctx.revision == SEED:
         if marked_id is None:
-            incomplete = "record the schedule's id in its ownership marker"
+            missing.append("record the schedule's id in its ownership marker")
         copied = marked_id is not None and marked_id != remote_id
+    applied = parse_record(str(metadata.get(RECORD_KEY) or "")) if owner else None
+    if owner and applied is None:  # written by a version before the record: the next apply writes it
+        missing.append(NO_RECORD)
     if ctx.revision == DISPLAY_NAME:
         display = str(item.get("display_name") or "") or (name or "" if owner else "")
     elif owner and not copied:
         display = name or ""
     else:  # the original API's schedules have no name: one derived from the id lets `export` + `adopt` find them
         display = f"orq-{remote_id.lower()}" if remote_id else ""
+    changed_at, changed_by = changed_of(item)
     return LiveSchedule(
         remote_id=remote_id,
         agent=str(item.get("agent_key", "")),
@@ -339,8 +362,12 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         secret_paths=frozenset(secret_paths),
         protected=bool(owner) and metadata.get(PROTECT_KEY) == "true",
         display_name=display,
-        incomplete_marker=incomplete,
+        incomplete_marker="; ".join(missing),
         source=str(metadata[SOURCE_KEY]) if owner and metadata.get(SOURCE_KEY) else None,
+        applied=applied,
+        changed_at=changed_at,
+        changed_by=changed_by,
+        activity=activity_of(item),
         raw=item,
     )
 

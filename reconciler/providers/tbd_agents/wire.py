@@ -16,13 +16,16 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.semantics import NAME_PATTERN
 from reconciler.bundle.sensitive import Sensitive
-from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.plan.live import Activity, LiveSchedule, LiveState
 from reconciler.timing import format_duration
 
 SEPARATOR = ":"
 ARCHIVED_SUFFIX = " (archived)"
 UNITS = (("days", 86400), ("hours", 3600), ("minutes", 60))  # largest first
 UNIT_SECONDS = dict(UNITS)
+# The fire counters the server keeps: the last tick that ran and the one after it. No count, no skips (a
+# tick skipped while the previous run is active only logs), no error.
+COUNTERS = ("last_run_at", "next_run_at")
 _BUNDLE_KEY = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -140,7 +143,24 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         labels={},
         options={},
         display_name=platform_name(owner, name) if owner and name else platform,
+        # No record: the name is the whole marker (see README.md). `updated_at` also moves with every tick
+        # that runs, so it says when the schedule last changed *or fired*; the server does not say who.
+        changed_at=_utc(item.get("updated_at")),
+        activity=activity_of(item),
         raw=dict(item),
+    )
+
+
+def _utc(value: Any) -> str | None:
+    parsed = parse_time(value)
+    return iso(parsed) if parsed is not None else None
+
+
+def activity_of(item: Mapping[str, Any]) -> Activity:
+    """`last_run_at` (the last tick that ran) and `next_run_at` (that tick + the interval; null until the
+    first tick): what the list returns, at no extra request."""
+    return Activity(
+        counters=COUNTERS, last_fire=_utc(item.get("last_run_at")), next_fire=_utc(item.get("next_run_at"))
     )
 
 

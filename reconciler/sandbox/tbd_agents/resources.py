@@ -1,14 +1,18 @@
 """TBD Agents' resources in the store: users' workflows and scheduled agents, their life cycle and JSON.
 
-A schedule document keeps the wire fields (times as UTC ISO text) plus a private `beat` record: when its
-RedBeat entry was (re)registered, and how many ticks of that entry have been counted. Fires happen one
+A schedule document keeps the wire fields (times as UTC ISO text) plus private keys: `beat` (when its
+RedBeat entry was (re)registered, and how many ticks of that entry have been counted), `fires` (ticks that
+ran) and `run_until` (when the run the last tick started ends: the server's active TaskExecution). Fires happen one
 interval after registration and every interval after that, as Celery's `schedule(run_every)` does.
 Callers hold `store.transaction()` around each request's reads and writes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.sandbox.runtime import ApiError, Sandbox
@@ -150,7 +154,7 @@ def load_schedule(sb: Sandbox, sa_id: str, login: str) -> Json:
     workflow = sb.store.get(sb.kind(WORKFLOW), doc["workflow_id"])
     if workflow is None or workflow["github_user"] != login:
         raise ApiError(403, "Not your scheduled agent")
-    if catch_up(doc, sb.clock.now()):
+    if catch_up(doc, sb.clock.now(), run_seconds(sb)(doc["workflow_id"])):
         save(sb, doc)
     return doc
 
@@ -159,11 +163,12 @@ def list_schedules(sb: Sandbox, login: str) -> list[Json]:
     """The caller's schedules (through their workflows), newest first."""
     mine = {doc["id"] for _, doc in sb.store.scan(sb.kind(WORKFLOW), login)}
     now = sb.clock.now()
+    run_for = run_seconds(sb)
     found: list[tuple[str, int, Json]] = []
     for seq, doc in sb.store.scan(sb.kind(SCHEDULE)):
         if doc["workflow_id"] not in mine:
             continue
-        if catch_up(doc, now):
+        if catch_up(doc, now, run_for(doc["workflow_id"])):
             save(sb, doc)
         found.append((doc["created_at"], seq, doc))
     return [doc for _, _, doc in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
@@ -204,12 +209,26 @@ def delete_schedule(sb: Sandbox, doc: Json) -> None:
     sb.store.delete(sb.kind(SCHEDULE), doc["id"])
 
 
-def catch_up(doc: Json, now: datetime) -> bool:
+def run_seconds(sb: Sandbox) -> Callable[[str], float]:
+    """How long a run of each workflow lasts (the test-set run profile), read once per request: a run whose
+    start fails (`error`) leaves nothing running, so it never makes a later tick skip."""
+
+    @functools.cache
+    def seconds(workflow_id: str) -> float:
+        profile = sb.run_profile(workflow_id)
+        return 0.0 if profile.error else profile.duration
+
+    return seconds
+
+
+def catch_up(doc: Json, now: datetime, run_for: float = 0.0) -> bool:
     """Run every tick of the Beat entry due by `now`; True when the document changed.
 
-    Tick k (k >= 1) comes at registration + k * interval. A tick at or after `end_at` disables the
-    schedule instead of running it (the task's end_at guard); otherwise it runs: `last_run_at` = the tick,
-    `next_run_at` = the tick + interval.
+    Tick k (k >= 1) comes at registration + k * interval. The task's guards, in the server's order: a tick
+    at or after `end_at` disables the schedule instead of running it; a tick while the previous run (started
+    by the last tick that ran, lasting `run_for` seconds) is still active is skipped and changes nothing
+    (the server finds its TaskExecution PENDING or RUNNING, logs and returns); otherwise it runs:
+    `last_run_at` = the tick, `next_run_at` = the tick + interval.
     """
     beat = doc.get("beat")
     if not doc["enabled"] or not beat:
@@ -223,19 +242,42 @@ def catch_up(doc: Json, now: datetime) -> bool:
     first_new = beat["ticks"] + 1
     if end is not None:
         # the first tick at or after end_at, if it is due, disables instead of running
-        ending = max(first_new, -((registered - end) // step))
+        ending = max(first_new, _first_tick_at(registered, end, step))
         if ending <= due:
-            ran = ending - first_new
-            tick_at = registered + ending * step
-            if ran:
-                _ran(doc, registered + (ending - 1) * step, step, ran)
+            _run_ticks(doc, registered, step, first_new, ending - 1, run_for)
             doc["enabled"] = False
-            doc["updated_at"] = store_time(tick_at)
+            doc["updated_at"] = store_time(registered + ending * step)
             _unregister(doc)
             return True
-    _ran(doc, registered + due * step, step, due - beat["ticks"])
+    _run_ticks(doc, registered, step, first_new, due, run_for)
     beat["ticks"] = due
     return True
+
+
+def _first_tick_at(registered: datetime, instant: datetime, step: timedelta) -> int:
+    """The number of the first tick at or after `instant`."""
+    return -((registered - instant) // step)
+
+
+def _run_ticks(
+    doc: Json, registered: datetime, step: timedelta, first: int, last: int, run_for: float
+) -> None:
+    """Ticks `first`..`last`: each runs unless the run the previous one started is still active. A run
+    lasting `run_for` seconds makes the next ceil(run_for / interval) - 1 ticks skip; one that ends exactly
+    at a tick has ended (its TaskExecution is no longer PENDING or RUNNING)."""
+    busy = doc.get("run_until")
+    if busy:
+        first = max(first, _first_tick_at(registered, load_time(busy), step))
+    if first > last:
+        return
+    every = max(1, math.ceil(run_for / step.total_seconds()))
+    runs = (last - first) // every + 1
+    tick = registered + (first + (runs - 1) * every) * step
+    _ran(doc, tick, step, runs)
+    try:
+        doc["run_until"] = store_time(tick + timedelta(seconds=run_for)) if run_for > 0 else None
+    except OverflowError:  # a run that outlasts the year 9999: nothing ever runs again
+        doc["run_until"] = store_time(datetime.max.replace(tzinfo=UTC))
 
 
 def _ran(doc: Json, last: datetime, step: Any, count: int) -> None:
@@ -250,10 +292,11 @@ def _ran(doc: Json, last: datetime, step: Any, count: int) -> None:
 
 def fire_due(sb: Sandbox, now: datetime) -> int:
     total = 0
+    run_for = run_seconds(sb)
     with sb.store.transaction():
         for _, doc in sb.store.scan(sb.kind(SCHEDULE)):
             before = doc.get("fires", 0)
-            if catch_up(doc, now):
+            if catch_up(doc, now, run_for(doc["workflow_id"])):
                 save(sb, doc)
                 total += doc.get("fires", 0) - before
     return total
