@@ -37,8 +37,8 @@ from reconciler.cli.planfile import SavedPlan, is_plan_file, load_plan_file, sav
 from reconciler.cli.progress import open_progress
 from reconciler.cli.session import Options, Session, digest_key, open_session
 from reconciler.errors import ConfigError, StalePlanError
-from reconciler.plan.explain import to_json, to_text
-from reconciler.plan.model import Action
+from reconciler.plan.explain import kept_counts, to_json, to_text
+from reconciler.plan.model import Action, Plan
 from reconciler.plan.pins import pin_differences
 from reconciler.plan.serialise import same_actions
 from reconciler.providers.transport import TransportSecurity
@@ -271,5 +271,15 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
     if failures:
         print("\n" + "\n".join(failure_lines(failures, done)), file=sys.stderr)
         return 1
-    print(f"\nApply complete: {done} action(s) done.")
+    print(f"\nApply complete: {done} action(s) done.{_kept_note(plan)}")
     return 0
+
+
+def _kept_note(plan: Plan) -> str:
+    """What the apply left alone on purpose: said in its last line, so nobody reads "complete" as "healed"."""
+    paused, drifted = kept_counts(plan)
+    parts = (
+        [f"{paused} schedule(s) paused outside the bundle kept paused (pauses: respect)"] if paused else []
+    )
+    parts += [f"{drifted} schedule(s) with drift left as it is (drift: report)"] if drifted else []
+    return (" " + "; ".join(parts) + ".") if parts else ""

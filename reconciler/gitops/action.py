@@ -37,7 +37,9 @@ class Inputs:
     def from_env(cls, env: dict[str, str]) -> Inputs:
         command = env.get("INPUT_COMMAND", "plan").strip()
         if command not in COMMANDS:
-            raise SystemExit(f"::error::input 'command' must be one of {', '.join(COMMANDS)}, not '{command}'")
+            raise SystemExit(
+                f"::error::input 'command' must be one of {', '.join(COMMANDS)}, not '{command}'"
+            )
         paths = shlex.split(env.get("INPUT_PATHS", "bundles"))
         variables = [line.strip() for line in env.get("INPUT_VARS", "").splitlines() if line.strip()]
         return cls(command, paths, variables, env.get("RECONCILER_PLAN_PATH", "") or "reconciler-plan.json")
