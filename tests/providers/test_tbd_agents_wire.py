@@ -108,3 +108,32 @@ def test_state_and_the_end_of_a_window() -> None:
     assert wire.live_from_wire({**base, "name": "team:s (archived)", "enabled": True}).state == "active"
     ended = {**base, "enabled": False, "end_at": "2027-01-01T00:00:00", "updated_at": "2027-01-01T01:00:00"}
     assert wire.ended(ended) and not wire.ended({**ended, "updated_at": "2026-12-31T00:00:00Z"})
+
+
+def test_counters_and_last_change_are_read_in_either_time_spelling() -> None:
+    base = {"id": "i", "name": "team:s", "workflow_id": "wf", "interval_value": 1, "interval_unit": "hours"}
+    never = wire.live_from_wire({**base, "enabled": True, "last_run_at": None, "next_run_at": None})
+    assert never.activity is not None and (never.activity.last_fire, never.activity.next_fire) == (None, None)
+    ran = wire.live_from_wire(
+        {
+            **base,
+            "enabled": True,
+            "last_run_at": "2026-05-15T09:00:00",  # naive: read back from MongoDB
+            "next_run_at": "2026-05-15T10:00:00Z",  # aware: set by this very request
+            "updated_at": "2026-05-15T09:00:00.250",
+        }
+    )
+    activity = ran.activity
+    assert activity is not None
+    assert activity.counters == ("last_run_at", "next_run_at")
+    assert (activity.last_fire, activity.next_fire) == ("2026-05-15T09:00:00Z", "2026-05-15T10:00:00Z")
+    # no count, no skips, no error on this platform: none is invented
+    assert (activity.total_fires, activity.skipped, activity.missed, activity.last_error) == (
+        None,
+        (),
+        None,
+        None,
+    )
+    assert (ran.changed_at, ran.changed_by) == ("2026-05-15T09:00:00.250000Z", None)
+    # the name is the whole marker: no record is ever read, and none is asked for
+    assert ran.applied is None and ran.incomplete_marker == ""

@@ -215,6 +215,54 @@ def test_end_at_disables_at_the_first_tick_after_it(sandbox: Server, http: httpx
     assert got["updated_at"] == "2026-05-15T11:00:00"  # the tick that found the window over
 
 
+def test_a_tick_while_the_previous_run_is_active_is_skipped(sandbox: Server, http: httpx.Client) -> None:
+    """The server finds the previous run's TaskExecution still PENDING/RUNNING and skips the tick: nothing
+    on the schedule moves (no skip count, no skip time: only its log says so)."""
+    sandbox.admin("POST", "clock", {"now": "2026-05-15T08:00:00Z"})
+    sandbox.admin("POST", "runs", {"agent": WORKFLOWS[0], "duration": "9000s"})  # 2.5 h runs
+    made = create(http, interval_value=1, interval_unit="hours")
+    path = f"{BASE}/{made['id']}"
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-15T09:00:00Z"})["fired"] == 1  # runs until 11:30
+    ran = http.get(path).json()
+    assert (
+        sandbox.admin("POST", "clock", {"now": "2026-05-15T11:00:00Z"})["fired"] == 0
+    )  # 10:00, 11:00 skipped
+    assert http.get(path).json() == ran  # last_run_at, next_run_at, updated_at: all as they were
+    assert (ran["last_run_at"], ran["next_run_at"]) == ("2026-05-15T09:00:00", "2026-05-15T10:00:00")
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-15T12:00:00Z"})["fired"] == 1  # the run ended
+    got = http.get(path).json()
+    assert (got["last_run_at"], got["next_run_at"]) == ("2026-05-15T12:00:00", "2026-05-15T13:00:00")
+    # A day at once: every third tick runs (12:00, 15:00, ... 09:00 next day)
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-16T10:00:00Z"})["fired"] == 7
+    assert http.get(path).json()["last_run_at"] == "2026-05-16T09:00:00"
+
+
+def test_a_run_that_ends_on_the_tick_or_fails_to_start_never_skips(
+    sandbox: Server, http: httpx.Client
+) -> None:
+    sandbox.admin("POST", "clock", {"now": "2026-05-15T08:00:00Z"})
+    sandbox.admin("POST", "runs", {"agent": WORKFLOWS[0], "duration": "3600s"})  # ends as the next tick comes
+    sandbox.admin("POST", "runs", {"agent": WORKFLOWS[1], "duration": "86400s", "error": "no such skill"})
+    on_time = create(http, interval_value=1, interval_unit="hours")
+    failing = create(http, workflow_id=WORKFLOWS[1], interval_value=1, interval_unit="hours")
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-15T13:00:00Z"})["fired"] == 10
+    for made in (on_time, failing):  # a failed start leaves no run active; the schedule shows no error
+        got = http.get(f"{BASE}/{made['id']}").json()
+        assert got["last_run_at"] == "2026-05-15T13:00:00" and set(got) == set(made)
+
+
+def test_the_previous_run_outlives_a_disable_and_enable(sandbox: Server, http: httpx.Client) -> None:
+    sandbox.admin("POST", "clock", {"now": "2026-05-15T08:00:00Z"})
+    sandbox.admin("POST", "runs", {"agent": WORKFLOWS[0], "duration": "7200s"})
+    made = create(http, interval_value=1, interval_unit="hours")
+    path = f"{BASE}/{made['id']}"
+    sandbox.admin("POST", "clock", {"now": "2026-05-15T09:00:00Z"})  # runs until 11:00
+    http.patch(f"{path}/disable")
+    http.patch(f"{path}/enable")  # re-registered at 09:00: ticks 10:00 (skipped), 11:00 (runs)
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-15T10:30:00Z"})["fired"] == 0
+    assert sandbox.admin("POST", "clock", {"now": "2026-05-15T11:00:00Z"})["fired"] == 1
+
+
 def test_missing_or_wrong_token_is_401(sandbox: Server) -> None:
     anonymous = httpx.get(sandbox.url + BASE)
     assert anonymous.status_code == 401 and "detail" in anonymous.json()
