@@ -46,6 +46,21 @@ def _duration(text: str, option: str) -> timedelta:
         raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
+def _instant(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise typer.BadParameter(
+            f"{text!r} is not an RFC 3339 time with an offset, e.g. 2026-10-28T12:00:00Z",
+            param_hint="'--now'",
+        )
+    return value.astimezone(UTC)
+
+
 def status(
     paths: Paths,
     var: Vars = None,
@@ -54,6 +69,14 @@ def status(
     grace: Annotated[
         str, typer.Option("--grace", help="How long after a due fire before it counts as late, e.g. 10m.")
     ] = "10m",
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Judge as of this RFC 3339 time instead of the current time: for a sandbox whose clock was "
+            "moved (the counters are still read now).",
+        ),
+    ] = None,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
@@ -62,7 +85,7 @@ def status(
     ca_bundle: CaBundle = None,
 ) -> int:
     """Did each schedule fire as declared? Exit 2 when any needs attention."""
-    window = Window(datetime.now(UTC), _duration(since, "--since"), _duration(grace, "--grace"))
+    window = Window(_instant(now), _duration(since, "--since"), _duration(grace, "--grace"))
     loaded = load_bundles(tuple(paths), parse_var_overrides(tuple(var or ())))
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)

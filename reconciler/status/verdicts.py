@@ -181,27 +181,39 @@ def _judge_active(
     if not due:
         return replace(status, verdict="ok", why="no fire was due in the window")
     latest = due[-1]
+    # A skip the platform reports for a due fire of the window; a bare count of missed fires only when its
+    # counter started in the window (a count since creation says nothing about this window).
+    judged_skips = [
+        (at, reason)
+        for at, reason in skipped
+        if at is None or (start <= (_instant(at) or start) <= window.now)
+    ]
+    missed_count = (
+        activity.missed
+        if activity.missed and counted_since is not None and counted_since >= window.start
+        else 0
+    )
+    if judged_skips or missed_count:
+        reasons = sorted({reason for _, reason in judged_skips}) or [
+            f"{missed_count} missed (the platform's count)"
+        ]
+        return replace(
+            status, verdict="missed", why=f"the platform skipped or missed a due fire: {'; '.join(reasons)}"
+        )
     if last is not None and last >= latest - SAME_FIRE and (observed is None or observed >= len(due)):
         return replace(status, verdict="ok", why=f"fired as expected (last at {_text(last)})")
-    if last is None and not activity.total_fires and not skipped and not activity.missed:
+    if last is None and not activity.total_fires:
         return replace(
             status,
             verdict="never-fired",
             why=f"{len(due)} fire(s) were due since {_text(start)}; the platform has none",
         )
-    if skipped or activity.missed:
-        reasons = sorted({reason for _, reason in skipped}) or [
-            f"{activity.missed} missed (the platform's count)"
-        ]
-        return replace(
-            status, verdict="missed", why=f"the platform skipped or missed a due fire: {'; '.join(reasons)}"
-        )
-    seen = f"last fire {_text(last)}" if last is not None else "no fire time"
-    return replace(
-        status,
-        verdict="late",
-        why=f"a fire was due at {_text(latest)} and is not seen after a grace of {_minutes(window.grace)} ({seen})",
-    )
+    if observed is not None and observed < len(due):
+        why = f"the platform counted {observed} of the {len(due)} fires due in the window, and says nothing of the rest"
+    else:
+        seen = f"last fire {_text(last)}" if last is not None else "no fire time"
+        why = f"a fire was due at {_text(latest)} and is not seen after a grace of {_minutes(window.grace)} ({seen})"
+    return replace(status, verdict="late", why=why)
 
 
 def worst(statuses: list[ScheduleStatus]) -> Verdict | None:
