@@ -101,6 +101,18 @@ def changes(body: dict[str, Any], live: LiveSchedule) -> dict[str, Any]:
     return patch
 
 
+def state_patch(live: LiveSchedule, paused: bool) -> dict[str, Any]:
+    """The PATCH that pauses (resumes) `live` without a desired schedule (an archive, a restore): the record
+    the marker holds says the new state in the same request; a marker without a record gets none."""
+    patch: dict[str, Any] = {"paused": paused}
+    metadata = live.raw.get("task_metadata")
+    if live.applied is not None and isinstance(metadata, dict):
+        record = live.applied.with_state("paused" if paused else "active").text()
+        if metadata.get(RECORD_KEY) != record:
+            patch["task_metadata"] = {**metadata, RECORD_KEY: record}
+    return patch
+
+
 def _same_input(want: Any, have: Any) -> bool:
     have = have or {}
     return bool(
