@@ -5,7 +5,9 @@ as that SDK expects. Standalone on purpose: it must not import the project or it
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
+import httpx
 from orq_ai_sdk import Orq, models
 
 AGENT = "digest"
@@ -13,6 +15,10 @@ AGENT = "digest"
 
 def main() -> None:
     url, key = os.environ["ORQ_SERVER_URL"], os.environ["ORQ_API_KEY"]
+    admin = httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}
+    )  # the sandbox's test-only routes
+    admin.post("/_sandbox/clock", json={"now": "2030-01-07T08:00:00Z"}).raise_for_status()  # a Monday
     with Orq(api_key=key, server_url=url) as sdk:
         agents = sdk.agents.list(limit=200)  # sent as limit=200.0
         assert AGENT in [a.key for a in agents.data] and agents.has_more is False
@@ -37,6 +43,13 @@ def main() -> None:
             agent_key=AGENT, schedule_id=made.id, display_name="Daily", expression="0 0 9 * * *"
         )
         assert (renamed.display_name, renamed.expression, renamed.generation) == ("Daily", "0 0 9 * * *", 2)
+        # Counters after fires, runs lasting longer than the cadence included (orq skips none of them)
+        admin.post("/_sandbox/runs", json={"agent": AGENT, "duration": "172800s"}).raise_for_status()
+        assert admin.post("/_sandbox/clock", json={"advance": "172800s"}).json()["fired"] == 2
+        [fired] = sdk.schedules.list(agent_key=AGENT).schedules or []
+        assert isinstance(fired.trigger_count, int) and fired.trigger_count == 2
+        assert fired.last_triggered_at == datetime(2030, 1, 8, 9, tzinfo=UTC)
+        assert isinstance(fired.updated, datetime) and isinstance(fired.updated_by_id, str)
         triggered = sdk.schedules.trigger(agent_key=AGENT, schedule_id=made.id)
         assert triggered.status == "triggered"
         paused = sdk.schedules.update(agent_key=AGENT, schedule_id=made.id, is_active=False)

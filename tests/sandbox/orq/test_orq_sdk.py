@@ -3,6 +3,7 @@ HTTP and decodes every answer; refusals surface as the SDK's own exception types
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -228,6 +229,36 @@ def test_fires_follow_the_sandbox_clock(sdk: Orq, http: httpx.Client) -> None:
     last = get(agent_key=AGENTS[0], schedule_id=every.id)
     assert last.trigger_count == 60 and last.last_triggered_at is not None
     assert last.last_triggered_at.isoformat().startswith("2030-01-12T08:00:00")
+
+
+def test_the_sdk_decodes_the_counters_after_fires_and_overlapping_runs(sdk: Orq, http: httpx.Client) -> None:
+    """`trigger_count` (int) and `last_triggered_at` (datetime) as the SDK types them; orq documents no
+    overlap policy, so runs longer than the cadence skip nothing: every fire counts. The record the
+    reconciler keeps in `payload.metadata` comes back as a plain string value."""
+    set_clock(http, now=T0)
+    record = "active.0123456789.0123456789.0123456789.0123456789"
+    payload = {**PAYLOAD, "metadata": {"reconciler.dev/applied": record}}
+    s = create(sdk, "cron", "0 0 * * * *", payload=payload)
+    assert (s.trigger_count, s.last_triggered_at) == (0, None)
+    assert http.post("/_sandbox/runs", json={"agent": AGENTS[0], "duration": "10800s"}).status_code == 200
+    assert set_clock(http, advance="18000s")["fired"] == 5  # 09:00 .. 13:00, each while a run still runs
+    [got] = sdk.schedules.list(agent_key=AGENTS[0]).schedules or []
+    assert isinstance(got.trigger_count, int) and got.trigger_count == 5
+    assert isinstance(got.last_triggered_at, datetime)
+    assert got.last_triggered_at == datetime(2030, 1, 7, 13, tzinfo=UTC)
+    assert isinstance(got.updated, datetime) and got.updated == datetime(2030, 1, 7, 8, tzinfo=UTC)
+    assert got.payload.metadata == {"reconciler.dev/applied": record}
+    paused = sdk.schedules.update(
+        agent_key=AGENTS[0],
+        schedule_id=s.id,
+        is_active=False,
+        payload={**payload, "metadata": {"reconciler.dev/applied": "paused" + record[6:]}},
+    )  # the state and the record in one PATCH
+    assert paused.is_active is False and paused.payload.metadata["reconciler.dev/applied"].startswith(
+        "paused"
+    )
+    assert (paused.trigger_count, paused.generation) == (5, 1)  # a pause keeps the count
+    assert set_clock(http, advance="7200s")["fired"] == 0
 
 
 def test_run_now_is_202_fires_ten_seconds_later_and_refuses_inactive(sdk: Orq, http: httpx.Client) -> None:
