@@ -274,3 +274,28 @@ def test_missing_token_is_a_401_in_the_agentex_shape(legacy_server: Server, lega
     response = httpx.get(f"{legacy_server.url}/agents/{AGENTS[0]}/schedules")
     assert response.status_code == 401
     assert set(response.json()) == {"message", "code", "data"} and response.json()["code"] == 401
+
+
+def test_sdk_decodes_the_counters_after_an_overlap_skip(sdk: Agentex, legacy: httpx.Client) -> None:
+    """Temporal's default overlap policy, SKIP: a fire while the workflow the schedule last started still
+    runs is not taken. It is Temporal's `overlap_skipped`, which this API does not return: `num_actions_taken`
+    and `last_action_time` do not move, and `num_actions_missed` (the catch-up window's count) stays 0."""
+    freeze(legacy, "2026-03-02T00:00:00Z")
+    create(sdk, "hourly", interval_seconds=3600)
+    create(sdk, "capped", interval_seconds=3600, execution_timeout_seconds=1800)
+    legacy.post("/_sandbox/clock", json={"advance": "7200s"})  # 01:00, 02:00: both taken
+    legacy.post("/_sandbox/runs", json={"agent": AGENTS[0], "duration": "5400s"})  # runs last 90 minutes
+    legacy.post("/_sandbox/clock", json={"advance": "10800s"})  # 03:00 taken, 04:00 skipped, 05:00 taken
+    got = sdk.agents.schedules.retrieve("hourly", agent_id=AGENTS[0])
+    assert isinstance(got.num_actions_taken, int) and isinstance(got.num_actions_missed, int)
+    assert (got.num_actions_taken, got.num_actions_missed) == (4, 0)
+    assert got.last_action_time == datetime(2026, 3, 2, 5, tzinfo=UTC)
+    assert got.next_action_times and got.next_action_times[0] == datetime(2026, 3, 2, 6, tzinfo=UTC)
+    # The workflow's execution timeout (30 min) ends each run before the next fire: nothing overlaps.
+    capped = sdk.agents.schedules.retrieve("capped", agent_id=AGENTS[0])
+    assert (capped.num_actions_taken, capped.num_actions_missed) == (5, 0)
+    # A trigger follows the schedule's overlap policy too: skipped while the 05:00 run still runs.
+    assert sdk.agents.schedules.trigger("hourly", agent_id=AGENTS[0]).num_actions_taken == 4
+    freeze(legacy, "2026-03-02T06:40:00Z")  # 06:00 was skipped (05:00 runs to 06:30); now nothing runs
+    ran = sdk.agents.schedules.trigger("hourly", agent_id=AGENTS[0])
+    assert ran.num_actions_taken == 5 and ran.last_action_time == datetime(2026, 3, 2, 6, 40, tzinfo=UTC)

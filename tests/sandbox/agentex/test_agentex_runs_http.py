@@ -165,6 +165,29 @@ def test_skip_and_unskip_one_fire(runs: httpx.Client) -> None:
     assert fired == 1
 
 
+def test_a_sync_agents_long_reply_makes_the_next_fire_an_overlap_skip(runs: httpx.Client) -> None:
+    """Each fire's workflow only launches the run: an async agent's `event/send` returns at once, a sync
+    agent's `message/send` waits for the reply. SKIP policy: a fire while that workflow runs is not taken,
+    and nothing in the answer lists it (`skipped_action_times` holds the skips asked for through /skip)."""
+    runs.post(
+        "/_sandbox/agents", json={"id": "agent-sync", "labels": {"acp_type": "sync"}}
+    ).raise_for_status()
+    runs.post("/_sandbox/clock", json={"now": "2026-03-02T08:00:00Z"})
+    for agent in (AGENTS[0], "agent-sync"):
+        runs.post("/_sandbox/runs", json={"agent": agent, "duration": "90s"}).raise_for_status()
+    fast = create(runs, "fast", interval_seconds=60, cron_expression=None)
+    slow = create(runs, "slow", agent="agent-sync", interval_seconds=60, cron_expression=None)
+    runs.post("/_sandbox/clock", json={"advance": "240s"})  # 08:01 … 08:04
+    listed = runs.get(BASE, params={"include_live": "true"}).json()["run_schedules"]
+    assert [(s["name"], s["num_actions_taken"]) for s in listed] == [("fast", 4)]
+    got = runs.get(f"/agents/agent-sync/schedules/{slow['id']}").json()
+    assert (got["num_actions_taken"], got["last_action_time"]) == (
+        2,
+        "2026-03-02T08:03:00Z",
+    )  # 08:02, 08:04 skipped
+    assert got["skipped_action_times"] == [] and fast["id"] != slow["id"]
+
+
 def test_delete_is_soft_and_frees_the_name(runs: httpx.Client) -> None:
     s = create(runs, "standup")
     deleted = runs.delete(f"{BASE}/name/standup")
