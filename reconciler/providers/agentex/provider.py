@@ -1,15 +1,11 @@
 """Agentex over HTTP, both revisions: `target.api` unset or `legacy` (the original API), or `run-schedules`.
 
-Schedules are listed per agent only: the agents are enumerated (page-number pages), then each agent's
-schedules are listed concurrently at the largest page the API allows. The legacy list items carry no
-spec, so each owned schedule is then read by name, concurrently. Ownership is the name
-`<bundleKey>--<name>`. Archiving is pausing: an owned paused schedule the bundle no longer declares is
-reported `archived`, so it is left alone until it comes back (then it is resumed).
-
-Legacy updates are delete + create under the same name (there is no update route). The create after the
-delete is retried, and a lost answer is looked up by name; if it still fails, the error says the
-schedule is lost, with what is needed to recreate it, and the next apply recreates it (the bundle still
-declares it, and nothing live answers to its name).
+Schedules are listed per agent (agents in page-number pages), concurrently, at the largest page; legacy
+list items carry no spec, so each owned schedule is then read by name. Ownership is the name
+`<bundleKey>--<name>`. Archiving is pausing (an owned paused schedule the bundle no longer declares is
+`archived`). Legacy updates are delete + create under the same name, the create retried and looked up by
+name; if it still fails, the error says the schedule is lost and how to recreate it (the next apply does).
+Run schedules keep the applied record in `task_metadata` and change it with the state in one PATCH.
 """
 
 from __future__ import annotations
@@ -96,9 +92,8 @@ class AgentexProvider(Provider):
         return self._owned(live=False)
 
     def read_activity(self) -> list[LiveSchedule]:
-        """Legacy: what `list_live` reads (each owned schedule is read by name, and that answer carries the
-        counters). Run schedules: the same lists asked with `include_live=true` (enriched up to 200 rows a
-        list; a row past that reports its counters unavailable)."""
+        """Legacy: `list_live` (its read by name carries the counters). Run schedules: the same lists with
+        `include_live=true` (at most 200 rows enriched a list; past that, counters unavailable)."""
         return self._owned(live=not self.legacy)
 
     def _owned(self, *, live: bool) -> list[LiveSchedule]:

@@ -88,6 +88,21 @@ def restart(doc: Json, now: datetime) -> None:
     doc["fires"].update(cursor=format_instant(now), next=None if nxt is None else format_instant(nxt))
 
 
+# Run schedules: the workflow each fire starts only launches the run (one activity: 120 s start-to-close, 5
+# attempts, backoff 2 s doubling). An async or agentic agent's `event/send` returns at once; a sync agent's
+# `message/send` waits for the agent's reply, so the workflow runs as long as the run, or until its attempts
+# time out.
+LAUNCH_TIMEOUT, LAUNCH_ATTEMPTS, LAUNCH_BACKOFF = 120.0, 5, 2.0 + 4.0 + 8.0 + 16.0
+
+
+def launch_hold(acp_type: str | None, duration: float) -> float:
+    """How long a run schedule's launching workflow runs for an agent of `acp_type` whose runs last
+    `duration` seconds."""
+    if acp_type != "sync":
+        return 0.0
+    return duration if duration <= LAUNCH_TIMEOUT else LAUNCH_TIMEOUT * LAUNCH_ATTEMPTS + LAUNCH_BACKOFF
+
+
 def running(doc: Json, at: datetime) -> bool:
     """Whether the workflow the schedule last started still runs at `at` (an overlap skips a fire then)."""
     until = doc["fires"].get("running_until")

@@ -185,19 +185,12 @@ def create(sb: Sandbox, agent_id: str, req: CreateRunSchedule) -> Json:
     return doc
 
 
-# The workflow each fire starts only launches the run (one activity: 120 s start-to-close, 5 attempts, backoff
-# 2 s doubling): an async or agentic agent's `event/send` returns at once; a sync agent's `message/send`
-# waits for the agent's reply, so the workflow runs as long as the run, or until its attempts time out.
-LAUNCH_TIMEOUT, LAUNCH_ATTEMPTS, LAUNCH_BACKOFF = 120.0, 5, 2.0 + 4.0 + 8.0 + 16.0
-
-
 def hold(sb: Sandbox, doc: Json) -> float:
     """How long the workflow a fire starts runs (while it runs, the next fire is skipped: SKIP policy)."""
     agent = sb.store.get(sb.kind(AGENT), doc["agent_id"])
-    if agent is None or agent.get("acp_type") != "sync":
-        return 0.0
-    duration = sb.run_profile(doc["agent_id"]).duration
-    return duration if duration <= LAUNCH_TIMEOUT else LAUNCH_TIMEOUT * LAUNCH_ATTEMPTS + LAUNCH_BACKOFF
+    return firing.launch_hold(
+        agent.get("acp_type") if agent else None, sb.run_profile(doc["agent_id"]).duration
+    )
 
 
 def _caught_up(sb: Sandbox, doc: Json | None, what: str) -> Json:
