@@ -30,7 +30,7 @@ import traceback
 import types
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,7 @@ class Figures:
     requests: int = 0  # vendor requests the sandbox answered (or dropped)
     faults: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    operator_pauses: int = 0  # schedules paused by hand on the platform between applies (issue 18)
 
     def line(self, platform: str) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
@@ -135,7 +136,7 @@ class Figures:
             f"{platform}: {self.histories} histories, {self.steps} steps, {self.applies} applies "
             f"({self.failed_applies} exited 1 and were re-run), {self.requests} requests, "
             f"{sum(self.faults.values())} faults injected "
-            f"({kinds}), {self.seconds:.1f} s"
+            f"({kinds}), {self.operator_pauses} operator pauses, {self.seconds:.1f} s"
         )
 
 
@@ -178,11 +179,21 @@ class Soak:
         try:
             self._start()
             applied: dict[tuple[str, str], Sched] = {}  # (agent, name) -> as last applied
+            held: set[tuple[str, str]] = set()  # paused by an operator, and kept paused (pauses: respect)
             for index, step in enumerate(history.steps):
+                held |= self._pause_by_hand(step)
                 self._apply(history, index, step)
                 for name, sched in step.bundle:
                     applied[(self.platform.agents[sched.agent], name)] = sched
-                self._check(history, index, step, applied)
+                declared = {(self.platform.agents[s.agent], n): s for n, s in step.bundle}
+                # A pause the bundle itself now asks for takes over the operator's; a schedule that left the
+                # bundle is archived; where the platform has no room for the record, the apply resumed it.
+                held = {
+                    key
+                    for key in held
+                    if key in declared and not declared[key].paused and self.platform.records_applied
+                }
+                self._check(history, index, step, applied, held)
             self._check_plan_is_clean(history)
             clean = True
         finally:
@@ -233,6 +244,17 @@ class Soak:
         self.figures.requests += new.pop("requests", 0)
         self.figures.faults.update(new)
 
+    def _pause_by_hand(self, step: Step) -> set[tuple[str, str]]:
+        paused: set[tuple[str, str]] = set()
+        for name in step.operator_pauses:
+            row = next((r for r in self._ours or [] if r.name == name and r.state == "active"), None)
+            if row is None:
+                continue  # still paused by an earlier hand (kept since): nothing more to pause
+            self.platform.pause_by_hand(self.clients, row)
+            self.figures.operator_pauses += 1
+            paused.add((row.agent, name))
+        return paused
+
     def _apply(self, history: History, index: int, step: Step) -> None:
         document = self.platform.document(KEY, history.prune, step.schedules)
         self.bundle_path.write_text(json.dumps(document))
@@ -273,12 +295,19 @@ class Soak:
         index: int,
         step: Step,
         applied: dict[tuple[str, str], Sched],
+        held: set[tuple[str, str]] | None = None,
     ) -> None:
         platform = self.platform
+        held = held or set()
         rows = platform.read(self.clients)
         ours = [r for r in rows if r.owner == KEY]
         self._ours = ours
-        declared = {(platform.agents[s.agent], name): platform.expected(name, s) for name, s in step.bundle}
+        declared = {
+            (platform.agents[s.agent], name): platform.expected(
+                name, replace(s, paused=True) if (platform.agents[s.agent], name) in held else s
+            )
+            for name, s in step.bundle
+        }
         expected = dict(declared)
         if history.prune == "archive":
             for (agent, name), sched in applied.items():

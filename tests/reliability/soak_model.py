@@ -43,6 +43,9 @@ class Step:
     edits: tuple[str, ...]  # what changed, for the failure report
     bundle: tuple[tuple[str, Sched], ...]  # name -> schedule, in bundle order
     faults: Faults
+    # Schedules an operator pauses on the platform by hand before this step's apply (issue 18: under the
+    # default `pauses: respect`, no apply may resume them while the bundle keeps them active).
+    operator_pauses: tuple[str, ...] = ()
 
     @property
     def schedules(self) -> dict[str, Sched]:
@@ -58,8 +61,9 @@ class History:
         lines = [f"prune: {self.prune}"]
         for i, step in enumerate(self.steps):
             f = step.faults
+            by_hand = "".join(f"operator pauses {n} on the platform; " for n in step.operator_pauses)
             lines.append(
-                f"step {i}: {'; '.join(step.edits)}  [fault rate {f.rate:.2f}, seed {f.seed}, "
+                f"step {i}: {by_hand}{'; '.join(step.edits)}  [fault rate {f.rate:.2f}, seed {f.seed}, "
                 f"parallelism {f.parallelism}, {f.attempts} attempts per request"
                 f"{', timeouts' if f.timeouts else ''}]"
             )
@@ -171,6 +175,8 @@ def histories(
         )
     ]
     for _ in range(draw(st.integers(1, max_steps - 1))):
+        running = sorted(name for name, sched in bundle.items() if not sched.paused)
+        by_hand = tuple(draw(st.lists(st.sampled_from(running), max_size=1))) if running else ()
         edits = tuple(_edit(draw, shape, bundle, gone) for _ in range(draw(st.integers(1, 3))))
-        steps.append(Step(edits, tuple(bundle.items()), _faults(draw, max_rate, timeout_percent)))
+        steps.append(Step(edits, tuple(bundle.items()), _faults(draw, max_rate, timeout_percent), by_hand))
     return History(prune, tuple(steps))

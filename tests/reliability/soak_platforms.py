@@ -125,6 +125,24 @@ class Platform:
     def shape(self) -> Shape:
         return Shape(len(self.agents), len(self.timings), len(self.options), self.option_allowed)
 
+    @property
+    def records_applied(self) -> bool:
+        """Whether the marker has room for the record of the last apply, so a pause made by hand is kept."""
+        return self.id not in ("agentex-legacy", "tbd-agents")
+
+    def pause_by_hand(self, clients: Clients, row: Row) -> None:
+        """Pause a schedule as an operator would in the platform's UI (its own pause route)."""
+        http = clients.http
+        if self.provider == "cadenya":
+            response = http.post(row.path + ":pause")
+        elif self.provider in ("agentex", "oz"):
+            response = http.post(row.path + "/pause")
+        elif self.provider == "orq":
+            response = http.patch(row.path, json={"is_active": False})
+        else:
+            response = http.patch(row.path + "/disable")
+        response.raise_for_status()
+
     def schedule(self, name: str, sched: Sched) -> dict[str, Any]:
         message = MESSAGES[sched.message]
         doc: dict[str, Any] = {"name": name, "agent": self.agents[sched.agent]}
