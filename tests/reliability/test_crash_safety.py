@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.day_two import operator_pause
 from tests.reliability.apply_harness import (
     LONGER_STEPS,
     STEPS,
@@ -197,3 +198,47 @@ def test_killed_adoption_on_agentex_legacy_leaves_no_twin(
     want = Expectation()
     want.advance(step)
     assert_converged(profile, server, env_for(profile, server, server.url), str(path), want, "\n".join(trace))
+
+
+RECORDED = [p for p in PROFILES if p.id not in ("agentex-legacy", "tbd-agents")]  # room for the record
+
+
+@pytest.mark.parametrize("profile", RECORDED, ids=[p.id for p in RECORDED], indirect=True)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("nth", [1, 2])
+def test_a_killed_pause_or_resume_never_passes_for_an_operators_pause(
+    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
+) -> None:
+    """Issue 18: the record of the state reconciler set is written in an order a kill cannot turn into a
+    pause that looks like an operator's. A resume killed at its first or second write, then run again, leaves a
+    record that says `active`: an operator's pause afterwards is kept. A pause killed the same way, then run
+    again, leaves one that says `paused`: the bundle resuming it later resumes it."""
+    path = tmp_path / "bundle.yaml"
+    env = env_for(profile, server, server.url)
+    paused, active = Step("pause", (Variant("a", 0, paused=True),)), Step("resume", (Variant("a", 0),))
+    trace: list[str] = []
+    write_step(profile, paused, path)
+    assert run_apply(env, str(path)).code == 0
+
+    write_step(profile, active, path)  # resume, killed
+    trace += converge(profile, server, proxy, str(path), active, [(KillPoint(nth, mode), "fork")])
+    with client_for(server.url) as client:
+        (entry,) = [e for e in profile.live(client) if e.name == "a"]
+        assert entry.firing, "\n".join(trace)
+        operator_pause(profile, client, entry)
+    kept = run_apply(env, str(path))
+    assert kept.code == 0 and "kept paused" in kept.out, kept.out + "\n".join(trace)
+    with client_for(server.url) as client:
+        assert [e.firing for e in profile.live(client) if e.name == "a"] == [False], "\n".join(trace)
+
+    write_step(profile, paused, path)  # the bundle pauses it too (the operator's pause becomes the bundle's)
+    assert run_apply(env, str(path)).code == 0
+    write_step(profile, active, path)
+    assert run_apply(env, str(path)).code == 0
+    write_step(profile, paused, path)  # pause, killed
+    trace += converge(profile, server, proxy, str(path), paused, [(KillPoint(nth, mode), "fork")])
+    write_step(profile, active, path)
+    resumed = run_apply(env, str(path))
+    assert resumed.code == 0, resumed.err
+    with client_for(server.url) as client:
+        assert [e.firing for e in profile.live(client) if e.name == "a"] == [True], "\n".join(trace)
