@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/plan_apply.py --providers oz --sizes 100,1000 --out /tmp/bench
 
 The default leaves out what does not fit in 10 minutes on 2 CPUs, and the results say so: agentex legacy at
-10,000 runs the creates and the no-change plan only (every other scenario re-reads 10,000 schedules one GET
+10,000 runs the creates, the no-change plan and status only (every other scenario re-reads 10,000 schedules one GET
 each), and baselines beyond N = 100 cover a sample of the agents.
 
 Per provider and size: the sandbox runs as a separate process (`reconciler sandbox serve --latency MS`);
@@ -248,11 +248,13 @@ class Scenario:
     changed: float = 0.0  # share of the bundle edited
     removed: float = 0.0  # share of the bundle removed (archived)
     creates: bool = False
+    status: bool = False  # `reconciler status`: the fire counters read, no plan
 
 
 SCENARIOS = (
     Scenario("apply: all creates", True, creates=True),
     Scenario("plan: no changes", False),
+    Scenario("status: counters read", False, status=True),
     Scenario("plan: 10% changed", False, changed=0.1),
     Scenario("apply: 10% updates", True, changed=0.1),
     Scenario("apply: 10% archives", True, changed=0.1, removed=0.1),
@@ -287,7 +289,7 @@ def bench(
     if not opts.full and (n > opts.baseline_full or spec.reads_per_live):  # a GET each: sampled even at 100
         sample = min(len(agents), max(1, math.ceil(opts.baseline_sample * len(agents) / n)))
     cut = not opts.full and spec.cut_above is not None and n > spec.cut_above
-    scenarios = SCENARIOS[:2] if cut else SCENARIOS
+    scenarios = SCENARIOS[:3] if cut else SCENARIOS
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "bench.yaml"
         full_state_reads: list[tuple[float, int]] = []  # the baseline's global list, on the full state
@@ -300,7 +302,7 @@ def bench(
                 reads = full_state_reads[1:2] if len(full_state_reads) > 1 else [global_read(spec, server)]
                 full_state_reads.append(reads[0])
             before, served = server.routes(), server.cpu_s()
-            verb = ["apply", "--auto-approve"] if sc.apply else ["plan"]
+            verb = ["apply", "--auto-approve"] if sc.apply else ["status"] if sc.status else ["plan"]
             run = run_cli([*verb, str(bundle)], server.env, opts.parallelism)
             served = server.cpu_s() - served
             routes = delta(server.routes(), before)

@@ -326,7 +326,7 @@ class Spec:
     update: int = 1
     archive: int = 1
     unique_names: bool = True  # False: after creating, list once more to find a concurrent apply's twins
-    # Beyond this size the default run keeps only the first two scenarios (`--full` runs all), and why.
+    # Beyond this size the default run keeps only the first three scenarios (`--full` runs all), and why.
     cut_above: int | None = None
     cut_reason: str = ""
 
