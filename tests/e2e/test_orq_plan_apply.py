@@ -307,8 +307,14 @@ def test_a_changed_secret_is_an_update_that_shows_only_sensitive(
     plan = plan_json(sandbox, path, env=second)
     [update] = [a for a in plan["bundles"][0]["actions"] if a["action"] != "noop"]
     assert update["action"] == "update"
-    assert update["changes"] == [
-        {"path": "input.secrets.token", "before": "(sensitive)", "after": "(sensitive)", "sensitive": True}
+    assert update["changes"] == [  # a new secret value in the environment is the bundle's change: pending
+        {
+            "path": "input.secrets.token",
+            "before": "(sensitive)",
+            "after": "(sensitive)",
+            "sensitive": True,
+            "origin": "pending",
+        }
     ]
     assert cli(sandbox, "apply", "--auto-approve", path, env=second).code == 0
     assert cli(sandbox, "plan", "--detailed-exitcode", path, env=second).code == 0
