@@ -19,6 +19,7 @@ from reconciler.plan.model import Change
 from reconciler.plan.normalise import DIGEST_PREFIX, applied_record, canonical_json
 from reconciler.plan.record import GROUPS, AppliedRecord, group_digest
 from reconciler.timing.durations import format_duration
+from reconciler.timing.instants import read_instant
 from reconciler.timing.spec import Timing
 
 # How a `when` the platform reports is turned back into a Timing (the provider's capabilities decide): None
@@ -108,7 +109,7 @@ def held_pause(
     if bundle.pauses == "heal":
         return f"{shown}: resumed (pauses: heal)", False
     if bundle.respect_for is not None and live.changed_at:
-        since = _instant(live.changed_at)
+        since = read_instant(live.changed_at)
         if since is not None and now - since > timedelta(seconds=bundle.respect_for):
             return (
                 f"{shown}: kept longer than respectFor {format_duration(bundle.respect_for)}, resumed",
@@ -163,11 +164,3 @@ def _has_digest(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_digest(v) for v in value)
     return False
-
-
-def _instant(text: str) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else None

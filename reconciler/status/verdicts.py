@@ -16,6 +16,7 @@ from reconciler.forecast.semantics import semantics_for
 from reconciler.plan.live import Activity, LiveSchedule
 from reconciler.plan.origins import outside_pause, pause_note
 from reconciler.timing import next_fire_times
+from reconciler.timing.instants import read_instant
 
 Verdict = Literal["ok", "late", "missed", "erroring", "never-fired", "paused-outside-bundle", "unknown"]
 VERDICTS: tuple[Verdict, ...] = (
@@ -128,8 +129,8 @@ def _judge_active(
     base: ScheduleStatus, bundle: Bundle, desired: DesiredSchedule, activity: Activity, window: Window
 ) -> ScheduleStatus:
     semantics = semantics_for(bundle.provider, bundle.target, desired)
-    counted_since = _instant(activity.counted_since)
-    last = _instant(activity.last_fire)
+    counted_since = read_instant(activity.counted_since)
+    last = read_instant(activity.last_fire)
     anchor = semantics.anchor
     if not semantics.exact and desired.timing.every is not None:
         # The platform counts the interval from a moment the bundle cannot know: its own last fire (or the
@@ -149,7 +150,7 @@ def _judge_active(
     if ours_next is None:
         later = next_fire_times(desired.timing, window.now, 1, provider=semantics.provider, anchor=anchor)
         ours_next = later[0] if later else None
-    platform_next = _instant(activity.next_fire)
+    platform_next = read_instant(activity.next_fire)
     disagrees = (
         ours_next is not None and platform_next is not None and abs(ours_next - platform_next) > SAME_FIRE
     )
@@ -159,7 +160,7 @@ def _judge_active(
     skipped = tuple(
         (skip.at, skip.reason)
         for skip in activity.skipped
-        if skip.at is None or (_instant(skip.at) or window.now) >= window.start
+        if skip.at is None or (read_instant(skip.at) or window.now) >= window.start
     )
     status = replace(
         base,
@@ -186,7 +187,7 @@ def _judge_active(
     judged_skips = [
         (at, reason)
         for at, reason in skipped
-        if at is None or (start <= (_instant(at) or start) <= window.now)
+        if at is None or (start <= (read_instant(at) or start) <= window.now)
     ]
     missed_count = (
         activity.missed
@@ -219,16 +220,6 @@ def _judge_active(
 def worst(statuses: list[ScheduleStatus]) -> Verdict | None:
     found = {status.verdict for status in statuses}
     return next((verdict for verdict in VERDICTS if verdict in found), None)
-
-
-def _instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _text(moment: datetime | None) -> str | None:

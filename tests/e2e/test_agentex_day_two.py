@@ -15,9 +15,9 @@ import pytest
 from reconciler.bundle.validate import load_bundles
 from reconciler.plan.live import LiveSchedule, Skip
 from reconciler.providers.agentex import runs
-from reconciler.providers.agentex.activity import utc
 from reconciler.providers.agentex.provider import AgentexProvider
 from reconciler.providers.http import ApiClient
+from reconciler.timing.instants import utc_text as utc
 from tests.e2e.support import bundle_text, cli, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 

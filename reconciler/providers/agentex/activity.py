@@ -13,28 +13,14 @@ revision has a last-error field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.plan.live import Activity, Skip
+from reconciler.timing.instants import utc_text as utc
 
 LEGACY_COUNTERS = ("num_actions_taken", "num_actions_missed", "last_action_time", "next_action_times")
 RUNS_COUNTERS = ("num_actions_taken", "last_action_time", "next_action_times", "skipped_action_times")
 SKIPPED_ON_REQUEST = "skipped on request"
-
-
-def utc(value: Any) -> str | None:
-    """An API date-time as RFC 3339 UTC (`…Z`); None for null or something that is not one."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # Temporal's times are UTC
-    text = moment.astimezone(UTC).isoformat()
-    return text.removesuffix("+00:00") + "Z"
 
 
 def _count(value: Any) -> int | None:

@@ -17,8 +17,9 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
 from reconciler.providers.agentex import names
-from reconciler.providers.agentex.activity import runs_activity, utc
+from reconciler.providers.agentex.activity import runs_activity
 from reconciler.providers.agentex.timing import when_from_wire, wire_timing
+from reconciler.timing.instants import utc_text as utc
 
 PROTECT_KEY = "reconciler.dev/protect"
 # The bundle name the marker was written for: a schedule copied (task_metadata and all) under another

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.plan.live import Activity, Skip
-from reconciler.providers.cadenya.wire import utc
+from reconciler.timing.instants import utc_text as utc
 
 COUNTERS = (
     "info.totalFires",

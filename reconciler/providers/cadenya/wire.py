@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -32,6 +31,7 @@ from reconciler.timing import (
     format_duration,
     parse_cron,
 )
+from reconciler.timing.instants import utc_text as utc
 
 BUNDLE_LABEL = "reconciler.dev/bundle"
 NAME_LABEL = "reconciler.dev/name"  # label_token(the bundle name) the marker was written for
@@ -207,19 +207,6 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         changed_at=utc(metadata.get("updatedAt")),
         raw=item,
     )
-
-
-def utc(text: Any) -> str | None:
-    """An RFC 3339 instant as UTC with `Z`; None when absent; as given when it cannot be read."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return text
-    if value.tzinfo is None:
-        return text
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def normal_options(options: dict[str, Any]) -> dict[str, Any]:

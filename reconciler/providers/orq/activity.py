@@ -8,25 +8,12 @@ both counters, so reading them costs no request beyond `list_live`'s.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.plan.live import Activity
+from reconciler.timing.instants import utc_text as utc
 
 COUNTERS = ("trigger_count", "last_triggered_at")
-
-
-def utc(value: Any) -> str | None:
-    """An orq date-time as RFC 3339 UTC (`...Z`); None when absent or not one."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def activity_of(item: dict[str, Any]) -> Activity:

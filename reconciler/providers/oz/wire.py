@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -21,6 +20,7 @@ from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
 from reconciler.timing import TimingError, format_duration, parse_cron, parse_duration
 from reconciler.timing.every_cron import every_as_cron
+from reconciler.timing.instants import utc_text as utc
 
 DEFAULT_AGENT = "default"  # the bundle's `agent` for a schedule with no agent_uid (it runs as its creator)
 PREFIX = "reconciler."
@@ -257,19 +257,6 @@ def person(profile: Any) -> str | None:
     if not isinstance(profile, Mapping):
         return None
     return str(profile.get("display_name") or profile.get("email") or "") or None
-
-
-def utc(text: Any) -> str | None:
-    """An RFC 3339 instant as UTC with `Z`; None when absent; as given when it cannot be read."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return text
-    if value.tzinfo is None:
-        return text
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def when_from_wire(cron: str, every_marker: str | None) -> dict[str, Any]:
