@@ -6,6 +6,7 @@ Every bundle is fully validated, and every live state read, before anything is c
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -61,19 +62,8 @@ def open_session(options: Options) -> Session:
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
     key = digest_key()
-    providers: dict[str, Provider] = {}
+    providers = open_providers(loaded.bundles, options, loaded.secret_values)
     try:
-        for bundle in loaded.bundles:
-            providers[bundle.key] = open_provider(
-                bundle,
-                endpoint=options.endpoint,
-                sandbox=sandbox_requested(options.sandbox),
-                parallelism=options.parallelism,
-                digest_key=key,
-                secrets=loaded.secret_values,
-                security=options.security,
-            )
-        warn_transport(w for p in providers.values() for w in p.client.warnings)  # before any request
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
             plans = list(pool.map(lambda b: _plan_one(b, providers[b.key], options, key), loaded.bundles))
     except BaseException:
@@ -81,6 +71,28 @@ def open_session(options: Options) -> Session:
             provider.client.close()
         raise
     return Session(options, Plan(tuple(plans)), providers, loaded.secret_values)
+
+
+def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str]) -> dict[str, Provider]:
+    """One provider per bundle, by bundle key; the transport warnings printed before any request."""
+    providers: dict[str, Provider] = {}
+    try:
+        for bundle in bundles:
+            providers[bundle.key] = open_provider(
+                bundle,
+                endpoint=options.endpoint,
+                sandbox=sandbox_requested(options.sandbox),
+                parallelism=options.parallelism,
+                digest_key=digest_key(),
+                secrets=secrets,
+                security=options.security,
+            )
+        warn_transport(w for p in providers.values() for w in p.client.warnings)
+    except BaseException:
+        for provider in providers.values():
+            provider.client.close()
+        raise
+    return providers
 
 
 def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) -> BundlePlan:

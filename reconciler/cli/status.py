@@ -25,14 +25,11 @@ from reconciler.cli.common import (
     UseSandbox,
     Vars,
     transport_security,
-    warn_transport,
 )
 from reconciler.cli.plan import PlanFormat
-from reconciler.cli.session import digest_key, sandbox_requested
+from reconciler.cli.session import Options, open_providers
 from reconciler.errors import BundleError
 from reconciler.plan.live import LiveSchedule
-from reconciler.providers.base import Provider
-from reconciler.providers.registry import open_provider
 from reconciler.status import report
 from reconciler.status.verdicts import ScheduleStatus, Window, judge
 from reconciler.timing.durations import parse_duration
@@ -90,19 +87,9 @@ def status(
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
     security = transport_security(insecure, allow_http, ca_bundle)
-    providers: dict[str, Provider] = {}
+    options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, security=security)
+    providers = open_providers(loaded.bundles, options, loaded.secret_values)
     try:
-        for bundle in loaded.bundles:
-            providers[bundle.key] = open_provider(
-                bundle,
-                endpoint=endpoint,
-                sandbox=sandbox_requested(sandbox),
-                parallelism=parallelism,
-                digest_key=digest_key(),
-                secrets=loaded.secret_values,
-                security=security,
-            )
-        warn_transport(w for p in providers.values() for w in p.client.warnings)
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
             lives = list(pool.map(lambda b: providers[b.key].read_activity(), loaded.bundles))
     finally:
