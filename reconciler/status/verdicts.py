@@ -31,7 +31,9 @@ VERDICTS: tuple[Verdict, ...] = (
 ATTENTION = frozenset(VERDICTS) - {"ok"}
 # Two times closer than this are one fire (platforms stamp a fire when the run starts, not on the second).
 SAME_FIRE = timedelta(minutes=1)
-FIRE_LIMIT = 10_000  # expected fires counted per schedule and window; beyond, the count says "at least"
+# Expected fires computed per schedule and window (a fire a minute for a week is 10,080). Beyond it, only the
+# last day before "now" is computed, and the expected count is not given.
+FIRE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,19 @@ class ScheduleStatus:
     name: str
     agent: str
     remote_id: str | None
-    verdict: Verdict
-    why: str  # one sentence: what was expected and what the platform says
-    expected: int | None  # fires due in the window (judged ones: before now - grace); None when not known
-    observed: int | None  # fires the platform counted in the window; None when its counter cannot say
-    last_fire: str | None
-    next_fire: str | None  # ours, from the bundle
-    platform_next_fire: str | None
-    next_disagrees: bool  # ours and the platform's next fire differ by more than a minute
-    skipped: tuple[tuple[str | None, str], ...]  # (when, why) the platform says it skipped, in the window
-    last_error: str | None
-    counters: tuple[str, ...]  # the platform's fields read
+    verdict: Verdict = "unknown"
+    why: str = ""  # one sentence: what was expected and what the platform says
+    expected: int | None = None  # fires due in the window (judged: before now - grace); None when not known
+    observed: int | None = None  # fires the platform counted in the window; None when its counter cannot say
+    last_fire: str | None = None
+    next_fire: str | None = None  # ours, from the bundle
+    platform_next_fire: str | None = None
+    next_disagrees: bool = False  # ours and the platform's next fire differ by more than a minute
+    skipped: tuple[
+        tuple[str | None, str], ...
+    ] = ()  # (when, why) the platform says it skipped, in the window
+    last_error: str | None = None
+    counters: tuple[str, ...] = ()  # the platform's fields read
     file: str = ""
     line: int = 0
 
@@ -77,19 +81,8 @@ def judge(
         desired.name,
         desired.agent,
         None if live is None else live.remote_id,
-        "unknown",
-        "",
-        None,
-        None,
-        None,
-        None,
-        None,
-        False,
-        (),
-        None,
-        (),
-        desired.file,
-        desired.line,
+        file=desired.file,
+        line=desired.line,
     )
     if live is None:
         return replace(
@@ -144,6 +137,16 @@ def _judge_active(
         provider=semantics.provider,
         anchor=anchor,
     )
+    counted = len(expected) < FIRE_LIMIT
+    if not counted:
+        start = max(start, window.now - window.grace - timedelta(days=1))
+        expected = next_fire_times(
+            desired.timing,
+            start - timedelta(microseconds=1),
+            FIRE_LIMIT,
+            provider=semantics.provider,
+            anchor=anchor,
+        )
     within = [fire for fire in expected if fire <= window.now]
     due = [fire for fire in within if fire <= window.now - window.grace]
     ours_next = next((fire for fire in expected if fire > window.now), None)
@@ -155,7 +158,12 @@ def _judge_active(
         ours_next is not None and platform_next is not None and abs(ours_next - platform_next) > SAME_FIRE
     )
     observed = None
-    if activity.total_fires is not None and counted_since is not None and counted_since >= window.start:
+    if (
+        counted
+        and activity.total_fires is not None
+        and counted_since is not None
+        and counted_since >= window.start
+    ):
         observed = activity.total_fires
     skipped = tuple(
         (skip.at, skip.reason)
@@ -164,7 +172,7 @@ def _judge_active(
     )
     status = replace(
         base,
-        expected=len(due),
+        expected=len(due) if counted else None,
         observed=observed,
         last_fire=activity.last_fire,
         next_fire=_text(ours_next),

@@ -94,3 +94,24 @@ def test_outputs_name_each_schedule_that_needs_attention(render) -> None:  # typ
     assert needs_attention([late, ok]) and not needs_attention([ok])
     document = to_json([late, ok], WINDOW)
     assert document["summary"]["late"] == 1 and document["needs_attention"] is True
+
+
+def test_a_fire_a_minute_over_a_week_is_judged_on_its_last_fires() -> None:
+    every_minute = desired(
+        "poll", when={"cron": "* * * * *"}, timing=Timing(cron=("* * * * *",), timezone="UTC")
+    )
+    live = replace(
+        reported(every_minute, "s2", applied=applied_record(every_minute)),
+        activity=Activity((), last_fire="2026-11-23T11:49:00Z"),
+    )
+    status = judge(
+        bundle(every_minute), every_minute, live, Window(NOW, timedelta(days=8), timedelta(minutes=10))
+    )
+    assert status.verdict == "ok" and status.expected is None  # too many to count, the last one judged
+    late = replace(live, activity=Activity((), last_fire="2026-11-23T09:00:00Z"))
+    assert (
+        judge(
+            bundle(every_minute), every_minute, late, Window(NOW, timedelta(days=8), timedelta(minutes=10))
+        ).verdict
+        == "late"
+    )
