@@ -130,29 +130,22 @@ def _judge_active(
         # counter's start) fixes the phase.
         anchor = last or counted_since or anchor
     start = max(window.start, counted_since) if counted_since is not None else window.start
-    expected = next_fire_times(
-        desired.timing,
-        start - timedelta(microseconds=1),
-        FIRE_LIMIT,
-        provider=semantics.provider,
-        anchor=anchor,
-    )
+    timing = desired.timing
+    # Up to "now" only: the window's fires (a fire at exactly "now" included), never the future's.
+    until = replace(timing, end=min(timing.end, window.now) if timing.end is not None else window.now)
+
+    def fires_from(since: datetime) -> list[datetime]:
+        after = since - timedelta(microseconds=1)
+        return next_fire_times(until, after, FIRE_LIMIT, provider=semantics.provider, anchor=anchor)
+
+    expected = fires_from(start)
     counted = len(expected) < FIRE_LIMIT
     if not counted:
         start = max(start, window.now - window.grace - timedelta(days=1))
-        expected = next_fire_times(
-            desired.timing,
-            start - timedelta(microseconds=1),
-            FIRE_LIMIT,
-            provider=semantics.provider,
-            anchor=anchor,
-        )
-    within = [fire for fire in expected if fire <= window.now]
-    due = [fire for fire in within if fire <= window.now - window.grace]
-    ours_next = next((fire for fire in expected if fire > window.now), None)
-    if ours_next is None:
-        later = next_fire_times(desired.timing, window.now, 1, provider=semantics.provider, anchor=anchor)
-        ours_next = later[0] if later else None
+        expected = fires_from(start)
+    due = [fire for fire in expected if fire <= window.now - window.grace]
+    later = next_fire_times(timing, window.now, 1, provider=semantics.provider, anchor=anchor)
+    ours_next = later[0] if later else None
     platform_next = read_instant(activity.next_fire)
     disagrees = (
         ours_next is not None and platform_next is not None and abs(ours_next - platform_next) > SAME_FIRE
