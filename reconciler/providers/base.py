@@ -41,6 +41,10 @@ class Provider(ABC):
     # looks like an operator's: the record says `paused` before the schedule is paused, and `active` only
     # after it was resumed.
     records_applied: bool = False
+    # Whether `update(desired, live)` can rename a live schedule in place (desired.name != live.name, or a
+    # schedule taken over from another bundle: live.owner != bundle key), keeping its id and fire history.
+    # Where it cannot, the planner plans a create of the new name and the removal of the old one.
+    renames_in_place: bool = False
 
     def __init__(
         self,
