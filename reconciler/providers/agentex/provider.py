@@ -66,6 +66,10 @@ class AgentexProvider(Provider):
         # Run schedules keep the record of what was applied in task_metadata, and one PATCH changes the state
         # and the record together. Legacy schedules have no field for it (see the README).
         self.records_applied = not self.legacy
+        # Run schedules rename in place: one PATCH of `name` (unique among the agent's active schedules) and
+        # the marker in `task_metadata`, same row, same id and counters. Legacy: the name is the identity and
+        # there is no update route, so a rename is a create of the new name and the removal of the old one.
+        self.renames_in_place = not self.legacy
         if self.legacy:  # no field to record which workflow_params are secret: export writes none
             self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)

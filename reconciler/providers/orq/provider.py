@@ -30,6 +30,10 @@ class OrqProvider(Provider):
     # The marker (`payload.metadata`) keeps the applied record; a PATCH takes `payload` with `is_active`, so
     # a pause or resume and its record are one request (see `update`).
     records_applied = True
+    # A rename is one PATCH: the marker's name and bundle key in `payload.metadata` (and `display_name` on the
+    # display-name revision), never the expression unless it changed, so the id, `trigger_count` and the
+    # interval's phase are kept (see the README).
+    renames_in_place = True
 
     def __init__(
         self,
