@@ -7,7 +7,8 @@ checks); `validate`, `plan` and `apply` all start here, so they agree on what a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from reconciler.bundle.semantics import check_schedule, check_target
 from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
-from reconciler.providers.capabilities import capabilities_for
-from reconciler.timing.durations import parse_duration
+from reconciler.providers.capabilities import Capabilities, capabilities_for
+from reconciler.timing.dst import dst_hits, dst_message
+from reconciler.timing.durations import format_duration, parse_duration
+from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
 from reconciler.timing.spec import TimingError
 
 Path_ = tuple[str | int, ...]
@@ -38,6 +41,8 @@ class Loaded:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)  # YAML files in the given folders that are not bundles
+    # Not problems: wall times a DST change skips or repeats (only when asked, `warn_from`; docs/timing.md).
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def raise_for_problems(self) -> None:
         if self.diagnostics:
@@ -63,6 +68,7 @@ def load_bundles(
     *,
     read_secrets: bool = True,
     allow_empty: bool = False,
+    warn_from: datetime | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
 
@@ -72,6 +78,8 @@ def load_bundles(
 
     `read_secrets=False` is for the offline commands: `secret()` renders a placeholder instead of reading the
     environment, so `validate` (a pre-commit hook, a fork's pull request) needs no secret at all.
+
+    `warn_from` ("now"): also collect the DST warnings of the 12 months after it in `warnings` (`validate`).
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
@@ -82,18 +90,23 @@ def load_bundles(
     if result.diagnostics and not documents:
         return result
     for document in documents:
-        bundle = _bundle_from(document, dict(var_overrides or {}), renderer, result.diagnostics)
+        bundle = _bundle_from(
+            document, dict(var_overrides or {}), renderer, result.diagnostics, result.warnings, warn_from
+        )
         if bundle is not None:
             result.bundles.append(bundle)
     result.diagnostics.extend(_cross_bundle_problems(result.bundles))
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
     # (a set: for_each repeats one problem once per item)
-    result.diagnostics = sorted(
-        {
-            Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values), d.field)
-            for d in result.diagnostics
-        }
+    result.diagnostics, result.warnings = (
+        sorted(
+            {
+                Diagnostic(d.file, d.line, d.col, redact_text(d.message, result.secret_values), d.field)
+                for d in found
+            }
+        )
+        for found in (result.diagnostics, result.warnings)
     )
     return result
 
@@ -150,7 +163,12 @@ def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool
 
 
 def _bundle_from(
-    document: Document, overrides: dict[str, str], renderer: Renderer, problems: list[Diagnostic]
+    document: Document,
+    overrides: dict[str, str],
+    renderer: Renderer,
+    problems: list[Diagnostic],
+    warnings: list[Diagnostic],
+    warn_from: datetime | None,
 ) -> Bundle | None:
     spec, structural = check_structure(document)
     problems.extend(structural)
@@ -199,6 +217,9 @@ def _bundle_from(
             continue
         first_line[schedule.name] = line
         schedules.append(schedule)
+        if warn_from is not None and not caps.utc_only:
+            origin = ("defaults",) if "when" in entry.from_defaults else base
+            warnings.extend(_dst_warnings(document, origin, entry.from_defaults, schedule, caps, warn_from))
     if len(problems) > count_before:
         return None
     return Bundle(
@@ -214,6 +235,42 @@ def _bundle_from(
         respect_for=respect_for,
         drift=spec.drift,
     )
+
+
+def _dst_warnings(
+    document: Document,
+    origin: Path_,
+    from_defaults: set[str],
+    schedule: DesiredSchedule,
+    caps: Capabilities,
+    now: datetime,
+) -> list[Diagnostic]:
+    """One warning per rule of the schedule (each cron, each calendar, the interval) whose wall times a DST
+    change of the next 12 months skips or repeats, at the line that writes the rule."""
+    timing = schedule.timing
+    rules: list[tuple[Path_, str, Any]] = []
+    for i, text in enumerate(timing.cron):
+        path: Path_ = ("when", "cron", i) if len(timing.cron) > 1 else ("when", "cron")
+        rules.append((path, f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,))))
+    for i, calendar in enumerate(timing.calendars):
+        rules.append(
+            (
+                ("when", "calendars", i),
+                f"when.calendars[{i}]",
+                replace(timing, cron=(), calendars=(calendar,)),
+            )
+        )
+    if timing.every is not None:
+        offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
+        rules.append((("when", "every"), f"when.every {format_duration(timing.every)}{offset}", timing))
+    found = []
+    for path, rule, part in rules:
+        hits = dst_hits(part, now, wall_clock_intervals=caps.provider in WALL_CLOCK_INTERVAL_PROVIDERS)
+        if hits:
+            where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
+            message = dst_message(schedule.name, part, hits, caps.provider, rule)
+            found.append(document.diagnostic(where + path, message))
+    return found
 
 
 def _respect_for(text: str | None, pauses: str, report: Callable[[Path_, str], None]) -> int | None:

@@ -1,0 +1,256 @@
+"""Wall-clock times that a change of the zone's UTC offset (DST) skips or repeats: what `validate` warns about.
+
+Pure: the caller passes "now". Temporal's rule, which the engine follows (`wallclock`): a wall time skipped by
+the change does not fire that day, a repeated one fires once per occurrence, so twice.
+
+Not every wall time in the changing hour is a trap. A schedule whose wall times repeat all day with a period
+that divides the change (`*/15 * * * *`, `0 * * * *`, a Cadenya `every: 30m`) keeps its real-time cadence
+through it: the skipped wall times are exactly the hour that does not happen, the repeated ones the hour that
+happens twice. Those are left alone; everything else with a wall time in the changing interval is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Literal
+
+from reconciler.timing.calendars import expand_calendar
+from reconciler.timing.cron import parse_cron
+from reconciler.timing.spec import Timing
+from reconciler.timing.zones import is_utc, load_zone
+
+HORIZON = timedelta(days=365)  # "the next 12 months"
+_SHOWN = 3  # wall times named in a message before "..."
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a zone's UTC offset: at `instant` (UTC) from `before` to `after` (seconds east)."""
+
+    instant: datetime
+    before: int
+    after: int
+
+    @property
+    def kind(self) -> Literal["gap", "overlap"]:
+        return "gap" if self.after > self.before else "overlap"
+
+    @property
+    def shift(self) -> int:
+        return abs(self.after - self.before)
+
+    @property
+    def wall_start(self) -> datetime:
+        """First wall time (naive) that is skipped (gap) or happens twice (overlap)."""
+        return (self.instant + timedelta(seconds=min(self.before, self.after))).replace(tzinfo=None)
+
+    @property
+    def wall_end(self) -> datetime:
+        """The wall time just after the changing interval (naive, exclusive)."""
+        return self.wall_start + timedelta(seconds=self.shift)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """The wall times (naive, local) of one schedule rule that one change skips or repeats."""
+
+    change: Change
+    walls: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class _Sets:
+    """The parts of a cron or calendar a wall time is matched against."""
+
+    seconds: frozenset[int]
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    months: frozenset[int]
+    years: frozenset[int] | None
+    cron_days: tuple[frozenset[int], frozenset[int], bool] | None  # dom, dow, day_or (cron)
+    calendar_days: tuple[frozenset[int], frozenset[int]] | None  # dom, dow (calendar: AND)
+
+    def day_matches(self, day: date) -> bool:
+        if day.month not in self.months or (self.years is not None and day.year not in self.years):
+            return False
+        weekday = day.isoweekday() % 7
+        if self.cron_days is not None:
+            dom, dow, day_or = self.cron_days
+            return (day.day in dom or weekday in dow) if day_or else (day.day in dom and weekday in dow)
+        assert self.calendar_days is not None
+        dom, dow = self.calendar_days
+        return day.day in dom and weekday in dow
+
+    def walls(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        """Matching wall times in [start, end), ascending."""
+        day = start.date()
+        while datetime.combine(day, datetime.min.time()) < end:
+            if self.day_matches(day):
+                midnight = datetime.combine(day, datetime.min.time())
+                for hour in sorted(self.hours):
+                    if not (start - timedelta(hours=1) < midnight + timedelta(hours=hour) < end):
+                        continue
+                    for minute in sorted(self.minutes):
+                        for second in sorted(self.seconds):
+                            wall = midnight + timedelta(hours=hour, minutes=minute, seconds=second)
+                            if start <= wall < end:
+                                yield wall
+            day += timedelta(days=1)
+
+    def keeps_cadence(self, shift: int) -> bool:
+        """Do its wall times repeat all day with a period that divides `shift` (so a change moves nothing)?"""
+        if len(self.hours) != 24 or shift % 60:
+            return False
+        if shift % 3600 == 0:
+            return True
+        step = shift // 60 % 60
+        return all((minute + step) % 60 in self.minutes for minute in self.minutes)
+
+
+def offset_changes(zone_name: str, after: datetime, until: datetime) -> list[Change]:
+    """Every change of the zone's UTC offset in (after, until], in order."""
+    return list(_offset_changes(zone_name, after, until))
+
+
+@lru_cache(maxsize=256)  # one search per zone for all the schedules of a run
+def _offset_changes(zone_name: str, after: datetime, until: datetime) -> tuple[Change, ...]:
+    if is_utc(zone_name):
+        return ()
+    zone = load_zone(zone_name)
+
+    def offset(moment: datetime) -> int:
+        value = moment.astimezone(zone).utcoffset()
+        assert value is not None
+        return int(value.total_seconds())
+
+    changes: list[Change] = []
+    low = after.astimezone(UTC)
+    step = timedelta(hours=12)  # no zone changes its offset twice within a day
+    while low < until:
+        high = min(low + step, until.astimezone(UTC))
+        before, later = offset(low), offset(high)
+        if before != later:
+            lo, hi = (
+                low,
+                high,
+            )  # offset(lo) == before, offset(hi) != before: find the first instant of `later`
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                mid = mid.replace(microsecond=0)
+                if mid <= lo:
+                    break
+                if offset(mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append(Change(hi, before, later))
+        low = high
+    return tuple(changes)
+
+
+def dst_hits(timing: Timing, now: datetime, *, wall_clock_intervals: bool) -> list[Hit]:
+    """The changes of the next 12 months (after `now`) that skip or repeat one of the timing's wall times.
+
+    `wall_clock_intervals`: the platform counts `every` on the zone's wall clock (Cadenya); elsewhere an
+    interval is absolute time and never affected. Each hit is one change; its wall times are those of
+    every rule of the timing inside the changing interval.
+    """
+    if timing.at is not None or (timing.every is not None and not wall_clock_intervals):
+        return []
+    hits: list[Hit] = []
+    for change in offset_changes(timing.timezone, now, now + HORIZON):
+        if (timing.start is not None and change.instant < timing.start) or (
+            timing.end is not None and change.instant > timing.end
+        ):
+            continue
+        walls = sorted(set(_walls(timing, change)))
+        if walls:
+            hits.append(Hit(change, tuple(walls)))
+    return hits
+
+
+def _walls(timing: Timing, change: Change) -> Iterator[datetime]:
+    start, end = change.wall_start, change.wall_end
+    for sets in _rules(timing):
+        if not sets.keeps_cadence(change.shift):
+            yield from sets.walls(start, end)
+    if timing.every is not None and change.shift % timing.every:
+        # The wall-clock lattice 1970-01-01T00:00 + offset + n * every (reconciler.timing.fire_times).
+        origin = datetime(1970, 1, 1) + timedelta(seconds=timing.offset)
+        first = -((origin - start) // timedelta(seconds=timing.every))
+        wall = origin + first * timedelta(seconds=timing.every)
+        while wall < end:
+            yield wall
+            wall += timedelta(seconds=timing.every)
+
+
+def _rules(timing: Timing) -> Iterator[_Sets]:
+    for text in timing.cron:
+        expr = parse_cron(text)
+        days = (expr.days_of_month, expr.days_of_week, expr.day_or)
+        yield _Sets(expr.seconds, expr.minutes, expr.hours, expr.months, None, days, None)
+    for calendar in timing.calendars:
+        sets = expand_calendar(calendar)
+        yield _Sets(
+            sets.seconds,
+            sets.minutes,
+            sets.hours,
+            sets.months,
+            sets.years,
+            None,
+            (sets.days_of_month, sets.days_of_week),
+        )
+
+
+def dst_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule: str) -> str:
+    """The warning for one schedule: which wall times, which dates, what the platform does, the way out.
+
+    `rule`: how the timing is written (`cron '30 2 * * *'`), quoted in the message."""
+    parts = []
+    for hit in hits:
+        change = hit.change
+        times, many = _times(hit.walls)
+        on = " and ".join(sorted({wall.date().isoformat() for wall in hit.walls}))
+        if change.kind == "gap":
+            parts.append(
+                f"{times} {'do' if many else 'does'} not exist on {on} (the clock jumps from "
+                f"{_hm(change.wall_start)} to {_hm(change.wall_end)}): {platform} skips "
+                f"{'them' if many else 'it'} that day"
+            )
+        else:
+            parts.append(
+                f"{times} {'happen' if many else 'happens'} twice on {on} (the clock goes back from "
+                f"{_hm(change.wall_end)} to {_hm(change.wall_start)}): {platform} fires "
+                f"{'them' if many else 'it'} twice that day"
+            )
+    first = hits[0]
+    wall = first.walls[0]
+    moved = wall + timedelta(seconds=first.change.shift)
+    window = f"{_hm(first.change.wall_start)}-{_hm(first.change.wall_end)}"
+    how = "with `offset` " if timing.every is not None else ""
+    interval = " (an interval that counts on the zone's wall clock)" if timing.every is not None else ""
+    return (
+        f"schedule '{name}': {rule} in when.timezone {timing.timezone}{interval} falls in a DST change in the next 12 "
+        f"months: {'; '.join(parts)}. Use timezone: UTC (and write the times in UTC), or move the time out "
+        f"of {window} {how}(e.g. {_hm(wall)} -> {_hm(moved)})"
+    )
+
+
+def _times(walls: tuple[datetime, ...]) -> tuple[str, bool]:
+    """The distinct wall times, the first few named; and whether there are several."""
+    distinct = sorted({wall.time() for wall in walls})
+    shown = ", ".join(_clock(t) for t in distinct[:_SHOWN])
+    more = f" and {len(distinct) - _SHOWN} more" if len(distinct) > _SHOWN else ""
+    return shown + more, len(distinct) > 1
+
+
+def _clock(moment: time) -> str:
+    text = moment.strftime("%H:%M:%S")
+    return text[:5] if text.endswith(":00") else text
+
+
+def _hm(wall: datetime) -> str:
+    return _clock(wall.time())
