@@ -28,6 +28,9 @@ class CadenyaProvider(Provider):
     name = "cadenya"
     capabilities = CAPABILITIES["cadenya"]
     records_applied = True  # the label reconciler.dev/applied (wire.APPLIED_LABEL)
+    # A rename (or a move between bundles) is the PATCH every update sends: `metadata.name` and the marker
+    # labels change with the spec, on the same id; `info.totalFires` is kept (README.md).
+    renames_in_place = True
 
     def __init__(
         self,

@@ -35,6 +35,9 @@ class TbdAgentsProvider(Provider):
     # The name is the only marker the server keeps (`<bundleKey>:<name>`): nothing can record that a prompt
     # reads secret(), so `export` writes no owned schedule's prompt.
     unrecorded_secrets = (("input", "message"),)
+    # A rename (or a move between bundles) is a PATCH of `name` alone, with whatever else changed: the name is
+    # the whole marker, so both change in one request; Beat keeps its entry, and the cadence its phase.
+    renames_in_place = True
 
     def display_name(self, name: str) -> str:
         return wire.platform_name(self.bundle.key, name)
@@ -55,12 +58,31 @@ class TbdAgentsProvider(Provider):
             if live.owner == self.bundle.key:
                 found.append(self._as_bundle_sees(live))
                 continue
+            if self._claimed(live) is not None:  # another bundle's, that `renamedFrom` takes over
+                found.append(self._as_bundle_sees(live))
+                continue
             desired = declared.get((live.agent, live.display_name if live.owner is None else live.name or ""))
             if desired is not None and (live.owner is not None or desired.adopt):
                 found.append(
                     self._as_bundle_sees(replace(live, display_name=self.display_name(desired.name)))
                 )
         return found
+
+    @cached_property
+    def _claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:
+        """The bundle's schedules by the (agent, bundle key, name) their `renamedFrom` names."""
+        claims: dict[tuple[str, str, str], DesiredSchedule] = {}
+        for schedule in self.bundle.schedules:
+            if schedule.renamed_from is not None:
+                owner, name = schedule.renamed_from
+                claims.setdefault((schedule.agent, owner, name), schedule)
+        return claims
+
+    def _claimed(self, live: LiveSchedule) -> DesiredSchedule | None:
+        """The desired schedule whose `renamedFrom` names `live` (it is renamed in place), if any."""
+        if live.owner is None or live.name is None:
+            return None
+        return self._claims.get((live.agent, live.owner, live.name))
 
     @cached_property
     def _declared(self) -> dict[tuple[str, str], DesiredSchedule]:
@@ -78,7 +100,9 @@ class TbdAgentsProvider(Provider):
         candidates = [(live.agent, live.display_name)]
         if live.owner is not None and live.name is not None:  # owned: by its own name, archived or not
             candidates.insert(0, (live.agent, self.display_name(live.name)))
-        desired = next((self._declared[c] for c in candidates if c in self._declared), None)
+        desired = self._claimed(live) or next(
+            (self._declared[c] for c in candidates if c in self._declared), None
+        )
         if desired is None:
             return live
         live_input = dict(live.input)
