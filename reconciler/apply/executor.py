@@ -33,8 +33,10 @@ from reconciler.plan.planner import keep_first
 from reconciler.providers.base import Provider
 
 REMOVALS = frozenset({"archive", "delete"})
+CREATES = frozenset({"create", "adopt", "update"})
 PHASES: tuple[frozenset[str], ...] = (
-    frozenset({"create", "adopt", "update"}),
+    frozenset({"rename"}),  # first: a create may take the name a renamed schedule leaves
+    CREATES,
     frozenset({"pause", "resume"}),
     REMOVALS,
 )
@@ -140,7 +142,7 @@ def execute(
                     skip(action, held)
                 continue
             _run_all(steps, run, parallelism)  # a phase at a time
-            if phase is PHASES[0] and made and not provider.unique_names:
+            if phase is CREATES and made and not provider.unique_names:
                 for action, error in _settle_twins(plan, provider, made):
                     report.replace(Outcome(action, error))
     except KeyboardInterrupt:
@@ -272,10 +274,14 @@ def _carry_out(action: Action, provider: Provider) -> LiveSchedule | None:
     if action.kind == "create":
         assert desired is not None
         return _create(provider, desired)
-    if action.kind in ("update", "adopt", "resume", "pause") and desired is not None and live is not None:
+    if (
+        action.kind in ("update", "adopt", "resume", "pause", "rename")
+        and desired is not None
+        and live is not None
+    ):
         if action.kind == "adopt":
             return provider.adopt(desired, live)
-        if action.kind == "update" or any(c.path != "state" for c in action.changes):
+        if action.kind in ("update", "rename") or any(c.path != "state" for c in action.changes):
             return provider.update(desired, live)
         if provider.records_applied:  # the record changes with the state: see Provider.records_applied
             return provider.update(desired, live)

@@ -25,6 +25,9 @@ class DesiredSchedule:
     adopt: bool = False
     file: str = ""
     line: int = 0
+    # The (bundleKey, name) this schedule had before (`renamedFrom`): renamed in place, not created anew.
+    renamed_from: tuple[str, str] | None = None
+    ignore: tuple[str, ...] = ()  # field paths left to the platform after the create (`ignore:`)
     # What the ownership marker must record as applied, when the planner writes other values than the
     # bundle's (a pause made outside the bundle kept, drift left as it is under `drift: report`): the
     # bundle's own record, so the next plan still tells them apart. None: the record of this very value.

@@ -96,6 +96,19 @@ class ScheduleFields(_Model):
     options: dict[str, Any] | None = Field(
         None, description="Provider-native extras, validated by the target provider."
     )
+    ignore: list[str] | None = Field(
+        None,
+        description="Fields left to the platform after the schedule is created: set at create, never compared "
+        "or changed afterwards (`input.message`, `labels.owner`, `options.agent_tag`, `state`, `when`...).",
+        examples=[["input.message", "labels.owner"]],
+    )
+
+
+class RenamedFrom(_Model):
+    """The schedule's previous identity in another bundle: it is taken over, renamed, with no gap."""
+
+    bundleKey: str = Field(pattern=BUNDLE_KEY_PATTERN, description="The bundle that owned it.")
+    name: str = Field(description="Its name in that bundle.")
 
 
 class Defaults(ScheduleFields):
@@ -111,6 +124,12 @@ class Schedule(ScheduleFields):
     )
     adopt: bool | None = Field(
         None, description="If true, a live schedule with the same identity and no owner is taken over."
+    )
+    renamedFrom: str | RenamedFrom | None = Field(
+        None,
+        description="The name this schedule had before (in this bundle), or `{bundleKey, name}` in another "
+        "bundle: the live schedule is renamed in place (same id and fire history) instead of created anew.",
+        examples=["old-name"],
     )
     for_each: list[Any] | dict[str, Any] | None = Field(
         None,

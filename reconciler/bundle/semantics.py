@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.refactoring import check_ignore, check_renamed_from
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.rules import check_schedule_rules
@@ -121,6 +122,8 @@ def check_schedule(
             problems_before(
                 (head, member) if member else head, f"{caps.provider} has no place for '{field}': {why}"
             )
+    renamed_from = check_renamed_from(data, bundle_key, problems_before)
+    ignored = check_ignore(data, problems_before)
     if problems_before.count:
         return None
     return DesiredSchedule(
@@ -136,6 +139,8 @@ def check_schedule(
         adopt=bool(data.get("adopt")),
         file=file,
         line=line,
+        renamed_from=renamed_from,
+        ignore=ignored,
     )
 
 

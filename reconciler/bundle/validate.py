@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
+from reconciler.bundle.refactoring import move_problems, rename_problems
 from reconciler.bundle.render import (
     NOT_RENDERED,
     Renderer,
@@ -221,6 +222,7 @@ def _bundle_from(
         if warn_from is not None and not caps.utc_only:
             origin = ("defaults",) if "when" in entry.from_defaults else base
             dst.extend(_dst_warnings(document, origin, entry.from_defaults, schedule, caps, warn_from))
+    problems.extend(rename_problems(spec.bundleKey, schedules))
     if len(problems) > count_before:
         return None
     warnings.extend(dst)
@@ -321,4 +323,4 @@ def _cross_bundle_problems(bundles: list[Bundle]) -> list[Diagnostic]:
                         f"at {first.file}:{first.line}; one schedule can have only one owner",
                     )
                 )
-    return problems
+    return problems + move_problems(bundles)

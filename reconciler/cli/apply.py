@@ -25,7 +25,9 @@ from reconciler.cli.common import (
     AllowHttp,
     CaBundle,
     Endpoint,
+    Exclude,
     Insecure,
+    Only,
     Parallelism,
     UseSandbox,
     Vars,
@@ -74,6 +76,8 @@ def apply(
         bool, typer.Option("--allow-delete", help="Allow hard deletes (bundles with prune: delete).")
     ] = False,
     var: Vars = None,
+    only: Only = None,
+    exclude: Exclude = None,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
@@ -90,11 +94,33 @@ def apply(
     saved, reviewed = _saved_plan(paths, plan_file, var)
     if saved is None:
         options = Options(
-            tuple(paths or ()), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security
+            tuple(paths or ()),
+            tuple(var or ()),
+            endpoint,
+            sandbox,
+            parallelism,
+            allow_empty,
+            security,
+            tuple(only or ()),
+            tuple(exclude or ()),
         )
     else:
+        if only or exclude:
+            raise ConfigError(
+                "--only and --exclude cannot change a saved plan: it records the selection it was made with"
+            )
         allow_empty = allow_empty or saved.allow_empty
-        options = Options(saved.paths, saved.vars, endpoint, sandbox, parallelism, allow_empty, security)
+        options = Options(
+            saved.paths,
+            saved.vars,
+            endpoint,
+            sandbox,
+            parallelism,
+            allow_empty,
+            security,
+            saved.only,
+            saved.exclude,
+        )
     session = open_session(options)
     try:
         if saved is not None:

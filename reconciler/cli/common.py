@@ -49,6 +49,18 @@ CaBundle = Annotated[
         dir_okay=False,
     ),
 ]
+Only = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        help="Plan only schedules whose name matches this glob (`name` or `bundleKey/name`); repeatable. The "
+        "plan is partial: nothing outside it is changed or pruned.",
+    ),
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Leave out schedules whose name matches this glob; repeatable."),
+]
 AllowEmpty = Annotated[
     bool,
     typer.Option(

@@ -17,7 +17,9 @@ from reconciler.cli.common import (
     AllowHttp,
     CaBundle,
     Endpoint,
+    Exclude,
     Insecure,
+    Only,
     Parallelism,
     Paths,
     UseSandbox,
@@ -42,6 +44,8 @@ class PlanFormat(StrEnum):
 def plan(
     paths: Paths,
     var: Vars = None,
+    only: Only = None,
+    exclude: Exclude = None,
     format: Annotated[PlanFormat, typer.Option("--format", help="text, json or markdown.")] = PlanFormat.text,
     out: Annotated[
         Path | None,
@@ -58,6 +62,12 @@ def plan(
             "bundle), never the bundle's own pending changes. Exit 0 no drift, 2 drift, 1 error.",
         ),
     ] = False,
+    show_ignored: Annotated[
+        bool,
+        typer.Option(
+            "--show-ignored", help="List the differences in fields the bundle leaves to the platform."
+        ),
+    ] = False,
     endpoint: Endpoint = None,
     sandbox: UseSandbox = False,
     parallelism: Parallelism = 8,
@@ -72,7 +82,17 @@ def plan(
             "--drift-only reports drift and makes no plan to apply: it cannot be saved", param_hint="'--out'"
         )
     security = transport_security(insecure, allow_http, ca_bundle)
-    options = Options(tuple(paths), tuple(var or ()), endpoint, sandbox, parallelism, allow_empty, security)
+    options = Options(
+        tuple(paths),
+        tuple(var or ()),
+        endpoint,
+        sandbox,
+        parallelism,
+        allow_empty,
+        security,
+        tuple(only or ()),
+        tuple(exclude or ()),
+    )
     session = open_session(options)
     try:
         result = session.plan
@@ -82,7 +102,7 @@ def plan(
             return 2 if found else 0
         if out is not None:
             save_plan(result, out, paths=options.paths, vars=options.vars, allow_empty=options.allow_empty)
-        print(render(result, format))
+        print(render(result, format, show_ignored=show_ignored))
     finally:
         session.close()
     return 2 if detailed_exitcode and result.has_changes else 0
@@ -96,10 +116,10 @@ def render_drift(found: list[Drifted], fmt: PlanFormat) -> str:
     return drift.to_text(found)
 
 
-def render(result: Plan, fmt: PlanFormat) -> str:
+def render(result: Plan, fmt: PlanFormat, *, show_ignored: bool = False) -> str:
     """The one explainer's output for `plan` and `show`: a fresh plan and a saved one print the same."""
     if fmt is PlanFormat.json:
         return json.dumps(to_json(result), indent=2)
     if fmt is PlanFormat.markdown:
         return to_markdown(result)
-    return to_text(result, color=use_color())
+    return to_text(result, color=use_color(), show_ignored=show_ignored)

@@ -32,6 +32,8 @@ class SavedPlan:
     vars: tuple[str, ...]
     allow_empty: bool
     pins: Any = None  # what the steps write that the file shows only as `(sensitive)` (reconciler.plan.pins)
+    only: tuple[str, ...] = ()  # the selection the plan was made with (--only / --exclude)
+    exclude: tuple[str, ...] = ()
 
 
 def save_plan(
@@ -39,6 +41,8 @@ def save_plan(
 ) -> None:
     document: dict[str, Any] = to_json(plan)
     document["source"] = {"paths": list(paths), "vars": list(vars), "allow_empty": allow_empty}
+    if plan.partial:  # `apply PLANFILE` plans again with the same selection
+        document["source"] |= {"only": list(plan.only), "exclude": list(plan.exclude)}
     document["pins"] = pins_json(plan, digest_key())  # keyed digests of the secret-bearing values written
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -83,7 +87,14 @@ def load_plan_file(path: Path, *, need_source: bool) -> SavedPlan:
             str(path),
             f"{NOT_A_PLAN_FILE} ('source' must hold 'paths' and 'vars', lists of text, and 'allow_empty')",
         )
-    return SavedPlan(path, plan, tuple(paths), tuple(vars_), allow_empty, data.get("pins"))
+    only, exclude = source.get("only", []), source.get("exclude", [])
+    if not _texts(only) or not _texts(exclude):
+        raise PlanFileError(
+            str(path), f"{NOT_A_PLAN_FILE} ('source' 'only' and 'exclude' must be lists of text)"
+        )
+    return SavedPlan(
+        path, plan, tuple(paths), tuple(vars_), allow_empty, data.get("pins"), tuple(only), tuple(exclude)
+    )
 
 
 def is_plan_file(argument: str) -> bool:

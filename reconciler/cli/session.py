@@ -18,7 +18,8 @@ from reconciler.cli.common import warn_transport
 from reconciler.envflag import env_flag
 from reconciler.errors import BundleError
 from reconciler.plan.model import BundlePlan, Plan
-from reconciler.plan.planner import plan_bundle
+from reconciler.plan.planner import Scope, plan_bundle
+from reconciler.plan.selection import selector
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.registry import open_provider
@@ -34,6 +35,8 @@ class Options:
     parallelism: int = 8
     allow_empty: bool = False
     security: TransportSecurity | None = None  # --insecure, --allow-http, --ca-bundle
+    only: tuple[str, ...] = ()  # --only / --exclude globs: a partial plan
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass
@@ -63,14 +66,35 @@ def open_session(options: Options) -> Session:
         raise BundleError(loaded.diagnostics)
     key = digest_key()
     providers = open_providers(loaded.bundles, options, loaded.secret_values)
+    claims = _claims(loaded.bundles, options)
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
-            plans = list(pool.map(lambda b: _plan_one(b, providers[b.key], options, key), loaded.bundles))
+            plans = list(
+                pool.map(
+                    lambda b: _plan_one(b, providers[b.key], options, key, claims.get(b.key, frozenset())),
+                    loaded.bundles,
+                )
+            )
     except BaseException:
         for provider in providers.values():
             provider.client.close()
         raise
-    return Session(options, Plan(tuple(plans)), providers, loaded.secret_values)
+    return Session(
+        options, Plan(tuple(plans), options.only, options.exclude), providers, loaded.secret_values
+    )
+
+
+def _claims(bundles: Sequence[Bundle], options: Options) -> dict[str, frozenset[tuple[str, str]]]:
+    """Per bundle key, the (agent, name) of its schedules that another bundle of this run takes over
+    (`renamedFrom: {bundleKey, name}`): its own plan must not prune them."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for bundle in bundles:
+        selected = selector(bundle.key, options.only, options.exclude)
+        for schedule in bundle.schedules:
+            source = schedule.renamed_from
+            if source is not None and source[0] != bundle.key and selected(schedule.name):
+                found.setdefault(source[0], set()).add((schedule.agent, source[1]))
+    return {key: frozenset(names) for key, names in found.items()}
 
 
 def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str]) -> dict[str, Provider]:
@@ -95,7 +119,13 @@ def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str
     return providers
 
 
-def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) -> BundlePlan:
+def _plan_one(
+    bundle: Bundle,
+    provider: Provider,
+    options: Options,
+    key: bytes,
+    claimed: frozenset[tuple[str, str]] = frozenset(),
+) -> BundlePlan:
     live = provider.list_live()
     normalised = replace(
         bundle,
@@ -115,6 +145,9 @@ def _plan_one(bundle: Bundle, provider: Provider, options: Options, key: bytes) 
             allow_empty=options.allow_empty,
             digest_key=key,
             unknown_agents=unknown_agents,
+            scope=Scope(
+                selector(bundle.key, options.only, options.exclude), claimed, provider.renames_in_place
+            ),
             timing_of=lambda when: timing_from_when(
                 when, capabilities_for(bundle.provider, bundle.target.get("api"))
             ),

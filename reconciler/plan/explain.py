@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.bundle.sensitive import REDACTED, public
 from reconciler.plan.model import Action, BundlePlan, Change, Plan
+from reconciler.plan.selection import describe as describe_selection
 
 # 2: one shape for any number of bundles. Version 1 put a single bundle's fields at the top level and only
 # several bundles under `bundles`; its files are refused (with this number) rather than misread.
@@ -28,6 +29,7 @@ SYMBOLS = {
     "archive": "-",
     "delete": "-",
     "adopt": "⇐",
+    "rename": "→",
     "noop": " ",
 }
 KEPT_PAUSE = "‖"  # a pause made outside the bundle, kept
@@ -40,8 +42,10 @@ _COLOURS = {
     "pause": "36",
     "resume": "36",
     "adopt": "34",
+    "rename": "35",
 }
 _SUMMARY_KINDS = ("create", "update", "pause", "resume", "archive", "delete")
+_EXTRA_KINDS = ("adopt", "rename")  # in the summary only when there are some
 NO_CHANGES = "No changes. The live schedules match the bundle."
 NO_BUNDLES = "No bundles were read (--allow-empty): nothing was compared with the live schedules."
 
@@ -49,10 +53,29 @@ NO_BUNDLES = "No bundles were read (--allow-empty): nothing was compared with th
 # ---- text -------------------------------------------------------------------------------------------------
 
 
-def to_text(plan: Plan, color: bool) -> str:
+def partial_warning(plan: Plan) -> str:
+    """Said first by every output of a partial plan: nobody must read it as the whole picture."""
+    return (
+        f"Partial plan ({describe_selection(plan.only, plan.exclude)}): schedules outside the selection are "
+        "neither changed nor pruned, and may differ from their bundle."
+    )
+
+
+def ignored_lines(plan: Plan) -> list[str]:
+    """`--show-ignored`: each difference in a field the bundle leaves to the platform."""
+    lines: list[str] = []
+    for bundle in plan.bundles:
+        for action in bundle.actions:
+            if action.ignored:
+                lines.append(f"  ignored  {_safe(action.name)} ({_safe(action.agent)})  # ignore:")
+                lines += ["    " + _change(change, False, None) for change in action.ignored]
+    return lines
+
+
+def to_text(plan: Plan, color: bool, *, show_ignored: bool = False) -> str:
     """Terraform-like: one line per step that changes something, its fields below it, a summary line last."""
     several = len(plan.bundles) > 1
-    sections: list[str] = []
+    sections: list[str] = [partial_warning(plan)] if plan.partial else []
     for bundle in plan.bundles:
         lines = [line for action in _changing(bundle) for line in describe(action, color=color)]
         lines += [line for action in _kept_only(bundle) for line in describe_kept(action)]
@@ -60,6 +83,8 @@ def to_text(plan: Plan, color: bool) -> str:
             lines = [_bundle_title(bundle), *(lines or ["  (no changes)"])]
         if lines:
             sections.append("\n".join(lines))
+    if show_ignored and ignored_lines(plan):
+        sections.append("\n".join(ignored_lines(plan)))
     return "\n\n".join([*sections, summary_line(plan)]) + "\n"
 
 
@@ -68,13 +93,19 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
     head = f"{SYMBOLS[action.kind]} {action.kind:<8}"
     if color and action.kind in _COLOURS:
         head = f"\x1b[{_COLOURS[action.kind]}m{head}\x1b[0m"
-    line = f"{head}{_safe(action.name)} ({_safe(action.agent)})"
+    shown = _safe(action.name)
+    renamed = next((c for c in action.changes if c.path == "name"), None) if action.kind == "rename" else None
+    if renamed is not None:
+        shown = f"{_safe(str(renamed.before))} → {shown}"
+    line = f"{head}{shown} ({_safe(action.agent)})"
     if action.reason:
         line += f"  # {_safe(action.reason)}"
     lines = [line]
     for change in action.changes:
         if action.kind in ("pause", "resume") and change.path == "state":
             continue  # the headline already says it
+        if change is renamed:
+            continue
         lines.append("    " + _change(change, action.kind == "create", value_limit))
     for change in action.kept:
         if change.path != "state":
@@ -98,6 +129,14 @@ def describe_kept(action: Action) -> list[str]:
 
 
 def summary_line(plan: Plan) -> str:
+    line = _summary(plan)
+    ignored = sum(len(a.ignored) for b in plan.bundles for a in b.actions)
+    if ignored:
+        line += f" {ignored} difference(s) ignored (ignore:; --show-ignored lists them)."
+    return line
+
+
+def _summary(plan: Plan) -> str:
     if not plan.bundles:  # --allow-empty and no bundle found: nothing was compared, so nothing "matches"
         return NO_BUNDLES
     paused, drifted = kept_counts(plan)
@@ -109,8 +148,7 @@ def summary_line(plan: Plan) -> str:
         return NO_CHANGES if len(plan.bundles) <= 1 else "No changes. The live schedules match the bundles."
     counts = plan.summary
     parts = [f"{counts[kind]} to {kind}" for kind in _SUMMARY_KINDS]
-    if counts["adopt"]:
-        parts.append(f"{counts['adopt']} to adopt")
+    parts += [f"{counts[kind]} to {kind}" for kind in _EXTRA_KINDS if counts[kind]]
     return "Plan: " + ", ".join(parts + kept) + "."
 
 
@@ -164,7 +202,7 @@ def _bundle_title(bundle: BundlePlan) -> str:
 
 def _counts(bundle: BundlePlan) -> str:
     counts = bundle.summary
-    parts = [f"{counts[kind]} to {kind}" for kind in (*_SUMMARY_KINDS, "adopt") if counts[kind]]
+    parts = [f"{counts[kind]} to {kind}" for kind in (*_SUMMARY_KINDS, *_EXTRA_KINDS) if counts[kind]]
     return ", ".join(parts) if parts else "no changes"
 
 
@@ -179,11 +217,14 @@ def to_json(plan: Plan) -> dict[str, Any]:
     In-sync schedules are listed as `noop` steps too: the file is the whole plan, so reading it back gives
     an equal `Plan` and a stale-plan check can see a schedule that has drifted since.
     """
-    return {
+    document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "summary": plan.summary,
         "bundles": [bundle_json(bundle) for bundle in plan.bundles],
     }
+    if plan.partial:
+        document["selection"] = {"only": list(plan.only), "exclude": list(plan.exclude)}
+    return document
 
 
 def bundle_json(bundle: BundlePlan) -> dict[str, Any]:
@@ -210,6 +251,8 @@ def _action_json(action: Action) -> dict[str, Any]:
         out["reason"] = action.reason
     if action.kept:
         out["kept"] = [_change_json(change) for change in action.kept]
+    if action.ignored:
+        out["ignored"] = [_change_json(change) for change in action.ignored]
     return out
 
 
@@ -259,6 +302,8 @@ def _markdown(plan: Plan, *, budget: int | None) -> str:
     ]
     shown = _fit(blocks, budget)
     out = ["### reconciler plan", "", _bold(summary_line(plan)), ""]
+    if plan.partial:
+        out += [f"> **{html.escape(partial_warning(plan))}**", ""]
     if budget is not None:
         out += [
             f"> **This plan is too long for a comment**: it shows the first {sum(shown):,} of its "

@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.plan.live import LiveSchedule
 
-ActionKind = Literal["create", "update", "pause", "resume", "archive", "delete", "adopt", "noop"]
+ActionKind = Literal["create", "update", "pause", "resume", "archive", "delete", "adopt", "rename", "noop"]
 # The plan file's summary order (docs/plan-json.md); also the order of `BundlePlan.summary`.
 KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 CHANGING_KINDS = frozenset(KINDS) - {"noop"}
@@ -54,6 +54,8 @@ class Action:
     # Differences this step leaves as they are: the state of a schedule paused outside the bundle while
     # `pauses: respect` keeps it paused, and drifted fields under `drift: report`. Shown, never applied.
     kept: tuple[Change, ...] = ()
+    # Differences in fields the bundle leaves to the platform (`ignore:`): never applied, listed on request.
+    ignored: tuple[Change, ...] = ()
     desired: DesiredSchedule | None = field(default=None, compare=False, repr=False)
     live: LiveSchedule | None = field(default=None, compare=False, repr=False)
 
@@ -86,6 +88,13 @@ class Plan:
     """One run's plans, one per bundle, in the order the bundles were given."""
 
     bundles: tuple[BundlePlan, ...]
+    # `--only` / `--exclude` globs: a partial plan (schedules outside them are neither changed nor pruned).
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.only or self.exclude)
 
     @property
     def summary(self) -> dict[str, int]:

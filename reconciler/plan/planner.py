@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from reconciler.bundle.sensitive import digest_at, digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
+from reconciler.plan.ignore import ignored_form, keep_ignored
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Action, ActionKind, BundlePlan, Change, Plan
 from reconciler.plan.normalise import (
@@ -39,12 +40,42 @@ UpdateReason = Callable[[DesiredSchedule, LiveSchedule], str]
 
 # Creates, adopts and updates first, then state changes, prunes last (Argo CD's PruneLast): a failed apply
 # then never leaves the platform with schedules removed but their replacements missing.
-_STEPS: tuple[ActionKind, ...] = ("create", "adopt", "update", "pause", "resume", "archive", "delete", "noop")
+# Renames come first of all: a new schedule may take the name another one is leaving.
+_STEPS: tuple[ActionKind, ...] = (
+    "rename",
+    "create",
+    "adopt",
+    "update",
+    "pause",
+    "resume",
+    "archive",
+    "delete",
+    "noop",
+)
 _ORDER = {kind: rank for rank, kind in enumerate(_STEPS)}
 
 
 def _as_is(name: str) -> str:
     return name
+
+
+def _everything(name: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a plan may touch beyond the bundle's own declarations (docs/refactoring.md).
+
+    `selected(name)`: whether `--only`/`--exclude` let the plan touch the schedule of that bundle name (one
+    outside the selection is neither changed nor pruned); `claimed`: live schedules of this bundle that
+    another bundle of the same run takes over (`renamedFrom: {bundleKey, name}`), as (agent, name): never
+    pruned here; `renames_in_place`: whether the provider can rename a live schedule (else a rename is a
+    create and the removal of the old one)."""
+
+    selected: Callable[[str], bool] = _everything
+    claimed: frozenset[tuple[str, str]] = frozenset()
+    renames_in_place: bool = True
 
 
 def _no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
@@ -62,6 +93,7 @@ def plan_bundle(
     digest_key: bytes = DEFAULT_DIGEST_KEY,
     unknown_agents: frozenset[str] = frozenset(),
     timing_of: TimingOf | None = None,
+    scope: Scope = Scope(),
     now: datetime,
 ) -> BundlePlan:
     """The steps that converge `live` (everything the provider listed for the target) to `bundle`.
@@ -77,6 +109,7 @@ def plan_bundle(
     planner = _BundlePlanner(
         bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents, timing_of, now
     )
+    planner.scope = scope
     planner.run(live)
     planner.refuse_other_files()
     if planner.problems:
@@ -165,6 +198,7 @@ class _BundlePlanner:
         self.bundle = bundle
         self.timing_of = timing_of
         self.now = now or datetime.now(UTC)
+        self.scope = Scope()
         self.unknown_agents = unknown_agents
         self.update_reason = update_reason
         self.display_name = display_name
@@ -180,21 +214,72 @@ class _BundlePlanner:
     def run(self, live: Sequence[LiveSchedule]) -> None:
         owned: dict[tuple[str, str], list[LiveSchedule]] = {}
         others: dict[tuple[str, str], list[LiveSchedule]] = {}
+        elsewhere: dict[
+            tuple[str, str, str], list[LiveSchedule]
+        ] = {}  # other bundles', by (key, agent, name)
         for item in live:
             if self._ours(item):
                 owned.setdefault((item.agent, item.name or ""), []).append(item)
                 self._consider(item)
             else:
                 others.setdefault((item.agent, item.display_name), []).append(item)
-        for desired in self.bundle.schedules:
+                if item.owner is not None and item.name is not None:
+                    elsewhere.setdefault((item.owner, item.agent, item.name), []).append(item)
+        selected = self.scope.selected
+        # Renames first: the old identity is taken before a new schedule may reuse its name.
+        for desired in sorted(self.bundle.schedules, key=lambda d: d.renamed_from is None):
+            if not selected(desired.name):
+                owned.pop((desired.agent, desired.name), None)  # outside the selection: left as it is
+                continue
             matches = owned.pop((desired.agent, desired.name), None)
             if matches:
                 self._converge(desired, matches)
+            elif desired.renamed_from is not None and (old := self._renamed(desired, owned, elsewhere)):
+                self._rename(desired, old)
             else:
                 self._place(desired, others.get((desired.agent, self.display_name(desired.name)), []))
-        for items in owned.values():  # owned, but no longer in the bundle
+        for (agent, name), items in owned.items():  # owned, but no longer in the bundle
+            if not selected(name) or (agent, name) in self.scope.claimed:
+                continue  # outside the selection, or taken over by another bundle of this run
             for item in items:
                 self._prune(item)
+
+    def _renamed(
+        self,
+        desired: DesiredSchedule,
+        owned: dict[tuple[str, str], list[LiveSchedule]],
+        elsewhere: dict[tuple[str, str, str], list[LiveSchedule]],
+    ) -> list[LiveSchedule]:
+        """The live schedule(s) `renamedFrom` names: this bundle's own, or another bundle's (a move)."""
+        assert desired.renamed_from is not None
+        key, old = desired.renamed_from
+        if key == self.bundle.key:
+            return owned.pop((desired.agent, old), None) or []
+        found = elsewhere.pop((key, desired.agent, old), None) or []
+        for item in found:
+            self._consider(item)
+        return found
+
+    def _rename(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
+        keep, *extras = sorted(matches, key=keep_first)
+        for extra in extras:
+            if extra.state != "archived":
+                self._remove(extra, "duplicate", "delete" if self.bundle.prune == "delete" else "archive")
+        old = keep.name or ""
+        if not self.scope.renames_in_place:
+            # Both halves, as one change: the create of the new name, then (pruned last) the old one removed.
+            how = f"renamed from {old}: recreate (the platform cannot rename)"
+            changes = field_changes({}, comparable(desired, self.digest_key))
+            self.actions.append(self._action("create", desired, None, changes, how, None))
+            kind: Literal["archive", "delete"] = "delete" if self.bundle.prune == "delete" else "archive"
+            self.actions.append(
+                Action(kind, old, keep.agent, keep.remote_id, (), f"renamed to {desired.name}", live=keep)
+            )
+            return
+        step = self._step(desired, keep)
+        moved = (Change("bundleKey", keep.owner, self.bundle.key),) if keep.owner != self.bundle.key else ()
+        renamed = (Change("name", old, desired.name), *moved, *step.changes)
+        self.actions.append(replace(step, kind="rename", changes=renamed))
 
     def _ours(self, item: LiveSchedule) -> bool:
         # The marker must also name this very schedule: a marker copied by hand onto another schedule carries
@@ -265,19 +350,24 @@ class _BundlePlanner:
         if not live.secret_paths and canonical_json(desired_shape(desired), self.digest_key) == have_json:
             return self._action("noop", desired, live.remote_id, (), "", live)
         seen, want = self._seen(live, desired), comparable(desired, self.digest_key)
+        ignored: tuple[Change, ...] = ()
+        if desired.ignore:  # fields left to the platform: compared as the platform has them, written as such
+            want, ignored = ignored_form(want, seen, desired.ignore)
+            desired = keep_ignored(desired, live, desired.ignore, self.timing_of)
         changes = field_changes(seen, want)
         if not changes:  # only noise differed: server defaults, empty values, spellings of one value
-            return self._action("noop", desired, live.remote_id, (), "", live)
+            return replace(self._action("noop", desired, live.remote_id, (), "", live), ignored=ignored)
         changes = with_origins(changes, desired, live, want, seen, self.digest_key)
         desired, changes, kept, notes = self._leave_alone(desired, live, changes)
         reason = "; ".join(notes)
-        if not changes:
-            return self._action("noop", desired, live.remote_id, (), reason, live, kept)
-        if all(change.path == "state" for change in changes):
-            kind: ActionKind = "pause" if desired.state == "paused" else "resume"
-            return self._action(kind, desired, live.remote_id, changes, reason, live, kept)
-        reason = "; ".join(text for text in (self.update_reason(desired, live), *notes) if text)
-        return self._action("update", desired, live.remote_id, changes, reason, live, kept)
+        kind: ActionKind = "noop"
+        if changes and all(change.path == "state" for change in changes):
+            kind = "pause" if desired.state == "paused" else "resume"
+        elif changes:
+            kind = "update"
+            reason = "; ".join(text for text in (self.update_reason(desired, live), *notes) if text)
+        action = self._action(kind, desired, live.remote_id, changes, reason, live, kept)
+        return replace(action, ignored=ignored)
 
     def _leave_alone(
         self, desired: DesiredSchedule, live: LiveSchedule, changes: tuple[Change, ...]

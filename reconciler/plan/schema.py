@@ -23,6 +23,8 @@ KIND_MEANINGS = {
     "archive": "an owned schedule that left the bundle (prune: archive), or a duplicate: it will be archived",
     "delete": "an owned schedule that left a bundle with prune: delete: it will be deleted (needs --allow-delete)",
     "adopt": "an unowned schedule the bundle takes over (`adopt: true`): the ownership marker will be added",
+    "rename": "an owned schedule renamed in the bundle (`renamedFrom`), or taken over from another bundle: "
+    "renamed in place (same id and fire history), with any other change in the same step",
     "noop": "an owned schedule that already matches the bundle: nothing will be done",
 }
 
@@ -55,6 +57,21 @@ def plan_json_schema() -> dict[str, Any]:
                 "type": "array",
                 "items": {"$ref": "#/$defs/bundle"},
                 "description": "One entry per bundle, in the order the bundles were given.",
+            },
+            "selection": {
+                "type": "object",
+                "properties": {
+                    "only": {"type": "array", "items": {"type": "string"}, "description": "`--only` globs."},
+                    "exclude": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "`--exclude` globs.",
+                    },
+                },
+                "required": ["only", "exclude"],
+                "additionalProperties": False,
+                "description": "Present in a partial plan (`--only`, `--exclude`): the name globs it was made "
+                "with. Schedules outside the selection are neither changed nor pruned.",
             },
             "source": {
                 "$ref": "#/$defs/source",
@@ -169,6 +186,12 @@ def _action() -> dict[str, Any]:
                 "description": "Present when the diff alone does not explain the step: `not in the bundle`, "
                 "`duplicate`, `restore archived`, `recreate: ...`, `paused outside the bundle (...)`.",
             },
+            "ignored": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/change"},
+                "description": "Present when fields the bundle leaves to the platform (`ignore:`) differ: never "
+                "applied, listed by `--show-ignored`.",
+            },
             "kept": {
                 "type": "array",
                 "items": {"$ref": "#/$defs/change"},
@@ -225,6 +248,8 @@ def _source() -> dict[str, Any]:
             "paths": {**text_list, "minItems": 1, "description": "The bundle paths, as given to `plan`."},
             "vars": {**text_list, "description": "The `--var key=value` overrides, as given."},
             "allow_empty": {"type": "boolean", "description": "Whether `plan` was given `--allow-empty`."},
+            "only": {**text_list, "description": "The `--only` globs, when the plan is partial."},
+            "exclude": {**text_list, "description": "The `--exclude` globs, when the plan is partial."},
         },
         "required": ["paths", "vars"],
         "additionalProperties": False,

@@ -40,8 +40,13 @@ def plan_from_json(data: Any, *, file: str = "plan file") -> Plan:
     documents = data.get("bundles")
     if not isinstance(documents, list):
         raise PlanFileError(file, "not a valid reconciler plan: 'bundles' must be a list")
+    selection = data.get("selection") or {}
     try:
-        return Plan(bundles=tuple(_bundle(document) for document in documents))
+        return Plan(
+            bundles=tuple(_bundle(document) for document in documents),
+            only=tuple(_text(g) for g in selection.get("only") or ()),
+            exclude=tuple(_text(g) for g in selection.get("exclude") or ()),
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanFileError(file, f"not a valid reconciler plan: {_reason(exc)}") from None
 
@@ -135,6 +140,7 @@ def _action(data: Any) -> Action:
         changes=tuple(_change(c) for c in data.get("changes") or ()),
         reason=_text(data.get("reason", "")),
         kept=tuple(_change(c) for c in data.get("kept") or ()),
+        ignored=tuple(_change(c) for c in data.get("ignored") or ()),
     )
 
 

@@ -208,6 +208,7 @@ def test_pause_archive_by_pause_readd_and_delete(sandbox: Server, tmp_path: Path
         "archive": 0,
         "delete": 0,
         "adopt": 0,
+        "rename": 0,
         "noop": 1,
     }
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0

@@ -146,6 +146,7 @@ def test_json_has_one_shape_whatever_the_number_of_bundles() -> None:
         "archive",
         "delete",
         "adopt",
+        "rename",
         "noop",
     ]
     assert document["summary"] == only["summary"] and document["summary"]["noop"] == 1

@@ -64,6 +64,7 @@ def test_an_unchanged_schedule_is_a_noop() -> None:
         "archive": 0,
         "delete": 0,
         "adopt": 0,
+        "rename": 0,
         "noop": 1,
     }
 
