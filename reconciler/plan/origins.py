@@ -83,6 +83,43 @@ def _origin(
     )
 
 
+def leave_alone(
+    bundle: Bundle,
+    desired: DesiredSchedule,
+    live: LiveSchedule,
+    changes: tuple[Change, ...],
+    now: datetime,
+    digest_key: bytes,
+    timing_of: TimingOf | None,
+) -> tuple[DesiredSchedule, tuple[Change, ...], tuple[Change, ...], list[str]]:
+    """What the step leaves as it is: a pause made outside the bundle (`pauses: respect`), drifted fields
+    (`drift: report`). Returns the desired schedule to write, the changes to make, those kept, and why."""
+    kept: list[Change] = []
+    notes: list[str] = []
+    held_why, held = held_pause(bundle, desired, live, now)
+    if held_why:
+        notes.append(held_why)
+    if held:
+        kept += [change for change in changes if change.path == "state"]
+        changes = tuple(change for change in changes if change.path != "state")
+        desired = keep_paused(desired, digest_key)
+    if bundle.drift == "report":
+        drifted = {group_of(c) for c in changes if c.origin == "drift"}
+        if drifted:
+            desired, restored = keep_drift(desired, live, drifted, digest_key, timing_of)
+            left = drifted - restored
+            kept += [change for change in changes if group_of(change) in left]
+            changes = tuple(change for change in changes if group_of(change) not in left)
+            if left:
+                notes.append(f"drift left as it is (drift: report): {', '.join(sorted(left))}")
+            if restored:
+                notes.append(
+                    f"drift restored although drift: report ({', '.join(sorted(restored))}): the platform "
+                    "does not return it in a form that can be written back"
+                )
+    return desired, changes, tuple(kept), notes
+
+
 def outside_pause(live: LiveSchedule) -> bool:
     """Paused on the platform while the record says the reconciler last set it active."""
     return live.state == "paused" and live.applied is not None and live.applied.state == "active"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
@@ -21,7 +21,8 @@ from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
 from reconciler.plan.ignore import ignored_form, keep_ignored
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.model import Action, ActionKind, BundlePlan, Change, Plan
+from reconciler.plan.markers import applied_elsewhere, completing_marker, other_files_problem
+from reconciler.plan.model import Action, ActionKind, BundlePlan, Change
 from reconciler.plan.normalise import (
     DEFAULT_DIGEST_KEY,
     canonical_json,
@@ -31,7 +32,7 @@ from reconciler.plan.normalise import (
     live_shape,
     normalise,
 )
-from reconciler.plan.origins import TimingOf, group_of, held_pause, keep_drift, keep_paused, with_origins
+from reconciler.plan.origins import TimingOf, leave_alone, with_origins
 
 RestoreMode = Literal["resume", "create"]
 DisplayName = Callable[[str], str]
@@ -55,7 +56,7 @@ _STEPS: tuple[ActionKind, ...] = (
 _ORDER = {kind: rank for rank, kind in enumerate(_STEPS)}
 
 
-def _as_is(name: str) -> str:
+def as_is(name: str) -> str:
     return name
 
 
@@ -78,7 +79,7 @@ class Scope:
     renames_in_place: bool = True
 
 
-def _no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
+def no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
     return ""
 
 
@@ -86,9 +87,9 @@ def plan_bundle(
     bundle: Bundle,
     live: Sequence[LiveSchedule],
     *,
-    display_name: DisplayName = _as_is,
+    display_name: DisplayName = as_is,
     restore_archived: RestoreMode = "resume",
-    update_reason: UpdateReason = _no_reason,
+    update_reason: UpdateReason = no_reason,
     allow_empty: bool = False,
     digest_key: bytes = DEFAULT_DIGEST_KEY,
     unknown_agents: frozenset[str] = frozenset(),
@@ -140,47 +141,6 @@ def plan_bundle(
     )
 
 
-def plan_all(
-    pairs: Iterable[tuple[Bundle, Sequence[LiveSchedule]]],
-    *,
-    now: datetime,
-    allow_empty: bool = False,
-    digest_key: bytes = DEFAULT_DIGEST_KEY,
-    display_name_for: Callable[[Bundle], DisplayName] = lambda bundle: _as_is,
-    restore_archived_for: Callable[[Bundle], RestoreMode] = lambda bundle: "resume",
-    update_reason_for: Callable[[Bundle], UpdateReason] = lambda bundle: _no_reason,
-) -> Plan:
-    """One plan for several bundles; the problems of every bundle are reported together.
-
-    Display names and restore modes are per provider, hence the `*_for(bundle)` functions.
-    """
-    plans: list[BundlePlan] = []
-    failures: list[PlanError] = []
-    for bundle, live in pairs:
-        try:
-            plans.append(
-                plan_bundle(
-                    bundle,
-                    live,
-                    display_name=display_name_for(bundle),
-                    restore_archived=restore_archived_for(bundle),
-                    update_reason=update_reason_for(bundle),
-                    allow_empty=allow_empty,
-                    digest_key=digest_key,
-                    now=now,
-                )
-            )
-        except PlanError as exc:
-            failures.append(exc)
-    if failures:
-        diagnostics = [d for failure in failures for d in failure.diagnostics]
-        # Only "confirm with --allow-empty" is its own outcome; any real problem outranks it.
-        if all(isinstance(failure, EmptyBundleError) for failure in failures):
-            raise EmptyBundleError(diagnostics)
-        raise PlanError(diagnostics)
-    return Plan(bundles=tuple(plans))
-
-
 class _BundlePlanner:
     """The working state of one `plan_bundle` call; it never outlives it."""
 
@@ -190,7 +150,7 @@ class _BundlePlanner:
         display_name: DisplayName,
         restore: RestoreMode,
         digest_key: bytes,
-        update_reason: UpdateReason = _no_reason,
+        update_reason: UpdateReason = no_reason,
         unknown_agents: frozenset[str] = frozenset(),
         timing_of: TimingOf | None = None,
         now: datetime | None = None,
@@ -358,7 +318,9 @@ class _BundlePlanner:
         if not changes:  # only noise differed: server defaults, empty values, spellings of one value
             return replace(self._action("noop", desired, live.remote_id, (), "", live), ignored=ignored)
         changes = with_origins(changes, desired, live, want, seen, self.digest_key)
-        desired, changes, kept, notes = self._leave_alone(desired, live, changes)
+        desired, changes, kept, notes = leave_alone(
+            self.bundle, desired, live, changes, self.now, self.digest_key, self.timing_of
+        )
         reason = "; ".join(notes)
         kind: ActionKind = "noop"
         if changes and all(change.path == "state" for change in changes):
@@ -369,94 +331,16 @@ class _BundlePlanner:
         action = self._action(kind, desired, live.remote_id, changes, reason, live, kept)
         return replace(action, ignored=ignored)
 
-    def _leave_alone(
-        self, desired: DesiredSchedule, live: LiveSchedule, changes: tuple[Change, ...]
-    ) -> tuple[DesiredSchedule, tuple[Change, ...], tuple[Change, ...], list[str]]:
-        """What the step leaves as it is: a pause made outside the bundle (`pauses: respect`), drifted fields
-        (`drift: report`). Returns the desired schedule to write, the changes to make, those kept, and why."""
-        kept: list[Change] = []
-        notes: list[str] = []
-        held_why, held = held_pause(self.bundle, desired, live, self.now)
-        if held_why:
-            notes.append(held_why)
-        if held:
-            kept += [change for change in changes if change.path == "state"]
-            changes = tuple(change for change in changes if change.path != "state")
-            desired = keep_paused(desired, self.digest_key)
-        if self.bundle.drift == "report":
-            drifted = {group_of(c) for c in changes if c.origin == "drift"}
-            if drifted:
-                desired, restored = keep_drift(desired, live, drifted, self.digest_key, self.timing_of)
-                left = drifted - restored
-                kept += [change for change in changes if group_of(change) in left]
-                changes = tuple(change for change in changes if group_of(change) not in left)
-                if left:
-                    notes.append(f"drift left as it is (drift: report): {', '.join(sorted(left))}")
-                if restored:
-                    notes.append(
-                        f"drift restored although drift: report ({', '.join(sorted(restored))}): the platform "
-                        "does not return it in a form that can be written back"
-                    )
-        return desired, changes, tuple(kept), notes
-
     def _completing_marker(self, action: Action, live: LiveSchedule) -> Action:
-        """`action`, made an update where the live marker lacks what this version records (its name, its
-        id, its source) or names the file the bundle moved from: a marker that says less than it should is
-        how a copy would pass for ours, or how one bundleKey could be applied from two files unnoticed."""
-        why = [live.incomplete_marker] if live.incomplete_marker else []
-        desired = action.desired
-        recorded = live.applied
-        # An apply cut short between the state and the record leaves a record that no longer says which
-        # state the reconciler set: written again, before an operator's pause could be mistaken for ours.
-        if (
-            recorded is not None
-            and desired is not None
-            and not action.kept
-            and live.state == desired.state
-            and recorded.state != desired.state
-        ):
-            why.append("record the schedule's state in its ownership marker")
-        if self.bundle.source and live.source != self.bundle.source:
-            moved = live.source is not None and live.source == self.bundle.moved_from
-            why.append(
-                "the bundle moved here (movedFrom): its file is recorded in the ownership marker"
-                if moved
-                else "record the bundle's file in its ownership marker"
-            )
-        if not why or live.state == "archived" or action.kind not in ("noop", "pause", "resume"):
-            return action
-        reason = "; ".join(text for text in (action.reason, *why) if text)
-        return replace(action, kind="update", reason=reason)
+        return completing_marker(self.bundle, action, live)
 
     def _check_source(self, item: LiveSchedule) -> None:
-        """Note `item` when its marker says it was applied from another file than this bundle's (and not
-        from the one the bundle says it moved from)."""
-        source = self.bundle.source
-        if source and item.source is not None and item.source not in (source, self.bundle.moved_from):
+        if applied_elsewhere(self.bundle, item):
             self.from_other_files.append(item)
 
     def refuse_other_files(self) -> None:
-        """One bundleKey in two files, applied by separate runs, would undo each other on every apply (each
-        archives the other's schedules and restores its own): refused, naming where to look."""
-        found = self.from_other_files
-        if not found:
-            return
-        names = ", ".join(sorted({f"'{item.name}'" for item in found})[:5]) + (
-            ", ..." if len(found) > 5 else ""
-        )
-        files = ", ".join(sorted({str(item.source) for item in found}))
-        self.problems.append(
-            Diagnostic(
-                self.bundle.file,
-                self.bundle.line,
-                0,
-                f"bundle '{self.bundle.key}': {len(found)} live schedule(s) of this bundleKey ({names}) were "
-                f"applied from another file ({files}), not from this one. A bundleKey belongs to one file: two "
-                "files applied by separate runs would undo each other on every apply. Give one of them another "
-                "bundleKey; or, if this bundle moved here, add `movedFrom: <the old file's path from the "
-                "repository root>` to it (see docs/safety.md).",
-            )
-        )
+        if self.from_other_files:
+            self.problems.append(other_files_problem(self.bundle, self.from_other_files))
 
     def _place(self, desired: DesiredSchedule, lookalikes: list[LiveSchedule]) -> None:
         """A desired schedule the bundle does not own yet: create it, or adopt / refuse a look-alike."""

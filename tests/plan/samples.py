@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.plan.combined import plan_all
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import plan_all
 from tests.plan.factories import NOW, bundle, desired, reported
 
 SECRET = "hunter2-correct-horse"  # must never appear in any output

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from reconciler.errors import StalePlanError
+from reconciler.plan.combined import plan_all
 from reconciler.plan.errors import PlanFileError
 from reconciler.plan.explain import to_json
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import plan_all
 from reconciler.plan.serialise import ensure_same, plan_from_json, same_actions
 from tests.plan.factories import NOW, bundle, desired, reported
 from tests.plan.samples import sample_plan, support_pair, two_bundle_plan

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.bundle.desired import DesiredSchedule
+from reconciler.plan.combined import plan_all
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.planner import plan_all, plan_bundle
+from reconciler.plan.planner import plan_bundle
 from tests.plan.factories import NOW, bundle, desired, reported
 
 
