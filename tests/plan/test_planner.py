@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from reconciler.bundle.sensitive import REDACTED, Sensitive
+from reconciler.plan.combined import plan_all
 from reconciler.plan.errors import EmptyBundleError, PlanError
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import Action, BundlePlan
-from reconciler.plan.planner import plan_all, plan_bundle
+from reconciler.plan.planner import plan_bundle
 from tests.plan.factories import KEY, NOW, bundle, desired, reported
 
 
