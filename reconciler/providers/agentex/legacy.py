@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, ProviderError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.agentex import names
 from reconciler.providers.agentex.activity import legacy_activity
@@ -111,4 +111,25 @@ def live_from_wire(
         # ScheduleResponse, i.e. the read by name that every owned schedule gets anyway.
         activity=legacy_activity(item) if "num_actions_taken" in item else None,
         raw=item,
+    )
+
+
+def lost_message(
+    desired: DesiredSchedule, body: dict[str, Any], cause: ProviderError, why: str, path: str, attempts: int
+) -> str:
+    """What an update that deleted the schedule and could not create it again (`attempts` times) says: that
+    it is LOST, that the next apply recreates it, and the request `body` to POST to `path` to do it by hand
+    (a secret message masked)."""
+    if isinstance(desired.input.get("message"), Sensitive) and "initial_input" in body:
+        body = {**body, "initial_input": {**body["initial_input"], "content": "(sensitive)"}}
+    then = (
+        "the platform refused it as written, so fix that first; then `reconciler apply` creates it again"
+        if cause.refused
+        else "so the next `reconciler apply` creates it again"
+    )
+    return (
+        f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be {why}, "
+        f"and creating it again failed {attempts} times "
+        f"({cause}). The bundle still declares it: {then}. "
+        f"To recreate it by hand: POST {path} with {body}"
     )

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import Sensitive, digest_at, digest_like
+from reconciler.bundle.sensitive import digest_at, digest_like
 from reconciler.errors import (
     ConfigError,
     ConflictError,
@@ -74,6 +74,10 @@ class AgentexProvider(Provider):
             self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
+        # (agent, owner, name) of the live schedules a `renamedFrom` names: read, and shown as they are
+        self._claims: dict[tuple[str, str, str], DesiredSchedule] = {
+            (s.agent, *s.renamed_from): s for s in bundle.schedules if s.renamed_from
+        }
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     def display_name(self, name: str) -> str:
@@ -130,7 +134,7 @@ class AgentexProvider(Provider):
         declared bundle name under another bundle's key, or alone (no owner) where it says `adopt: true`."""
         platform = str(item.get("name", ""))
         owner, name = names.split(platform)
-        if owner == self.bundle.key:
+        if owner == self.bundle.key or (agent, owner, name) in self._claims:
             return True
         declared = self._declared.get((agent, platform if owner is None else name or ""))
         return declared is not None and (owner is not None or declared.adopt)
@@ -163,7 +167,8 @@ class AgentexProvider(Provider):
     def _unseen(
         self, agents: list[str], listed: list[tuple[list[dict[str, Any]], bool]]
     ) -> list[tuple[str, str]]:
-        """Declared schedules a possibly truncated list could have hidden: read them by name instead.
+        """Declared schedules (and those a `renamedFrom` names) a possibly truncated list could have hidden:
+        read them by name instead.
 
         Legacy: the server caps the namespace's listing before it keeps the agent's rows, so once the
         lists together reach the cap any agent's page may be short. Run schedules: an agent whose page is
@@ -178,11 +183,9 @@ class AgentexProvider(Provider):
             full = set(agents) if sum(len(items) for items, _ in listed) >= PAGE_SIZE else set()
         else:
             full = {agent for agent, (_, truncated) in zip(agents, listed, strict=True) if truncated}
-        return sorted(
-            (agent, self.display_name(name))
-            for agent, name in self._declared
-            if agent in full and (agent, self.display_name(name)) not in seen
-        )
+        wanted = {(agent, self.display_name(name)) for agent, name in self._declared}
+        wanted |= {(agent, names.platform_name(owner, name)) for agent, owner, name in self._claims}
+        return sorted((agent, name) for agent, name in wanted if agent in full and (agent, name) not in seen)
 
     def _list_agent(self, agent: str, *, live: bool = False) -> tuple[list[dict[str, Any]], bool]:
         """An agent's schedule list, and whether it may have been cut short by the page size. `live`: run
@@ -232,6 +235,10 @@ class AgentexProvider(Provider):
         unowned `x` is shown so only where the schedule says `adopt: true`, and is adopted."""
         if live.owner == self.bundle.key and live.name is not None:
             desired = self._declared.get((live.agent, live.name))
+            # A name a `renamedFrom` leaves reads in its own state, not archived: the rename takes the row as
+            # it is. Not on legacy, where the old schedule stays behind archived once the new one is created.
+            if desired is None and self.renames_in_place:
+                desired = self._claims.get((live.agent, live.owner, live.name))
             if desired is None:
                 return replace(live, state="archived") if live.state == "paused" else live
             if self.legacy:
@@ -240,6 +247,8 @@ class AgentexProvider(Provider):
                 }
                 return replace(live, options={**live.options, **kept})
             return live
+        if (live.agent, live.owner, live.name) in self._claims:
+            return live  # another bundle's, that a `renamedFrom` takes over: as it is, never a look-alike
         declared = self._declared.get(
             (live.agent, live.display_name if live.owner is None else live.name or "")
         )
@@ -358,20 +367,8 @@ class AgentexProvider(Provider):
             return None
 
     def _lost_message(self, desired: DesiredSchedule, cause: ProviderError, why: str) -> str:
-        body = self._body(desired)
-        if isinstance(desired.input.get("message"), Sensitive) and "initial_input" in body:
-            body["initial_input"] = {**body["initial_input"], "content": "(sensitive)"}
-        then = (
-            "the platform refused it as written, so fix that first; then `reconciler apply` creates it again"
-            if cause.refused
-            else "so the next `reconciler apply` creates it again"
-        )
-        return (
-            f"schedule '{desired.name}' of agent {desired.agent} is LOST: it was deleted to be {why}, "
-            f"and creating it again failed {RECREATE_ATTEMPTS} times "
-            f"({cause}). The bundle still declares it: {then}. "
-            f"To recreate it by hand: POST {self._schedules(desired.agent)} with {body}"
-        )
+        where = self._schedules(desired.agent)
+        return legacy.lost_message(desired, self._body(desired), cause, why, where, RECREATE_ATTEMPTS)
 
     def _differences(self, desired: DesiredSchedule, live: LiveSchedule) -> set[str]:
         """The fields that differ, compared as the planner compares them: secrets by digest (where the

@@ -55,6 +55,9 @@ class OrqProvider(Provider):
         self.capabilities = capabilities_for("orq", None if revision == wire.SEED else revision)
         self.ctx = wire.Context(bundle.key, revision, digest_key, self.source)
         self._in_bundle: wire.InBundle = {(s.agent, s.name): s.state for s in bundle.schedules}
+        for s in bundle.schedules:  # a name a `renamedFrom` leaves reads in its state, not as archived
+            if s.renamed_from is not None and s.renamed_from[0] == bundle.key:
+                self._in_bundle.setdefault((s.agent, s.renamed_from[1]), s.state)
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     def source_token(self, path: str) -> str:
