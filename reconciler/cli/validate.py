@@ -66,7 +66,8 @@ def validate(
     failed = bool(loaded_diagnostics) or (strict and bool(warnings))
     if format is DiagnosticFormat.json:
         result = _json_result(loaded_diagnostics, None if loaded_diagnostics else loaded)
-        result["warnings"] = [diagnostic_json(w) for w in warnings]
+        if warnings:  # only then: the documents without warnings stay exactly as they were
+            result["warnings"] = [diagnostic_json(w) for w in warnings]
         print(json.dumps(result, indent=2))
         return 1 if failed else 0
     if loaded_diagnostics:

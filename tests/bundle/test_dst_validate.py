@@ -110,7 +110,19 @@ def test_json_of_an_invalid_run_keeps_the_error_document_and_adds_the_warnings(t
     document = json.loads(result.out)
     assert document["error"]["kind"] == "invalid_bundle"
     assert [d["line"] for d in document["diagnostics"]] == [16]
-    assert document["warnings"] == []  # an invalid bundle is not checked further
+    assert "warnings" not in document  # an invalid bundle is not checked further; none: no key
+
+
+def test_json_of_an_invalid_run_lists_the_warnings_of_the_valid_bundles(tmp_path: Path) -> None:
+    write(tmp_path)
+    broken = TRAP.replace("bundleKey: team", "bundleKey: other").replace("30 3 * * *", "bad")
+    (tmp_path / "c.yaml").write_text(broken)
+    result = run_cli("validate", "--format", "json", str(tmp_path))
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert document["error"]["kind"] == "invalid_bundle"
+    assert [d["file"].rsplit("/", 1)[1] for d in document["diagnostics"]] == ["c.yaml"]
+    assert [w["file"].rsplit("/", 1)[1] for w in document["warnings"]] == ["b.yaml"]
 
 
 def test_errors_come_first_then_the_warnings_of_the_other_bundles(tmp_path: Path) -> None:
