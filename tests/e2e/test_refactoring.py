@@ -139,6 +139,6 @@ def test_ignored_fields_are_left_to_the_platform(profile: Profile, server: Serve
     planned = cli(env, "plan", "--detailed-exitcode", str(path))
     assert planned.code == 0 and "difference(s) ignored (ignore:" in planned.out, planned.out + planned.err
     shown = cli(env, "plan", "--show-ignored", str(path))
-    assert f"{field}:" in shown.out and "ignored  a" in shown.out
+    assert f"    {field}" in shown.out and "ignored  a" in shown.out
     without = document(profile, [Variant("a", 0)])
     assert cli(env, "plan", "--detailed-exitcode", write(path, without)).code == 2  # not ignored: a change
