@@ -129,6 +129,7 @@ class Figures:
     faults: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     operator_pauses: int = 0  # schedules paused by hand on the platform between applies (issue 18)
+    renames: int = 0  # schedules renamed with renamedFrom (issue 19)
 
     def line(self, platform: str) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
@@ -136,7 +137,7 @@ class Figures:
             f"{platform}: {self.histories} histories, {self.steps} steps, {self.applies} applies "
             f"({self.failed_applies} exited 1 and were re-run), {self.requests} requests, "
             f"{sum(self.faults.values())} faults injected "
-            f"({kinds}), {self.operator_pauses} operator pauses, {self.seconds:.1f} s"
+            f"({kinds}), {self.operator_pauses} operator pauses, {self.renames} renames, {self.seconds:.1f} s"
         )
 
 
@@ -184,7 +185,14 @@ class Soak:
                 held |= self._pause_by_hand(step)
                 self._apply(history, index, step)
                 for name, sched in step.bundle:
-                    applied[(self.platform.agents[sched.agent], name)] = sched
+                    agent = self.platform.agents[sched.agent]
+                    self.figures.renames += sched.renamed_from is not None
+                    if sched.renamed_from is not None and self.platform.renames_in_place:
+                        # renamed in place: the old identity is gone, not archived; a pause kept moves with it
+                        applied.pop((agent, sched.renamed_from), None)
+                        if (agent, sched.renamed_from) in held:
+                            held = (held - {(agent, sched.renamed_from)}) | {(agent, name)}
+                    applied[(agent, name)] = sched
                 declared = {(self.platform.agents[s.agent], n): s for n, s in step.bundle}
                 # A pause the bundle itself now asks for takes over the operator's; a schedule that left the
                 # bundle is archived; where the platform has no room for the record, the apply resumed it.

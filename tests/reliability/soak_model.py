@@ -7,7 +7,7 @@ strategy serves every provider. Hypothesis shrinks a failing history to its shor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from hypothesis import strategies as st
@@ -27,6 +27,8 @@ class Sched:
     message: int
     option: int
     paused: bool = False
+    # The name this schedule had until this step (`renamedFrom`): set only in the step that renames it.
+    renamed_from: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,11 @@ EditKind = Literal["add", "change", "pause", "resume", "remove", "readd", "renam
 
 def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[str, Sched]) -> str:
     """Apply one random edit to `bundle` in place (and `gone`: names that left it); describe it."""
-    fresh = [n for n in NAMES if n not in bundle and n not in gone]
+    leaving = {s.renamed_from for s in bundle.values() if s.renamed_from}  # renamed away in this step
+    fresh = [n for n in NAMES if n not in bundle and n not in gone and n not in leaving]
     kinds: list[EditKind] = ["change", "pause", "resume"]
     if len(bundle) < MAX_SCHEDULES and fresh:
-        kinds += ["add", "rename"]
+        kinds += ["add", "rename", "rename"]
     if len(bundle) < MAX_SCHEDULES and gone:
         kinds.append("readd")
     if len(bundle) > 1:
@@ -136,11 +139,16 @@ def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[st
     name = draw(st.sampled_from(sorted(bundle)))
     old = bundle[name]
     if kind == "remove":
-        gone[name] = bundle.pop(name)
+        gone[name] = replace(bundle.pop(name), renamed_from=None)
         return f"remove {name}"
     if kind == "rename":
         new = draw(st.sampled_from(fresh))
-        gone[name] = bundle.pop(name)
+        bundle.pop(name)
+        # Half the renames say so (`renamedFrom`: renamed in place), half are a remove and an add.
+        if draw(st.booleans()):
+            bundle[new] = replace(old, renamed_from=old.renamed_from or name)  # a → b → c in one step: a → c
+            return f"rename {name} -> {new} (renamedFrom)"
+        gone[name] = replace(old, renamed_from=None)
         bundle[new] = old
         return f"rename {name} -> {new}"
     if kind in ("pause", "resume"):
@@ -177,6 +185,7 @@ def histories(
     for _ in range(draw(st.integers(1, max_steps - 1))):
         running = sorted(name for name, sched in bundle.items() if not sched.paused)
         by_hand = tuple(draw(st.lists(st.sampled_from(running), max_size=1))) if running else ()
+        bundle = {name: replace(sched, renamed_from=None) for name, sched in bundle.items()}  # applied before
         edits = tuple(_edit(draw, shape, bundle, gone) for _ in range(draw(st.integers(1, 3))))
         steps.append(Step(edits, tuple(bundle.items()), _faults(draw, max_rate, timeout_percent), by_hand))
     return History(prune, tuple(steps))

@@ -126,6 +126,11 @@ class Platform:
         return Shape(len(self.agents), len(self.timings), len(self.options), self.option_allowed)
 
     @property
+    def renames_in_place(self) -> bool:
+        """Whether a `renamedFrom` keeps the live schedule (else: a create and the old one archived)."""
+        return self.id != "agentex-legacy"
+
+    @property
     def records_applied(self) -> bool:
         """Whether the marker has room for the record of the last apply, so a pause made by hand is kept."""
         return self.id not in ("agentex-legacy", "tbd-agents")
@@ -146,6 +151,8 @@ class Platform:
     def schedule(self, name: str, sched: Sched) -> dict[str, Any]:
         message = MESSAGES[sched.message]
         doc: dict[str, Any] = {"name": name, "agent": self.agents[sched.agent]}
+        if sched.renamed_from is not None:
+            doc["renamedFrom"] = sched.renamed_from
         doc["when"] = dict(self.timings[sched.timing].bundle)
         if sched.paused:
             doc["state"] = "paused"
