@@ -62,8 +62,9 @@ def test_a_rename_keeps_the_schedule_where_the_platform_can(
     renamed = document(profile, [Variant("a", 0)])
     renamed["schedules"][0].update(name="a-renamed", renamedFrom="a")
     write(path, renamed)
-    planned = cli(env, "plan", str(path))
-    applied = cli(env, "apply", "--auto-approve", str(path))
+    saved = tmp_path / "rename.plan.json"
+    planned = cli(env, "plan", "--out", str(saved), str(path))
+    applied = cli(env, "apply", str(saved))  # the reviewed plan, applied as saved
     assert applied.code == 0, applied.err
     after = live(profile, server)
     if profile.id in IN_PLACE:

@@ -242,3 +242,31 @@ def test_a_killed_pause_or_resume_never_passes_for_an_operators_pause(
     assert resumed.code == 0, resumed.err
     with client_for(server.url) as client:
         assert [e.firing for e in profile.live(client) if e.name == "a"] == [True], "\n".join(trace)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("nth", [1, 2])
+def test_a_rename_killed_at_any_write_converges_to_one_renamed_schedule(
+    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
+) -> None:
+    """Issue 19: a rename with other edits (a new message, a pause), killed before or after its first or
+    second write, then run again: one schedule under the new name, paused, and (where the platform renames
+    in place) the very schedule that was there before; never the old one beside it, never a twin."""
+    path = tmp_path / "bundle.yaml"
+    env = env_for(profile, server, server.url)
+    write_step(profile, Step("create", (Variant("a", 0),)), path)
+    assert run_apply(env, str(path)).code == 0
+    with client_for(server.url) as client:
+        (before,) = [e for e in profile.live(client) if e.name == "a"]
+    document = profile.bundle([Variant("b", 0, version=2, paused=True)])
+    document["schedules"][0]["renamedFrom"] = "a"
+    path.write_text(json.dumps(document))
+    step = Step("rename", (Variant("b", 0, version=2, paused=True),))
+    trace = converge(profile, server, proxy, str(path), step, [(KillPoint(nth, mode), "fork")])
+    with client_for(server.url) as client:
+        ours = [e for e in profile.live(client) if e.owner == "rel"]
+    firing = [(e.name, e.firing) for e in ours if e.firing or e.name == "b"]
+    assert firing == [("b", False)], "\n".join(trace) + f"\n{ours}"
+    if profile.id != "agentex-legacy":
+        assert [e.platform_id for e in ours] == [before.platform_id], "\n".join(trace)
+    assert plan_in_process(env, str(path)).has_changes is False, "\n".join(trace)
