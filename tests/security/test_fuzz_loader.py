@@ -193,6 +193,12 @@ FIELDS = [
     "protect",
     "adopt",
     "for_each",
+    "renamedFrom",
+    "ignore",
+    "pauses",
+    "respectFor",
+    "drift",
+    "movedFrom",
     "provider",
     "workspace",
     "api",
@@ -326,6 +332,36 @@ schedule = st.fixed_dictionaries(
         "options": values,
         "protect": values,
         "adopt": values,
+        # issue 19: renames (in this bundle, or from another) and fields left to the platform
+        "renamedFrom": maybe(
+            st.sampled_from(["a", "", "agent-a", INTERESTING[-1]])
+            | st.fixed_dictionaries(
+                {"bundleKey": maybe(st.text(max_size=8)), "name": maybe(st.text(max_size=8))}
+            )
+            | values
+        ),
+        "ignore": maybe(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "input.message",
+                        "input.secrets",
+                        "input.secrets.k",
+                        "labels.reconciler.dev/bundle",
+                        "when.cron",
+                        "state",
+                        "agent",
+                        "labels.owner",
+                        "options",
+                        "input.data.a.b",
+                        "",
+                    ]
+                )
+                | st.text(max_size=12),
+                max_size=4,
+            )
+            | values
+        ),
         "for_each": maybe(
             st.lists(scalars, max_size=4) | st.dictionaries(st.text(max_size=5), scalars, max_size=3)
         ),
@@ -349,6 +385,10 @@ bundle_structure = st.fixed_dictionaries(
     },
     optional={
         "prune": maybe(st.sampled_from(["archive", "delete", "none"])),
+        # issue 18: the day-two policies
+        "pauses": maybe(st.sampled_from(["respect", "heal", "never"]) | values),
+        "respectFor": maybe(st.sampled_from(["72h", "0s", "forever", "9999999999999d"]) | values),
+        "drift": maybe(st.sampled_from(["heal", "report", "ignore"]) | values),
         "vars": values,
         "defaults": maybe(schedule),
         "extra": values,
