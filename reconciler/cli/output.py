@@ -79,13 +79,16 @@ def exception_json(exc: Exception) -> dict[str, Any]:
     return error_json(message, error_kind(exc), diagnostics)
 
 
+def annotation(level: str, diagnostic: Diagnostic) -> str:
+    """One GitHub workflow command (`::error` or `::warning`) at the diagnostic's file, line and column."""
+    where = f"file={_escape_property(diagnostic.file)},line={diagnostic.line},col={diagnostic.col}"
+    return f"::{level} {where}::{_escape_data(diagnostic.message)}"
+
+
 def format_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
     """`text` (file:line:col: message) or `github` (annotations); JSON goes through `error_json`."""
     if fmt == "github":
-        lines = [
-            f"::error file={_escape_property(d.file)},line={d.line},col={d.col}::{_escape_data(d.message)}"
-            for d in diagnostics[:GITHUB_ANNOTATION_LIMIT]
-        ]
+        lines = [annotation("error", d) for d in diagnostics[:GITHUB_ANNOTATION_LIMIT]]
         hidden = len(diagnostics) - GITHUB_ANNOTATION_LIMIT
         if hidden > 0:
             lines.append(

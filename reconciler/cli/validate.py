@@ -17,8 +17,7 @@ import typer
 from reconciler.bundle.validate import Loaded, load_bundles, parse_var_overrides
 from reconciler.cli.output import (
     GITHUB_ANNOTATION_LIMIT,
-    _escape_data,
-    _escape_property,
+    annotation,
     diagnostic_json,
     exception_json,
     format_diagnostics,
@@ -100,10 +99,7 @@ def _format_warnings(warnings: list[Diagnostic], format: DiagnosticFormat) -> st
     """`file:line:col: warning: message` lines, or `::warning` annotations (the first 10, as for errors)."""
     if format is not DiagnosticFormat.github:
         return "\n".join(f"{w.file}:{w.line}:{w.col}: warning: {w.message}" for w in warnings)
-    lines = [
-        f"::warning file={_escape_property(w.file)},line={w.line},col={w.col}::{_escape_data(w.message)}"
-        for w in warnings[:GITHUB_ANNOTATION_LIMIT]
-    ]
+    lines = [annotation("warning", w) for w in warnings[:GITHUB_ANNOTATION_LIMIT]]
     hidden = len(warnings) - GITHUB_ANNOTATION_LIMIT
     if hidden > 0:
         lines.append(
