@@ -85,6 +85,22 @@ class Provider(ABC):
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
         claims; with the fewest requests the API allows."""
 
+    @cached_property
+    def rename_claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:
+        """The bundle's schedules by the (agent, bundleKey, name) their `renamedFrom` names: the live schedules
+        a listing must return as they are (another bundle's included), to be renamed in place."""
+        claims: dict[tuple[str, str, str], DesiredSchedule] = {}
+        for schedule in self.bundle.schedules:
+            if schedule.renamed_from is not None:
+                claims.setdefault((schedule.agent, *schedule.renamed_from), schedule)
+        return claims
+
+    def claimed_by(self, live: LiveSchedule) -> DesiredSchedule | None:
+        """The desired schedule whose `renamedFrom` names `live`, if any."""
+        if live.owner is None or live.name is None:
+            return None
+        return self.rename_claims.get((live.agent, live.owner, live.name))
+
     def record_of(self, desired: DesiredSchedule) -> str:
         """The text of the applied record the marker must hold once `desired` is applied."""
         return applied_record(desired, self.digest_key).text()

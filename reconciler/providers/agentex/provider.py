@@ -74,10 +74,6 @@ class AgentexProvider(Provider):
             self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
-        # (agent, owner, name) of the live schedules a `renamedFrom` names: read, and shown as they are
-        self._claims: dict[tuple[str, str, str], DesiredSchedule] = {
-            (s.agent, *s.renamed_from): s for s in bundle.schedules if s.renamed_from
-        }
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
 
     def display_name(self, name: str) -> str:
@@ -134,7 +130,7 @@ class AgentexProvider(Provider):
         declared bundle name under another bundle's key, or alone (no owner) where it says `adopt: true`."""
         platform = str(item.get("name", ""))
         owner, name = names.split(platform)
-        if owner == self.bundle.key or (agent, owner, name) in self._claims:
+        if owner == self.bundle.key or (agent, owner, name) in self.rename_claims:
             return True
         declared = self._declared.get((agent, platform if owner is None else name or ""))
         return declared is not None and (owner is not None or declared.adopt)
@@ -184,7 +180,7 @@ class AgentexProvider(Provider):
         else:
             full = {agent for agent, (_, truncated) in zip(agents, listed, strict=True) if truncated}
         wanted = {(agent, self.display_name(name)) for agent, name in self._declared}
-        wanted |= {(agent, names.platform_name(owner, name)) for agent, owner, name in self._claims}
+        wanted |= {(agent, names.platform_name(owner, name)) for agent, owner, name in self.rename_claims}
         return sorted((agent, name) for agent, name in wanted if agent in full and (agent, name) not in seen)
 
     def _list_agent(self, agent: str, *, live: bool = False) -> tuple[list[dict[str, Any]], bool]:
@@ -238,7 +234,7 @@ class AgentexProvider(Provider):
             # A name a `renamedFrom` leaves reads in its own state, not archived: the rename takes the row as
             # it is. Not on legacy, where the old schedule stays behind archived once the new one is created.
             if desired is None and self.renames_in_place:
-                desired = self._claims.get((live.agent, live.owner, live.name))
+                desired = self.rename_claims.get((live.agent, live.owner, live.name))
             if desired is None:
                 return replace(live, state="archived") if live.state == "paused" else live
             if self.legacy:
@@ -247,7 +243,7 @@ class AgentexProvider(Provider):
                 }
                 return replace(live, options={**live.options, **kept})
             return live
-        if (live.agent, live.owner, live.name) in self._claims:
+        if (live.agent, live.owner, live.name) in self.rename_claims:
             return live  # another bundle's, that a `renamedFrom` takes over: as it is, never a look-alike
         declared = self._declared.get(
             (live.agent, live.display_name if live.owner is None else live.name or "")

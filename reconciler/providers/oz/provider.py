@@ -54,25 +54,9 @@ class OzProvider(Provider):
                 found.append(self._as_bundle_sees(live))
             elif live.display_name in names:
                 found.append(live)  # another bundle's: the planner reports the collision
-            elif self._claimed(live) is not None:
+            elif self.claimed_by(live) is not None:
                 found.append(self._as_bundle_sees(live))  # another bundle's, that `renamedFrom` takes over
         return found
-
-    @cached_property
-    def _claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:
-        """The bundle's schedules by the (agent, bundle key, name) their `renamedFrom` names."""
-        claims: dict[tuple[str, str, str], DesiredSchedule] = {}
-        for schedule in self.bundle.schedules:
-            if schedule.renamed_from is not None:
-                owner, name = schedule.renamed_from
-                claims.setdefault((schedule.agent, owner, name), schedule)
-        return claims
-
-    def _claimed(self, live: LiveSchedule) -> DesiredSchedule | None:
-        """The desired schedule whose `renamedFrom` names `live` (it is renamed in place), if any."""
-        if live.owner is None or live.name is None:
-            return None
-        return self._claims.get((live.agent, live.owner, live.name))
 
     @cached_property
     def _declared(self) -> dict[tuple[str, str], DesiredSchedule]:
@@ -88,7 +72,7 @@ class OzProvider(Provider):
         set is kept by every write, so it is no difference. (A secret prompt is compared by digest through
         the marker's record of secret fields: `wire.SECRETS`.)"""
         key = live.name if live.owner is not None else live.display_name
-        desired = self._claimed(live) or self._declared.get((live.agent, key or ""))
+        desired = self.claimed_by(live) or self._declared.get((live.agent, key or ""))
         if desired is None:
             return live
         options = dict(live.options)

@@ -58,7 +58,7 @@ class TbdAgentsProvider(Provider):
             if live.owner == self.bundle.key:
                 found.append(self._as_bundle_sees(live))
                 continue
-            if self._claimed(live) is not None:  # another bundle's, that `renamedFrom` takes over
+            if self.claimed_by(live) is not None:  # another bundle's, that `renamedFrom` takes over
                 found.append(self._as_bundle_sees(live))
                 continue
             desired = declared.get((live.agent, live.display_name if live.owner is None else live.name or ""))
@@ -67,22 +67,6 @@ class TbdAgentsProvider(Provider):
                     self._as_bundle_sees(replace(live, display_name=self.display_name(desired.name)))
                 )
         return found
-
-    @cached_property
-    def _claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:
-        """The bundle's schedules by the (agent, bundle key, name) their `renamedFrom` names."""
-        claims: dict[tuple[str, str, str], DesiredSchedule] = {}
-        for schedule in self.bundle.schedules:
-            if schedule.renamed_from is not None:
-                owner, name = schedule.renamed_from
-                claims.setdefault((schedule.agent, owner, name), schedule)
-        return claims
-
-    def _claimed(self, live: LiveSchedule) -> DesiredSchedule | None:
-        """The desired schedule whose `renamedFrom` names `live` (it is renamed in place), if any."""
-        if live.owner is None or live.name is None:
-            return None
-        return self._claims.get((live.agent, live.owner, live.name))
 
     @cached_property
     def _declared(self) -> dict[tuple[str, str], DesiredSchedule]:
@@ -100,7 +84,7 @@ class TbdAgentsProvider(Provider):
         candidates = [(live.agent, live.display_name)]
         if live.owner is not None and live.name is not None:  # owned: by its own name, archived or not
             candidates.insert(0, (live.agent, self.display_name(live.name)))
-        desired = self._claimed(live) or next(
+        desired = self.claimed_by(live) or next(
             (self._declared[c] for c in candidates if c in self._declared), None
         )
         if desired is None:
