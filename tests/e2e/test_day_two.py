@@ -113,3 +113,23 @@ def test_drift_is_told_from_pending(profile: Profile, server: Server, tmp_path: 
         # heal (the default) restores it
         assert cli(env, "apply", "--auto-approve", write(profile, path, changed)).code == 0
         assert cli(env, "plan", "--drift-only", str(path)).code == 0
+
+
+def test_status_reads_every_platforms_counters(profile: Profile, server: Server, tmp_path: Path) -> None:
+    """Three days on the sandbox's clock after an apply: `status` judges each revision's schedule from that
+    platform's own counters (a last fire seen, the verdict ok), and says which counters it read."""
+    server.admin("POST", "reset")
+    server.admin("POST", "clock", {"now": "2026-12-07T00:00:00Z"})  # a Monday
+    env = env_for(profile, server, server.url)
+    path = tmp_path / "bundle.yaml"
+    assert cli(env, "apply", "--auto-approve", write(profile, path, SCHEDULES)).code == 0
+    now = server.admin("POST", "clock", {"advance": f"{3 * 86_400}s"})["now"]
+    status = cli(env, "status", "--format", "json", "--now", now, "--since", "3d", str(path))
+    assert status.code == 0, status.out + status.err
+    schedules = {s["name"]: s for s in json.loads(status.out)["schedules"]}
+    for name in ("a", "b"):
+        found = schedules[name]
+        assert found["verdict"] == "ok", found
+        assert found["counters"], found  # the platform's own fields were read
+        assert found["last_fire"] is not None and found["last_fire"] <= now, found
+    server.admin("POST", "reset")
