@@ -77,4 +77,5 @@ def test_reading_the_global_list_walks_the_bundle_once(tmp_path: Path, cls: type
     live = provider.list_live()
     assert len(live) == COUNT and {s.owner for s in live} == {"team"}
     assert {(s.agent, s.name) for s in live} == {(s.agent, s.name) for s in loaded.schedules}
-    assert Walks.walks <= 2, f"{Walks.walks} walks of the bundle for {COUNT} listed schedules"
+    # A few walks, each building a lookup table once (by name, by `renamedFrom`), never one per listed schedule.
+    assert Walks.walks <= 3, f"{Walks.walks} walks of the bundle for {COUNT} listed schedules"

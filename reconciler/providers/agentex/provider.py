@@ -236,7 +236,11 @@ class AgentexProvider(Provider):
             if desired is None and self.renames_in_place:
                 desired = self.rename_claims.get((live.agent, live.owner, live.name))
             if desired is None:
-                return replace(live, state="archived") if live.state == "paused" else live
+                # Archive is a pause here; a paused leaver whose record says the reconciler left it active was
+                # paused by someone else: it reads paused, so the prune archives it (writing the record) and
+                # adding it back restores it.
+                operators = live.applied is not None and live.applied.state == "active"
+                return replace(live, state="archived") if live.state == "paused" and not operators else live
             if self.legacy:
                 kept = {
                     k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None

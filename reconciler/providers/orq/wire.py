@@ -353,7 +353,11 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         name=name if owner else None,
         owner=owner,
         state=_state(
-            item, owner == ctx.bundle_key and name is not None and display == name, name or "", in_bundle
+            item,
+            owner == ctx.bundle_key and name is not None and display == name,
+            name or "",
+            in_bundle,
+            applied is not None and applied.state == "active",
         ),
         when=when_from_wire(str(item.get("type", "")), str(item.get("expression", ""))),
         input=live_input,
@@ -378,14 +382,19 @@ def _recorded_as(path: tuple[str | int, ...]) -> str:
     return secretmarks.dotted(path[1:] if path[:1] == ("input",) else path)
 
 
-def _state(item: dict[str, Any], ours: bool, name: str, in_bundle: InBundle | None) -> LiveState:
+def _state(
+    item: dict[str, Any], ours: bool, name: str, in_bundle: InBundle | None, recorded_active: bool
+) -> LiveState:
     if item.get("is_active"):
         return "active"
     if not ours or in_bundle is None:
         return "paused"
     wanted = in_bundle.get((str(item.get("agent_key", "")), name))
     if wanted is None:
-        return "archived"  # orq's archive is deactivation: an inactive leaver needs nothing more
+        # orq's archive is deactivation: an inactive leaver needs nothing more, unless the record says the
+        # reconciler left it active (an operator paused it): then it is archived, which writes the record, so
+        # that adding it back restores it instead of keeping an operator's pause.
+        return "paused" if recorded_active and not is_done(item) else "archived"
     if is_done(item):
         return "paused" if wanted == "paused" else "active"  # done: whichever state the bundle asks is true
     return "paused"
