@@ -202,6 +202,7 @@ def cpu_per_1000(
     translation), then normalise + diff as `plan` does it (best of 3). Not `listed`: the live state is
     what the provider reads back from each schedule as applied (`as_live`), with no request and no reading."""
     from reconciler.bundle.validate import load_bundles
+    from reconciler.plan.normalise import applied_record
     from reconciler.plan.planner import plan_bundle
     from reconciler.providers.registry import open_provider
 
@@ -214,8 +215,17 @@ def cpu_per_1000(
             live = provider.list_live()
             reading = time.process_time() - started
         else:
-            live = [provider.as_live(s) for s in bundle.schedules]
-            live = [replace(s, remote_id=s.remote_id or f"id{i}") for i, s in enumerate(live)]
+            # As applied: `as_live` translates the wire form only; the record of the apply (which the
+            # provider writes from the plan's step) is what an apply would have left in the marker.
+            live = [
+                replace(
+                    provider.as_live(s),
+                    remote_id=provider.as_live(s).remote_id or f"id{i}",
+                    applied=applied_record(provider.normalise(s)),
+                    incomplete_marker="",
+                )
+                for i, s in enumerate(bundle.schedules)
+            ]
         planning = math.inf
         for _ in range(3):
             started = time.process_time()
