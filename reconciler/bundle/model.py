@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 BUNDLE_KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
-PROVIDERS = ("cadenya", "agentex", "orq", "oz", "tbd-agents")
+PROVIDERS = ("cadenya", "agentex", "orq", "oz", "tbd-agents", "temporal")
 
 
 class _Model(BaseModel):
@@ -139,11 +139,18 @@ class Schedule(ScheduleFields):
 
 
 class Target(_Model):
-    provider: Literal["cadenya", "agentex", "orq", "oz", "tbd-agents"] = Field(
+    provider: Literal["cadenya", "agentex", "orq", "oz", "tbd-agents", "temporal"] = Field(
         description="The platform the schedules live on."
     )
     workspace: str | None = Field(None, description="Provider scope, when the provider has one.")
     api: str | None = Field(None, description="API revision, for providers that have several.")
+    namespace: str | None = Field(
+        None, description="temporal: the namespace (default: TEMPORAL_NAMESPACE, else `default`)."
+    )
+    taskQueue: str | None = Field(
+        None,
+        description="temporal: the task queue the scheduled workflows start on (options.taskQueue overrides).",
+    )
 
 
 class BundleSpec(_Model):

@@ -202,6 +202,9 @@ def check_target(target: dict[str, Any], report: Callable[[Path_, str], None]) -
     workspace = target.get("workspace")
     if isinstance(workspace, str) and (problem := id_problem(workspace)) is not None:
         report(("target", "workspace"), f"workspace {problem}")
+    namespace = target.get("namespace")
+    if isinstance(namespace, str) and (problem := id_problem(namespace)) is not None:
+        report(("target", "namespace"), f"namespace {problem}")
     check_target_rules(target, report)
 
 

@@ -179,6 +179,33 @@ CAPABILITIES: dict[str, Capabilities] = {
         note="tbd-agents takes `every` in whole minutes, hours or days (7d is 7 days), counted from when the "
         "schedule is registered, and needs a `start`",
     ),
+    "temporal": Capabilities(
+        "temporal",
+        frozenset({"cron", "every", "calendars"}),
+        name_separator="--",
+        options=(
+            "taskQueue",
+            "workflowIdPrefix",
+            "overlap",
+            "catchupWindow",
+            "pauseOnFailure",
+            "jitter",
+            "notes",
+        ),
+        option_choices=(
+            ("overlap", ("skip", "buffer_one", "buffer_all", "cancel_other", "terminate_other", "allow_all")),
+        ),
+        unsupported=(
+            (
+                "input.secrets",
+                "temporal returns a schedule's input to anyone who can describe it: keep secrets in your "
+                "worker's environment or a secret store",
+            ),
+            ("labels", "temporal schedules have no labels (a schedule's memo cannot change after creation)"),
+        ),
+        note="temporal takes crons (translated exactly into calendars), calendars and intervals with an "
+        "offset, in any zone, with start and end",
+    ),
 }
 
 

@@ -24,6 +24,7 @@ IMPLEMENTATIONS = {
     "oz": "reconciler.providers.oz.provider:OzProvider",
     "tbd-agents": "reconciler.providers.tbd_agents.provider:TbdAgentsProvider",
     "orq": "reconciler.providers.orq.provider:OrqProvider",
+    "temporal": "reconciler.providers.temporal.provider:TemporalProvider",
 }
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"
@@ -35,6 +36,12 @@ class Connection:
     default_url: str | None
     api_key_env: str
     key_required: bool = True
+    # Also read for the URL when base_url_env is unset, if it holds a URL: Temporal's own tools read
+    # TEMPORAL_ADDRESS as a gRPC host:port, which is not the HTTP API reconciler speaks.
+    address_env: str | None = None
+    ca_env: str | None = (
+        None  # a PEM file of trusted CAs, read when neither --ca-bundle nor SSL_CERT_FILE is set
+    )
 
 
 CONNECTIONS: dict[str, Connection] = {
@@ -43,6 +50,14 @@ CONNECTIONS: dict[str, Connection] = {
     "orq": Connection("ORQ_SERVER_URL", "https://api.orq.ai", "ORQ_API_KEY"),
     "oz": Connection("OZ_API_BASE_URL", "https://app.warp.dev/api/v1", "WARP_API_KEY"),
     "tbd-agents": Connection("TBD_AGENTS_BASE_URL", None, "TBD_AGENTS_TOKEN", key_required=False),
+    "temporal": Connection(
+        "TEMPORAL_HTTP_ADDRESS",
+        None,
+        "TEMPORAL_API_KEY",
+        key_required=False,
+        address_env="TEMPORAL_ADDRESS",
+        ca_env="TEMPORAL_TLS_CA_PATH",
+    ),
 }
 
 
@@ -74,11 +89,10 @@ def open_provider(
         transport = embedded_transport(bundle.provider, EMBEDDED_DB, EMBEDDED_KEY, bundle.target, agents)
         base_url, api_key = "http://embedded-sandbox", EMBEDDED_KEY
     else:
-        base_url = endpoint or env.get(connection.base_url_env) or connection.default_url or ""
-        if not endpoint:
-            source = connection.base_url_env if env.get(connection.base_url_env) else "the default URL"
-        if not base_url:
-            raise ConfigError(f"{bundle.provider}: set {connection.base_url_env} or pass --endpoint URL")
+        if endpoint:
+            base_url = endpoint
+        else:
+            base_url, source = _base_url(bundle.provider, connection, env)
         api_key = env.get(connection.api_key_env)
         if connection.key_required and not api_key:
             raise ConfigError(f"{bundle.provider}: set {connection.api_key_env} to your API key")
@@ -89,7 +103,7 @@ def open_provider(
         transport=transport,
         secrets=secrets,
         parallelism=parallelism,
-        security=security or TransportSecurity.from_environment(environ=env),
+        security=security or _security(connection, env),
         url_source=source,
     )
     if bundle.provider not in IMPLEMENTATIONS:
@@ -102,3 +116,34 @@ def open_provider(
     cls: type[Provider] = getattr(importlib.import_module(module), name)
     # The embedded sandbox has the bundle's scope already; the environment's defaults are for real platforms.
     return cls(client, bundle, digest_key, environ={} if transport else env, parallelism=parallelism)
+
+
+def _base_url(provider: str, connection: Connection, env: Mapping[str, str]) -> tuple[str, str]:
+    """The URL from the environment (or the default) and where it came from; ("", ...) when none is set."""
+    if env.get(connection.base_url_env):
+        return env[connection.base_url_env], connection.base_url_env
+    address = env.get(connection.address_env) if connection.address_env else None
+    if address:
+        if "://" in address:
+            return address, str(connection.address_env)
+        raise ConfigError(
+            f"{provider}: {connection.address_env}={address} is a gRPC address (what Temporal's CLI and SDKs "
+            f"use); reconciler speaks Temporal's HTTP API: set {connection.base_url_env} to its URL, e.g. "
+            "http://localhost:7243 (the frontend's HTTP port), or pass --endpoint URL"
+        )
+    if connection.default_url:
+        return connection.default_url, "the default URL"
+    names = " or ".join(n for n in (connection.base_url_env, connection.address_env) if n)
+    raise ConfigError(f"{provider}: set {names} or pass --endpoint URL")
+
+
+def _security(connection: Connection, env: Mapping[str, str]) -> TransportSecurity:
+    security = TransportSecurity.from_environment(environ=env)
+    if connection.ca_env and env.get(connection.ca_env) and security.ca_source == "certifi":
+        return TransportSecurity(
+            security.insecure,
+            security.allow_http,
+            ca_file=env[connection.ca_env],
+            ca_source=connection.ca_env,
+        )
+    return security

@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.providers.capabilities import Capabilities
+from reconciler.providers.temporal import rules as temporal_rules
 
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]
@@ -47,6 +48,11 @@ REVISIONS: dict[str, tuple[str, ...]] = {
     "orq": ("v3", "display-name"),
 }
 WORKSPACES = frozenset({"cadenya"})  # providers whose requests are scoped by target.workspace
+# target fields only one provider has: (field, provider, what it is)
+_TARGET_FIELDS = (
+    ("namespace", "temporal", "namespaces"),
+    ("taskQueue", "temporal", "task queues"),
+)
 
 
 def check_target(target: Mapping[str, Any], report: Report) -> None:
@@ -65,6 +71,18 @@ def check_target(target: Mapping[str, Any], report: Report) -> None:
             ("target", "workspace"),
             f"target.workspace: {provider} has no workspaces, so nothing would use '{target['workspace']}'; "
             "remove it",
+        )
+    for field, owner, what in _TARGET_FIELDS:
+        if target.get(field) is not None and provider != owner:
+            report(
+                ("target", field),
+                f"target.{field}: {provider} has no {what}, so nothing would use '{target[field]}'; remove it",
+            )
+    if provider == "temporal" and not target.get("taskQueue"):
+        report(
+            ("target",),
+            "temporal needs target.taskQueue: the task queue your agent's worker polls (a schedule may "
+            "override it with options.taskQueue)",
         )
 
 
@@ -268,7 +286,12 @@ def _oz(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
         )
 
 
+def _temporal(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
+    temporal_rules.check_options(data, report)
+
+
 _CHECKS: dict[str, Callable[[Mapping[str, Any], Capabilities, Report], None]] = {
+    "temporal": _temporal,
     "cadenya": _cadenya,
     "agentex": _agentex,
     "orq": _orq,

@@ -1,0 +1,240 @@
+"""Temporal over its HTTP API: list, describe, create, update (the whole schedule, state included), delete.
+
+`list_live` pages through the namespace's schedule list (it carries each schedule's creation-time memo, so
+the bundle's own are known without reading the others), then describes, concurrently, every schedule the
+bundle owns or names. A pause, a resume, an archive and a restore are one update each: spec, action,
+policies, state and the marker's record change together, so no crash can split a state from its record.
+Archive = paused, with a note, and `archived` in the marker.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.errors import RejectedError
+from reconciler.plan.live import LiveSchedule
+from reconciler.providers.base import Provider
+from reconciler.providers.capabilities import CAPABILITIES
+from reconciler.providers.http import ApiClient, segment
+from reconciler.providers.temporal import wire
+from reconciler.providers.temporal.activity import activity_from_info
+
+PAGE_SIZE = 1000
+DEFAULT_NAMESPACE = "default"  # what Temporal's CLI and SDKs use when none is set
+
+
+class TemporalProvider(Provider):
+    name = "temporal"
+    capabilities = CAPABILITIES["temporal"]
+    records_applied = True  # the action memo's `applied`; one update writes it with the state
+    # The schedule id is the identity and Temporal cannot change it: a rename creates the new id and
+    # archives the old one.
+    renames_in_place = False
+
+    def __init__(
+        self,
+        client: ApiClient,
+        bundle: Bundle,
+        digest_key: bytes,
+        *,
+        environ: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+    ) -> None:
+        super().__init__(client, bundle, digest_key, environ=environ, parallelism=parallelism)
+        self.namespace = str(
+            bundle.target.get("namespace") or self.environ.get("TEMPORAL_NAMESPACE") or DEFAULT_NAMESPACE
+        )
+        self.task_queue = str(bundle.target.get("taskQueue") or "")
+
+    def display_name(self, name: str) -> str:
+        return wire.schedule_id(self.bundle.key, name)
+
+    def source_token(self, path: str) -> str:
+        return path  # a memo holds any text
+
+    # -- reading -------------------------------------------------------------------------------------
+    def list_live(self) -> list[LiveSchedule]:
+        return [self._as_bundle_sees(live) for live in self._read(self._wanted)]
+
+    def read_activity(self) -> list[LiveSchedule]:
+        """`list_live`: the describe every owned schedule gets carries Temporal's counters."""
+        return [replace(live, activity=activity_from_info(live.raw["info"])) for live in self.list_live()]
+
+    def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
+        lives = self._read(lambda entry: True)
+        return [live for live in lives if agent is None or live.agent == agent]
+
+    def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
+        live = self._describe(self.display_name(desired.name))
+        if live is None or live.owner != self.bundle.key or live.name != desired.name:
+            return None
+        return None if live.state == "archived" else live
+
+    def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
+        schedule = self._schedule_for(desired)
+        memo = wire.identity_memo(self.bundle.key, desired.name)
+        return wire.live_from_wire(
+            self.display_name(desired.name), schedule, memo, {}, task_queue=self.task_queue
+        )
+
+    def _wanted(self, entry: dict[str, Any]) -> bool:
+        schedule_id = str(entry.get("scheduleId") or "")
+        return (
+            wire.owner_in_list(entry) == self.bundle.key
+            or schedule_id in self._declared_ids
+            or schedule_id in self._claimed_ids
+        )
+
+    @property
+    def _declared_ids(self) -> set[str]:
+        return {self.display_name(s.name) for s in self.bundle.schedules}
+
+    @property
+    def _claimed_ids(self) -> set[str]:
+        return {wire.schedule_id(owner, name) for _, owner, name in self.rename_claims}
+
+    def _read(self, wanted: Any) -> list[LiveSchedule]:
+        ids = [
+            str(entry["scheduleId"]) for entry in self._entries() if entry.get("scheduleId") and wanted(entry)
+        ]
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            described = list(pool.map(self._describe, ids))
+        return [live for live in described if live is not None]
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        token = ""
+        while True:
+            params = {"maximumPageSize": str(PAGE_SIZE), **({"nextPageToken": token} if token else {})}
+            body = self.client.request("GET", self._schedules(), params=params).json()
+            yield from body.get("schedules") or []
+            token = body.get("nextPageToken") or ""
+            if not token:
+                return
+
+    def _describe(self, schedule_id: str) -> LiveSchedule | None:
+        try:
+            body = self.client.request("GET", self._path(schedule_id)).json()
+        except RejectedError as exc:
+            if exc.status == 404:  # deleted since the list, or never created
+                return None
+            raise
+        return wire.live_from_wire(
+            schedule_id,
+            body.get("schedule") or {},
+            body.get("memo") or {},
+            body.get("info") or {},
+            task_queue=self.task_queue,
+        )
+
+    @property
+    def _declared(self) -> dict[str, DesiredSchedule]:
+        return {self.display_name(s.name): s for s in self.bundle.schedules}
+
+    def _as_bundle_sees(self, live: LiveSchedule) -> LiveSchedule:
+        """While paused, Temporal's note is the pause's: the bundle's `notes` are no difference then."""
+        desired = self._declared.get(live.remote_id)
+        if desired is None or live.state == "active":
+            return live
+        options = {k: v for k, v in live.options.items() if k != "notes"}
+        if desired.options.get("notes"):
+            options["notes"] = desired.options["notes"]
+        return replace(live, options=options)
+
+    # -- writing -------------------------------------------------------------------------------------
+    def create(self, desired: DesiredSchedule) -> LiveSchedule:
+        schedule_id = self.display_name(desired.name)
+        schedule = self._schedule_for(desired, record=True)
+        memo = wire.identity_memo(self.bundle.key, desired.name)
+        # Temporal answers a repeat of the same request id with success: a retry cannot fail or duplicate.
+        body = {"schedule": schedule, "memo": memo, "requestId": str(uuid.uuid4())}
+        self.client.request("POST", self._path(schedule_id), json=body, idempotent=True)
+        return self._echo(schedule_id, schedule, memo)
+
+    def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        """Spec, action, policies, state and the marker's record in one request: replacing the whole schedule
+        with the same value twice gives the same result, so it is safe to retry."""
+        if (live.owner is not None and live.owner != self.bundle.key) or live.name not in (
+            None,
+            desired.name,
+        ):
+            raise RejectedError(
+                f"schedule '{live.remote_id}' is another schedule's (its marker names "
+                f"{live.owner}/{live.name}): temporal cannot rename a schedule in place"
+            )
+        schedule = self._schedule_for(desired, record=True)
+        self._update(live.remote_id, schedule)
+        return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
+
+    def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
+        return self.update(desired, live)
+
+    def pause(self, live: LiveSchedule) -> LiveSchedule:
+        return self._patch(live, "pause", f"paused by reconciler (bundle {self.bundle.key})")
+
+    def resume(self, live: LiveSchedule) -> LiveSchedule:
+        if live.state == "archived":
+            return self._restore(live)
+        return self._patch(live, "unpause", f"resumed by reconciler (bundle {self.bundle.key})")
+
+    def archive(self, live: LiveSchedule) -> LiveSchedule:
+        schedule = dict(live.raw.get("schedule") or {})
+        start = dict((schedule.get("action") or {}).get("startWorkflow") or {})
+        found = dict(wire._marker_in(start.get("memo")) or {})
+        start["memo"] = {"fields": {wire.MEMO_KEY: {**found, "archived": True}}}
+        schedule["action"] = {"startWorkflow": start}
+        note = f"archived by reconciler: left bundle {self.bundle.key}"
+        schedule["state"] = {"paused": True, "notes": note}
+        self._update(live.remote_id, schedule)
+        return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
+
+    def delete(self, live: LiveSchedule) -> None:
+        self.client.request("DELETE", self._path(live.remote_id), expected=(200, 204, 404))
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _schedule_for(self, desired: DesiredSchedule, *, record: bool = False) -> dict[str, Any]:
+        paused = desired.state == "paused"
+        return wire.schedule_for(
+            self.bundle.key,
+            desired,
+            task_queue=self.task_queue,
+            source=self.source,
+            record=self.record_of(desired) if record else "",
+            note=f"paused by reconciler (bundle {self.bundle.key})" if paused else "",
+        )
+
+    def _restore(self, live: LiveSchedule) -> LiveSchedule:
+        """Out of the archive: the marker loses `archived`, the schedule runs again."""
+        schedule = dict(live.raw.get("schedule") or {})
+        start = dict((schedule.get("action") or {}).get("startWorkflow") or {})
+        found = {k: v for k, v in (wire._marker_in(start.get("memo")) or {}).items() if k != "archived"}
+        start["memo"] = {"fields": {wire.MEMO_KEY: found}}
+        schedule["action"] = {"startWorkflow": start}
+        schedule["state"] = {"paused": False, "notes": f"restored by reconciler (bundle {self.bundle.key})"}
+        self._update(live.remote_id, schedule)
+        return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
+
+    def _patch(self, live: LiveSchedule, verb: str, note: str) -> LiveSchedule:
+        # Pausing a paused schedule (or unpausing an active one) changes nothing: safe to repeat.
+        body = {"patch": {verb: note}, "requestId": str(uuid.uuid4())}
+        self.client.request("POST", f"{self._path(live.remote_id)}/patch", json=body, idempotent=True)
+        return replace(live, state="paused" if verb == "pause" else "active")
+
+    def _update(self, schedule_id: str, schedule: dict[str, Any]) -> None:
+        body = {"schedule": schedule, "requestId": str(uuid.uuid4())}
+        self.client.request("POST", f"{self._path(schedule_id)}/update", json=body, idempotent=True)
+
+    def _echo(self, schedule_id: str, schedule: dict[str, Any], memo: dict[str, Any]) -> LiveSchedule:
+        """What a describe would now return (Temporal answers a write with no schedule)."""
+        live = wire.live_from_wire(schedule_id, schedule, memo, {}, task_queue=self.task_queue)
+        return self._as_bundle_sees(live)
+
+    def _schedules(self) -> str:
+        return f"/api/v1/namespaces/{segment(self.namespace)}/schedules"
+
+    def _path(self, schedule_id: str) -> str:
+        return f"{self._schedules()}/{segment(schedule_id)}"

@@ -1,0 +1,348 @@
+"""Temporal's schedule JSON (its HTTP API: protobuf field names in camelCase, payloads as plain JSON) <-> the
+bundle's vocabulary. Pure: no HTTP here.
+
+Identity: the schedule id is `<bundleKey>--<name>`. Temporal refuses a second schedule with an id in use, so
+two applies racing to create one schedule cannot make twins, and a create whose answer was lost is found by
+id. Ownership marker, in two places (README.md says why):
+- the schedule's memo `reconciler: {bundleKey, name}`, written at creation: Temporal cannot change a
+  schedule's memo later, and the list returns it, so the list tells which schedules a bundle owns;
+- the action's memo `reconciler: {bundleKey, name, source, protect, applied, archived, secretFields}`,
+  replaced by every update: the part that changes. Every run the schedule starts carries it too, so a
+  workflow can be traced to its bundle.
+A marker whose bundleKey and name do not give the schedule's id was copied from another schedule: not ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from reconciler.bundle.desired import DesiredSchedule
+from reconciler.bundle.semantics import calendar_as_bundle
+from reconciler.bundle.sensitive import Sensitive
+from reconciler.plan.live import LiveSchedule
+from reconciler.plan.record import parse_record
+from reconciler.providers import secretmarks
+from reconciler.timing import Calendar, Range, TimingError, calendars_to_cron, cron_to_calendars, parse_cron
+from reconciler.timing.durations import format_duration, parse_duration
+from reconciler.timing.instants import utc_text as utc
+
+MEMO_KEY = "reconciler"
+SEPARATOR = "--"
+CRON_COMMENT = "cron: "  # a calendar's comment naming the bundle cron it was translated from
+NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
+OVERLAP = {
+    "skip": "SCHEDULE_OVERLAP_POLICY_SKIP",
+    "buffer_one": "SCHEDULE_OVERLAP_POLICY_BUFFER_ONE",
+    "buffer_all": "SCHEDULE_OVERLAP_POLICY_BUFFER_ALL",
+    "cancel_other": "SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER",
+    "terminate_other": "SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER",
+    "allow_all": "SCHEDULE_OVERLAP_POLICY_ALLOW_ALL",
+}
+_OVERLAP_NAMES = {wire: name for name, wire in OVERLAP.items()}
+# Temporal's default catch-up window (one year): a schedule created without one reads back with it.
+DEFAULT_CATCHUP_SECONDS = 365 * 86400
+_CALENDAR_KEYS = (
+    ("second", "second"),
+    ("minute", "minute"),
+    ("hour", "hour"),
+    ("dayOfMonth", "day_of_month"),
+    ("month", "month"),
+    ("year", "year"),
+    ("dayOfWeek", "day_of_week"),
+)
+
+
+def schedule_id(bundle_key: str, name: str) -> str:
+    return f"{bundle_key}{SEPARATOR}{name}"
+
+
+def identity_memo(bundle_key: str, name: str) -> dict[str, Any]:
+    """The schedule's memo: who created it, fixed for its life."""
+    return {"fields": {MEMO_KEY: {"bundleKey": bundle_key, "name": name}}}
+
+
+def marker(
+    bundle_key: str, desired: DesiredSchedule, *, source: str, record: str, archived: bool
+) -> dict[str, Any]:
+    """The action memo's marker for a write of `desired`."""
+    found: dict[str, Any] = {"bundleKey": bundle_key, "name": desired.name}
+    if source:
+        found["source"] = source
+    if desired.protect:
+        found["protect"] = True
+    if record:
+        found["applied"] = record
+    if archived:
+        found["archived"] = True
+    fields = secretmarks.codes(secretmarks.secret_paths(desired))
+    if fields:
+        found["secretFields"] = fields
+    return found
+
+
+def schedule_for(
+    bundle_key: str,
+    desired: DesiredSchedule,
+    *,
+    task_queue: str,
+    source: str = "",
+    record: str = "",
+    archived: bool = False,
+    note: str = "",
+) -> dict[str, Any]:
+    """The Schedule for `desired` (spec, action, policies, state), with secrets in clear: only for a request."""
+    options = desired.options
+    start: dict[str, Any] = {
+        "workflowId": str(options.get("workflowIdPrefix") or schedule_id(bundle_key, desired.name)),
+        "workflowType": {"name": desired.agent},
+        "taskQueue": {"name": str(options.get("taskQueue") or task_queue)},
+        "memo": {
+            "fields": {MEMO_KEY: marker(bundle_key, desired, source=source, record=record, archived=archived)}
+        },
+    }
+    argument = _reveal({k: v for k, v in desired.input.items() if k in ("message", "data")})
+    if argument:
+        start["input"] = [argument]
+    policies: dict[str, Any] = {"overlapPolicy": OVERLAP[str(options.get("overlap") or "skip")]}
+    if options.get("catchupWindow"):
+        policies["catchupWindow"] = f"{parse_duration(str(options['catchupWindow']))}s"
+    if options.get("pauseOnFailure"):
+        policies["pauseOnFailure"] = True
+    paused = archived or desired.state == "paused"
+    state: dict[str, Any] = {"paused": paused}
+    text = note or (str(options["notes"]) if options.get("notes") else "")
+    if text:
+        state["notes"] = text
+    return {
+        "spec": spec_for(desired),
+        "action": {"startWorkflow": start},
+        "policies": policies,
+        "state": state,
+    }
+
+
+def spec_for(desired: DesiredSchedule) -> dict[str, Any]:
+    timing = desired.timing
+    spec: dict[str, Any] = {}
+    calendars: list[Calendar] = []
+    for text in timing.cron:  # the comment lets a read-back recover each cron of a list, exactly
+        calendars.extend(
+            replace(c, comment=f"{CRON_COMMENT}{text}") for c in cron_to_calendars(parse_cron(text))
+        )
+    calendars.extend(timing.calendars)
+    if calendars:
+        spec["structuredCalendar"] = [_calendar_json(c) for c in calendars]
+    if timing.every is not None:
+        interval = {"interval": f"{timing.every}s"}
+        if timing.offset:
+            interval["phase"] = f"{timing.offset}s"
+        spec["interval"] = [interval]
+    if timing.start is not None:
+        spec["startTime"] = utc(timing.start.isoformat())
+    if timing.end is not None:
+        spec["endTime"] = utc(timing.end.isoformat())
+    if desired.options.get("jitter"):
+        spec["jitter"] = f"{parse_duration(str(desired.options['jitter']))}s"
+    spec["timezoneName"] = timing.timezone
+    return spec
+
+
+def live_from_wire(
+    schedule_id_: str,
+    schedule: dict[str, Any],
+    memo: dict[str, Any],
+    info: dict[str, Any],
+    *,
+    task_queue: str,
+) -> LiveSchedule:
+    """A described schedule in bundle terms (`memo`: the schedule's own, from the describe or the list)."""
+    start = (schedule.get("action") or {}).get("startWorkflow") or {}
+    found = _marker_in(start.get("memo")) or {}
+    owner_memo = _marker_in(memo) or {}
+    owner = found.get("bundleKey") if isinstance(found.get("bundleKey"), str) else None
+    name = found.get("name") if owner and isinstance(found.get("name"), str) else None
+    if owner and owner_memo.get("bundleKey") not in (None, owner):
+        owner = name = None  # the two halves of the marker disagree: no marker
+    incomplete = ""
+    if owner and name is not None and schedule_id(owner, name) != schedule_id_:
+        # Copied from another schedule: the marker names one whose id is not this one. Not ours.
+        owner = name = None
+    applied = parse_record(found.get("applied")) if owner else None
+    if owner and applied is None:
+        incomplete = NO_RECORD
+    state = schedule.get("state") or {}
+    live_state = "paused" if state.get("paused") else "active"
+    if owner and found.get("archived"):
+        live_state = "archived"
+    live_input: dict[str, Any] = {}
+    args = start.get("input") or []
+    if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
+        live_input = {
+            k: v for k, v in args[0].items() if k in ("message", "data") and v not in (None, "", {})
+        }
+    options = _options(schedule, start, schedule_id_, task_queue)
+    codes = [c for c in found.get("secretFields") or [] if isinstance(c, str)] if owner else []
+    secret_paths = secretmarks.recorded({"input": live_input, "labels": {}, "options": options}, codes)
+    return LiveSchedule(
+        remote_id=schedule_id_,
+        agent=str((start.get("workflowType") or {}).get("name") or ""),
+        name=name,
+        owner=owner,
+        state=live_state,  # type: ignore[arg-type]
+        when=when_from_wire(schedule.get("spec") or {}),
+        input=live_input,
+        labels={},
+        options=options,
+        protected=bool(found.get("protect")) if owner else False,
+        display_name=schedule_id_,
+        incomplete_marker=incomplete,
+        source=found.get("source") if owner else None,
+        secret_paths=frozenset(secret_paths) if owner else None,
+        applied=applied,
+        changed_at=utc(info.get("updateTime") or info.get("createTime")),
+        raw={"schedule": schedule, "memo": memo, "info": info},
+    )
+
+
+def owner_in_list(entry: dict[str, Any]) -> str | None:
+    """The bundleKey a list entry's (creation-time) memo names, if any."""
+    found = _marker_in(entry.get("memo"))
+    owner = found.get("bundleKey") if found else None
+    return owner if isinstance(owner, str) else None
+
+
+def _options(
+    schedule: dict[str, Any], start: dict[str, Any], schedule_id_: str, task_queue: str
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    queue = (start.get("taskQueue") or {}).get("name")
+    if queue and queue != task_queue:
+        options["taskQueue"] = queue
+    workflow_id = start.get("workflowId")
+    if workflow_id and workflow_id != schedule_id_:
+        options["workflowIdPrefix"] = workflow_id
+    policies = schedule.get("policies") or {}
+    overlap = _OVERLAP_NAMES.get(str(policies.get("overlapPolicy")), "skip")
+    if overlap != "skip":
+        options["overlap"] = overlap
+    catchup = _seconds(policies.get("catchupWindow"))
+    if catchup and catchup != DEFAULT_CATCHUP_SECONDS:
+        options["catchupWindow"] = format_duration(catchup)
+    if policies.get("pauseOnFailure"):
+        options["pauseOnFailure"] = True
+    jitter = _seconds((schedule.get("spec") or {}).get("jitter"))
+    if jitter:
+        options["jitter"] = format_duration(jitter)
+    notes = (schedule.get("state") or {}).get("notes")
+    if notes and not (schedule.get("state") or {}).get("paused"):
+        options["notes"] = notes  # while paused, the note is the pause's (README.md)
+    return options
+
+
+def when_from_wire(spec: dict[str, Any]) -> dict[str, Any]:
+    """The bundle's `when` for a ScheduleSpec: cron where the calendars say exactly that."""
+    when: dict[str, Any] = {"timezone": spec.get("timezoneName") or "UTC"}
+    for key in ("startTime", "endTime"):
+        if spec.get(key):
+            when[key[: -len("Time")]] = utc(spec[key])
+    calendars = [_calendar_from_json(c) for c in spec.get("structuredCalendar") or []]
+    intervals = spec.get("interval") or []
+    other = {k: spec[k] for k in ("cronString", "calendar", "excludeStructuredCalendar") if spec.get(k)}
+    if other or (calendars and intervals) or len(intervals) > 1:  # not a shape one `when` can hold: show it
+        when.update(other)
+        if calendars:
+            when["calendars"] = [calendar_as_bundle(c) for c in calendars]
+        if intervals:
+            when["intervals"] = intervals
+        return when
+    if intervals:
+        every = _seconds(intervals[0].get("interval"))
+        phase = _seconds(intervals[0].get("phase"))
+        when["every"] = format_duration(every) if every else "0s"
+        if phase:
+            when["offset"] = format_duration(phase)
+        return when
+    crons = _crons_from_comments(calendars)
+    cron = calendars_to_cron(calendars) if calendars and crons is None else None
+    if crons is not None:
+        when["cron"] = crons[0] if len(crons) == 1 else crons
+    elif cron is not None:
+        when["cron"] = cron
+    elif calendars:
+        when["calendars"] = [calendar_as_bundle(c) for c in calendars]
+    return when
+
+
+def _crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
+    """The crons our comments name, if re-translating each gives exactly these calendars (else None: someone
+    edited the calendars, and the comment no longer tells the truth)."""
+    crons: list[str] = []
+    rest = list(calendars)
+    while rest:
+        comment = rest[0].comment
+        if not comment.startswith(CRON_COMMENT):
+            return None
+        try:
+            expected = cron_to_calendars(parse_cron(comment[len(CRON_COMMENT) :]))
+        except TimingError:
+            return None
+        group = [replace(c, comment="") for c in rest[: len(expected)]]
+        if tuple(group) != expected:
+            return None
+        crons.append(comment[len(CRON_COMMENT) :])
+        rest = rest[len(expected) :]
+    return crons or None
+
+
+def _calendar_json(calendar: Calendar) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    default = Calendar()
+    for wire_key, attr in _CALENDAR_KEYS:
+        ranges = getattr(calendar, attr)
+        if ranges != getattr(default, attr):
+            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
+    if calendar.comment:
+        result["comment"] = calendar.comment
+    return result
+
+
+def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
+    """Protobuf JSON leaves zeros out: a missing `start` is 0, a missing `end` is `start`, a missing `step` 1;
+    an empty second/minute/hour means 0, an empty day, month or year field means any."""
+    fields: dict[str, Any] = {}
+    for wire_key, attr in _CALENDAR_KEYS:
+        ranges = raw.get(wire_key)
+        if ranges:
+            fields[attr] = tuple(
+                Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
+                for r in ranges
+            )
+    if raw.get("comment"):
+        fields["comment"] = raw["comment"]
+    return Calendar(**fields)
+
+
+def _marker_in(memo: Any) -> dict[str, Any] | None:
+    fields = memo.get("fields") if isinstance(memo, dict) else None
+    found = fields.get(MEMO_KEY) if isinstance(fields, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _seconds(duration: Any) -> int:
+    if not duration:
+        return 0
+    return int(float(str(duration).rstrip("s") or 0))
+
+
+def _reveal(values: dict[str, Any]) -> dict[str, Any]:
+    def reveal(value: Any) -> Any:
+        if isinstance(value, Sensitive):
+            return value.reveal()
+        if isinstance(value, dict):
+            return {k: reveal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [reveal(v) for v in value]
+        return value
+
+    return {k: reveal(v) for k, v in values.items()}
