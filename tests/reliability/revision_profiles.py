@@ -1,62 +1,36 @@
-"""Every provider revision the reliability tests drive, as data: how to serve its sandbox, a valid schedule
-in a few variants, and an independent reading of what lives on the platform (plain HTTP, not the
-reconciler's own parsing), so a duplicate or a missing schedule cannot hide behind the code under test.
+"""Every provider revision the reliability, end-to-end and conformance tests drive, as data: a conformance-kit
+`Platform` (reconciler.testing) per revision, with how to serve its sandbox, a valid schedule in a few
+variants, an independent reading of what lives on the platform (plain HTTP, not the reconciler's own
+parsing), and an operator's hand-made schedule, so a duplicate or a missing schedule cannot hide behind the
+code under test.
 
-Used by the crash-safety and the concurrent-apply tests.
+Used by the conformance kit's runs (tests/conformance), the crash-safety and the concurrent-apply tests.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from reconciler.testing import BUNDLE_KEY, Entry, Platform, PlatformServer, Variant, serve_sandbox
+from reconciler.testing import client_for as _client_for
 from tests.sandbox_server import API_KEY
 
-KEY = "rel"
+KEY = BUNDLE_KEY
 START = "2026-12-01T00:00:00Z"
 END = "2027-06-01T00:00:00Z"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One schedule on the platform as a person would read it: who owns it, and whether it fires."""
+@dataclass(frozen=True, kw_only=True)
+class Profile(Platform):
+    """A built-in revision: its Platform plus how its sandbox is served (`reconciler sandbox serve`)."""
 
-    agent: str
-    owner: str | None
-    name: str | None
-    firing: bool
-    platform_id: str
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What a schedule looks like in one bundle: `version` changes its timing and message; `recreate`
-    asks for the change the provider can only make by delete + create (where it has one)."""
-
-    name: str
-    agent: int  # index into the profile's agents
-    version: int = 1
-    paused: bool = False
-    recreate: bool = False
-
-
-@dataclass(frozen=True)
-class Profile:
-    id: str
-    provider: str
     api: str | None  # the sandbox's --api
     workspace: str | None  # the sandbox's --workspace
-    agents: tuple[str, str]  # as bundles name them
-    target: dict[str, Any]
     key_env: str
-    schedule: Callable[[Variant, str], dict[str, Any]]  # (variant, agent id) -> bundle schedule
-    inventory: Callable[[httpx.Client, tuple[str, ...]], list[Entry]]  # everything live, read by hand
-    recreates: bool  # an update with `recreate` is a delete + create on this revision
 
     @property
     def sandbox_agents(self) -> tuple[str, ...]:
@@ -71,27 +45,27 @@ class Profile:
             ",".join(self.sandbox_agents),
         )
 
-    def live(self, client: httpx.Client) -> list[Entry]:
-        return self.inventory(client, self.agents)
+    def serve(self) -> AbstractContextManager[PlatformServer]:
+        return serve_sandbox(self.provider, *self.serve_args, api_key=API_KEY)
 
-    def bundle(self, variants: list[Variant], prune: str = "archive") -> dict[str, Any]:
-        return {
-            "apiVersion": "reconciler/v1",
-            "kind": "Bundle",
-            "bundleKey": KEY,
-            "target": self.target,
-            "prune": prune,
-            "schedules": [self.schedule(v, self.agents[v.agent]) for v in variants],
-        }
+    def change_by_hand(self, client: httpx.Client, entry: Entry, text: str) -> None:
+        # The operator's edits live with the day-two tests that also make them; imported here on use
+        # because that module imports this one.
+        from tests.e2e.day_two import operator_edit_message
 
-    def write(self, path: Path, variants: list[Variant], prune: str = "archive") -> str:
-        path.write_text(json.dumps(self.bundle(variants, prune)))  # JSON is YAML
-        return str(path)
+        operator_edit_message(self, client, entry, text)
+
+    def can_change_by_hand(self) -> bool:
+        return True
 
 
 def client_for(url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """A plain HTTP client for a sandbox (a server's URL, or an in-process app's transport)."""
-    return httpx.Client(base_url=url, transport=transport, headers={"Authorization": f"Bearer {API_KEY}"})
+    return _client_for(url, transport, {"Authorization": f"Bearer {API_KEY}"})
+
+
+def _ok(response: httpx.Response) -> None:
+    assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
 
 
 def _get(client: httpx.Client, path: str, **params: Any) -> Any:
@@ -134,6 +108,15 @@ def _cadenya_inventory(client: httpx.Client, agents: tuple[str, ...]) -> list[En
                 )
             )
     return found
+
+
+def _cadenya_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    spec = {"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}, "initialMessage": "hi"}
+    _ok(
+        client.post(
+            f"/v1/workspaces/{WS}/agents/{agent}/schedules", json={"metadata": {"name": name}, "spec": spec}
+        )
+    )
 
 
 # -- agentex --------------------------------------------------------------------------------------------
@@ -184,6 +167,16 @@ def _agentex_runs_inventory(client: httpx.Client, agents: tuple[str, ...]) -> li
     return found
 
 
+def _agentex_legacy_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    body = {"name": name, "workflow_name": "w", "task_queue": "q", "interval_seconds": 3600}
+    _ok(client.post(f"/agents/{agent}/schedules", json=body))
+
+
+def _agentex_runs_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    body = {"name": name, "initial_input": {"content": "hi"}, "interval_seconds": 3600}
+    _ok(client.post(f"/agents/{agent}/schedules", json=body))
+
+
 # -- orq ------------------------------------------------------------------------------------------------
 def _orq_schedule(v: Variant, agent: str) -> dict[str, Any]:
     return {
@@ -207,6 +200,17 @@ def _orq_inventory(client: httpx.Client, agents: tuple[str, ...]) -> list[Entry]
             owner, name = meta.get("reconciler.dev/bundle"), meta.get("reconciler.dev/name")
             found.append(Entry(agent, owner, name, bool(item["is_active"]), item["_id"]))
     return found
+
+
+def _orq_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    # orq's seed revision has no name field: `name` only tells the two hand-made ones apart by their input
+    body = {"type": "interval", "expression": "@every 2h", "payload": {"input": name}}
+    _ok(client.post(f"/v3/agents/{agent}/schedules", json=body))
+
+
+def _orq_display_name_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    body = {"display_name": name, "type": "cron", "expression": "0 0 8 * * *", "payload": {"input": "hi"}}
+    _ok(client.post(f"/v3/agents/{agent}/schedules", json=body))
 
 
 # -- oz -------------------------------------------------------------------------------------------------
@@ -239,6 +243,11 @@ def _oz_inventory(client: httpx.Client, agents: tuple[str, ...]) -> list[Entry]:
             )
         )
     return found
+
+
+def _oz_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    body = {"name": name, "cron_schedule": "0 * * * *", "prompt": "hi"}
+    _ok(client.post("/agent/schedules", json=body | ({} if agent == "default" else {"agent_uid": agent})))
 
 
 # -- tbd-agents -----------------------------------------------------------------------------------------
@@ -275,89 +284,104 @@ def _tbd_inventory(client: httpx.Client, agents: tuple[str, ...]) -> list[Entry]
     return found
 
 
+def _tbd_by_hand(client: httpx.Client, agent: str, name: str) -> None:
+    body = {
+        "name": name,
+        "workflow_id": agent,
+        "prompt": "theirs",
+        "interval_value": 2,
+        "interval_unit": "hours",
+        "start_at": START,
+    }
+    _ok(client.post("/api/scheduled-agents", json=body))
+
+
 PROFILES: tuple[Profile, ...] = (
     Profile(
-        "cadenya",
-        "cadenya",
-        None,
-        WS,
-        ("agent_a", "agent_b"),
-        {"provider": "cadenya", "workspace": WS},
-        "CADENYA_API_KEY",
-        _cadenya_schedule,
-        _cadenya_inventory,
-        recreates=False,
+        id="cadenya",
+        provider="cadenya",
+        api=None,
+        workspace=WS,
+        agents=("agent_a", "agent_b"),
+        target={"provider": "cadenya", "workspace": WS},
+        key_env="CADENYA_API_KEY",
+        schedule=_cadenya_schedule,
+        inventory=_cadenya_inventory,
+        create_by_hand=_cadenya_by_hand,
     ),
     Profile(
-        "agentex-legacy",
-        "agentex",
-        "legacy",
-        None,
-        ("agent-a", "agent-b"),
-        {"provider": "agentex"},
-        "AGENTEX_SDK_API_KEY",
-        _agentex_legacy_schedule,
-        _agentex_legacy_inventory,
+        id="agentex-legacy",
+        provider="agentex",
+        api="legacy",
+        workspace=None,
+        agents=("agent-a", "agent-b"),
+        target={"provider": "agentex"},
+        key_env="AGENTEX_SDK_API_KEY",
+        schedule=_agentex_legacy_schedule,
+        inventory=_agentex_legacy_inventory,
+        create_by_hand=_agentex_legacy_by_hand,
         recreates=True,  # every update is a delete + create
     ),
     Profile(
-        "agentex-run-schedules",
-        "agentex",
-        "run-schedules",
-        None,
-        ("agent-a", "agent-b"),
-        {"provider": "agentex", "api": "run-schedules"},
-        "AGENTEX_SDK_API_KEY",
-        _agentex_runs_schedule,
-        _agentex_runs_inventory,
-        recreates=False,
+        id="agentex-run-schedules",
+        provider="agentex",
+        api="run-schedules",
+        workspace=None,
+        agents=("agent-a", "agent-b"),
+        target={"provider": "agentex", "api": "run-schedules"},
+        key_env="AGENTEX_SDK_API_KEY",
+        schedule=_agentex_runs_schedule,
+        inventory=_agentex_runs_inventory,
+        create_by_hand=_agentex_runs_by_hand,
     ),
     Profile(
-        "orq",
-        "orq",
-        None,
-        None,
-        ("digest", "support_bot"),
-        {"provider": "orq"},
-        "ORQ_API_KEY",
-        _orq_schedule,
-        _orq_inventory,
-        recreates=False,
+        id="orq",
+        provider="orq",
+        api=None,
+        workspace=None,
+        agents=("digest", "support_bot"),
+        target={"provider": "orq"},
+        key_env="ORQ_API_KEY",
+        schedule=_orq_schedule,
+        inventory=_orq_inventory,
+        create_by_hand=_orq_by_hand,
     ),
     Profile(
-        "orq-display-name",
-        "orq",
-        "display-name",
-        None,
-        ("digest", "support_bot"),
-        {"provider": "orq", "api": "display-name"},
-        "ORQ_API_KEY",
-        _orq_display_name_schedule,
-        _orq_inventory,
-        recreates=False,
+        id="orq-display-name",
+        provider="orq",
+        api="display-name",
+        workspace=None,
+        agents=("digest", "support_bot"),
+        target={"provider": "orq", "api": "display-name"},
+        key_env="ORQ_API_KEY",
+        schedule=_orq_display_name_schedule,
+        inventory=_orq_inventory,
+        create_by_hand=_orq_display_name_by_hand,
     ),
     Profile(
-        "oz",
-        "oz",
-        None,
-        OZ_TEAM,
-        ("default", "agent_ops"),  # `default`: no agent identity, so the schedule may leave the team
-        {"provider": "oz"},
-        "WARP_API_KEY",
-        _oz_schedule,
-        _oz_inventory,
+        id="oz",
+        provider="oz",
+        api=None,
+        workspace=OZ_TEAM,
+        agents=("default", "agent_ops"),  # `default`: no agent identity, so the schedule may leave the team
+        target={"provider": "oz"},
+        key_env="WARP_API_KEY",
+        schedule=_oz_schedule,
+        inventory=_oz_inventory,
+        create_by_hand=_oz_by_hand,
         recreates=True,  # team -> personal
     ),
     Profile(
-        "tbd-agents",
-        "tbd-agents",
-        None,
-        TBD_LOGIN,
-        ("wf_docs", "wf_ops"),
-        {"provider": "tbd-agents"},
-        "TBD_AGENTS_TOKEN",
-        _tbd_schedule,
-        _tbd_inventory,
+        id="tbd-agents",
+        provider="tbd-agents",
+        api=None,
+        workspace=TBD_LOGIN,
+        agents=("wf_docs", "wf_ops"),
+        target={"provider": "tbd-agents"},
+        key_env="TBD_AGENTS_TOKEN",
+        schedule=_tbd_schedule,
+        inventory=_tbd_inventory,
+        create_by_hand=_tbd_by_hand,
         recreates=True,  # removing `end`
     ),
 )
