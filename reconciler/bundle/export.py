@@ -26,6 +26,9 @@ class Export:
     notes: list[str] = field(default_factory=list)  # one line per field written as a placeholder, with why
 
 
+_INPUT_KEYS = frozenset({"message", "data", "secrets"})
+
+
 def export_bundle(
     lives: list[LiveSchedule],
     *,
@@ -62,6 +65,13 @@ def export_bundle(
             continue
         if not any(k in live.when for k in ("cron", "every", "calendars")) or "intervals" in live.when:
             skipped.append(f"{label}: its timing mixes calendars and intervals, which a bundle cannot write")
+            continue
+        foreign_input = sorted(set(live.input) - _INPUT_KEYS)
+        if foreign_input:
+            skipped.append(
+                f"{label}: its input ({', '.join(foreign_input)}) is not a message and data, which a bundle "
+                "cannot write (adopting it would replace that input)"
+            )
             continue
         sealed = _sealed(live, unrecorded if live.owner == bundle_key else ())
         for path in sealed.guessed:

@@ -7,8 +7,10 @@ placeholder, never in clear (reconciler.bundle.export).
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -26,6 +28,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.session import digest_key, sandbox_requested
 from reconciler.errors import ConfigError
+from reconciler.plan.live import LiveSchedule
 from reconciler.providers.registry import IMPLEMENTATIONS, open_provider
 
 
@@ -34,6 +37,15 @@ def export(
     workspace: Annotated[str | None, typer.Option("--workspace", help="Provider scope (cadenya).")] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's schedules.")] = None,
     api: Annotated[str | None, typer.Option("--api", help="Provider API revision (target.api).")] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", help="temporal: the namespace (default TEMPORAL_NAMESPACE).")
+    ] = None,
+    task_queue: Annotated[
+        str | None,
+        typer.Option(
+            "--task-queue", help="temporal: target.taskQueue (default: the one most schedules use)."
+        ),
+    ] = None,
     bundle_key: Annotated[
         str, typer.Option("--bundle-key", help="The bundleKey of the written bundle.")
     ] = "exported",
@@ -50,6 +62,10 @@ def export(
     target = {"workspace": workspace} if workspace else {}
     if api:
         target["api"] = api
+    if namespace:
+        target["namespace"] = namespace
+    if task_queue:
+        target["taskQueue"] = task_queue
     scope = Bundle(key=bundle_key, provider=provider, target=target, prune="archive")
     opened = open_provider(
         scope,
@@ -63,6 +79,8 @@ def export(
         lives = opened.list_all(agent)
     finally:
         opened.client.close()
+    if provider == "temporal":
+        lives = _shared_task_queue(lives, target)
     result = export_bundle(
         lives,
         bundle_key=bundle_key,
@@ -82,3 +100,18 @@ def export(
     for line in result.notes:
         print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+def _shared_task_queue(lives: list[LiveSchedule], target: dict[str, Any]) -> list[LiveSchedule]:
+    """Temporal needs target.taskQueue: without --task-queue, the queue most schedules use becomes it, and
+    only the others keep an `options.taskQueue`."""
+    queues = Counter(str(live.options["taskQueue"]) for live in lives if live.options.get("taskQueue"))
+    if "taskQueue" not in target and queues:
+        target["taskQueue"] = queues.most_common(1)[0][0]
+    shared = target.get("taskQueue")
+    return [
+        replace(
+            live, options={k: v for k, v in live.options.items() if not (k == "taskQueue" and v == shared)}
+        )
+        for live in lives
+    ]

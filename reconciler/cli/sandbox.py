@@ -16,7 +16,13 @@ sandbox_app = typer.Typer(help="Run a local emulator of a provider's schedule AP
 
 @sandbox_app.command()
 def serve(
-    provider: Annotated[str, typer.Option("--provider", help="cadenya, agentex, orq, oz or tbd-agents.")],
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            help="cadenya, agentex, orq, oz or tbd-agents (emulators); temporal (a real Temporal dev server).",
+        ),
+    ],
     api: Annotated[
         str | None,
         typer.Option(
@@ -57,6 +63,16 @@ def serve(
     ] = 1,
 ) -> int:
     """Serve a provider's API on 127.0.0.1 until Ctrl-C; prints the URL and the variables to export."""
+    if provider == "temporal":
+        emulator_only = {
+            "--api": api is not None,
+            "--api-key": bool(api_key),
+            "--workspace": workspace is not None,
+            "--latency": latency is not None,
+            "--rate-limit": rate_limit is not None,
+            "--fault-rate": fault_rate != 0.0,
+        }
+        return _serve_temporal(host, port, db, [flag for flag, given in emulator_only.items() if given])
     import sqlite3
 
     from reconciler.sandbox.extra import require_sandbox_extra
@@ -121,3 +137,40 @@ def serve(
 def _url(host: str, port: int) -> str:
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _serve_temporal(host: str, port: int, db: str, ignored: list[str]) -> int:
+    """`temporal server start-dev` on `host`: its HTTP API on `port`, state in memory or in `db`."""
+    import signal
+    from pathlib import Path
+
+    from reconciler.errors import ConfigError
+    from reconciler.sandbox.temporal_dev import dev_server
+
+    if ignored:
+        print(
+            f"# {', '.join(ignored)}: not used: the Temporal sandbox is a real Temporal dev server "
+            "(no API key, no injected latency or faults)",
+            file=sys.stderr,
+        )
+    try:
+        with dev_server(host=host, http_port=port, db_file=None if db == ":memory:" else Path(db)) as server:
+            print(
+                f"# reconciler sandbox: temporal (a real Temporal dev server) on {server.http_url}, gRPC on {server.address}"
+            )
+            for name, value in server.env().items():
+                print(f"export {name}={shlex.quote(value)}")
+            print("# Ctrl-C stops it.", flush=True)
+            stop = signal.sigwait if hasattr(signal, "sigwait") else None
+            try:
+                if stop is not None:
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                    stop({signal.SIGINT, signal.SIGTERM})
+                else:  # pragma: no cover - platforms without sigwait
+                    server.proc.wait()
+            except KeyboardInterrupt:
+                pass
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

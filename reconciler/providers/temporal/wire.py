@@ -205,6 +205,22 @@ def live_from_wire(
     )
 
 
+def _input_from_args(args: Any) -> dict[str, Any]:
+    """The bundle's input for a workflow's arguments: one object of `message` and `data`. Any other arguments
+    (a schedule made elsewhere) show as `args`, which no bundle writes: a plan shows an adoption replacing
+    them, and `export` leaves such a schedule out."""
+    if not args:
+        return {}
+    if (
+        isinstance(args, list)
+        and len(args) == 1
+        and isinstance(args[0], dict)
+        and set(args[0]) <= {"message", "data"}
+    ):
+        return {k: v for k, v in args[0].items() if v not in (None, "", {})}
+    return {"args": args}
+
+
 def owner_in_list(entry: dict[str, Any]) -> str | None:
     """The bundleKey a list entry's (creation-time) memo names, if any."""
     found = _marker_in(entry.get("memo"))
