@@ -175,12 +175,7 @@ def live_from_wire(
     live_state = "paused" if state.get("paused") else "active"
     if owner and found.get("archived"):
         live_state = "archived"
-    live_input: dict[str, Any] = {}
-    args = start.get("input") or []
-    if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
-        live_input = {
-            k: v for k, v in args[0].items() if k in ("message", "data") and v not in (None, "", {})
-        }
+    live_input = _input_from_args(start.get("input"))
     options = _options(schedule, start, schedule_id_, task_queue)
     codes = [c for c in found.get("secretFields") or [] if isinstance(c, str)] if owner else []
     secret_paths = secretmarks.recorded({"input": live_input, "labels": {}, "options": options}, codes)
