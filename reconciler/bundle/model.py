@@ -9,10 +9,25 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from reconciler.providers import plugin
 
 BUNDLE_KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
-PROVIDERS = ("cadenya", "agentex", "orq", "oz", "tbd-agents", "temporal")
+
+
+def __getattr__(name: str) -> Any:
+    """`PROVIDERS`: the installed providers' names (`reconciler.providers.plugin`), read when first asked
+    for, not when the model is imported (`reconciler --help` never reads the entry points)."""
+    if name == "PROVIDERS":
+        return plugin.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _installed_providers(schema: dict[str, Any]) -> None:
+    """The JSON Schema lists the providers installed when it is generated, sorted (deterministic)."""
+    schema["enum"] = list(plugin.names())
 
 
 class _Model(BaseModel):
@@ -139,8 +154,9 @@ class Schedule(ScheduleFields):
 
 
 class Target(_Model):
-    provider: Literal["cadenya", "agentex", "orq", "oz", "tbd-agents", "temporal"] = Field(
-        description="The platform the schedules live on."
+    provider: str = Field(
+        description="The platform the schedules live on: an installed provider (`reconciler providers`).",
+        json_schema_extra=_installed_providers,
     )
     workspace: str | None = Field(None, description="Provider scope, when the provider has one.")
     api: str | None = Field(None, description="API revision, for providers that have several.")
@@ -151,6 +167,20 @@ class Target(_Model):
         None,
         description="temporal: the task queue the scheduled workflows start on (options.taskQueue overrides).",
     )
+
+    @field_validator("provider")
+    @classmethod
+    def _provider_installed(cls, value: str) -> str:
+        installed = plugin.names()
+        if value not in installed:
+            # worded by reconciler.bundle.structure as "'provider' must be one of <expected>, got '<value>'"
+            expected = ", ".join(f"'{name}'" for name in installed)
+            raise PydanticCustomError(
+                "literal_error",
+                "Input should be {expected}",
+                {"expected": f"the installed providers ({expected}; a plugin package adds more)"},
+            )
+        return value
 
 
 class BundleSpec(_Model):

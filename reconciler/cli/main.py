@@ -35,6 +35,7 @@ from reconciler.cli.export import export
 from reconciler.cli.output import error_json, exception_json
 from reconciler.cli.plan import plan
 from reconciler.cli.preview import preview
+from reconciler.cli.providers import providers
 from reconciler.cli.sandbox import sandbox_app
 from reconciler.cli.schema import schema
 from reconciler.cli.show import show
@@ -98,6 +99,7 @@ app.command()(preview)
 app.command()(calendar)
 app.command()(show)
 app.command()(status)
+app.command()(providers)
 # Command groups (`sandbox`): alone on the command line they print help. Named once, here: `main` may run
 # with `app` swapped for its click command (a test harness calling `main` in process does).
 GROUPS = tuple(str(group.name) for group in app.registered_groups)

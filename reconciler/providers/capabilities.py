@@ -1,10 +1,12 @@
 """What each platform can express exactly: checked by `validate` before any request is made.
 
-Pure data (docs/providers.md describes it per platform); the provider packages use the same table.
+Pure data (docs/providers.md describes it per platform). Each provider's values are in its plugin
+descriptor (`reconciler/providers/<name>/plugin.py`); `CAPABILITIES` is a view over the installed ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 
@@ -42,172 +44,38 @@ class Capabilities:
     at_must_be_future: bool = False  # the platform refuses a one-off whose time has passed
 
 
-_MINUTE, _HOUR, _DAY = 60, 3600, 86400
-_AGENTEX_LEGACY_OPTIONS = ("workflow_name", "task_queue", "workflow_params", "execution_timeout_seconds")
-_AGENTEX_NO_INPUT = (
-    "agentex legacy schedules start a Temporal workflow and pass it only options.workflow_params: put "
-    "what the agent needs there"
-)
+class _CapabilitiesView(Mapping[str, Capabilities]):
+    """`provider` or `provider/revision` -> Capabilities, from the installed plugins
+    (`reconciler.providers.plugin`); a lookup loads only that provider's descriptor."""
 
-CAPABILITIES: dict[str, Capabilities] = {
-    "cadenya": Capabilities(
-        "cadenya",
-        frozenset({"cron", "every", "calendars"}),
-        needs_workspace=True,
-        window=False,
-        calendar_years=False,
-        options=("overlapPolicy", "userData", "variationId"),
-        option_choices=(("overlapPolicy", ("OVERLAP_POLICY_SKIP", "OVERLAP_POLICY_ALLOW")),),
-        note="cadenya has calendars and intervals; a cron is translated exactly into calendars",
-    ),
-    "agentex": Capabilities(
-        "agentex",
-        frozenset({"cron", "every"}),
-        utc_only=True,
-        cron_seconds=False,
-        every_offset=False,
-        cron_list=False,
-        cron_dialect="temporal",
-        max_name_length=64,
-        name_separator="--",
-        name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-        options=_AGENTEX_LEGACY_OPTIONS,
-        required_options=("workflow_name", "task_queue"),
-        unsupported=(
-            ("input.message", _AGENTEX_NO_INPUT),
-            ("input.data", _AGENTEX_NO_INPUT),
-            ("input.secrets", _AGENTEX_NO_INPUT),
-            ("labels", "agentex schedules have no labels"),
-            (
-                "protect",
-                "agentex legacy schedules have nowhere to keep the `protect` flag; use `prune: none`",
-            ),
-        ),
-        note="agentex legacy schedules take one 5-field UTC cron or an interval (no offset), run on Temporal",
-    ),
-    "agentex/run-schedules": Capabilities(
-        "agentex",
-        frozenset({"cron", "every"}),
-        cron_seconds=False,
-        every_offset=False,
-        cron_list=False,
-        cron_dialect="temporal",
-        max_name_length=64,
-        name_separator="--",
-        name_pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-        options=("author", "description", "task_params", "task_metadata"),
-        option_choices=(("author", ("user", "agent")),),
-        unsupported=(
-            (
-                "input.data",
-                "agentex run schedules take a message only; put structured input in options.task_params",
-            ),
-            ("input.secrets", "agentex returns every field it stores, so a secret would not stay secret"),
-            ("labels", "agentex schedules have no labels; options.task_metadata is copied onto each task"),
-        ),
-        note="agentex run schedules take one 5-field cron or an interval (no offset), run on Temporal",
-        revision="run-schedules",
-    ),
-    "orq": Capabilities(
-        "orq",
-        frozenset({"cron", "every", "at"}),
-        utc_only=True,
-        min_cadence_seconds=_HOUR,
-        every_offset=False,
-        cron_list=False,
-        cron_dialect="robfig",
-        window=False,
-        options=("agent_tag", "memory_entity_id", "metadata"),
-        at_must_be_future=True,
-        note="orq takes one UTC cron, an `every` (counted from creation, no offset) or an `at`, "
-        "and fires at most once an hour",
-    ),
-    "orq/display-name": Capabilities(
-        "orq",
-        frozenset({"cron"}),
-        utc_only=True,
-        min_cadence_seconds=_HOUR,
-        cron_list=False,
-        cron_dialect="robfig",
-        cron_pattern=r"^0 0 (\*|1?[0-9]|2[0-3]) \* \* (\*|[0-6])$",
-        window=False,
-        options=("agent_tag", "memory_entity_id", "metadata"),
-        note="orq (display-name API) takes one UTC cron that fires hourly on the hour ('0 * * * *'), daily "
-        "('0 9 * * *') or weekly ('0 9 * * 1'): minute 0, one hour or '*', one weekday or '*'",
-        revision="display-name",
-    ),
-    "oz": Capabilities(
-        "oz",
-        frozenset({"cron", "every"}),
-        utc_only=True,
-        cron_seconds=False,
-        cron_list=False,
-        cron_dialect="robfig",
-        cron_dialect_documented=False,
-        every_as_cron=True,
-        window=False,
-        options=("agent_config", "mode", "team"),
-        option_choices=(("mode", ("normal", "plan", "orchestrate")),),
-        unsupported=(
-            ("input.data", "oz runs a prompt only: write what the agent needs into input.message"),
-            ("input.secrets", "oz runs a prompt only, and returns it to anyone who can list schedules"),
-        ),
-        note="oz takes one 5-field UTC cron; an `every` is accepted only where a cron expresses it exactly",
-    ),
-    "tbd-agents": Capabilities(
-        "tbd-agents",
-        frozenset({"every"}),
-        utc_only=True,
-        every_units=(_MINUTE, _HOUR, _DAY),
-        requires_start=True,
-        start_ignored=True,
-        name_separator=":",
-        every_offset=False,
-        unsupported=(
-            ("input.data", "tbd-agents runs a prompt only: write what the agent needs into input.message"),
-            (
-                "input.secrets",
-                "tbd-agents runs a prompt only, and returns it to anyone who can list schedules",
-            ),
-            ("labels", "tbd-agents schedules have no labels (their name is the only marker)"),
-            (
-                "protect",
-                "tbd-agents has nowhere to keep the `protect` flag (the name is the only marker); "
-                "use `prune: none`",
-            ),
-        ),
-        note="tbd-agents takes `every` in whole minutes, hours or days (7d is 7 days), counted from when the "
-        "schedule is registered, and needs a `start`",
-    ),
-    "temporal": Capabilities(
-        "temporal",
-        frozenset({"cron", "every", "calendars"}),
-        name_separator="--",
-        options=(
-            "taskQueue",
-            "workflowIdPrefix",
-            "overlap",
-            "catchupWindow",
-            "pauseOnFailure",
-            "jitter",
-            "notes",
-        ),
-        option_choices=(
-            ("overlap", ("skip", "buffer_one", "buffer_all", "cancel_other", "terminate_other", "allow_all")),
-        ),
-        unsupported=(
-            (
-                "input.secrets",
-                "temporal returns a schedule's input to anyone who can describe it: keep secrets in your "
-                "worker's environment or a secret store",
-            ),
-            ("labels", "temporal schedules have no labels (a schedule's memo cannot change after creation)"),
-        ),
-        note="temporal takes crons (translated exactly into calendars), calendars and intervals with an "
-        "offset, in any zone, with start and end",
-    ),
-}
+    def __getitem__(self, key: str) -> Capabilities:
+        from reconciler.providers import plugin
+
+        name, _, revision = key.partition("/")
+        found = plugin.find(name)
+        if found is not None and not revision:
+            return found.capabilities[0]
+        for caps in found.capabilities[1:] if found is not None else ():
+            if caps.revision == revision:
+                return caps
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        from reconciler.providers import plugin
+
+        for installed in plugin.all_installed():
+            for caps in installed.plugin.capabilities:
+                yield f"{caps.provider}/{caps.revision}" if caps.revision else caps.provider
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+CAPABILITIES: Mapping[str, Capabilities] = _CapabilitiesView()
 
 
 def capabilities_for(provider: str, api: str | None = None) -> Capabilities:
-    return CAPABILITIES.get(f"{provider}/{api}") or CAPABILITIES[provider]
+    """The capabilities of `provider` at API revision `api` (its default revision when None or unknown)."""
+    from reconciler.providers import plugin
+
+    return plugin.get(provider).capabilities_for(api)

@@ -3,62 +3,54 @@ own SDK), `--endpoint`, or the embedded sandbox. Credentials never come from a b
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from reconciler.bundle.desired import Bundle
 from reconciler.errors import ConfigError
+from reconciler.providers import plugin
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient
+from reconciler.providers.plugin import Connection, ProviderPlugin
 from reconciler.providers.transport import TransportSecurity
 
-# provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
-IMPLEMENTATIONS = {
-    "cadenya": "reconciler.providers.cadenya.provider:CadenyaProvider",
-    "agentex": "reconciler.providers.agentex.provider:AgentexProvider",
-    "oz": "reconciler.providers.oz.provider:OzProvider",
-    "tbd-agents": "reconciler.providers.tbd_agents.provider:TbdAgentsProvider",
-    "orq": "reconciler.providers.orq.provider:OrqProvider",
-    "temporal": "reconciler.providers.temporal.provider:TemporalProvider",
-}
+__all__ = ["CONNECTIONS", "IMPLEMENTATIONS", "Connection", "open_provider"]
+T = TypeVar("T")
+
 EMBEDDED_DB = Path(".reconciler") / "sandbox.sqlite"
 EMBEDDED_KEY = "embedded-sandbox"
 
 
-@dataclass(frozen=True)
-class Connection:
-    base_url_env: str
-    default_url: str | None
-    api_key_env: str
-    key_required: bool = True
-    # Also read for the URL when base_url_env is unset, if it holds a URL: Temporal's own tools read
-    # TEMPORAL_ADDRESS as a gRPC host:port, which is not the HTTP API reconciler speaks.
-    address_env: str | None = None
-    ca_env: str | None = (
-        None  # a PEM file of trusted CAs, read when neither --ca-bundle nor SSL_CERT_FILE is set
-    )
+class _PluginView(Mapping[str, T]):
+    """provider -> one field of its plugin descriptor (`reconciler.providers.plugin`), for every installed
+    provider; `in` and a lookup load only that provider's descriptor."""
+
+    def __init__(self, pick: Callable[[ProviderPlugin], T]) -> None:
+        self._pick = pick
+
+    def __getitem__(self, name: str) -> T:
+        found = plugin.find(name)
+        if found is None:
+            raise KeyError(name)
+        return self._pick(found)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in plugin.names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(plugin.names())
+
+    def __len__(self) -> int:
+        return len(plugin.names())
 
 
-CONNECTIONS: dict[str, Connection] = {
-    "cadenya": Connection("CADENYA_BASE_URL", "https://api.cadenya.com", "CADENYA_API_KEY"),
-    "agentex": Connection("AGENTEX_BASE_URL", "https://agentex.sgp.scale.com", "AGENTEX_SDK_API_KEY"),
-    "orq": Connection("ORQ_SERVER_URL", "https://api.orq.ai", "ORQ_API_KEY"),
-    "oz": Connection("OZ_API_BASE_URL", "https://app.warp.dev/api/v1", "WARP_API_KEY"),
-    "tbd-agents": Connection("TBD_AGENTS_BASE_URL", None, "TBD_AGENTS_TOKEN", key_required=False),
-    "temporal": Connection(
-        "TEMPORAL_HTTP_ADDRESS",
-        None,
-        "TEMPORAL_API_KEY",
-        key_required=False,
-        address_env="TEMPORAL_ADDRESS",
-        ca_env="TEMPORAL_TLS_CA_PATH",
-    ),
-}
+# provider -> "module:Class"; each class takes (client, bundle, digest_key, *, environ, parallelism).
+IMPLEMENTATIONS: Mapping[str, str] = _PluginView(lambda p: p.provider)
+CONNECTIONS: Mapping[str, Connection] = _PluginView(lambda p: p.connection)
 
 
 def open_provider(
@@ -75,7 +67,8 @@ def open_provider(
     """The provider for `bundle`; the endpoint is checked (`reconciler.providers.transport`) before any
     request, and `provider.client.warnings` holds what the caller must show (plain http, --insecure)."""
     env = os.environ if environ is None else environ
-    connection = CONNECTIONS[bundle.provider]
+    found = plugin.get(bundle.provider)  # an unknown provider: a ConfigError naming the installed ones
+    connection = found.connection
     transport: httpx.BaseTransport | None = None
     api_key: str | None
     source = "--endpoint"
@@ -106,14 +99,11 @@ def open_provider(
         security=security or _security(connection, env),
         url_source=source,
     )
-    if bundle.provider not in IMPLEMENTATIONS:
+    try:  # the provider's module is imported here, for the one provider the bundle uses
+        cls: type[Provider] = plugin.load_attribute(found.provider, f"provider '{bundle.provider}'")
+    except ConfigError:
         client.close()
-        raise ConfigError(
-            f"provider '{bundle.provider}' cannot plan or apply yet (implemented: "
-            f"{', '.join(IMPLEMENTATIONS)})"
-        )
-    module, _, name = IMPLEMENTATIONS[bundle.provider].partition(":")
-    cls: type[Provider] = getattr(importlib.import_module(module), name)
+        raise
     # The embedded sandbox has the bundle's scope already; the environment's defaults are for real platforms.
     return cls(client, bundle, digest_key, environ={} if transport else env, parallelism=parallelism)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.providers import plugin
 from reconciler.providers.capabilities import Capabilities
-from reconciler.providers.temporal import rules as temporal_rules
 
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]
@@ -42,53 +42,43 @@ OZ_HARNESSES = ("oz", "claude", "gemini", "codex")
 ORQ_MARKER_PREFIX = "reconciler.dev/"
 AGENTEX_MARKER_PREFIX = "reconciler.dev/"
 
-# target.api per provider: the revisions it has (the first is the default); providers with one take none.
-REVISIONS: dict[str, tuple[str, ...]] = {
-    "agentex": ("legacy", "run-schedules"),
-    "orq": ("v3", "display-name"),
-}
-WORKSPACES = frozenset({"cadenya"})  # providers whose requests are scoped by target.workspace
-# target fields only one provider has: (field, provider, what it is)
-_TARGET_FIELDS = (
-    ("namespace", "temporal", "namespaces"),
-    ("taskQueue", "temporal", "task queues"),
-)
+# How a provider without a target field is told so: "{provider} has no {words}".
+_FIELD_WORDS = {"workspace": "workspaces", "namespace": "namespaces", "taskQueue": "task queues"}
 
 
 def check_target(target: Mapping[str, Any], report: Report) -> None:
-    """`target.api` must name a revision the provider has; `target.workspace` must scope something."""
+    """`target.api` must name a revision the provider has; every other target field must be one the
+    provider uses (its plugin's `target_fields`), and the ones it requires must be there."""
     provider = str(target.get("provider"))
+    found = plugin.find(provider)
+    if found is None:  # the bundle's structure check has reported it
+        return
     api = target.get("api")
-    revisions = REVISIONS.get(provider, ())
+    revisions = found.revisions
     if api is not None and api not in revisions:
         if revisions:
             allowed = f"{' or '.join(revisions)} (left out: {revisions[0]})"
             report(("target", "api"), f"target.api: {provider} has no API revision '{api}'; use {allowed}")
         else:
             report(("target", "api"), f"target.api: {provider} has one API; remove 'api: {api}'")
-    if target.get("workspace") is not None and provider not in WORKSPACES:
+    for name, value in target.items():
+        if name in ("provider", "api") or value is None or found.target_field(name) is not None:
+            continue
+        words = _FIELD_WORDS.get(name, f"target.{name}")
         report(
-            ("target", "workspace"),
-            f"target.workspace: {provider} has no workspaces, so nothing would use '{target['workspace']}'; "
-            "remove it",
+            ("target", name),
+            f"target.{name}: {provider} has no {words}, so nothing would use '{value}'; remove it",
         )
-    for field, owner, what in _TARGET_FIELDS:
-        if target.get(field) is not None and provider != owner:
-            report(
-                ("target", field),
-                f"target.{field}: {provider} has no {what}, so nothing would use '{target[field]}'; remove it",
-            )
-    if provider == "temporal" and not target.get("taskQueue"):
-        report(
-            ("target",),
-            "temporal needs target.taskQueue: the task queue your agent's worker polls (a schedule may "
-            "override it with options.taskQueue)",
-        )
+    for field in found.target_fields:
+        if field.required and not target.get(field.name):
+            report(("target",), field.required)
 
 
 def check_schedule_rules(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
-    """Every platform rule for one rendered schedule; each problem goes to `report(path, message)`."""
-    check = _CHECKS.get(caps.provider)
+    """Every platform rule for one rendered schedule (its plugin's rule check); each problem goes to
+    `report(path, message)`."""
+    found = plugin.find(caps.provider)
+    check = found.rule_check() if found is not None else None
     if check is not None:
         check(data, caps, report)
 
@@ -136,7 +126,7 @@ def _data_and_secrets_apart(data: Mapping[str, Any], provider: str, report: Repo
 
 
 # --- per provider --------------------------------------------------------------------------------------------
-def _cadenya(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
+def check_cadenya(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     for key, value in _mapping(data, "labels").items():
         key = str(key)
         prefix, _, name = key.rpartition("/")
@@ -177,7 +167,7 @@ def _cadenya(data: Mapping[str, Any], caps: Capabilities, report: Report) -> Non
     _text_options(data, "cadenya", ("variationId",), report)
 
 
-def _agentex(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
+def check_agentex(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     options = _mapping(data, "options")
     if caps.revision == "run-schedules":
         _text_options(data, "agentex", ("description",), report)
@@ -205,7 +195,7 @@ def _agentex(data: Mapping[str, Any], caps: Capabilities, report: Report) -> Non
         )
 
 
-def _orq(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
+def check_orq(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     _text_options(data, "orq", ("agent_tag", "memory_entity_id"), report)
     _object_options(data, "orq", ("metadata",), report)
     metadata = _mapping(data, "options", "metadata")
@@ -227,7 +217,7 @@ def _orq(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
             )
 
 
-def _oz(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
+def check_oz(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
     labels = _mapping(data, "labels")
     if len(labels) > OZ_MAX_LABELS:
         report(
@@ -284,16 +274,3 @@ def _oz(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
             ("input",),
             "oz needs input.message (the prompt) unless options.agent_config names a skill (skill_spec or skills)",
         )
-
-
-def _temporal(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
-    temporal_rules.check_options(data, report)
-
-
-_CHECKS: dict[str, Callable[[Mapping[str, Any], Capabilities, Report], None]] = {
-    "temporal": _temporal,
-    "cadenya": _cadenya,
-    "agentex": _agentex,
-    "orq": _orq,
-    "oz": _oz,
-}

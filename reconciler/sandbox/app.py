@@ -9,6 +9,7 @@ too, except that an injected dropped connection then surfaces as an AssertionErr
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,6 +27,8 @@ from reconciler.sandbox.runtime import ApiError, Provider, Sandbox
 from reconciler.sandbox.stats import StatsMiddleware
 from reconciler.sandbox.store import Store
 
+# The emulators of the built-in providers (their plugin descriptors name the same classes). The sandbox keeps
+# its own list so that it stands alone, importing nothing of the providers it emulates.
 PROVIDERS = {
     "cadenya": "reconciler.sandbox.cadenya.provider:CadenyaProvider",
     "agentex": "reconciler.sandbox.agentex.provider:AgentexProvider",
@@ -33,16 +36,34 @@ PROVIDERS = {
     "oz": "reconciler.sandbox.oz.provider:OzProvider",
     "tbd-agents": "reconciler.sandbox.tbd_agents.provider:TbdAgentsProvider",
 }
+PLUGIN_GROUP = "reconciler.providers"  # reconciler.providers.plugin.GROUP
 PLANNED: tuple[str, ...] = ()  # emulators still to come
 
 
 def load_provider(name: str) -> Provider:
-    if name not in PROVIDERS:
+    path = PROVIDERS.get(name) or _plugin_emulator(name)
+    if not path:
         later = " (not emulated yet)" if name in PLANNED else ""
-        raise ValueError(f"no sandbox for provider {name!r}{later}; available: {', '.join(PROVIDERS)}")
-    module, _, cls = PROVIDERS[name].partition(":")
+        available = sorted({*PROVIDERS, *_plugin_emulators()})
+        raise ValueError(f"no sandbox for provider {name!r}{later}; available: {', '.join(available)}")
+    module, _, cls = path.partition(":")
     provider: Provider = getattr(importlib.import_module(module), cls)()
     return provider
+
+
+def _plugin_emulator(name: str) -> str:
+    """The emulator ("module:Class") a provider plugin names in its descriptor's `sandbox.emulator`, or "".
+    A third-party provider brings its emulator this way; the descriptor is read as plain data."""
+    for point in metadata.entry_points(group=PLUGIN_GROUP, name=name):
+        sandbox = getattr(point.load(), "sandbox", None)
+        return str(getattr(sandbox, "emulator", "") or "")
+    return ""
+
+
+def _plugin_emulators() -> list[str]:
+    """Names of the plugins (other than the built-ins) that bring an emulator (loaded: an error path only)."""
+    others = {p.name for p in metadata.entry_points(group=PLUGIN_GROUP)} - set(PROVIDERS)
+    return [name for name in others if _plugin_emulator(name)]
 
 
 class SandboxApp:
