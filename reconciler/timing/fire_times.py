@@ -35,6 +35,7 @@ from itertools import islice
 from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.cron import parse_cron
 from reconciler.timing.spec import Calendar, Timing, TimingError
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, server_instants
 from reconciler.timing.wallclock import (
     DAY,
     EPOCH,
@@ -105,8 +106,13 @@ def next_fire_times(
     zone = load_zone(timing.timezone)
 
     # Built (and so checked) even when nothing can come out: a bad rule is an error whatever the window.
-    streams = [instants(zone, _cron_source(text), low, high) for text in timing.cron]
-    streams += [instants(zone, _calendar_source(calendar), low, high) for calendar in timing.calendars]
+    sources = [_cron_source(text) for text in timing.cron]
+    sources += [_calendar_source(calendar) for calendar in timing.calendars]
+    if family in SERVER_WALK_FAMILIES:
+        # One stream: on a day with an offset change the server's walk sees all the calendars together.
+        streams = [server_instants(zone, sources, low, high)] if sources else []
+    else:
+        streams = [instants(zone, source, low, high) for source in sources]
     if timing.every is not None:
         streams.append(_interval(timing, family, anchor, low, high))
     if count <= 0:
@@ -199,6 +205,7 @@ class _DaySource:
         day_match: DayMatch,
     ) -> None:
         self.seconds, self.minutes, self.hours = sorted(seconds), sorted(minutes), sorted(hours)
+        self.second_set, self.minute_set, self.hour_set = seconds, minutes, hours
         self.months = months
         self.years = years
         self.day_match = day_match
@@ -209,7 +216,9 @@ class _DaySource:
                 h * 3600 + m * 60 + s for h in self.hours for m in self.minutes for s in self.seconds
             ]
 
-    def days(self, first: int) -> Iterator[int]:
+    def days(self, first: int, moved_back: Callable[[int], bool] | None = None) -> Iterator[int]:
+        """`moved_back`: also the days that match when read as the day before's day of week and that the
+        zone's clock does read so (Temporal's server on a day whose midnight is skipped)."""
         if not (self.seconds and self.minutes and self.hours and self.months) or self.years == frozenset():
             return
         start = date.fromordinal(first)
@@ -225,7 +234,11 @@ class _DaySource:
                     ordinal = first_of_month + number - 1
                     if ordinal - last_match > SEARCH_HORIZON_DAYS:
                         return
-                    if self.day_match(year, month, number, ordinal % 7):  # ordinal 7 is a Sunday
+                    if self.day_match(year, month, number, ordinal % 7) or (  # ordinal 7 is a Sunday
+                        moved_back is not None
+                        and self.day_match(year, month, number, (ordinal - 1) % 7)
+                        and moved_back(ordinal)
+                    ):
                         last_match = ordinal
                         yield ordinal
             elif first_of_month + length - 1 - last_match > SEARCH_HORIZON_DAYS:

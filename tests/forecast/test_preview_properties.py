@@ -144,10 +144,13 @@ def _in_a_gap(instant: datetime, zone_name: str) -> bool:
 
 
 def _provider(rng: random.Random, zone: str) -> tuple[str, dict[str, str]]:
-    """A provider that accepts this zone: UTC-only ones only for UTC."""
-    choices = [("cadenya", {"workspace": "ws"}), ("agentex", {"api": "run-schedules"})]
+    """A provider that accepts this zone and follows the documented DST rule: UTC-only ones only for UTC.
+
+    Agentex run schedules (zones allowed) follow Temporal's server instead, compared with the real server in
+    tests/timing/test_temporal_oracle.py; in UTC every rule agrees."""
+    choices = [("cadenya", {"workspace": "ws"})]
     if zone == "UTC":
-        choices += [("agentex", {}), ("orq", {}), ("oz", {})]
+        choices += [("agentex", {"api": "run-schedules"}), ("agentex", {}), ("orq", {}), ("oz", {})]
     return rng.choice(choices)
 
 

@@ -51,9 +51,19 @@ def test_new_york_fall_back_fires_twice() -> None:
 
 def test_berlin_spring_forward_and_fall_back() -> None:
     timing = Timing(cron=("30 2 * * *",), timezone="Europe/Berlin")
-    assert fires(timing, utc(2026, 3, 28, 12), 2) == [utc(2026, 3, 30, 0, 30), utc(2026, 3, 31, 0, 30)]
-    assert fires(timing, utc(2026, 10, 24, 12), 3) == [
+    for provider in ("temporal", "cadenya"):
+        assert fires(timing, utc(2026, 3, 28, 12), 2, provider=provider) == [
+            utc(2026, 3, 30, 0, 30),
+            utc(2026, 3, 31, 0, 30),
+        ]
+    # The documented rule: the repeated 02:30 fires at both occurrences.
+    assert fires(timing, utc(2026, 10, 24, 12), 3, provider="cadenya") == [
         utc(2026, 10, 25, 0, 30),
+        utc(2026, 10, 25, 1, 30),
+        utc(2026, 10, 26, 1, 30),
+    ]
+    # Temporal's server (east of UTC): only at the second, CET one (tests/timing/test_temporal_oracle.py).
+    assert fires(timing, utc(2026, 10, 24, 12), 2, provider="temporal") == [
         utc(2026, 10, 25, 1, 30),
         utc(2026, 10, 26, 1, 30),
     ]
@@ -93,8 +103,13 @@ def test_sao_paulo_midnight_transitions() -> None:
 def test_lord_howe_half_hour_shift() -> None:
     # Australia/Lord_Howe moves by 30 minutes: 2026-04-05 02:00 (+11) -> 01:30 (+10:30).
     timing = Timing(cron=("45 1 * * *",), timezone="Australia/Lord_Howe")
-    assert fires(timing, utc(2026, 4, 4, 6), 3) == [
+    assert fires(timing, utc(2026, 4, 4, 6), 3, provider="cadenya") == [
         utc(2026, 4, 4, 14, 45),
+        utc(2026, 4, 4, 15, 15),
+        utc(2026, 4, 5, 15, 15),
+    ]
+    # Temporal's server fires the repeated 01:45 once, at its second (+10:30) occurrence.
+    assert fires(timing, utc(2026, 4, 4, 6), 2, provider="temporal") == [
         utc(2026, 4, 4, 15, 15),
         utc(2026, 4, 5, 15, 15),
     ]
