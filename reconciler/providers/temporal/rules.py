@@ -15,8 +15,24 @@ from reconciler.timing import TimingError, parse_duration
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]
 MIN_CATCHUP_SECONDS = 10
+FIRST_YEAR = 2000  # Temporal refuses a calendar year outside 2000-2100 ("Year Start is not in range")
 TEXT_OPTIONS = ("taskQueue", "workflowIdPrefix", "notes")
 DURATION_OPTIONS = ("catchupWindow", "jitter")
+
+
+def check_years(data: Mapping[str, Any], report: Report) -> None:
+    """Calendar years before 2000: the generic check allows 1970 on; Temporal's server refuses them."""
+    when = data.get("when")
+    calendars = when.get("calendars") if isinstance(when, Mapping) else None
+    for index, calendar in enumerate(calendars if isinstance(calendars, list) else []):
+        years = calendar.get("year") if isinstance(calendar, Mapping) else None
+        for position, year in enumerate(years if isinstance(years, list) else []):
+            low = [v for v in (year.get("start"), year.get("end")) if isinstance(v, int)]
+            if isinstance(year, Mapping) and any(0 < v < FIRST_YEAR for v in low):
+                report(
+                    ("when", "calendars", index, "year", position),
+                    f"temporal takes calendar years from {FIRST_YEAR} to 2100; got {year.get('start')}",
+                )
 
 
 def check_options(data: Mapping[str, Any], report: Report) -> None:
