@@ -6,11 +6,14 @@ figures, never hidden). Pure; sources: each platform's API documentation (docs/p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.timing import format_duration, parse_cron
+from reconciler.timing import format_duration, load_zone, parse_cron
+from reconciler.timing.dst import Change, offset_changes
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, go_date, weekday_moves_back
+from reconciler.timing.wallclock import to_instant
 from reconciler.timing.zones import is_utc
 
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Z"})
@@ -79,12 +82,68 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
 
 
 def dst_note(provider: str, zone: str, first: datetime, last: datetime) -> str:
-    """Said when the listed times straddle a change of the zone's UTC offset."""
-    rule = "Temporal's rule" + (", assumed for cadenya" if provider == "cadenya" else "")
-    return (
-        f"{zone} changes its UTC offset between {_iso(first)} and {_iso(last)}: a wall time skipped by "
-        f"the change does not fire, a repeated one fires once per occurrence ({rule})"
+    """Said when the listed times straddle a change of the zone's UTC offset: which rule the times follow.
+
+    temporal and agentex (Temporal schedules): what Temporal's server does, which on these days is not what its
+    documentation says, spelled out for each change. cadenya: the documented rule, assumed (its engine is not
+    documented). The others run in UTC only, so never get here.
+    """
+    span = f"{zone} changes its UTC offset between {_iso(first)} and {_iso(last)}"
+    if provider.split("/", 1)[0] in SERVER_WALK_FAMILIES:
+        found = [_server_behaviour(zone, change) for change in offset_changes(zone, first, last)]
+        return (
+            f"{span}: times shown as Temporal's server fires them, which on such a day is not always what "
+            f"Temporal's documentation says: {'; '.join(found)}"
+        )
+    rule = "Temporal's documented rule" + (
+        ", which preview assumes for cadenya: its engine is not documented" if provider == "cadenya" else ""
     )
+    return (
+        f"{span}: a wall time skipped by the change does not fire, a repeated one fires once per occurrence "
+        f"({rule})"
+    )
+
+
+def _server_behaviour(zone_name: str, change: Change) -> str:
+    """What the server's walk (reconciler.timing.temporal_walk) does around one change, in a sentence."""
+    zone = load_zone(zone_name)
+    day = change.wall_start.date()
+    ordinal = day.toordinal()
+    window = f"{change.wall_start:%H:%M}-{change.wall_end:%H:%M}"
+    if change.kind == "overlap":
+        middle = int((change.wall_start - datetime.combine(day, time())).total_seconds()) + change.shift // 2
+        later = go_date(zone, ordinal, middle) == to_instant(change.instant) + change.shift // 2
+        walked = [
+            hour
+            for hour in range(24)
+            if go_date(zone, ordinal, (hour + 1) * 3600) - go_date(zone, ordinal, hour * 3600) > 3600
+        ]
+        again = (
+            f", and walks {walked[0]:02d}:00-{walked[0]:02d}:59 a second time one hour later: a time of that "
+            "hour that is not itself repeated also fires an hour later"
+            if walked and later
+            else ""
+        )
+        once = "once, at its second occurrence" if later else "at both occurrences"
+        return f"on {day}, {window} happens twice: the server fires a time in it {once}{again}"
+    start = int((change.wall_start - datetime.combine(day, time())).total_seconds())
+    moved = go_date(zone, ordinal, start) - to_instant(change.instant)  # how far Go moves a skipped time
+    if moved >= 0 and start % 3600 + change.shift < 3600:
+        fate = (
+            f"a time in it fires {format_duration(change.shift)} later, still in the same hour, "
+            "by the clock (the instant it would have had without the change)"
+        )
+    else:
+        fate = "a time in it does not fire"
+    text = f"on {day}, {window} does not exist: {fate}"
+    if weekday_moves_back(zone, ordinal):
+        names = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+        today, before = names[ordinal % 7], names[(ordinal - 1) % 7]
+        text += (
+            f"; its midnight is skipped, so the server takes {day} for a {before}: a rule for {today}s skips "
+            f"that day, one for {before}s fires on it"
+        )
+    return text
 
 
 def _plus(offset: int) -> str:

@@ -152,3 +152,35 @@ def test_one_off_and_end() -> None:
     ending = Timing(cron=("0 9 * * *",), end=utc(2026, 5, 2, 9))
     assert fires("agentex", ending, utc(2026, 5, 1)) == [utc(2026, 5, 1, 9), utc(2026, 5, 2, 9)]
     assert notes("agentex", ending, utc(2026, 5, 1)) == ("ends 2026-05-02T09:00:00Z: no fire after that",)
+
+
+def test_agentex_on_berlin_fall_back_shows_and_says_what_temporals_server_does() -> None:
+    # 2026-10-25 03:00 CEST -> 02:00 CET: the server fires 02:30 once, at the CET one (01:30Z).
+    timing = Timing(cron=("30 2 * * *",), timezone="Europe/Berlin")
+    after = utc(2026, 10, 24, 12)
+    assert fires("agentex", timing, after, 2, api="run-schedules") == [
+        utc(2026, 10, 25, 1, 30),
+        utc(2026, 10, 26, 1, 30),
+    ]
+    [note] = notes("agentex", timing, after, 2, api="run-schedules")
+    assert "Temporal's server" in note
+    assert "02:00-03:00 happens twice: the server fires a time in it once, at its second occurrence" in note
+    assert "walks 01:00-01:59 a second time one hour later" in note
+
+
+def test_agentex_in_santiago_skips_the_sunday_whose_midnight_is_skipped() -> None:
+    # 2026-09-06 00:00 -04 -> 01:00 -03: the server reads that Sunday as a Saturday.
+    timing = Timing(cron=("0 12 * * 0",), timezone="America/Santiago")
+    after = utc(2026, 8, 31)
+    assert fires("agentex", timing, after, 2, api="run-schedules") == [
+        utc(2026, 9, 13, 15),
+        utc(2026, 9, 20, 15),
+    ]
+    [note] = notes("agentex", timing, after, 2, api="run-schedules")
+    assert "takes 2026-09-06 for a Saturday: a rule for Sundays skips that day" in note
+
+
+def test_cadenya_note_says_which_rule_preview_assumes() -> None:
+    timing = Timing(cron=("30 2 * * *",), timezone="Europe/Berlin")
+    [note] = notes("cadenya", timing, utc(2026, 10, 24, 12), 3)
+    assert "fires once per occurrence (Temporal's documented rule, which preview assumes for cadenya" in note
