@@ -19,7 +19,9 @@ from typing import Literal
 
 from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.cron import parse_cron
+from reconciler.timing.fire_times import next_fire_times
 from reconciler.timing.spec import Timing
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 from reconciler.timing.zones import is_utc, load_zone
 
 HORIZON = timedelta(days=365)  # "the next 12 months"
@@ -214,17 +216,22 @@ def dst_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule:
         change = hit.change
         times, many = _times(hit.walls)
         on = " and ".join(sorted({wall.date().isoformat() for wall in hit.walls}))
+        them = "them" if many else "it"
+        if platform.split("/", 1)[0] in SERVER_WALK_FAMILIES:
+            outcome = f"{platform} runs it on Temporal's server, which {_server_outcome(timing, change)}"
+        elif change.kind == "gap":
+            outcome = f"{platform} skips {them} that day"
+        else:
+            outcome = f"{platform} fires {them} twice that day"
         if change.kind == "gap":
             parts.append(
                 f"{times} {'do' if many else 'does'} not exist on {on} (the clock jumps from "
-                f"{_hm(change.wall_start)} to {_hm(change.wall_end)}): {platform} skips "
-                f"{'them' if many else 'it'} that day"
+                f"{_hm(change.wall_start)} to {_hm(change.wall_end)}): {outcome}"
             )
         else:
             parts.append(
                 f"{times} {'happen' if many else 'happens'} twice on {on} (the clock goes back from "
-                f"{_hm(change.wall_end)} to {_hm(change.wall_start)}): {platform} fires "
-                f"{'them' if many else 'it'} twice that day"
+                f"{_hm(change.wall_end)} to {_hm(change.wall_start)}): {outcome}"
             )
     first = hits[0]
     wall = first.walls[0]
@@ -237,6 +244,27 @@ def dst_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule:
         f"months: {'; '.join(parts)}. Use timezone: UTC (and write the times in UTC), or move the time out "
         f"of {window} {how}(e.g. {_hm(wall)} -> {_hm(moved)})"
     )
+
+
+def _server_outcome(timing: Timing, change: Change) -> str:
+    """What Temporal's server fires within two hours of the change: its times, by the zone's clock and offset.
+
+    Its walk is not the documented rule on such days (reconciler.timing.temporal_walk), so the warning says what
+    it does rather than what the documentation says."""
+    around = Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
+    low, high = change.instant - timedelta(hours=2), change.instant + timedelta(hours=2)
+    fires = [t for t in next_fire_times(around, low, 500, provider="temporal") if t <= high]
+    if not fires:
+        return "fires nothing within two hours of the change"
+    zone = load_zone(timing.timezone)
+    shown = [_clock_with_offset(t.astimezone(zone)) for t in fires[:_SHOWN]]
+    more = f" and {len(fires) - _SHOWN} more" if len(fires) > _SHOWN else ""
+    return f"fires at {', '.join(shown)}{more} within two hours of the change"
+
+
+def _clock_with_offset(moment: datetime) -> str:
+    offset = moment.strftime("%z")
+    return f"{_clock(moment.time())} ({offset[:3]}:{offset[3:]})"
 
 
 def _times(walls: tuple[datetime, ...]) -> tuple[str, bool]:

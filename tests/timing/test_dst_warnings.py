@@ -194,3 +194,17 @@ def test_a_utc_only_platform_refuses_the_zone_instead(tmp_path: Path) -> None:
     loaded = load_bundles([str(path)], read_secrets=False, warn_from=NOW)
     assert ["UTC only" in d.message for d in loaded.diagnostics] == [True]
     assert loaded.warnings == []
+
+
+def test_the_warning_for_a_temporal_schedule_says_what_temporals_server_fires() -> None:
+    # Berlin 2026-10-25 03:00 CEST -> 02:00 CET: the server fires 02:30 once, at the CET one; Lord Howe
+    # 2026-10-04 02:00 -> 02:30: the skipped 02:15 fires at 02:45 (tests/timing/test_temporal_oracle.py).
+    berlin = Timing(cron=("30 2 * * *",), timezone="Europe/Berlin")
+    text = dst_message("s", berlin, dst_hits(berlin, NOW, wall_clock_intervals=False), "agentex", "cron")
+    assert "happens twice on 2026-10-25" in text
+    assert "agentex runs it on Temporal's server, which fires at 02:30 (+01:00) within two hours" in text
+    assert "fires it twice" not in text
+    lord_howe = Timing(cron=("15 2 * * *",), timezone="Australia/Lord_Howe")
+    hits = dst_hits(lord_howe, NOW, wall_clock_intervals=False)
+    assert "which fires at 02:45 (+11:00)" in dst_message("s", lord_howe, hits, "temporal", "cron")
+    assert "cadenya skips it that day" in dst_message("s", lord_howe, hits, "cadenya", "cron")
