@@ -100,8 +100,9 @@ def _ordinal(year: int, month: int, day: int) -> int:
     return date(year, month, 1).toordinal() + day - 1
 
 
-def server_next(zone: ZoneInfo, fields: CalendarFields, after: int) -> int | None:
-    """The server's next matching instant strictly after `after` (None: none up to its last year).
+def server_next(zone: ZoneInfo, fields: CalendarFields, after: int, until: int | None = None) -> int | None:
+    """The server's next matching instant strictly after `after` (None: none up to its last year, or, with
+    `until`, none on a local day up to that ordinal).
 
     A replay of the walk, not an optimisation of it: every carry and every `time.Date` call is where the server
     makes it, because that is where its DST behaviour comes from.
@@ -141,7 +142,11 @@ def server_next(zone: ZoneInfo, fields: CalendarFields, after: int) -> int | Non
             continue
         if mo not in months:
             mo, d, h, m, s, shift = mo + 1, 1, 0, 0, 0, 0
+            if mo > 12:
+                y, mo = y + 1, 1
             continue
+        if until is not None and _ordinal(y, mo, d) > until:
+            return None
         # The day of week of the day as `time.Date` normalises the walk's position (a skipped midnight
         # moves it to the day before), checked once per pass like the server does.
         if not _day_matches(zone, fields, y, mo, d, h * _HOUR + m * 60 + s):
@@ -184,9 +189,11 @@ def _first_at_or_after(values: frozenset[int], start: int, limit: int) -> int:
     return limit
 
 
-def joint_next(zone: ZoneInfo, calendars: Sequence[CalendarFields], after: int) -> int | None:
+def joint_next(
+    zone: ZoneInfo, calendars: Sequence[CalendarFields], after: int, until: int | None = None
+) -> int | None:
     """The server's next time of a spec with several calendars: the earliest of theirs."""
-    found = [t for t in (server_next(zone, c, after) for c in calendars) if t is not None]
+    found = [t for t in (server_next(zone, c, after, until) for c in calendars) if t is not None]
     return min(found) if found else None
 
 
@@ -214,7 +221,7 @@ def changing_day_fires(
     """
     cursor = max(low - 1, day_start(zone, ordinal) - 1)
     while True:
-        found = joint_next(zone, calendars, cursor)
+        found = joint_next(zone, calendars, cursor, ordinal)  # the walk needs not go past this day
         if found is None or (high is not None and found > high):
             return
         if local_ordinal(zone, found) > ordinal:

@@ -21,7 +21,11 @@ import pytest
 from reconciler.sandbox.temporal_dev import DevServer
 from reconciler.timing import Calendar, Range, Timing, cron_to_calendars, next_fire_times, parse_cron
 from reconciler.timing.calendars import expand_calendar
+from reconciler.timing.fire_times import _calendar_source, _cron_source
 from reconciler.timing.temporal_cron import parse_temporal_cron
+from reconciler.timing.temporal_walk import joint_next
+from reconciler.timing.wallclock import to_datetime, to_instant
+from reconciler.timing.zones import load_zone
 from tests.timing.oracle_cases import MATCHING_TIMES_CAP, Case, calendar_json, iso, make_case
 
 FAST_CASES = range(1, 121)
@@ -110,6 +114,7 @@ def test_preview_lists_what_the_temporal_server_lists(oracle: Oracle) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3000)  # about 10 minutes on a shared 2-core machine
 def test_preview_matches_the_temporal_server_on_5000_random_specs(oracle: Oracle) -> None:
     began = time.monotonic()
     fires, failures, documented = check(oracle, FULL_CASES)
@@ -195,3 +200,24 @@ def test_temporal_reads_our_and_crons_as_our_engine_does(seed: int) -> None:
         assert theirs is not None
         (ours,) = cron_to_calendars(parse_cron(text))
         assert expand_calendar(theirs) == expand_calendar(ours), text
+
+
+@pytest.mark.parametrize("seed", range(1, 201))
+def test_the_fast_days_agree_with_the_servers_walk_replayed_everywhere(seed: int) -> None:
+    """The engine replays the server's walk only on days with an offset change; replayed on every day instead
+    (second by second, no server needed), it must list the same times."""
+    case = make_case(seed)
+    if case.kind == "interval":
+        return
+    timing = case.timing
+    sources = [_cron_source(text) for text in timing.cron] + [_calendar_source(c) for c in timing.calendars]
+    zone = load_zone(timing.timezone)
+    replayed: list[str] = []
+    cursor = to_instant(case.start)
+    while len(replayed) < 200:
+        found = joint_next(zone, sources, cursor)
+        if found is None or found > to_instant(case.end):
+            break
+        replayed.append(iso(to_datetime(found)))
+        cursor = found
+    assert forecast(case)[: len(replayed)] == replayed, case.describe()
