@@ -3,9 +3,12 @@
 Top of the timing package: compiles cron / calendars / intervals into wall-clock sources for `wallclock`.
 
 Rules, for every provider unless said otherwise:
-* `cron` and `calendars` match the wall clock of `timing.timezone` with Temporal's DST rule: a wall time
-  skipped by spring-forward does not fire, a wall time repeated by fall-back fires once per occurrence.
-  (cronsim and Debian cron differ here; that is expected.)
+* `cron` and `calendars` match the wall clock of `timing.timezone` with Temporal's documented DST rule: a
+  wall time skipped by spring-forward does not fire, a wall time repeated by fall-back fires once per
+  occurrence. (cronsim and Debian cron differ here; that is expected.)
+* Provider temporal / agentex (Temporal schedules): what Temporal's server does instead, which differs from
+  its documentation on the days the zone changes its offset (`temporal_walk`; checked against the real
+  server by tests/timing/test_temporal_oracle.py).
 * `every` + `offset`, provider temporal / agentex / orq / oz / tbd-agents: absolute time, fires at
   1970-01-01T00:00Z + offset + n*every (Temporal's IntervalSpec); the timezone plays no part.
 * `every` + `offset`, provider cadenya ("intervals fire on wall-clock cadence anchored in this zone"):

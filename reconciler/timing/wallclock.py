@@ -1,5 +1,6 @@
-"""A zone's wall clock -> instants, Temporal's way: a wall time skipped by a DST change never happens, a
-wall time that occurs twice happens twice. Below `fire_times`; instants are whole POSIX seconds (int).
+"""A zone's wall clock -> instants, Temporal's documented way: a wall time skipped by a DST change never
+happens, a wall time that occurs twice happens twice (Temporal's server itself differs on those days:
+`temporal_walk`). Below `fire_times`; instants are whole POSIX seconds (int).
 
 Equivalently: an instant fires when the zone's clock, read at that instant, shows a matching time.
 """

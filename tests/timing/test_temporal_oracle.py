@@ -150,6 +150,13 @@ DST_DAYS = [
         "2026-10-03T00:00:00Z",
         ["2026-10-03T15:45:00Z", "2026-10-04T15:15:00Z"],
     ),
+    # Lord Howe goes back 02:00 -> 01:30 on 2026-04-05: hour 1 is walked again 1h later, 01:10 also at 01:40.
+    (
+        "10 1 * * *",
+        "Australia/Lord_Howe",
+        "2026-04-04T06:00:00Z",
+        ["2026-04-04T14:10:00Z", "2026-04-04T15:10:00Z"],
+    ),
     # America/Santiago skips its midnight on Sunday 2026-09-06: the server reads that day as a Saturday...
     ("0 12 * * 0", "America/Santiago", "2026-08-31T00:00:00Z", ["2026-09-13T15:00:00Z"]),
     # ...so a Saturday rule fires on it too.
