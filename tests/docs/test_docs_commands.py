@@ -41,7 +41,7 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/plan_apply.py": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py --full": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py --providers oz,orq --sizes 100,1000 --out /tmp/bench": _BENCHMARK,
-    "uv pip compile pyproject.toml --extra sandbox --extra test --python-version 3.11 --universal "
+    "uv pip compile pyproject.toml --extra sandbox --extra test --extra temporal --python-version 3.11 --universal "
     "--no-emit-package agent-reconciler -o constraints.txt": "resolves against PyPI (network) and rewrites "
     "the dependency lock",
     ".venv/bin/python -m pytest --runslow -k test_long_soak tests/reliability/test_fault_soak.py": "the long "
