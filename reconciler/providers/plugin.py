@@ -50,12 +50,22 @@ class Connection:
     # Also read for the URL when base_url_env is unset, if it holds a URL: Temporal's own tools read
     # TEMPORAL_ADDRESS as a gRPC host:port, which is not the HTTP API reconciler speaks.
     address_env: str | None = None
-    ca_env: str | None = (
-        None  # a PEM file of trusted CAs, read when neither --ca-bundle nor SSL_CERT_FILE is set
-    )
+    # A PEM file of trusted CAs, read when neither --ca-bundle nor SSL_CERT_FILE is set.
+    ca_env: str | None = None
+    # A client certificate and its key (PEM files), for servers that authenticate clients by mutual TLS.
+    cert_env: str | None = None
+    key_env: str | None = None
 
     def variables(self) -> tuple[str, ...]:
-        return tuple(n for n in (self.base_url_env, self.address_env, self.api_key_env, self.ca_env) if n)
+        named = (
+            self.base_url_env,
+            self.address_env,
+            self.api_key_env,
+            self.ca_env,
+            self.cert_env,
+            self.key_env,
+        )
+        return tuple(n for n in named if n)
 
 
 @dataclass(frozen=True)

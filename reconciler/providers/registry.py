@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -73,6 +74,14 @@ def open_provider(
     api_key: str | None
     source = "--endpoint"
     if sandbox or endpoint == "sandbox":
+        if not found.sandbox.emulator:
+            how = (
+                f": start one with `reconciler sandbox serve --provider {bundle.provider}` and export what it "
+                "prints"
+                if found.sandbox.start
+                else ""
+            )
+            raise ConfigError(f"{bundle.provider} has no embedded sandbox (--sandbox){how}")
         from reconciler.sandbox.extra import require_sandbox_extra
 
         require_sandbox_extra("--sandbox" if sandbox else "--endpoint sandbox")
@@ -96,7 +105,7 @@ def open_provider(
         transport=transport,
         secrets=secrets,
         parallelism=parallelism,
-        security=security or _security(connection, env),
+        security=_security(connection, env, security),
         url_source=source,
     )
     try:  # the provider's module is imported here, for the one provider the bundle uses
@@ -127,13 +136,17 @@ def _base_url(provider: str, connection: Connection, env: Mapping[str, str]) -> 
     raise ConfigError(f"{provider}: set {names} or pass --endpoint URL")
 
 
-def _security(connection: Connection, env: Mapping[str, str]) -> TransportSecurity:
-    security = TransportSecurity.from_environment(environ=env)
+def _security(
+    connection: Connection, env: Mapping[str, str], given: TransportSecurity | None
+) -> TransportSecurity:
+    """The CLI's (or the environment's) transport security, plus what the platform's own variables add: a CA
+    file where no other was named, a client certificate for mutual TLS."""
+    security = given or TransportSecurity.from_environment(environ=env)
     if connection.ca_env and env.get(connection.ca_env) and security.ca_source == "certifi":
-        return TransportSecurity(
-            security.insecure,
-            security.allow_http,
-            ca_file=env[connection.ca_env],
-            ca_source=connection.ca_env,
-        )
+        security = replace(security, ca_file=env[connection.ca_env], ca_source=connection.ca_env)
+    cert = env.get(connection.cert_env) if connection.cert_env else None
+    if cert:
+        key = env.get(connection.key_env) if connection.key_env else None
+        source = " and ".join(n for n in (connection.cert_env, connection.key_env if key else None) if n)
+        security = replace(security, client_cert=cert, client_key=key or None, client_source=source)
     return security

@@ -35,6 +35,11 @@ class TransportSecurity:
     ca_file: str | None = None  # trusted CAs (PEM), instead of certifi's
     ca_dir: str | None = None  # a directory of hashed CA certificates (SSL_CERT_DIR)
     ca_source: str = "certifi"  # where the CAs came from, for messages: --ca-bundle, SSL_CERT_FILE, ...
+    # A client certificate and its key (PEM files) for servers that authenticate clients by TLS (mutual
+    # TLS: Temporal Cloud and many self-hosted Temporal servers); `client_source` names where they came from.
+    client_cert: str | None = None
+    client_key: str | None = None
+    client_source: str = ""
 
     @classmethod
     def from_environment(
@@ -56,17 +61,47 @@ class TransportSecurity:
         return cls(insecure, allow)
 
     def verify(self) -> ssl.SSLContext | bool:
-        """What `httpx.Client(verify=...)` takes: False with --insecure, else a verifying context."""
+        """What `httpx.Client(verify=...)` takes: False with --insecure, else a verifying context; with a
+        client certificate, a context of its own that presents it."""
+        if self.client_cert:
+            return self._client_context()
         if self.insecure:
             return False
         where = self.ca_file or self.ca_dir
         try:
             return _verifying_context(self.ca_file, self.ca_dir)
         except (OSError, ssl.SSLError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ConfigError(
-                f"{self.ca_source}: cannot load CA certificates from {where}: {reason}"
+                f"{self.ca_source}: cannot load CA certificates from {where}: {_reason(exc)}"
             ) from None
+
+    def _client_context(self) -> ssl.SSLContext:
+        if self.insecure:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            try:
+                context = ssl.create_default_context(
+                    cafile=self.ca_file or (None if self.ca_dir else certifi.where()), capath=self.ca_dir
+                )
+            except (OSError, ssl.SSLError) as exc:
+                where = self.ca_file or self.ca_dir
+                raise ConfigError(
+                    f"{self.ca_source}: cannot load CA certificates from {where}: {_reason(exc)}"
+                ) from None
+        try:
+            context.load_cert_chain(str(self.client_cert), self.client_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"{self.client_source}: cannot load the client certificate {self.client_cert}"
+                f"{' and key ' + self.client_key if self.client_key else ''}: {_reason(exc)}"
+            ) from None
+        return context
+
+
+def _reason(exc: OSError | ssl.SSLError) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 @functools.lru_cache(maxsize=8)

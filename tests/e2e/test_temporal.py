@@ -314,3 +314,9 @@ def test_a_gRPC_address_is_refused_with_the_variable_to_set(tmp_path: Path) -> N
     result = run_cli("plan", path, env={"TEMPORAL_ADDRESS": "localhost:7233", "TEMPORAL_HTTP_ADDRESS": ""})
     assert result.code == 1
     assert "TEMPORAL_HTTP_ADDRESS" in result.err and "7233" in result.err
+
+
+def test_there_is_no_embedded_sandbox_and_the_error_says_what_to_run(tmp_path: Path) -> None:
+    result = run_cli("plan", "--sandbox", bundle(tmp_path, [DIGEST]))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "reconciler sandbox serve --provider temporal" in result.err

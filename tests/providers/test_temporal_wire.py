@@ -193,6 +193,11 @@ def test_halves_of_the_marker_that_disagree_are_no_marker(tmp_path: Path) -> Non
             {"provider": "oz", "namespace": "prod"},
             "target.namespace",
         ),
+        (
+            [{"name": "s", "agent": "wf", "when": {"calendars": [{"year": [{"start": 1999}]}]}}],
+            None,
+            "from 2000 to 2100",
+        ),
     ],
 )
 def test_validate_refuses_what_temporal_would_refuse_or_not_keep(

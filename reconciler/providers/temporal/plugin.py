@@ -13,10 +13,11 @@ from reconciler.providers.plugin import Connection, ProviderPlugin, Report, Sand
 
 
 def check_rules(data: Mapping[str, Any], caps: Capabilities, report: Report) -> None:
-    """The plugin's rule check: Temporal's option rules (`reconciler.providers.temporal.rules`)."""
+    """The plugin's rule check: Temporal's option and calendar rules (`reconciler.providers.temporal.rules`)."""
     from reconciler.providers.temporal import rules
 
     rules.check_options(data, report)
+    rules.check_years(data, report)
 
 
 PLUGIN = ProviderPlugin(
@@ -64,6 +65,8 @@ PLUGIN = ProviderPlugin(
         key_required=False,
         address_env="TEMPORAL_ADDRESS",
         ca_env="TEMPORAL_TLS_CA_PATH",
+        cert_env="TEMPORAL_TLS_CERT_PATH",
+        key_env="TEMPORAL_TLS_KEY_PATH",
     ),
     target_fields=(
         TargetField("namespace", "the namespace (default: TEMPORAL_NAMESPACE, else `default`)"),
