@@ -3,9 +3,15 @@ plans refused, faults and crashes converge, ...) as pytest tests that drive the 
 server. A provider fills in a `Platform` and gets the contract by subclassing `PlatformContract`; see
 docs/conformance.md. Only tests import this package: the runtime never does (an import-linter contract)."""
 
-from reconciler.testing.contract import PlatformContract, contract_for
-from reconciler.testing.harness import Harness
-from reconciler.testing.platform import (
+import pytest
+
+# The contract's and the harness's asserts explain themselves in a failure, as a test module's would;
+# the rewrite must be registered before they are imported (hence the imports below it).
+pytest.register_assert_rewrite("reconciler.testing.contract", "reconciler.testing.harness")
+
+from reconciler.testing.contract import PlatformContract, contract_for  # noqa: E402
+from reconciler.testing.harness import Harness  # noqa: E402
+from reconciler.testing.platform import (  # noqa: E402
     BUNDLE_KEY,
     SCENARIOS,
     Entry,
@@ -14,8 +20,8 @@ from reconciler.testing.platform import (
     Variant,
     client_for,
 )
-from reconciler.testing.proxy import Faults, InterruptingProxy, KillPoint
-from reconciler.testing.servers import ExternalServer, SandboxServer, external, sandbox, serve_sandbox
+from reconciler.testing.proxy import Faults, InterruptingProxy, KillPoint  # noqa: E402
+from reconciler.testing.servers import ExternalServer, SandboxServer, external, sandbox, serve_sandbox  # noqa: E402
 
 __all__ = [
     "BUNDLE_KEY",

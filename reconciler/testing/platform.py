@@ -28,12 +28,14 @@ SCENARIOS = (
     "delete",
     "empty",
     "foreign",
+    "adopt",
     "two-bundles",
     "drift",
     "faults",
     "crash",
     "stale-plan",
     "export",
+    "export-owned",  # the owned half of the export round trip
 )
 
 
@@ -99,6 +101,9 @@ class Platform:
     server: ServerStarter | None = None  # starts the server (see `reconciler.testing.servers`)
     edit_by_hand: HandEdit | None = None  # change a live schedule's message as an operator would
     create_by_hand: HandCreate | None = None  # (client, agent, name): a schedule nobody's bundle owns
+    # the name a bundle adopts a hand-made schedule under: (entry, the name it was made with) -> name;
+    # None: that name (a platform whose schedules have no name says which one it derives)
+    adopt_name: Callable[[Entry, str], str] | None = None
     export_args: tuple[str, ...] | None = None  # `reconciler export` flags; None: derived from `target`
     recreates: bool = False  # an update with `recreate` is a delete + create on this revision
     cannot: Mapping[str, str] = field(default_factory=dict)  # scenario -> why the provider cannot
@@ -121,6 +126,9 @@ class Platform:
         if self.create_by_hand is None:
             raise NotImplementedError(f"platform {self.id!r} has no hand-create hook")
         self.create_by_hand(client, agent, name)
+
+    def adoption_name(self, entry: Entry, made_as: str) -> str:
+        return self.adopt_name(entry, made_as) if self.adopt_name is not None else made_as
 
     def can_change_by_hand(self) -> bool:
         return self.edit_by_hand is not None

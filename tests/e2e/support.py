@@ -42,3 +42,14 @@ def plan_json(server: Server, *paths: str, env: dict[str, str] | None = None) ->
 
 def requests_made(server: Server) -> int:
     return int(server.admin("GET", "stats")["total"])
+
+
+def export(server: Server, tmp_path: Path, *flags: str) -> tuple[str, str, str]:
+    """`reconciler export FLAGS --bundle-key imported` into a file that must validate: (its path, its text,
+    what export said on stderr). Its plan (adoptions only, then nothing) is the conformance kit's."""
+    exported = tmp_path / "exported.yaml"
+    result = cli(server, "export", *flags, "--bundle-key", "imported", "--out", str(exported))
+    assert result.code == 0, result.err
+    checked = cli(server, "validate", str(exported))
+    assert checked.code == 0, checked.out + checked.err + exported.read_text()
+    return str(exported), exported.read_text(), result.err

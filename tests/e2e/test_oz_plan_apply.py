@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from oz_agent_sdk import OzAPI
 
-from tests.e2e.support import bundle_text, cli, plan_json, write
+from tests.e2e.support import bundle_text, cli, export, plan_json, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 TEAM = "team_e2e"
@@ -57,16 +57,10 @@ def live(oz: OzAPI) -> dict[str, Any]:
     return {s.name: s for s in oz.agent.schedules.list().schedules}
 
 
-def test_apply_then_plan_shows_no_changes(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
-    path = write(tmp_path, bundle())
-    first = cli(sandbox, "plan", "--detailed-exitcode", path)
-    assert first.code == 2, first.err
-    assert "Plan: 2 to create, 0 to update" in first.out
-    applied = cli(sandbox, "apply", "--auto-approve", path)
+def test_applied_fields_as_the_sdk_reads_them(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
+    """What the contract (tests/conformance) cannot see: Oz's own fields, read with its SDK."""
+    applied = cli(sandbox, "apply", "--auto-approve", write(tmp_path, bundle()))
     assert applied.code == 0, applied.err
-    again = cli(sandbox, "plan", "--detailed-exitcode", path)
-    assert again.code == 0, again.out + again.err
-    assert "No changes" in again.out
     schedules = live(oz)
     digest = schedules["digest"]
     assert digest.cron_schedule == "15 */6 * * *" and digest.agent_uid == "agent_ops"  # `every` as its cron
@@ -137,45 +131,11 @@ def test_agent_config_set_elsewhere_survives_updates(sandbox: Server, oz: OzAPI,
     assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
 
 
-def test_pause_archive_restore_and_delete(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
-    path = write(tmp_path, bundle())
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    paused = json.loads(bundle())
-    paused["schedules"][0]["state"] = "paused"
-    write(tmp_path, json.dumps(paused))
-    assert plan_json(sandbox, path)["summary"]["pause"] == 1
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    assert live(oz)["briefing"].enabled is False
-
-    removed = json.loads(bundle())
-    removed["schedules"] = removed["schedules"][1:]
-    write(tmp_path, json.dumps(removed))
-    assert plan_json(sandbox, path)["summary"]["archive"] == 1
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    archived = live(oz)["briefing"]
-    assert archived.enabled is False and archived.metadata is not None
-    assert archived.metadata["reconciler.archived"] == "true"
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0  # archived stays archived
-
-    write(tmp_path, bundle())  # re-added: restored, not duplicated
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    schedules = oz.agent.schedules.list().schedules
-    assert [s.name for s in schedules] == ["briefing", "digest"]
-    assert schedules[0].enabled is True and "reconciler.archived" not in (schedules[0].metadata or {})
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
-
-    deleting = json.loads(bundle(prune="delete"))
-    deleting["schedules"] = deleting["schedules"][1:]
-    write(tmp_path, json.dumps(deleting))
-    refused = cli(sandbox, "apply", "--auto-approve", path)
-    assert refused.code == 1 and "--allow-delete" in refused.err
-    assert cli(sandbox, "apply", "--auto-approve", "--allow-delete", path).code == 0
-    assert list(live(oz)) == ["digest"]
-
-
-def test_an_archived_schedule_re_added_as_paused_comes_back_paused(
+def test_archive_is_a_marker_in_the_metadata_that_a_restore_removes(
     sandbox: Server, oz: OzAPI, tmp_path: Path
 ) -> None:
+    """The contract sees an archived schedule not firing; the SDK sees Oz's `reconciler.archived` marker,
+    gone again (same id) once the bundle adds it back, paused."""
     path = write(tmp_path, bundle())
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     made = live(oz)["briefing"]
@@ -183,16 +143,16 @@ def test_an_archived_schedule_re_added_as_paused_comes_back_paused(
     removed["schedules"] = removed["schedules"][1:]
     write(tmp_path, json.dumps(removed))
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
+    archived = live(oz)["briefing"]
+    assert archived.enabled is False and archived.metadata is not None
+    assert archived.metadata["reconciler.archived"] == "true"
     paused = json.loads(bundle())
     paused["schedules"][0]["state"] = "paused"
     write(tmp_path, json.dumps(paused))
-    summary = plan_json(sandbox, path)["summary"]
-    assert (summary["pause"], summary["resume"]) == (1, 0)  # restored straight to paused, never run
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     restored = live(oz)["briefing"]
     assert restored.id == made.id and restored.enabled is False
     assert "reconciler.archived" not in (restored.metadata or {})
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
 
 
 def test_team_scope_change_is_planned_as_a_recreate(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
@@ -209,23 +169,6 @@ def test_team_scope_change_is_planned_as_a_recreate(sandbox: Server, oz: OzAPI, 
     assert after.id != before and after.scope is not None and after.scope.type == "User"
     assert len(oz.agent.schedules.list().schedules) == 2
     assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
-
-
-def test_foreign_schedules_are_never_touched(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
-    foreign = oz.agent.schedules.create(name="someone-elses", cron_schedule="0 * * * *", prompt="hi")
-    path = write(tmp_path, bundle())
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    write(
-        tmp_path,
-        bundle(
-            schedules=[
-                {"name": "only", "agent": "default", "when": {"every": "1h"}, "input": {"message": "x"}}
-            ]
-        ),
-    )
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    after = oz.agent.schedules.retrieve(foreign.id)
-    assert after == foreign
 
 
 def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
@@ -248,70 +191,7 @@ def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, oz: OzAPI
     assert len(oz.agent.schedules.list().schedules) == 2
 
 
-def test_two_bundles_never_touch_each_other(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
-    one = [{"name": "x", "agent": "default", "when": {"every": "1h"}, "input": {"message": "x"}}]
-    other = [{"name": "y", "agent": "default", "when": {"every": "2h"}, "input": {"message": "y"}}]
-    a = write(tmp_path, bundle("team-a", schedules=one), "a.yaml")
-    b = write(tmp_path, bundle("team-b", schedules=other), "b.yaml")
-    assert cli(sandbox, "apply", "--auto-approve", a, b).code == 0
-    moved = [{"name": "z", "agent": "default", "when": {"every": "1h"}, "input": {"message": "z"}}]
-    write(tmp_path, bundle("team-a", schedules=moved), "a.yaml")
-    plan = plan_json(sandbox, a)
-    assert sorted((x["action"], x["name"]) for x in plan["bundles"][0]["actions"]) == [
-        ("archive", "x"),
-        ("create", "z"),
-    ]
-    assert cli(sandbox, "apply", "--auto-approve", a).code == 0
-    states = {name: s.enabled for name, s in live(oz).items()}
-    assert states == {"x": False, "y": True, "z": True}
-
-
-def test_stale_saved_plan_is_refused(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
-    path = write(tmp_path, bundle())
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    edited = json.loads(bundle())
-    edited["schedules"][1]["input"]["message"] = "New digest"
-    write(tmp_path, json.dumps(edited))
-    saved = tmp_path / "plan.json"
-    assert cli(sandbox, "plan", "--out", str(saved), path).code == 0
-    oz.agent.schedules.pause(live(oz)["digest"].id)  # someone changes it meanwhile
-    stale = cli(sandbox, "apply", "--auto-approve", "--plan", str(saved))
-    assert stale.code == 1 and "stale" in stale.err
-    assert live(oz)["digest"].prompt == "Digest"
-    fresh = tmp_path / "fresh.json"
-    assert cli(sandbox, "plan", "--out", str(fresh), path).code == 0
-    assert cli(sandbox, "apply", "--auto-approve", "--plan", str(fresh)).code == 0
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_repeated_apply_converges_under_faults(tmp_path: Path, seed: int) -> None:
-    schedules = [
-        {
-            "name": f"s{i}",
-            "agent": "default",
-            "when": {"every": f"{i + 1}h" if 24 % (i + 1) == 0 else "1d"},
-            "input": {"message": f"m{i}"},
-        }
-        for i in range(10)
-    ]
-    with running_sandbox("oz", "--workspace", TEAM, "--fault-rate", "0.3", "--seed", str(seed)) as faulty:
-        path = write(tmp_path, bundle(schedules=schedules))
-        codes = []
-        for _ in range(12):
-            codes.append(cli(faulty, "apply", "--auto-approve", "--parallelism", "4", path).code)
-            if codes[-1] == 0 and cli(faulty, "plan", "--detailed-exitcode", path).code == 0:
-                break
-        assert codes[-1] == 0, codes
-        faulty.admin("POST", "traffic", {"faultRate": 0})
-        with OzAPI(api_key=API_KEY, base_url=faulty.url) as client:
-            names = sorted(s.name for s in client.agent.schedules.list().schedules if s.enabled)
-        assert names == sorted(s["name"] for s in schedules)  # none lost, none duplicated
-
-
-def test_export_then_plan_shows_only_adoptions_then_nothing(
-    sandbox: Server, oz: OzAPI, tmp_path: Path
-) -> None:
+def test_export_writes_oz_crons_and_agents(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
     oz.agent.schedules.create(
         name="standup", cron_schedule="30 7 * * mon-fri", prompt="Standup", metadata={"team": "eng"}
     )
@@ -321,15 +201,7 @@ def test_export_then_plan_shows_only_adoptions_then_nothing(
     theirs = [{"name": "theirs", "agent": "default", "when": {"every": "1h"}, "input": {"message": "t"}}]
     owned_elsewhere = write(tmp_path, bundle("other", schedules=theirs), "other.yaml")
     assert cli(sandbox, "apply", "--auto-approve", owned_elsewhere).code == 0
-    exported = tmp_path / "exported.yaml"
-    result = cli(sandbox, "export", "--provider", "oz", "--bundle-key", "imported", "--out", str(exported))
-    assert result.code == 0, result.err
-    assert "owned by bundle 'other'" in result.err
-    assert cli(sandbox, "validate", str(exported)).code == 0
-    text = exported.read_text()
+    _exported, text, said = export(sandbox, tmp_path, "--provider", "oz")
+    assert "owned by bundle 'other'" in said
     assert "cron: 30 7 * * 1-5" in text and "cron: 5 * * * *" in text and "agent: agent_ops" in text
-    plan = plan_json(sandbox, str(exported))
-    assert plan["summary"]["adopt"] == 2
-    assert sum(v for k, v in plan["summary"].items() if k not in ("adopt", "noop")) == 0
-    assert cli(sandbox, "apply", "--auto-approve", str(exported)).code == 0
-    assert cli(sandbox, "plan", "--detailed-exitcode", str(exported)).code == 0
+    # the plan of it (adoptions only, then nothing): tests/conformance

@@ -345,6 +345,7 @@ PROFILES: tuple[Profile, ...] = (
         schedule=_orq_schedule,
         inventory=_orq_inventory,
         create_by_hand=_orq_by_hand,
+        adopt_name=lambda entry, _: f"orq-{entry.platform_id.lower()}",  # no names: one from the id
     ),
     Profile(
         id="orq-display-name",
@@ -383,6 +384,10 @@ PROFILES: tuple[Profile, ...] = (
         inventory=_tbd_inventory,
         create_by_hand=_tbd_by_hand,
         recreates=True,  # removing `end`
+        cannot={
+            "export-owned": "the server keeps no record of which prompt came from secret(), so export writes "
+            "an owned schedule's prompt as a secret() placeholder (docs/secrets.md, Export)"
+        },
     ),
 )
 PROFILE_IDS = [p.id for p in PROFILES]
