@@ -63,7 +63,10 @@ def serve(
     ] = 1,
 ) -> int:
     """Serve a provider's API on 127.0.0.1 until Ctrl-C; prints the URL and the variables to export."""
-    if provider == "temporal":
+    from reconciler.providers import plugin
+
+    found = plugin.find(provider)
+    if found is not None and found.sandbox.start and not found.sandbox.emulator:
         emulator_only = {
             "--api": api is not None,
             "--api-key": bool(api_key),
@@ -72,7 +75,8 @@ def serve(
             "--rate-limit": rate_limit is not None,
             "--fault-rate": fault_rate != 0.0,
         }
-        return _serve_temporal(host, port, db, [flag for flag, given in emulator_only.items() if given])
+        unused = [flag for flag, given in emulator_only.items() if given]
+        return _serve_real(provider, found.sandbox.start, host, port, db, unused)
     import sqlite3
 
     from reconciler.sandbox.extra import require_sandbox_extra
@@ -139,37 +143,31 @@ def _url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
-def _serve_temporal(host: str, port: int, db: str, ignored: list[str]) -> int:
-    """`temporal server start-dev` on `host`: its HTTP API on `port`, state in memory or in `db`."""
+def _serve_real(provider: str, start: str, host: str, port: int, db: str, ignored: list[str]) -> int:
+    """A provider whose sandbox is a real server (Temporal's dev server): started by the plugin's `start`
+    (a context manager taking host, http_port and db_file), its HTTP API on `port`, until Ctrl-C."""
     import signal
     from pathlib import Path
 
     from reconciler.errors import ConfigError
-    from reconciler.sandbox.temporal_dev import dev_server
+    from reconciler.providers import plugin
 
     if ignored:
         print(
-            f"# {', '.join(ignored)}: not used: the Temporal sandbox is a real Temporal dev server "
+            f"# {', '.join(ignored)}: not used: the {provider} sandbox is a real server "
             "(no API key, no injected latency or faults)",
             file=sys.stderr,
         )
     try:
+        dev_server = plugin.load_attribute(start, f"the {provider} sandbox")
         with dev_server(host=host, http_port=port, db_file=None if db == ":memory:" else Path(db)) as server:
-            print(
-                f"# reconciler sandbox: temporal (a real Temporal dev server) on {server.http_url}, gRPC on {server.address}"
-            )
+            print(f"# reconciler sandbox: {provider} (a real server) on {server.http_url}")
             for name, value in server.env().items():
                 print(f"export {name}={shlex.quote(value)}")
             print("# Ctrl-C stops it.", flush=True)
-            stop = signal.sigwait if hasattr(signal, "sigwait") else None
-            try:
-                if stop is not None:
-                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-                    stop({signal.SIGINT, signal.SIGTERM})
-                else:  # pragma: no cover - platforms without sigwait
-                    server.proc.wait()
-            except KeyboardInterrupt:
-                pass
+            # Until Ctrl-C or SIGTERM: both blocked and waited for, so the server is always stopped on the way out.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -81,7 +81,8 @@ class TargetField:
 class Sandbox:
     """How to get a local copy of the platform: an emulator of this project's kind (`emulator`: the
     "module:Class" of a `reconciler.sandbox.runtime.Provider`), or a real server (`start`: the "module:name"
-    of a context manager yielding an object with `http_url`, as `reconciler.sandbox.temporal_dev.dev_server`)."""
+    of a context manager taking `host`, `http_port` and `db_file` and yielding an object with `http_url` and
+    `env()`, the variables to export, as `reconciler.sandbox.temporal_dev.dev_server`)."""
 
     emulator: str = ""
     start: str = ""
