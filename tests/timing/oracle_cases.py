@@ -7,7 +7,7 @@ time, since that is where engines disagree.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,10 @@ class Case:
     def spec(self) -> dict[str, Any]:
         """The ScheduleSpec the server is given: what our Timing means, in the form Temporal takes."""
         spec: dict[str, Any] = {"timezoneName": self.timing.timezone}
+        if self.timing.start is not None:
+            spec["startTime"] = iso(self.timing.start)
+        if self.timing.end is not None:
+            spec["endTime"] = iso(self.timing.end)
         if self.kind == "cron":
             spec["cronString"] = list(self.timing.cron)
         elif self.kind == "cron-or":
@@ -62,7 +66,11 @@ class Case:
             if t.calendars
             else f"every {t.every}s offset {t.offset}s"
         )
-        return f"seed {self.seed} ({self.kind}): {rule} in {t.timezone}, {iso(self.start)}..{iso(self.end)}"
+        bounds = f" from {iso(t.start)} to {iso(t.end)}" if t.start and t.end else ""
+        return (
+            f"seed {self.seed} ({self.kind}): {rule} in {t.timezone}{bounds}, "
+            f"{iso(self.start)}..{iso(self.end)}"
+        )
 
 
 def calendar_json(calendar: Calendar) -> dict[str, Any]:
@@ -101,6 +109,11 @@ def make_case(seed: int) -> Case:
         offset = rng.randrange(every) // 60 * 60 if rng.random() < 0.7 else 0
         timing, kind = Timing(every=every, offset=offset, timezone=zone), "interval"
     start, end = _window(rng, zone, timing)
+    if rng.random() < 0.2:  # the schedule's own start and end (inclusive on both sides), inside the window
+        length = int((end - start).total_seconds())
+        first = start + timedelta(seconds=rng.randrange(length // 2))
+        last = first + timedelta(seconds=rng.randrange(length // 2 + 1))
+        timing = replace(timing, start=first, end=last)
     return Case(seed, kind, timing, start, end)
 
 
