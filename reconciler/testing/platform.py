@@ -101,6 +101,9 @@ class Platform:
     server: ServerStarter | None = None  # starts the server (see `reconciler.testing.servers`)
     edit_by_hand: HandEdit | None = None  # change a live schedule's message as an operator would
     create_by_hand: HandCreate | None = None  # (client, agent, name): a schedule nobody's bundle owns
+    # a hand-made schedule with a bundle schedule's name makes the plan refuse until `adopt: true` (else the
+    # plan creates the bundle's own beside it)
+    collides_by_name: bool = False
     # the name a bundle adopts a hand-made schedule under: (entry, the name it was made with) -> name;
     # None: that name (a platform whose schedules have no name says which one it derives)
     adopt_name: Callable[[Entry, str], str] | None = None

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cadenya import Cadenya
 
-from tests.e2e.support import bundle_text, cli, export, plan_json, write
+from tests.e2e.support import bundle_text, cli, export, write
 from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 WS = "ws_e2e"
@@ -73,25 +73,6 @@ def test_archived_is_cadenyas_own_state_and_restoring_keeps_the_schedule(
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     [restored] = live(sdk, "agent_a")
     assert (restored.metadata.id, restored.state) == (made.metadata.id, "STATE_ACTIVE")
-
-
-def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:
-    sdk.agents.schedules.create(
-        "agent_a",
-        metadata={"name": "briefing"},
-        spec={"schedule": {"intervals": [{"every": "3600s"}], "timezone": "UTC"}},
-    )
-    path = write(tmp_path, bundle())
-    refused = cli(sandbox, "plan", path)
-    assert refused.code == 1 and "adopt: true" in refused.err
-    adopting = json.loads(bundle())
-    adopting["schedules"][0]["adopt"] = True
-    write(tmp_path, json.dumps(adopting))
-    plan = plan_json(sandbox, path)
-    assert plan["summary"]["adopt"] == 1 and plan["summary"]["create"] == 1
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
-    assert len(live(sdk, "agent_a")) == 1
 
 
 def test_apply_without_a_terminal_needs_auto_approve(sandbox: Server, sdk: Cadenya, tmp_path: Path) -> None:

@@ -90,7 +90,9 @@ def test_an_edit_and_a_pause_are_one_update(sandbox: Server, tmp_path: Path) -> 
     assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
 
 
-def test_an_unowned_schedule_with_the_same_display_name_needs_adopt(sandbox: Server, tmp_path: Path) -> None:
+def test_adopting_by_display_name_takes_that_one_and_leaves_the_other(
+    sandbox: Server, tmp_path: Path
+) -> None:
     body = {
         "display_name": "briefing",
         "type": "cron",
@@ -99,16 +101,9 @@ def test_an_unowned_schedule_with_the_same_display_name_needs_adopt(sandbox: Ser
     }
     theirs = raw(sandbox, "POST", "/v3/agents/digest/schedules", body)
     raw(sandbox, "POST", "/v3/agents/digest/schedules", {**body, "display_name": "unrelated"})
-    path = write(tmp_path, bundle())
-    refused = cli(sandbox, "plan", path)
-    assert refused.code == 1 and "adopt: true" in refused.err
-    adopting = json.loads(bundle())
+    adopting = json.loads(bundle())  # refused without `adopt: true`: the contract's (tests/conformance)
     adopting["schedules"][0]["adopt"] = True
-    write(tmp_path, json.dumps(adopting))
-    plan = plan_json(sandbox, path)
-    assert plan["summary"]["adopt"] == 1 and plan["summary"]["create"] == 1
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
+    assert cli(sandbox, "apply", "--auto-approve", write(tmp_path, json.dumps(adopting))).code == 0
     adopted = raw(sandbox, "GET", f"/v3/agents/digest/schedules/{theirs['_id']}")
     assert (
         adopted["expression"] == "0 0 9 * * 1"

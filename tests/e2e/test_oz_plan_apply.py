@@ -171,24 +171,19 @@ def test_team_scope_change_is_planned_as_a_recreate(sandbox: Server, oz: OzAPI, 
     assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
 
 
-def test_unowned_collision_is_an_error_unless_adopted(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:
+def test_adoption_keeps_the_agent_config_set_outside_the_bundle(
+    sandbox: Server, oz: OzAPI, tmp_path: Path
+) -> None:
+    """Adoption itself (refused without `adopt: true`, then one adopt, no twin) is the contract's."""
     oz.agent.schedules.create(
         name="briefing", cron_schedule="0 7 * * *", prompt="old", agent_config={"model_id": "theirs"}
     )
-    path = write(tmp_path, bundle())
-    refused = cli(sandbox, "plan", path)
-    assert refused.code == 1 and "adopt: true" in refused.err
     adopting = json.loads(bundle())
     adopting["schedules"][0]["adopt"] = True
-    write(tmp_path, json.dumps(adopting))
-    plan = plan_json(sandbox, path)
-    assert plan["summary"]["adopt"] == 1 and plan["summary"]["create"] == 1
-    assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    assert cli(sandbox, "plan", "--detailed-exitcode", path).code == 0
+    assert cli(sandbox, "apply", "--auto-approve", write(tmp_path, json.dumps(adopting))).code == 0
     adopted = live(oz)["briefing"]
     assert adopted.prompt == "Morning briefing" and adopted.agent_config is not None
     assert adopted.agent_config.api_model_id == "theirs"  # not the bundle's to drop
-    assert len(oz.agent.schedules.list().schedules) == 2
 
 
 def test_export_writes_oz_crons_and_agents(sandbox: Server, oz: OzAPI, tmp_path: Path) -> None:

@@ -308,6 +308,7 @@ PROFILES: tuple[Profile, ...] = (
         schedule=_cadenya_schedule,
         inventory=_cadenya_inventory,
         create_by_hand=_cadenya_by_hand,
+        collides_by_name=True,
     ),
     Profile(
         id="agentex-legacy",
@@ -358,6 +359,7 @@ PROFILES: tuple[Profile, ...] = (
         schedule=_orq_display_name_schedule,
         inventory=_orq_inventory,
         create_by_hand=_orq_display_name_by_hand,
+        collides_by_name=True,
     ),
     Profile(
         id="oz",
@@ -370,6 +372,7 @@ PROFILES: tuple[Profile, ...] = (
         schedule=_oz_schedule,
         inventory=_oz_inventory,
         create_by_hand=_oz_by_hand,
+        collides_by_name=True,
         recreates=True,  # team -> personal
     ),
     Profile(
