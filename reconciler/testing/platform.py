@@ -112,6 +112,11 @@ class Platform:
     cannot: Mapping[str, str] = field(default_factory=dict)  # scenario -> why the provider cannot
     bundle_key: str = BUNDLE_KEY
 
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.cannot) - set(SCENARIOS))
+        if unknown:  # a typo would silently run a scenario the provider meant to skip
+            raise ValueError(f"platform {self.id!r}: cannot names no scenario {unknown}; known: {SCENARIOS}")
+
     def serve(self) -> AbstractContextManager[PlatformServer]:
         if self.server is None:
             raise NotImplementedError(f"platform {self.id!r} says nothing about how to start its server")
