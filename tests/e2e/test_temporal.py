@@ -305,8 +305,28 @@ def test_status_reads_temporals_counters(
     (schedule,) = json.loads(report.out)["schedules"]
     assert schedule["name"] == "digest" and schedule["verdict"] == "ok"
     assert schedule["observed"] == 1 and schedule["last_fire"]  # the run the trigger started
-    # Temporal's own next fire (info.futureActionTimes) and reconciler's forecast agree
-    assert schedule["next_fire"] == schedule["platform_next_fire"] and not schedule["next_fire_disagrees"]
+
+
+def test_temporal_fires_every_timing_form_when_reconciler_says(
+    temporal: Temporal, temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """What the server will run (its own next action times) against reconciler's forecast, per form."""
+    schedules = [
+        {**BRIEFING, "options": {}},  # a cron, sent as calendars
+        {**DIGEST},  # an interval with a phase
+        {**WEEKEND, "state": "active"},  # calendars as written
+        {"name": "either-day", "agent": "x", "when": {"cron": "30 6 1 * 5", "timezone": "Australia/Sydney"}},
+        {"name": "seconds", "agent": "x", "when": {"cron": "15 */20 * * * *"}},
+    ]
+    path = bundle(tmp_path, schedules)
+    assert cli(temporal_server, "apply", "--auto-approve", path).code == 0
+    report = json.loads(cli(temporal_server, "status", "--format", "json", path).out)
+    for schedule in report["schedules"]:
+        assert schedule["platform_next_fire"], schedule  # Temporal will fire it
+        assert schedule["next_fire"] == schedule["platform_next_fire"], schedule
+    for schedule_id in temporal.ids():
+        ours = temporal.describe(schedule_id).info.next_action_times
+        assert len(ours) >= 3, schedule_id
 
 
 def test_a_gRPC_address_is_refused_with_the_variable_to_set(tmp_path: Path) -> None:

@@ -307,11 +307,13 @@ def _crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:
+    """Every field but an empty `year` is written out: Temporal's server reads a missing or empty second,
+    minute, hour, day, month or weekday as matching nothing (not as its documented default), so a calendar
+    that leaves one out never fires."""
     result: dict[str, Any] = {}
-    default = Calendar()
     for wire_key, attr in _CALENDAR_KEYS:
         ranges = getattr(calendar, attr)
-        if ranges != getattr(default, attr):
+        if ranges or wire_key != "year":
             result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
     if calendar.comment:
         result["comment"] = calendar.comment
@@ -319,16 +321,16 @@ def _calendar_json(calendar: Calendar) -> dict[str, Any]:
 
 
 def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
-    """Protobuf JSON leaves zeros out: a missing `start` is 0, a missing `end` is `start`, a missing `step` 1;
-    an empty second/minute/hour means 0, an empty day, month or year field means any."""
+    """Protobuf JSON leaves zeros out: a missing `start` is 0, a missing `end` is `start`, a missing `step` 1.
+    A missing or empty field matches nothing on the server (a schedule made elsewhere may have one): read as
+    no values, so the read-back says it never fires; only an empty `year` means every year."""
     fields: dict[str, Any] = {}
     for wire_key, attr in _CALENDAR_KEYS:
-        ranges = raw.get(wire_key)
-        if ranges:
-            fields[attr] = tuple(
-                Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
-                for r in ranges
-            )
+        ranges = raw.get(wire_key) or []
+        fields[attr] = tuple(
+            Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
+            for r in ranges
+        )
     if raw.get("comment"):
         fields["comment"] = raw["comment"]
     return Calendar(**fields)
