@@ -32,6 +32,7 @@ from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
 from reconciler.timing.spec import TimingError
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 
 Path_ = tuple[str | int, ...]
 
@@ -269,7 +270,12 @@ def _dst_warnings(
         rules.append((("when", "every"), f"when.every {format_duration(timing.every)}{offset}", timing))
     found = []
     for path, rule, part in rules:
-        hits = dst_hits(part, now, wall_clock_intervals=caps.provider in WALL_CLOCK_INTERVAL_PROVIDERS)
+        hits = dst_hits(
+            part,
+            now,
+            wall_clock_intervals=caps.provider in WALL_CLOCK_INTERVAL_PROVIDERS,
+            server_walk=caps.provider in SERVER_WALK_FAMILIES,
+        )
         if hits:
             where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
             message = dst_message(schedule.name, part, hits, caps.provider, rule)

@@ -153,12 +153,17 @@ def _offset_changes(zone_name: str, after: datetime, until: datetime) -> tuple[C
     return tuple(changes)
 
 
-def dst_hits(timing: Timing, now: datetime, *, wall_clock_intervals: bool) -> list[Hit]:
+def dst_hits(
+    timing: Timing, now: datetime, *, wall_clock_intervals: bool, server_walk: bool = False
+) -> list[Hit]:
     """The changes of the next 12 months (after `now`) that skip or repeat one of the timing's wall times.
 
     `wall_clock_intervals`: the platform counts `every` on the zone's wall clock (Cadenya); elsewhere an
     interval is absolute time and never affected. Each hit is one change; its wall times are those of
-    every rule of the timing inside the changing interval.
+    every rule of the timing inside the changing interval. `server_walk`: the platform runs Temporal's server
+    (reconciler.timing.temporal_walk), which on such days also fires wall times outside the changing interval
+    differently from the documented rule (a time in the hour before a fall-back fires twice east of UTC):
+    those count too.
     """
     if timing.at is not None or (timing.every is not None and not wall_clock_intervals):
         return []
@@ -168,7 +173,10 @@ def dst_hits(timing: Timing, now: datetime, *, wall_clock_intervals: bool) -> li
             timing.end is not None and change.instant > timing.end
         ):
             continue
-        walls = sorted(set(_walls(timing, change)))
+        found = set(_walls(timing, change))
+        if server_walk:
+            found |= set(_server_only(timing, change))
+        walls = sorted(found)
         if walls:
             hits.append(Hit(change, tuple(walls)))
     return hits
@@ -187,6 +195,31 @@ def _walls(timing: Timing, change: Change) -> Iterator[datetime]:
         while wall < end:
             yield wall
             wall += timedelta(seconds=timing.every)
+
+
+_AROUND = timedelta(hours=3)
+_AROUND_FIRES = 2000
+
+
+def _server_only(timing: Timing, change: Change) -> Iterator[datetime]:
+    """Wall times (naive, local) near `change` that Temporal's server fires otherwise than the documented rule:
+    fired by one and not the other, within three hours of the change."""
+    if not (timing.cron or timing.calendars):
+        return
+    around = Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
+    low, high = change.instant - _AROUND, change.instant + _AROUND
+    server = next_fire_times(around, low, _AROUND_FIRES, provider="temporal")
+    documented = next_fire_times(around, low, _AROUND_FIRES, provider="oz")  # a documented-rule family
+    # Where a rule fires so often that a list is cut short, compare only up to where both reach.
+    reach = min(
+        high,
+        server[-1] if len(server) == _AROUND_FIRES else high,
+        documented[-1] if len(documented) == _AROUND_FIRES else high,
+    )
+    zone = load_zone(timing.timezone)
+    differing = {t for t in server if t <= reach} ^ {t for t in documented if t <= reach}
+    for moment in differing:
+        yield moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _rules(timing: Timing) -> Iterator[_Sets]:
@@ -211,15 +244,15 @@ def dst_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule:
     """The warning for one schedule: which wall times, which dates, what the platform does, the way out.
 
     `rule`: how the timing is written (`cron '30 2 * * *'`), quoted in the message."""
+    if platform.split("/", 1)[0] in SERVER_WALK_FAMILIES:
+        return _server_message(name, timing, hits, platform, rule)
     parts = []
     for hit in hits:
         change = hit.change
         times, many = _times(hit.walls)
         on = " and ".join(sorted({wall.date().isoformat() for wall in hit.walls}))
         them = "them" if many else "it"
-        if platform.split("/", 1)[0] in SERVER_WALK_FAMILIES:
-            outcome = f"{platform} runs it on Temporal's server, which {_server_outcome(timing, change)}"
-        elif change.kind == "gap":
+        if change.kind == "gap":
             outcome = f"{platform} skips {them} that day"
         else:
             outcome = f"{platform} fires {them} twice that day"
@@ -243,6 +276,28 @@ def dst_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule:
         f"schedule '{name}': {rule} in when.timezone {timing.timezone}{interval} falls in a DST change in the next 12 "
         f"months: {'; '.join(parts)}. Use timezone: UTC (and write the times in UTC), or move the time out "
         f"of {window} {how}(e.g. {_hm(wall)} -> {_hm(moved)})"
+    )
+
+
+def _server_message(name: str, timing: Timing, hits: list[Hit], platform: str, rule: str) -> str:
+    """The warning where Temporal's server runs the schedule: what it fires on each change day, in its own
+    words (its walk differs from the documented skip-or-twice rule, and touches wall times outside the
+    changing hour: reconciler.timing.temporal_walk)."""
+    parts = []
+    for hit in hits:
+        change = hit.change
+        day = change.instant.astimezone(load_zone(timing.timezone)).date().isoformat()
+        clock = (
+            f"the clock jumps from {_hm(change.wall_start)} to {_hm(change.wall_end)}"
+            if change.kind == "gap"
+            else f"the clock goes back from {_hm(change.wall_end)} to {_hm(change.wall_start)}"
+        )
+        parts.append(f"on {day} {clock}, and Temporal's server {_server_outcome(timing, change)}")
+    return (
+        f"schedule '{name}': {rule} in when.timezone {timing.timezone} fires differently on a DST change in the "
+        f"next 12 months ({platform} runs it on Temporal's server): {'; '.join(parts)}. Use timezone: UTC (and "
+        "write the times in UTC), or wall times at least two hours from the change; `reconciler preview` shows "
+        "what the server does on those days"
     )
 
 

@@ -201,10 +201,27 @@ def test_the_warning_for_a_temporal_schedule_says_what_temporals_server_fires() 
     # 2026-10-04 02:00 -> 02:30: the skipped 02:15 fires at 02:45 (tests/timing/test_temporal_oracle.py).
     berlin = Timing(cron=("30 2 * * *",), timezone="Europe/Berlin")
     text = dst_message("s", berlin, dst_hits(berlin, NOW, wall_clock_intervals=False), "agentex", "cron")
-    assert "happens twice on 2026-10-25" in text
-    assert "agentex runs it on Temporal's server, which fires at 02:30 (+01:00) within two hours" in text
+    assert "on 2026-10-25 the clock goes back from 03:00 to 02:00" in text
+    assert "agentex runs it on Temporal's server" in text
+    assert "Temporal's server fires at 02:30 (+01:00) within two hours" in text
     assert "fires it twice" not in text
     lord_howe = Timing(cron=("15 2 * * *",), timezone="Australia/Lord_Howe")
     hits = dst_hits(lord_howe, NOW, wall_clock_intervals=False)
-    assert "which fires at 02:45 (+11:00)" in dst_message("s", lord_howe, hits, "temporal", "cron")
+    assert "server fires at 02:45 (+11:00)" in dst_message("s", lord_howe, hits, "temporal", "cron")
     assert "cadenya skips it that day" in dst_message("s", lord_howe, hits, "cadenya", "cron")
+
+
+def test_a_time_outside_the_changing_hour_that_temporals_server_fires_twice_is_warned_about() -> None:
+    """Berlin's fall-back repeats 02:00-03:00, so the documented rule leaves 01:45 alone; Temporal's server
+    walks the hour before again and fires 01:45 and 02:45 CEST (tests/timing/test_temporal_oracle.py)."""
+    berlin = Timing(cron=("45 1 * * *",), timezone="Europe/Berlin")
+    assert dst_hits(berlin, NOW, wall_clock_intervals=False) == []
+    hits = dst_hits(berlin, NOW, wall_clock_intervals=False, server_walk=True)
+    assert [hit.change.instant.date().isoformat() for hit in hits] == ["2026-10-25"]
+    text = dst_message("s", berlin, hits, "temporal", "cron '45 1 * * *'")
+    assert "fires at 01:45 (+02:00), 02:45 (+02:00)" in text
+
+
+def test_a_time_far_from_any_change_is_no_warning_on_temporal_either() -> None:
+    quiet = Timing(cron=("30 5 * * *",), timezone="Europe/Berlin")
+    assert dst_hits(quiet, NOW, wall_clock_intervals=False, server_walk=True) == []
