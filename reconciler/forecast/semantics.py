@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
+from reconciler.providers.plugin import forecast_family
 from reconciler.timing import format_duration, load_zone, parse_cron
 from reconciler.timing.dst import Change, offset_changes
 from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, go_date, weekday_moves_back
@@ -30,8 +31,11 @@ class Semantics:
 
 
 def provider_key(provider: str, target: dict[str, Any]) -> str:
+    """The timing engine's provider key: the family whose fire-time rules apply (a plugin names the built-in
+    family its platform follows), with `/api` when the target names a revision."""
+    family = forecast_family(provider)
     api = target.get("api")
-    return f"{provider}/{api}" if api else provider
+    return f"{family}/{api}" if api else family
 
 
 def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedule) -> Semantics:

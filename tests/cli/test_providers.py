@@ -134,6 +134,11 @@ def test_a_third_party_provider_registers_without_touching_reconciler(tmp_path: 
     again = run_cli("plan", "--sandbox", "--detailed-exitcode", str(bundle), env=env, cwd=tmp_path)
     assert again.code == 0, again.out + again.err  # converged: nothing left to change
 
+    # preview and calendar use the family its descriptor names (cadenya's rules), not its own name
+    preview = run_cli("preview", "--count", "2", str(bundle), env=env)
+    assert preview.code == 0 and "Traceback" not in preview.err, preview.err
+    assert "acme" in preview.out
+
     # without the package, the same bundle names an unknown provider, and the error lists what is installed
     missing = run_cli("validate", str(bundle))
     assert missing.code == 1
