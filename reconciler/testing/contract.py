@@ -41,6 +41,7 @@ def converge_under(kit: Harness, path: str, faults: Faults) -> list[int | None]:
         for _ in range(FAULT_ATTEMPTS):
             codes.append(kit.cli("apply", "--auto-approve", path, proxy=proxy).code)
             if codes[-1] == 0:
+                assert faults.injected, "no request failed on the way: the scenario proved nothing"
                 return codes
     raise AssertionError(f"apply never exited 0 under faults: {codes}; injected {faults.injected}")
 

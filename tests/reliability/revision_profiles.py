@@ -346,6 +346,7 @@ PROFILES: tuple[Profile, ...] = (
         schedule=_orq_schedule,
         inventory=_orq_inventory,
         create_by_hand=_orq_by_hand,
+        collides_by_name=True,  # with the name derived from its id
         adopt_name=lambda entry, _: f"orq-{entry.platform_id.lower()}",  # no names: one from the id
     ),
     Profile(
