@@ -80,7 +80,7 @@ def export(
     finally:
         opened.client.close()
     if provider == "temporal":
-        lives = _shared_task_queue(lives, target)
+        lives = _bundle_ids(_shared_task_queue(lives, target), bundle_key)
     result = export_bundle(
         lives,
         bundle_key=bundle_key,
@@ -113,5 +113,17 @@ def _shared_task_queue(lives: list[LiveSchedule], target: dict[str, Any]) -> lis
         replace(
             live, options={k: v for k, v in live.options.items() if not (k == "taskQueue" and v == shared)}
         )
+        for live in lives
+    ]
+
+
+def _bundle_ids(lives: list[LiveSchedule], bundle_key: str) -> list[LiveSchedule]:
+    """An unowned Temporal schedule already under the id `<bundle-key>--<name>` is exported as `name`, which
+    adopts it in place; any other id is exported as itself, and adopting recreates it under the bundle's id."""
+    prefix = f"{bundle_key}--"
+    return [
+        replace(live, display_name=live.display_name[len(prefix) :])
+        if live.owner is None and live.display_name.startswith(prefix)
+        else live
         for live in lives
     ]

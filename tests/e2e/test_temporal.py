@@ -71,10 +71,10 @@ class Temporal:
 
         self.run(lambda client: client.get_schedule_handle(schedule_id).update(updater))
 
-    def create_foreign(self, schedule_id: str, workflow: str) -> None:
+    def create_foreign(self, schedule_id: str, workflow: str, argument: Any = None) -> None:
         schedule = Schedule(
             action=ScheduleActionStartWorkflow(
-                workflow, {"by": "hand"}, id=f"{schedule_id}-wf", task_queue="other"
+                workflow, argument or {"by": "hand"}, id=f"{schedule_id}-wf", task_queue="other"
             ),
             spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
         )
@@ -274,6 +274,7 @@ def test_export_round_trip(temporal: Temporal, temporal_server: DevServer, tmp_p
     )
     assert exported.code == 0, exported.err
     assert "nightly-etl" in exported.err and "input" in exported.err
+    assert "nightly-etl" not in out.read_text()
     taken_over = json.loads(cli(temporal_server, "plan", "--format", "json", str(out)).out)
     # The exported file is a new home for the schedules (movedFrom): the marker records it, nothing else changes.
     steps = taken_over["bundles"][0]["actions"]
@@ -340,3 +341,26 @@ def test_there_is_no_embedded_sandbox_and_the_error_says_what_to_run(tmp_path: P
     result = run_cli("plan", "--sandbox", bundle(tmp_path, [DIGEST]))
     assert result.code == 1 and "Traceback" not in result.err
     assert "reconciler sandbox serve --provider temporal" in result.err
+
+
+def test_exported_hand_made_schedules_are_adopted_under_the_bundles_ids(
+    temporal: Temporal, temporal_server: DevServer, tmp_path: Path
+) -> None:
+    temporal.create_foreign("standup", "standup-agent", {"message": "Stand-up notes"})
+    temporal.create_foreign(
+        "team--hourly", "hourly-agent", {"message": "Hourly"}
+    )  # already the bundle's id form
+    out = tmp_path / "team.yaml"
+    exported = cli(
+        temporal_server, "export", "--provider", "temporal", "--bundle-key", "team", "--out", str(out)
+    )
+    assert exported.code == 0, exported.err
+    plan = json.loads(cli(temporal_server, "plan", "--format", "json", str(out)).out)
+    steps = {(a["action"], a["name"]) for a in plan["bundles"][0]["actions"]}
+    assert steps == {("adopt", "standup"), ("adopt", "hourly")}
+    assert cli(temporal_server, "apply", "--auto-approve", str(out)).code == 0
+    # `standup` recreated under the bundle's id (Temporal cannot rename); `team--hourly` adopted in place
+    assert temporal.ids() == ["team--hourly", "team--standup"]
+    standup = temporal.describe("team--standup").schedule.action
+    assert isinstance(standup, ScheduleActionStartWorkflow) and standup.task_queue == "other"
+    assert cli(temporal_server, "plan", "--detailed-exitcode", str(out)).code == 0

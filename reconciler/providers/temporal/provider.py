@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.errors import RejectedError
+from reconciler.errors import ProviderError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
@@ -88,7 +88,14 @@ class TemporalProvider(Provider):
             wire.owner_in_list(entry) == self.bundle.key
             or schedule_id in self._declared_ids
             or schedule_id in self._claimed_ids
+            or (schedule_id in self._adopting and wire.owner_in_list(entry) is None)
         )
+
+    @property
+    def _adopting(self) -> dict[str, DesiredSchedule]:
+        """Schedules with `adopt: true`, by their bare name: a schedule made elsewhere under that id (a
+        Temporal id any team chose) is theirs to take over, recreated under the bundle's id."""
+        return {s.name: s for s in self.bundle.schedules if s.adopt}
 
     @property
     def _declared_ids(self) -> set[str]:
@@ -136,8 +143,13 @@ class TemporalProvider(Provider):
         return {self.display_name(s.name): s for s in self.bundle.schedules}
 
     def _as_bundle_sees(self, live: LiveSchedule) -> LiveSchedule:
-        """While paused, Temporal's note is the pause's: the bundle's `notes` are no difference then."""
-        desired = self._declared.get(live.remote_id)
+        """While paused, Temporal's note is the pause's: the bundle's `notes` are no difference then. An
+        unowned schedule whose id is the bare name of a schedule to adopt shows under the bundle's id, so the
+        planner offers it for adoption."""
+        adopting = self._adopting.get(live.remote_id) if live.owner is None else None
+        if adopting is not None and live.remote_id != self.display_name(adopting.name):
+            live = replace(live, display_name=self.display_name(adopting.name))
+        desired = self._declared.get(self.display_name(live.name) if live.name else live.display_name)
         if desired is None or live.state == "active":
             return live
         options = {k: v for k, v in live.options.items() if k != "notes"}
@@ -171,7 +183,28 @@ class TemporalProvider(Provider):
         return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
 
     def adopt(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
-        return self.update(desired, live)
+        """Under the bundle's id: the marker is written by an update. Under another id (Temporal cannot change
+        one): the schedule is deleted, then created under the bundle's id; delete first, so that a crash in
+        between leaves no twin firing beside it (the next apply creates the one that is missing)."""
+        if live.remote_id == self.display_name(desired.name):
+            return self.update(desired, live)
+        self.delete(live)
+        try:
+            return self.create(desired)
+        except ProviderError as exc:
+            raise ProviderError(
+                f"schedule '{live.remote_id}' was deleted to be adopted as '{self.display_name(desired.name)}', "
+                f"and creating that failed ({exc}): the next `reconciler apply` creates it",
+                status=exc.status,
+            ) from exc
+
+    def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
+        if live.owner is None and live.remote_id != self.display_name(desired.name):
+            return (
+                f"'{live.remote_id}' deleted, then created as '{self.display_name(desired.name)}': temporal cannot "
+                "change a schedule's id (its run history stays with the old id)"
+            )
+        return ""
 
     def pause(self, live: LiveSchedule) -> LiveSchedule:
         return self._patch(live, "pause", f"paused by reconciler (bundle {self.bundle.key})")
