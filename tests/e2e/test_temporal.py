@@ -246,6 +246,11 @@ def test_foreign_schedules_are_never_touched_and_one_with_our_id_needs_adopt(
     assert "input.args" in plan.out  # the hand-made arguments are shown being replaced
     assert cli(temporal_server, "apply", "--auto-approve", "--allow-delete", adopting).code == 0
     assert temporal.ids() == ["nightly-etl", "ops--digest"]
+    # Adopted in place, it has no identity memo (Temporal sets a memo only at creation): the bundle still
+    # finds it when it leaves, by its id and the marker its update wrote.
+    emptied = bundle(tmp_path, [], prune="delete")
+    assert cli(temporal_server, "apply", "--auto-approve", "--allow-delete", "--allow-empty", emptied).code == 0
+    assert temporal.ids() == ["nightly-etl"]
     etl = temporal.describe("nightly-etl").schedule
     assert isinstance(etl.action, ScheduleActionStartWorkflow) and etl.action.task_queue == "other"
     assert not etl.state.paused

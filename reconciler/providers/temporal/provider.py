@@ -86,6 +86,9 @@ class TemporalProvider(Provider):
         schedule_id = str(entry.get("scheduleId") or "")
         return (
             wire.owner_in_list(entry) == self.bundle.key
+            # A schedule adopted in place has no identity memo (Temporal cannot add one): its id says whose
+            # it may be, and its action memo (read by the describe) whether it is.
+            or schedule_id.startswith(self.display_name(""))
             or schedule_id in self._declared_ids
             or schedule_id in self._claimed_ids
             or (schedule_id in self._adopting and wire.owner_in_list(entry) is None)
