@@ -57,6 +57,8 @@ def describe(found: plugin.Installed) -> dict[str, Any]:
             "apiKey": connection.api_key_env,
             "apiKeyRequired": connection.key_required,
             "caFile": connection.ca_env,
+            "clientCertificate": connection.cert_env,
+            "clientKey": connection.key_env,
         },
         "targetFields": [
             {"name": field.name, "description": field.description, "required": bool(field.required)}
@@ -117,6 +119,7 @@ def _text(document: dict[str, Any]) -> str:
         + (f" (default {connection['defaultUrl']})" if connection["defaultUrl"] else "")
         + f", {key}"
         + (f", {connection['caFile']}" if connection["caFile"] else "")
+        + "".join(f", {connection[k]}" for k in ("clientCertificate", "clientKey") if connection[k])
     )
     fields = [f["name"] + (" (required)" if f["required"] else "") for f in document["targetFields"]]
     lines.append(f"  target fields: {', '.join(fields) or 'none'}")
