@@ -249,7 +249,9 @@ def test_foreign_schedules_are_never_touched_and_one_with_our_id_needs_adopt(
     # Adopted in place, it has no identity memo (Temporal sets a memo only at creation): the bundle still
     # finds it when it leaves, by its id and the marker its update wrote.
     emptied = bundle(tmp_path, [], prune="delete")
-    assert cli(temporal_server, "apply", "--auto-approve", "--allow-delete", "--allow-empty", emptied).code == 0
+    assert (
+        cli(temporal_server, "apply", "--auto-approve", "--allow-delete", "--allow-empty", emptied).code == 0
+    )
     assert temporal.ids() == ["nightly-etl"]
     etl = temporal.describe("nightly-etl").schedule
     assert isinstance(etl.action, ScheduleActionStartWorkflow) and etl.action.task_queue == "other"
@@ -369,3 +371,32 @@ def test_exported_hand_made_schedules_are_adopted_under_the_bundles_ids(
     standup = temporal.describe("team--standup").schedule.action
     assert isinstance(standup, ScheduleActionStartWorkflow) and standup.task_queue == "other"
     assert cli(temporal_server, "plan", "--detailed-exitcode", str(out)).code == 0
+
+
+SECRET = "canary-temporal-7c41e9"
+
+
+def test_a_secret_message_never_shows_and_export_writes_a_placeholder(
+    temporal: Temporal, temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """Temporal returns a workflow's argument to anyone who can describe the schedule: the marker records
+    which fields read secret(), so they are compared by digest and never written out by the reconciler."""
+    secret_digest = {**DIGEST, "input": {"message": "Digest with {{ secret('TOKEN') }}"}}
+    path = bundle(tmp_path, [secret_digest])
+    env = {"TEMPORAL_HTTP_ADDRESS": temporal_server.http_url, "TOKEN": SECRET}
+    saved = tmp_path / "plan.json"
+    runs = [
+        run_cli("plan", "--out", str(saved), path, env=env),
+        run_cli("apply", "--auto-approve", str(saved), env=env),
+        run_cli("plan", "--detailed-exitcode", "--format", "json", path, env=env),
+    ]
+    assert [run.code for run in runs] == [0, 0, 0], runs  # the last: compared by digest, no change
+    out = tmp_path / "exported.yaml"
+    exported = run_cli("export", "--provider", "temporal", "--bundle-key", "ops", "--out", str(out), env=env)
+    assert exported.code == 0, exported.err
+    for text in (*(run.out + run.err for run in [*runs, exported]), saved.read_text(), out.read_text()):
+        assert SECRET not in text
+    assert "secret(" in out.read_text()
+    action = temporal.describe("ops--digest").schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert SECRET in json.loads(action.args[0].data)["message"]  # type: ignore[union-attr]  # the worker gets it
