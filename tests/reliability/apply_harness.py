@@ -10,6 +10,7 @@ from unittest import mock
 
 from reconciler.cli.session import Options, open_session
 from reconciler.plan.model import Plan
+from reconciler.testing import PlatformServer
 from tests.reliability.revision_profiles import KEY, Entry, Profile, Variant, client_for
 from tests.sandbox_server import API_KEY, Server
 
@@ -38,9 +39,17 @@ LONGER_STEPS: tuple[Step, ...] = (
 )
 
 
-def env_for(profile: Profile, server: Server, url: str) -> dict[str, str]:
-    """The variables apply needs, with the base URL pointing at `url` (a proxy in front of the sandbox)."""
-    url_var = next(k for k in server.env if k.endswith(("_BASE_URL", "_SERVER_URL")))
+AnyServer = Server | PlatformServer  # a `reconciler sandbox serve`, or a real server (Temporal's dev server)
+
+
+def env_for(profile: Profile, server: AnyServer, url: str) -> dict[str, str]:
+    """The variables apply needs, with the base URL pointing at `url` (a proxy in front of the server). A
+    sandbox: its URL and the API key; a real server without a key (Temporal): every variable it names."""
+    url_var = getattr(server, "url_env", "") or next(
+        k for k in server.env if k.endswith(("_BASE_URL", "_SERVER_URL"))
+    )
+    if not profile.key_env:
+        return {**server.env, url_var: url}
     return {url_var: url, profile.key_env: API_KEY}
 
 
@@ -80,13 +89,13 @@ class Expectation:
         self.declared = {v.name: not v.paused for v in step.variants}
 
 
-def owned(profile: Profile, server: Server) -> list[Entry]:
+def owned(profile: Profile, server: AnyServer) -> list[Entry]:
     with client_for(server.url) as client:
         return [e for e in profile.live(client) if e.owner == KEY]
 
 
 def assert_converged(
-    profile: Profile, server: Server, env: dict[str, str], path: str, want: Expectation, trace: str
+    profile: Profile, server: AnyServer, env: dict[str, str], path: str, want: Expectation, trace: str
 ) -> None:
     entries = owned(profile, server)
     by_name: dict[str, list[Entry]] = {}

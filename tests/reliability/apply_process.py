@@ -31,6 +31,7 @@ PRELOAD = [
     "reconciler.providers.orq.provider",
     "reconciler.providers.oz.provider",
     "reconciler.providers.tbd_agents.provider",
+    "reconciler.providers.temporal.provider",
     "httpcore",
     "httpx",
     "tests.reliability.apply_process",

@@ -3,11 +3,12 @@ again until it exits 0, converges with no duplicate and nothing missing, on ever
 
 The apply runs as a process of its own (forked from a fork server that imported the reconciler once;
 `python -m reconciler` itself for the kill in the middle of an update) against `reconciler sandbox serve`
-(a subprocess too), through a proxy that stops at the n-th write: before it reaches the platform, or
+(a subprocess too) or, for Temporal, the real dev server (`temporal_server`), through a proxy that stops at the n-th write: before it reaches the platform, or
 after the platform committed it and before the answer gets back. The apply is then SIGKILLed: the
 platform is left exactly as a crash at that instant would leave it. A seed picks each kill point (and whether the re-run is killed as well).
 Histories: creates (one paused), updates (one of them the revision's delete + create, where it has one:
-Agentex legacy's every update, Oz's team -> personal, TBD Agents' removing `end`; a resume; a pause),
+Agentex legacy's every update, Oz's team -> personal, TBD Agents' removing `end`; Temporal updates every
+schedule in place; a resume; a pause),
 then removals (archived) beside a create. After every step the platform is read with plain HTTP: each
 schedule exactly once, firing as declared, removed ones not firing, and a fresh plan has no changes.
 
@@ -21,8 +22,10 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from reconciler.testing import Entry, PlatformServer
 from tests.e2e.day_two import operator_pause
 from tests.reliability.apply_harness import (
     LONGER_STEPS,
@@ -37,8 +40,8 @@ from tests.reliability.apply_harness import (
 )
 from tests.reliability.apply_process import ApplyRun, Launcher, run_apply
 from tests.reliability.interrupting_proxy import InterruptingProxy, KillPoint, Mode
-from tests.reliability.revision_profiles import PROFILE_IDS, PROFILES, Profile, Variant, client_for
-from tests.sandbox_server import Server, running_sandbox
+from tests.reliability.revision_profiles import PROFILES, Profile, Variant, client_for
+from tests.reliability.temporal_revision import TEMPORAL_PROFILE, pause_by_hand, temporal_server_for_tests
 
 SEEDS = (1, 2)
 SLOW_SEEDS = tuple(range(3, 11))
@@ -46,20 +49,26 @@ MODES: tuple[Mode, Mode] = ("before", "after")
 ATTEMPTS = 3  # unkilled applies allowed to converge after the kills (one suffices without faults)
 
 
-@pytest.fixture(scope="module", params=PROFILES, ids=PROFILE_IDS)
+REVISIONS: tuple[Profile, ...] = (*PROFILES, TEMPORAL_PROFILE)
+
+
+@pytest.fixture(scope="module", params=REVISIONS, ids=[p.id for p in REVISIONS])
 def profile(request: pytest.FixtureRequest) -> Profile:
     return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def server(profile: Profile) -> Iterator[Server]:
-    with running_sandbox(profile.provider, *profile.serve_args) as srv:
+def server(profile: Profile, request: pytest.FixtureRequest) -> Iterator[PlatformServer]:
+    if profile.provider == "temporal":  # the session's real dev server: no sandbox, no admin surface
+        yield temporal_server_for_tests(request.getfixturevalue("temporal_server"))
+        return
+    with profile.serve() as srv:
         yield srv
 
 
 @pytest.fixture
-def proxy(server: Server) -> Iterator[InterruptingProxy]:
-    server.admin("POST", "reset")
+def proxy(server: PlatformServer) -> Iterator[InterruptingProxy]:
+    server.reset()
     forwarder = InterruptingProxy(server.url)
     yield forwarder
     forwarder.close()
@@ -73,7 +82,7 @@ def apply_through(proxy: InterruptingProxy, env: dict[str, str], *args: str, lau
 
 def converge(
     profile: Profile,
-    server: Server,
+    server: PlatformServer,
     proxy: InterruptingProxy,
     path: str,
     step: Step,
@@ -109,7 +118,8 @@ def is_create(method: str, path: str) -> bool:
 
 
 def is_update(method: str, path: str) -> bool:
-    return method in ("PATCH", "PUT")
+    """A PATCH/PUT, or Temporal's update verb (`POST .../schedules/{id}/update`)."""
+    return method in ("PATCH", "PUT") or (method == "POST" and path.rstrip("/").endswith("/update"))
 
 
 def kills_for(
@@ -132,7 +142,7 @@ def kills_for(
 
 def run_history(
     profile: Profile,
-    server: Server,
+    server: PlatformServer,
     proxy: InterruptingProxy,
     tmp_path: Path,
     steps: tuple[Step, ...],
@@ -149,17 +159,18 @@ def run_history(
         assert actions, f"step {step.name} plans no change: the history is wrong"
         kills = kills_for(profile, step, actions, rng, seed)
         trace += converge(profile, server, proxy, path, step, kills)
-        if step.name == "update" and profile.recreates:  # the kill did land between a DELETE and its POST
-            killed = next(line for line in trace[::-1] if "killed" in line and "exec" in line)
-            requests = trace[trace.index(killed) + 1]
-            assert "DELETE" in requests, "\n".join(trace)
+        if step.name == "update":  # the kill did land in the middle of an update
+            killed = next((line for line in trace[::-1] if "killed" in line and "exec" in line), None)
+            assert killed is not None, "the update step's apply was never killed\n" + "\n".join(trace)
+            if profile.recreates:  # between a DELETE and its POST
+                assert "DELETE" in trace[trace.index(killed) + 1], "\n".join(trace)
         want.advance(step)
         assert_converged(profile, server, env, path, want, "\n".join(trace))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_killed_apply_converges_when_run_again(
-    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, seed: int
+    profile: Profile, server: PlatformServer, proxy: InterruptingProxy, tmp_path: Path, seed: int
 ) -> None:
     run_history(profile, server, proxy, tmp_path, STEPS, seed)
 
@@ -167,7 +178,7 @@ def test_killed_apply_converges_when_run_again(
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SLOW_SEEDS)
 def test_killed_apply_converges_over_a_longer_history(
-    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, seed: int
+    profile: Profile, server: PlatformServer, proxy: InterruptingProxy, tmp_path: Path, seed: int
 ) -> None:
     run_history(profile, server, proxy, tmp_path, LONGER_STEPS, seed)
 
@@ -178,7 +189,7 @@ LEGACY = next(p for p in PROFILES if p.id == "agentex-legacy")
 @pytest.mark.parametrize("profile", [LEGACY], ids=[LEGACY.id], indirect=True)
 @pytest.mark.parametrize("mode", MODES)
 def test_killed_adoption_on_agentex_legacy_leaves_no_twin(
-    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, mode: Mode
+    profile: Profile, server: PlatformServer, proxy: InterruptingProxy, tmp_path: Path, mode: Mode
 ) -> None:
     """Legacy adoption renames by delete + create. Killed between the two, the next apply must end with
     the owned schedule alone: not the old one firing beside it."""
@@ -200,14 +211,21 @@ def test_killed_adoption_on_agentex_legacy_leaves_no_twin(
     assert_converged(profile, server, env_for(profile, server, server.url), str(path), want, "\n".join(trace))
 
 
-RECORDED = [p for p in PROFILES if p.id not in ("agentex-legacy", "tbd-agents")]  # room for the record
+def operator_pauses(profile: Profile, client: httpx.Client, entry: Entry) -> None:
+    if profile.provider == "temporal":
+        pause_by_hand(client, entry)
+    else:
+        operator_pause(profile, client, entry)
+
+
+RECORDED = [p for p in REVISIONS if p.id not in ("agentex-legacy", "tbd-agents")]  # room for the record
 
 
 @pytest.mark.parametrize("profile", RECORDED, ids=[p.id for p in RECORDED], indirect=True)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("nth", [1, 2])
 def test_a_killed_pause_or_resume_never_passes_for_an_operators_pause(
-    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
+    profile: Profile, server: PlatformServer, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
 ) -> None:
     """Issue 18: the record of the state reconciler set is written in an order a kill cannot turn into a
     pause that looks like an operator's. A resume killed at its first or second write, then run again, leaves a
@@ -225,7 +243,7 @@ def test_a_killed_pause_or_resume_never_passes_for_an_operators_pause(
     with client_for(server.url) as client:
         (entry,) = [e for e in profile.live(client) if e.name == "a"]
         assert entry.firing, "\n".join(trace)
-        operator_pause(profile, client, entry)
+        operator_pauses(profile, client, entry)
     kept = run_apply(env, str(path))
     assert kept.code == 0 and "kept paused" in kept.out, kept.out + "\n".join(trace)
     with client_for(server.url) as client:
@@ -247,7 +265,7 @@ def test_a_killed_pause_or_resume_never_passes_for_an_operators_pause(
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("nth", [1, 2])
 def test_a_rename_killed_at_any_write_converges_to_one_renamed_schedule(
-    profile: Profile, server: Server, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
+    profile: Profile, server: PlatformServer, proxy: InterruptingProxy, tmp_path: Path, mode: Mode, nth: int
 ) -> None:
     """Issue 19: a rename with other edits (a new message, a pause), killed before or after its first or
     second write, then run again: one schedule under the new name, paused, and (where the platform renames
@@ -267,6 +285,6 @@ def test_a_rename_killed_at_any_write_converges_to_one_renamed_schedule(
         ours = [e for e in profile.live(client) if e.owner == "rel"]
     firing = [(e.name, e.firing) for e in ours if e.firing or e.name == "b"]
     assert firing == [("b", False)], "\n".join(trace) + f"\n{ours}"
-    if profile.id != "agentex-legacy":
+    if profile.id not in ("agentex-legacy", "temporal"):  # Temporal: ids never change (README)
         assert [e.platform_id for e in ours] == [before.platform_id], "\n".join(trace)
     assert plan_in_process(env, str(path)).has_changes is False, "\n".join(trace)
