@@ -3,30 +3,17 @@ TEMPORAL_TLS_KEY_PATH, against a real HTTPS server on 127.0.0.1 that requires a 
 
 from __future__ import annotations
 
-import ssl
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 
 from reconciler.bundle.desired import Bundle
 from reconciler.errors import ConfigError, TransportError
 from reconciler.providers.registry import open_provider
-from reconciler.sandbox.serve import bind
-from tests.security.test_transport import self_signed
+from tests.security.test_transport import self_signed, serving
 
 BUNDLE = Bundle(key="tls", provider="temporal", target={"taskQueue": "agents"}, prune="archive")
-
-
-async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    await send(
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
-    )
-    await send({"type": "http.response.body", "body": b'{"schedules": []}'})
 
 
 @pytest.fixture(scope="module")
@@ -38,35 +25,18 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def url(certificates: dict[str, Path]) -> Iterator[str]:
-    sock = bind("127.0.0.1", 0)
-    config = uvicorn.Config(
-        answer,
-        interface="asgi3",
-        lifespan="off",
-        log_level="critical",
-        access_log=False,
-        ssl_certfile=str(certificates["server"]),
-        ssl_keyfile=str(certificates["server_key"]),
-        ssl_ca_certs=str(certificates["client"]),  # the one client certificate it accepts
-        ssl_cert_reqs=ssl.CERT_REQUIRED,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.01)
-    yield f"https://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    """A real HTTPS server on 127.0.0.1 that accepts one client certificate (any answer will do: the point is
+    the handshake)."""
+    with serving(
+        "https", (certificates["server"], certificates["server_key"]), certificates["client"]
+    ) as served:
+        yield served.url
 
 
 def lists(environ: dict[str, str]) -> int:
     opened = open_provider(BUNDLE, environ={"SSL_CERT_FILE": "", "SSL_CERT_DIR": "", **environ})
     try:
-        return opened.client.request("GET", "/api/v1/namespaces/default/schedules").status_code
+        return opened.client.request("GET", "/anything", expected=range(200, 600)).status_code
     finally:
         opened.client.close()
 
@@ -80,7 +50,7 @@ def test_the_client_certificate_from_temporals_variables_is_presented(
         "TEMPORAL_TLS_CERT_PATH": str(certificates["client"]),
         "TEMPORAL_TLS_KEY_PATH": str(certificates["client_key"]),
     }
-    assert lists(environ) == 200
+    assert lists(environ) > 0  # an answer: the handshake, client certificate included, succeeded
 
 
 def test_without_a_client_certificate_the_server_refuses_the_connection(

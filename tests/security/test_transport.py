@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -84,8 +85,11 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def serving(scheme: str, cert: tuple[Path, Path] | None = None) -> Iterator[Served]:
-    """The Cadenya sandbox on 127.0.0.1 in a thread, over TLS when `cert` is given."""
+def serving(
+    scheme: str, cert: tuple[Path, Path] | None = None, client_ca: Path | None = None
+) -> Iterator[Served]:
+    """The Cadenya sandbox on 127.0.0.1 in a thread, over TLS when `cert` is given; requiring a client
+    certificate signed by `client_ca` when that is given (mutual TLS)."""
     app = build_app(SandboxConfig(provider="cadenya", api_keys=(KEY,), workspace=WS, agents=(AGENT,)))
     sock = bind("127.0.0.1", 0)
     config = uvicorn.Config(
@@ -96,6 +100,8 @@ def serving(scheme: str, cert: tuple[Path, Path] | None = None) -> Iterator[Serv
         access_log=False,
         ssl_certfile=str(cert[0]) if cert else None,
         ssl_keyfile=str(cert[1]) if cert else None,
+        ssl_ca_certs=str(client_ca) if client_ca else None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -16,15 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.plan.live import Activity, Skip
+from reconciler.providers.counters import count
 from reconciler.timing.instants import utc_text as utc
 
 LEGACY_COUNTERS = ("num_actions_taken", "num_actions_missed", "last_action_time", "next_action_times")
 RUNS_COUNTERS = ("num_actions_taken", "last_action_time", "next_action_times", "skipped_action_times")
 SKIPPED_ON_REQUEST = "skipped on request"
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _first(times: Any) -> str | None:
@@ -38,11 +35,11 @@ def legacy_activity(item: dict[str, Any]) -> Activity:
     """A legacy ScheduleResponse's counters (Temporal counts from the schedule's creation)."""
     return Activity(
         counters=LEGACY_COUNTERS,
-        total_fires=_count(item.get("num_actions_taken")),
+        total_fires=count(item.get("num_actions_taken")),
         counted_since=utc(item.get("created_at")),
         last_fire=utc(item.get("last_action_time")),
         next_fire=_first(item.get("next_action_times")),
-        missed=_count(item.get("num_actions_missed")),
+        missed=count(item.get("num_actions_missed")),
     )
 
 
@@ -58,7 +55,7 @@ def runs_activity(item: dict[str, Any]) -> Activity | None:
     skipped = sorted(t for t in (utc(v) for v in item.get("skipped_action_times") or ()) if t is not None)
     return Activity(
         counters=RUNS_COUNTERS,
-        total_fires=_count(item.get("num_actions_taken")),
+        total_fires=count(item.get("num_actions_taken")),
         # Temporal's action count starts with the schedule, created with the row; updates keep it.
         counted_since=utc(item.get("created_at")),
         last_fire=utc(item.get("last_action_time")),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.plan.live import Activity, Skip
+from reconciler.providers.counters import count
 from reconciler.timing.instants import utc_text as utc
 
 COUNTERS = (
@@ -31,20 +32,9 @@ def activity_from_wire(item: Mapping[str, Any]) -> Activity:
     skips = (Skip(skipped_at, str(reason or "skipped")),) if skipped_at or reason else ()
     return Activity(
         counters=COUNTERS,
-        total_fires=_count(info.get("totalFires")),
+        total_fires=count(info.get("totalFires")),
         counted_since=utc(metadata.get("createdAt")),  # the counter never resets: it counts from creation
         last_fire=utc(info.get("lastFireAt")),
         next_fire=utc(info.get("nextFireAt")),
         skipped=skips,
     )
-
-
-def _count(value: Any) -> int | None:
-    """An int64 counter: protobuf JSON may send it as a decimal string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None

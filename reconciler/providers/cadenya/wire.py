@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -22,14 +21,12 @@ from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
+from reconciler.providers.calendar_wire import commented_calendars, crons_from_comments
 from reconciler.timing import (
     Calendar,
     Range,
-    TimingError,
     calendars_to_cron,
-    cron_to_calendars,
     format_duration,
-    parse_cron,
 )
 from reconciler.timing.instants import utc_text as utc
 
@@ -42,7 +39,6 @@ PROTECT_LABEL = "reconciler.dev/protect"
 # saying `active`: that is how such a pause is told from one the bundle asked for.
 APPLIED_LABEL = "reconciler.dev/applied"
 NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
-CRON_COMMENT = "cron: "  # calendar comment naming the bundle cron it was translated from
 SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, '.'-separated
 # Which other fields hold a value from secret() (a message, a data value, a label, an option): their codes
 # (reconciler.providers.secretmarks), '.'-separated. A label value holds 63 characters: 7 codes.
@@ -133,12 +129,8 @@ def spec_for(desired: DesiredSchedule) -> dict[str, Any]:
 def schedule_for(desired: DesiredSchedule) -> dict[str, Any]:
     timing = desired.timing
     schedule: dict[str, Any] = {"timezone": timing.timezone}
-    calendars: list[Calendar] = []
-    for text in timing.cron:  # the comment lets a read-back recover each cron of a list, exactly
-        calendars.extend(
-            replace(c, comment=f"{CRON_COMMENT}{text}") for c in cron_to_calendars(parse_cron(text))
-        )
-    calendars.extend(timing.calendars)
+    # The comments let a read-back recover each cron of a list, exactly.
+    calendars = [*commented_calendars(timing.cron), *timing.calendars]
     if calendars:
         schedule["calendars"] = [_calendar_json(c) for c in calendars]
     if timing.every is not None:
@@ -236,7 +228,7 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
         if offset:
             when["offset"] = format_duration(offset)
         return when
-    crons = _crons_from_comments(calendars)
+    crons = crons_from_comments(calendars)
     cron = calendars_to_cron(calendars) if calendars and crons is None else None
     if crons is not None:
         when["cron"] = crons[0] if len(crons) == 1 else crons
@@ -245,27 +237,6 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     elif calendars:
         when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     return when
-
-
-def _crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
-    """The crons our comments name, if re-translating each gives exactly these calendars (else None:
-    someone edited the calendars, and the comment no longer tells the truth)."""
-    crons: list[str] = []
-    rest = list(calendars)
-    while rest:
-        comment = rest[0].comment
-        if not comment.startswith(CRON_COMMENT):
-            return None
-        try:
-            expected = cron_to_calendars(parse_cron(comment[len(CRON_COMMENT) :]))
-        except TimingError:
-            return None
-        group = [replace(c, comment="") for c in rest[: len(expected)]]
-        if tuple(group) != expected:
-            return None
-        crons.append(comment[len(CRON_COMMENT) :])
-        rest = rest[len(expected) :]
-    return crons or None
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.plan.live import Activity
+from reconciler.providers.counters import count
 from reconciler.timing.instants import utc_text as utc
 
 COUNTERS = (
@@ -26,22 +27,12 @@ COUNTERS = (
 def activity_from_info(info: Mapping[str, Any]) -> Activity:
     recent = sorted(t for t in (utc(a.get("actualTime")) for a in info.get("recentActions") or ()) if t)
     upcoming = sorted(t for t in (utc(v) for v in info.get("futureActionTimes") or ()) if t)
-    missed = (_count(info.get("missedCatchupWindow")) or 0) + (_count(info.get("overlapSkipped")) or 0)
+    missed = (count(info.get("missedCatchupWindow")) or 0) + (count(info.get("overlapSkipped")) or 0)
     return Activity(
         counters=COUNTERS,
-        total_fires=_count(info.get("actionCount")) or 0,
+        total_fires=count(info.get("actionCount")) or 0,
         counted_since=utc(info.get("createTime")),  # the counter never resets: it counts from creation
         last_fire=recent[-1] if recent else None,
         next_fire=upcoming[0] if upcoming else None,
         missed=missed,
     )
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None

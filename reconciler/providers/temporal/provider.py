@@ -10,17 +10,18 @@ Archive = paused, with a note, and `archived` in the marker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
-from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.desired import DesiredSchedule
 from reconciler.errors import ProviderError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
-from reconciler.providers.http import ApiClient, segment
+from reconciler.providers.http import segment
 from reconciler.providers.temporal import wire
 from reconciler.providers.temporal.activity import activity_from_info
 
@@ -36,20 +37,15 @@ class TemporalProvider(Provider):
     # archives the old one.
     renames_in_place = False
 
-    def __init__(
-        self,
-        client: ApiClient,
-        bundle: Bundle,
-        digest_key: bytes,
-        *,
-        environ: Mapping[str, str] | None = None,
-        parallelism: int = 8,
-    ) -> None:
-        super().__init__(client, bundle, digest_key, environ=environ, parallelism=parallelism)
-        self.namespace = str(
-            bundle.target.get("namespace") or self.environ.get("TEMPORAL_NAMESPACE") or DEFAULT_NAMESPACE
+    @cached_property
+    def namespace(self) -> str:
+        return str(
+            self.bundle.target.get("namespace") or self.environ.get("TEMPORAL_NAMESPACE") or DEFAULT_NAMESPACE
         )
-        self.task_queue = str(bundle.target.get("taskQueue") or "")
+
+    @cached_property
+    def task_queue(self) -> str:
+        return str(self.bundle.target.get("taskQueue") or "")
 
     def display_name(self, name: str) -> str:
         return wire.schedule_id(self.bundle.key, name)

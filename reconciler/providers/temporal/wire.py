@@ -14,7 +14,6 @@ A marker whose bundleKey and name do not give the schedule's id was copied from 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -23,13 +22,13 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
-from reconciler.timing import Calendar, Range, TimingError, calendars_to_cron, cron_to_calendars, parse_cron
+from reconciler.providers.calendar_wire import commented_calendars, crons_from_comments
+from reconciler.timing import Calendar, Range, calendars_to_cron
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.instants import utc_text as utc
 
 MEMO_KEY = "reconciler"
 SEPARATOR = "--"
-CRON_COMMENT = "cron: "  # a calendar's comment naming the bundle cron it was translated from
 NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
 OVERLAP = {
     "skip": "SCHEDULE_OVERLAP_POLICY_SKIP",
@@ -125,12 +124,8 @@ def schedule_for(
 def spec_for(desired: DesiredSchedule) -> dict[str, Any]:
     timing = desired.timing
     spec: dict[str, Any] = {}
-    calendars: list[Calendar] = []
-    for text in timing.cron:  # the comment lets a read-back recover each cron of a list, exactly
-        calendars.extend(
-            replace(c, comment=f"{CRON_COMMENT}{text}") for c in cron_to_calendars(parse_cron(text))
-        )
-    calendars.extend(timing.calendars)
+    # The comments let a read-back recover each cron of a list, exactly.
+    calendars = [*commented_calendars(timing.cron), *timing.calendars]
     if calendars:
         spec["structuredCalendar"] = [_calendar_json(c) for c in calendars]
     if timing.every is not None:
@@ -274,7 +269,7 @@ def when_from_wire(spec: dict[str, Any]) -> dict[str, Any]:
         if phase:
             when["offset"] = format_duration(phase)
         return when
-    crons = _crons_from_comments(calendars)
+    crons = crons_from_comments(calendars)
     cron = calendars_to_cron(calendars) if calendars and crons is None else None
     if crons is not None:
         when["cron"] = crons[0] if len(crons) == 1 else crons
@@ -283,27 +278,6 @@ def when_from_wire(spec: dict[str, Any]) -> dict[str, Any]:
     elif calendars:
         when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     return when
-
-
-def _crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
-    """The crons our comments name, if re-translating each gives exactly these calendars (else None: someone
-    edited the calendars, and the comment no longer tells the truth)."""
-    crons: list[str] = []
-    rest = list(calendars)
-    while rest:
-        comment = rest[0].comment
-        if not comment.startswith(CRON_COMMENT):
-            return None
-        try:
-            expected = cron_to_calendars(parse_cron(comment[len(CRON_COMMENT) :]))
-        except TimingError:
-            return None
-        group = [replace(c, comment="") for c in rest[: len(expected)]]
-        if tuple(group) != expected:
-            return None
-        crons.append(comment[len(CRON_COMMENT) :])
-        rest = rest[len(expected) :]
-    return crons or None
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:
