@@ -47,6 +47,13 @@ def semantics_for(provider: str, target: dict[str, Any], schedule: DesiredSchedu
     exact = True
     if schedule.state == "paused":
         notes.append("paused: it does not fire until resumed; these are the times its rule gives")
+    jitter = schedule.options.get("jitter") if provider == "temporal" else None
+    if isinstance(jitter, str) and jitter:
+        # Temporal draws each fire's delay itself (random, up to the jitter): no forecast can know it.
+        notes.append(
+            f"jitter {jitter}: Temporal starts each run up to {jitter} after the time shown (a random delay "
+            "it draws per fire); these are the earliest times"
+        )
     if timing.every is not None:
         every = format_duration(timing.every)
         if provider == "tbd-agents":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from reconciler.forecast.semantics import provider_key, semantics_for
@@ -56,3 +57,11 @@ def test_paused_is_said() -> None:
     result = semantics_for("oz", {}, schedule("s", Timing(cron=("0 9 * * *",)), state="paused"))
     assert result.notes == ("paused: it does not fire until resumed; these are the times its rule gives",)
     assert result.exact
+
+
+def test_a_temporal_jitter_is_said_beside_the_times() -> None:
+    plain = schedule("s", Timing(cron=("0 9 * * *",)))
+    jittered = replace(plain, options={"jitter": "5m"})
+    notes = semantics_for("temporal", {"taskQueue": "q"}, jittered).notes
+    assert any("up to 5m after the time shown" in note for note in notes)
+    assert not semantics_for("temporal", {"taskQueue": "q"}, plain).notes
