@@ -202,7 +202,8 @@ class PlatformContract:
         assert kit.firing() == {name: True}
         live = kit.live()
         assert len(live) == 1, f"the hand-made schedule is still there beside the adopted one: {live}"
-        if not kit.platform.recreates:
+        recreated = kit.platform.adopt_recreates
+        if not (kit.platform.recreates if recreated is None else recreated):
             assert kit.owned()[name].platform_id == theirs.platform_id
         kit.assert_no_changes(path)
 

@@ -109,6 +109,9 @@ class Platform:
     adopt_name: Callable[[Entry, str], str] | None = None
     export_args: tuple[str, ...] | None = None  # `reconciler export` flags; None: derived from `target`
     recreates: bool = False  # an update with `recreate` is a delete + create on this revision
+    # Adopting a hand-made schedule deletes it and creates the bundle's own (a platform whose ids cannot
+    # change, such as Temporal); None: as `recreates`.
+    adopt_recreates: bool | None = None
     cannot: Mapping[str, str] = field(default_factory=dict)  # scenario -> why the provider cannot
     bundle_key: str = BUNDLE_KEY
 

@@ -103,9 +103,9 @@ TEMPORAL = Platform(
     inventory=_inventory,
     edit_by_hand=_edit_by_hand,
     create_by_hand=_create_by_hand,
-    # Adopting a schedule made under its bare name recreates it under the bundle's id (Temporal cannot
-    # change an id); every update is in place.
-    recreates=True,
+    # Every update is in place; adopting a schedule made under its bare name recreates it under the bundle's
+    # id (Temporal cannot change an id).
+    adopt_recreates=True,
     export_args=("--provider", "temporal", "--task-queue", QUEUE),
 )
 
