@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
-from reconciler.timing import Calendar, TimingError, cron_to_calendars, parse_cron
+from reconciler.bundle.semantics import calendar_as_bundle
+from reconciler.timing import (
+    Calendar,
+    TimingError,
+    calendars_to_cron,
+    cron_to_calendars,
+    format_duration,
+    parse_cron,
+)
 
 CRON_COMMENT = "cron: "  # a calendar's comment naming the bundle cron it was translated from
 
@@ -43,3 +52,23 @@ def crons_from_comments(calendars: list[Calendar]) -> list[str] | None:
         crons.append(comment[len(CRON_COMMENT) :])
         rest = rest[len(expected) :]
     return crons or None
+
+
+def calendars_as_when(calendars: list[Calendar]) -> dict[str, Any]:
+    """The `when` fields for a read-back's calendars: the crons their comments name, else one cron that
+    says exactly the same, else the calendars in the bundle's spelling ({} for none)."""
+    crons = crons_from_comments(calendars)
+    if crons is not None:
+        return {"cron": crons[0] if len(crons) == 1 else crons}
+    cron = calendars_to_cron(calendars) if calendars else None
+    if cron is not None:
+        return {"cron": cron}
+    return {"calendars": [calendar_as_bundle(c) for c in calendars]} if calendars else {}
+
+
+def interval_as_when(every: int, offset: int) -> dict[str, Any]:
+    """The `when` fields for one interval read back (seconds)."""
+    when: dict[str, Any] = {"every": format_duration(every) if every else "0s"}
+    if offset:
+        when["offset"] = format_duration(offset)
+    return when

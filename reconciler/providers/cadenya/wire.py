@@ -15,18 +15,15 @@ import re
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
-from reconciler.providers.calendar_wire import commented_calendars, crons_from_comments
+from reconciler.providers.calendar_wire import calendars_as_when, commented_calendars, interval_as_when
 from reconciler.timing import (
     Calendar,
     Range,
-    calendars_to_cron,
-    format_duration,
 )
 from reconciler.timing.instants import utc_text as utc
 
@@ -224,19 +221,8 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
             return when
         every = _seconds(intervals[0].get("every", "0s"))
         offset = _seconds(intervals[0].get("offset") or "0s")
-        when["every"] = format_duration(every) if every else "0s"
-        if offset:
-            when["offset"] = format_duration(offset)
-        return when
-    crons = crons_from_comments(calendars)
-    cron = calendars_to_cron(calendars) if calendars and crons is None else None
-    if crons is not None:
-        when["cron"] = crons[0] if len(crons) == 1 else crons
-    elif cron is not None:
-        when["cron"] = cron
-    elif calendars:
-        when["calendars"] = [calendar_as_bundle(c) for c in calendars]
-    return when
+        return {**when, **interval_as_when(every, offset)}
+    return {**when, **calendars_as_when(calendars)}
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
-from reconciler.providers.calendar_wire import commented_calendars, crons_from_comments
-from reconciler.timing import Calendar, Range, calendars_to_cron
+from reconciler.providers.calendar_wire import calendars_as_when, commented_calendars, interval_as_when
+from reconciler.timing import Calendar, Range
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.instants import utc_text as utc
 
@@ -263,21 +263,9 @@ def when_from_wire(spec: dict[str, Any]) -> dict[str, Any]:
             when["intervals"] = intervals
         return when
     if intervals:
-        every = _seconds(intervals[0].get("interval"))
-        phase = _seconds(intervals[0].get("phase"))
-        when["every"] = format_duration(every) if every else "0s"
-        if phase:
-            when["offset"] = format_duration(phase)
-        return when
-    crons = crons_from_comments(calendars)
-    cron = calendars_to_cron(calendars) if calendars and crons is None else None
-    if crons is not None:
-        when["cron"] = crons[0] if len(crons) == 1 else crons
-    elif cron is not None:
-        when["cron"] = cron
-    elif calendars:
-        when["calendars"] = [calendar_as_bundle(c) for c in calendars]
-    return when
+        every, phase = _seconds(intervals[0].get("interval")), _seconds(intervals[0].get("phase"))
+        return {**when, **interval_as_when(every, phase)}
+    return {**when, **calendars_as_when(calendars)}
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:
