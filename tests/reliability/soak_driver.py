@@ -1,8 +1,9 @@
 """Play a bundle history against a faulty sandbox with the real CLI, in this process, and check every step.
 
 One `reconciler sandbox serve` process per provider revision serves every history (the previous history's
-schedules are deleted in between). Each step writes the bundle, turns faults on (`POST /_sandbox/traffic`,
-Retry-After 0; on some steps latency beyond the client's timeout too), and runs `apply --auto-approve` until
+schedules are deleted in between); Temporal's is a real dev server behind a fault proxy (soak_temporal.py).
+Each step writes the bundle, turns faults on (`POST /_sandbox/traffic`, or the proxy's switch; Retry-After
+0; on some steps latency beyond the client's timeout too), and runs `apply --auto-approve` until
 it exits 0, at most `MAX_APPLIES` times. Then, faults off, the live state read by
 the platform's own SDK must be exactly the bundle: every declared schedule once, with its fields; every
 schedule that left the bundle archived by the provider's rule (or gone with `prune: delete`); nothing else
@@ -30,9 +31,10 @@ import traceback
 import types
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -145,34 +147,81 @@ class SoakFailure(AssertionError):
     pass
 
 
-class Soak:
-    """One platform's sandbox and bundle files; `play` runs one history."""
+class Backend(Protocol):
+    """The server a soak drives and its fault switch: a sandbox's admin surface, or a proxy in front of a
+    real server (Temporal)."""
 
-    def __init__(self, platform: Platform, server: Server, workdir: Path) -> None:
-        self.platform = platform
-        self.server = server
-        self.bundle_path = workdir / "bundle.yaml"
-        self.other_path = workdir / "other.yaml"
-        self.figures = Figures()
-        self.clients = Clients(server, platform)
+    url: str  # where the readers (SDKs, plain HTTP) reach the platform: never through the faults
+    endpoint: str  # where the CLI reaches it (`--endpoint`)
+    env: dict[str, str]  # the variables the CLI needs besides the endpoint
+
+    def reset(self) -> None: ...  # an empty platform, faults off
+    def faults(self, rate: float, seed: int, latency: str | None) -> None: ...
+    def quiet(self) -> None: ...  # faults off
+    def seen(self) -> Counter[str]: ...  # requests, faults of each kind and timeouts so far
+    def close(self) -> None: ...
+
+
+class SandboxBackend:
+    """`reconciler sandbox serve`: its `/_sandbox/*` admin turns faults on and counts what it answered."""
+
+    def __init__(self, server: Server, platform: Platform) -> None:
+        self.url = self.endpoint = server.url
+        self.env = {platform.key_env: API_KEY}
         self.admin = httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
         )
-        self._ours: list[Row] | None = None  # the bundle's schedules as last read; None: reset first
-        self._foreign: list[str] = []  # snapshots of the schedules no history owns
-        self._counted: Counter[str] = Counter()  # sandbox stats already added to the figures
-
-    def close(self) -> None:
-        self.clients.close()
-        self.admin.close()
 
     def _admin(self, method: str, path: str, body: Any = None) -> Any:
         response = self.admin.request(method, f"/_sandbox/{path}", json=body)
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def reset(self) -> None:
+        self._admin("POST", "reset")
+        self._admin("POST", "traffic", {"faultRate": 0, "retryAfter": 0, "faultKinds": FAULT_KINDS})
+
+    def faults(self, rate: float, seed: int, latency: str | None) -> None:
+        self._admin("POST", "traffic", {"faultRate": rate, "seed": seed, "latency": latency})
+
+    def quiet(self) -> None:
+        self._admin("POST", "traffic", {"faultRate": 0, "latency": None})
+
+    def seen(self) -> Counter[str]:
+        """With faults off the sandbox answers none of these statuses, so each one was injected."""
+        stats = self._admin("GET", "stats")
+        seen: Counter[str] = Counter({"requests": int(stats["total"])})
+        for statuses in stats["routes"].values():
+            seen.update({k: n for k, n in statuses.items() if k in FAULT_KINDS})
+            # A request whose client timed out before the server read it (a GET that timed out is still
+            # answered, so this undercounts timeouts).
+            seen["timeout"] += statuses.get("disconnect", 0)
+        return seen
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+class Soak:
+    """One platform's server and bundle files; `play` runs one history."""
+
+    def __init__(self, platform: Platform, backend: Backend, workdir: Path) -> None:
+        self.platform = platform
+        self.backend = backend
+        self.bundle_path = workdir / "bundle.yaml"
+        self.other_path = workdir / "other.yaml"
+        self.figures = Figures()
+        self.clients: Clients = platform.clients(backend)
+        self._ours: list[Row] | None = None  # the bundle's schedules as last read; None: reset first
+        self._foreign: list[str] = []  # snapshots of the schedules no history owns
+        self._counted: Counter[str] = Counter()  # sandbox stats already added to the figures
+
+    def close(self) -> None:
+        self.clients.close()
+        self.backend.close()
+
     def cli(self, *args: str) -> Run:
-        return run_in_process(*args, "--endpoint", self.server.url)
+        return run_in_process(*args, "--endpoint", self.backend.endpoint)
 
     def play(self, history: History) -> None:
         start = time.perf_counter()
@@ -222,9 +271,8 @@ class Soak:
             for row in self._ours:
                 self.clients.http.delete(row.path).raise_for_status()
             return
-        self._admin("POST", "reset")
-        self._counted = Counter()
-        self._admin("POST", "traffic", {"faultRate": 0, "retryAfter": 0, "faultKinds": FAULT_KINDS})
+        self.backend.reset()
+        self._counted = self.backend.seen()
         self.platform.make_stranger(self.clients)
         theirs = {"theirs": Sched(agent=0, timing=0, message=0, option=0)}
         self.other_path.write_text(json.dumps(self.platform.document(OTHER, "archive", theirs)))
@@ -238,15 +286,8 @@ class Soak:
         self._foreign = sorted(r.snapshot for r in rows)
 
     def _count(self) -> None:
-        """Add what the sandbox saw since it was last counted: requests, and every injected fault (with
-        faults off the sandbox answers none of these statuses)."""
-        stats = self._admin("GET", "stats")
-        seen: Counter[str] = Counter({"requests": int(stats["total"])})
-        for statuses in stats["routes"].values():
-            seen.update({k: n for k, n in statuses.items() if k in FAULT_KINDS})
-            # A request whose client timed out before the server read it (a GET that timed out is still
-            # answered, so this undercounts timeouts).
-            seen["timeout"] += statuses.get("disconnect", 0)
+        """Add what the server saw since it was last counted: requests, and every injected fault."""
+        seen = self.backend.seen()
         new = seen - self._counted
         self._counted = seen
         self.figures.requests += new.pop("requests", 0)
@@ -268,7 +309,7 @@ class Soak:
         self.bundle_path.write_text(json.dumps(document))
         faults = step.faults
         latency = TIMEOUT_LATENCY if faults.timeouts else None
-        self._admin("POST", "traffic", {"faultRate": faults.rate, "seed": faults.seed, "latency": latency})
+        self.backend.faults(faults.rate, faults.seed, latency)
         KNOBS.attempts = faults.attempts
         KNOBS.timeout = CLIENT_TIMEOUT if faults.timeouts else None
         args = ["apply", "--auto-approve", "--parallelism", str(faults.parallelism)]
@@ -286,7 +327,7 @@ class Soak:
                 if runs[-1].code != 1:  # 3 is an internal error: a bug, whatever the faults
                     break
         finally:
-            self._admin("POST", "traffic", {"faultRate": 0, "latency": None})
+            self.backend.quiet()
             KNOBS.attempts, KNOBS.timeout = 5, None
             if faults.timeouts:
                 time.sleep(0.1)  # let requests the client gave up on land before the platform is read
@@ -351,14 +392,25 @@ class Soak:
 
 
 @contextlib.contextmanager
+def sandbox_backend(platform: Platform) -> Iterator[Backend]:
+    with running_sandbox(platform.provider, *platform.serve_args) as server:
+        yield SandboxBackend(server, platform)
+
+
+def backend_for(platform: Platform) -> AbstractContextManager[Backend]:
+    if platform.provider == "temporal":  # no emulator: the real dev server, faults from a proxy
+        from tests.reliability.soak_temporal import temporal_backend
+
+        return temporal_backend()
+    return sandbox_backend(platform)
+
+
+@contextlib.contextmanager
 def soak_for(platform: Platform, workdir: Path) -> Iterator[Soak]:
-    with (
-        running_sandbox(platform.provider, *platform.serve_args) as server,
-        fast_in_process_cli(),
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setenv(platform.key_env, API_KEY)
-        soak = Soak(platform, server, workdir)
+    with backend_for(platform) as backend, fast_in_process_cli(), pytest.MonkeyPatch.context() as mp:
+        for name, value in backend.env.items():
+            mp.setenv(name, value)
+        soak = Soak(platform, backend, workdir)
         try:
             yield soak
         finally:
@@ -392,9 +444,9 @@ def run_soak(
     from hypothesis import HealthCheck, given, settings
 
     from tests.reliability.soak_model import histories
-    from tests.reliability.soak_platforms import PLATFORMS
+    from tests.reliability.soak_temporal import ALL_PLATFORMS
 
-    platform = next(p for p in PLATFORMS if p.id == platform_id)
+    platform = next(p for p in ALL_PLATFORMS if p.id == platform_id)
     signal.signal(signal.SIGTERM, _terminated)
     with tempfile.TemporaryDirectory(prefix="soak-") as workdir, soak_for(platform, Path(workdir)) as soak:
 

@@ -81,11 +81,21 @@ class Shape:
     timings: int
     options: int
     option_allowed: tuple[tuple[bool, ...], ...] = ()  # [agent][option]; empty = every option for every agent
+    # Each name keeps one agent for the whole history (never moves to another agent, not even after it left
+    # the bundle): for a platform whose identity ignores the agent, where a move is a known, reported bug
+    # that its own test pins (tests/reliability/test_temporal_agent_move.py).
+    agent_per_name: bool = False
 
     def options_for(self, agent: int) -> list[int]:
         if not self.option_allowed:
             return list(range(self.options))
         return [i for i, ok in enumerate(self.option_allowed[agent]) if ok]
+
+
+def _pinned(shape: Shape, name: str, sched: Sched) -> Sched:
+    """`sched` on the agent its name keeps, where the platform needs one (drawn as usual: the other
+    platforms' seeded histories stay the same)."""
+    return replace(sched, agent=NAMES.index(name) % shape.agents) if shape.agent_per_name else sched
 
 
 def _sched(draw: st.DrawFn, shape: Shape) -> Sched:
@@ -129,12 +139,12 @@ def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[st
     kind = draw(st.sampled_from(kinds))
     if kind == "add":
         name = draw(st.sampled_from(fresh))
-        bundle[name] = _sched(draw, shape)
+        bundle[name] = _pinned(shape, name, _sched(draw, shape))
         return f"add {name}"
     if kind == "readd":
         name = draw(st.sampled_from(sorted(gone)))
         old = gone.pop(name)
-        bundle[name] = old if draw(st.booleans()) else _sched(draw, shape)
+        bundle[name] = old if draw(st.booleans()) else _pinned(shape, name, _sched(draw, shape))
         return f"re-add {name}" + ("" if bundle[name] == old else " (changed)")
     name = draw(st.sampled_from(sorted(bundle)))
     old = bundle[name]
@@ -146,10 +156,11 @@ def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[st
         bundle.pop(name)
         # Half the renames say so (`renamedFrom`: renamed in place), half are a remove and an add.
         if draw(st.booleans()):
-            bundle[new] = replace(old, renamed_from=old.renamed_from or name)  # a → b → c in one step: a → c
+            # a → b → c in one step: a → c
+            bundle[new] = _pinned(shape, new, replace(old, renamed_from=old.renamed_from or name))
             return f"rename {name} -> {new} (renamedFrom)"
         gone[name] = replace(old, renamed_from=None)
-        bundle[new] = old
+        bundle[new] = _pinned(shape, new, old)
         return f"rename {name} -> {new}"
     if kind in ("pause", "resume"):
         bundle[name] = replace(old, paused=kind == "pause")
@@ -176,7 +187,7 @@ def histories(
     bundle: dict[str, Sched] = {}
     gone: dict[str, Sched] = {}
     for name in NAMES[: draw(st.integers(1, 3))]:
-        bundle[name] = _sched(draw, shape)
+        bundle[name] = _pinned(shape, name, _sched(draw, shape))
     steps = [
         Step(
             ("create " + ", ".join(bundle),), tuple(bundle.items()), _faults(draw, max_rate, timeout_percent)

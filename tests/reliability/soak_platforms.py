@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from agentex import Agentex
@@ -23,7 +23,7 @@ from orq_ai_sdk import Orq
 from oz_agent_sdk import OzAPI
 
 from tests.reliability.soak_model import MESSAGES, Sched, Shape
-from tests.sandbox_server import API_KEY, Server
+from tests.sandbox_server import API_KEY
 
 KEY = "soak"  # the bundle under test
 OTHER = "other"  # another bundle, applied beside it, whose schedule must never change
@@ -57,8 +57,8 @@ class Choice:
 class Clients:
     """One client of each kind per sandbox, made when first needed and kept: the soak reads thousands of times."""
 
-    def __init__(self, server: Server, platform: Platform) -> None:
-        self.server = server
+    def __init__(self, url: str, platform: Platform) -> None:
+        self.url = url
         self.platform = platform
         self._made: dict[str, Any] = {}
 
@@ -69,7 +69,7 @@ class Clients:
 
     @property
     def http(self) -> httpx.Client:
-        url = self.server.url
+        url = self.url
         return self._get(
             "http",
             lambda: httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10),
@@ -79,20 +79,20 @@ class Clients:
     def cadenya(self) -> Cadenya:
         return self._get(
             "cadenya",
-            lambda: Cadenya(api_key=API_KEY, base_url=self.server.url, workspace_id=WS, max_retries=0),
+            lambda: Cadenya(api_key=API_KEY, base_url=self.url, workspace_id=WS, max_retries=0),
         )
 
     @property
     def agentex(self) -> Agentex:
-        return self._get("agentex", lambda: Agentex(api_key=API_KEY, base_url=self.server.url, max_retries=0))
+        return self._get("agentex", lambda: Agentex(api_key=API_KEY, base_url=self.url, max_retries=0))
 
     @property
     def orq(self) -> Orq:
-        return self._get("orq", lambda: Orq(api_key=API_KEY, server_url=self.server.url))
+        return self._get("orq", lambda: Orq(api_key=API_KEY, server_url=self.url))
 
     @property
     def oz(self) -> OzAPI:
-        return self._get("oz", lambda: OzAPI(api_key=API_KEY, base_url=self.server.url, max_retries=0))
+        return self._get("oz", lambda: OzAPI(api_key=API_KEY, base_url=self.url, max_retries=0))
 
     def close(self) -> None:
         for client in self._made.values():
@@ -101,6 +101,10 @@ class Clients:
 
 
 Reader = Callable[[Clients], list[Row]]
+
+
+class Reachable(Protocol):
+    url: str  # the server's own URL
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,21 @@ class Platform:
     message_wire: Callable[[str], Any] = lambda text: text
     message_in_options: bool = False  # agentex legacy has no input: the message rides in workflow_params
     option_allowed: tuple[tuple[bool, ...], ...] = ()
+    agent_per_name: bool = False  # see soak_model.Shape
+
+    def clients(self, server: Reachable) -> Clients:
+        """The readers of the server (reached directly, never through the fault switch)."""
+        return Clients(server.url, self)
 
     @property
     def shape(self) -> Shape:
-        return Shape(len(self.agents), len(self.timings), len(self.options), self.option_allowed)
+        return Shape(
+            len(self.agents),
+            len(self.timings),
+            len(self.options),
+            self.option_allowed,
+            agent_per_name=self.agent_per_name,
+        )
 
     @property
     def renames_in_place(self) -> bool:

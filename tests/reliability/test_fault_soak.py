@@ -2,7 +2,8 @@
 faults must leave the platform exactly as the bundle says after every step (see `soak_driver.py`).
 
 Each revision's soak is one hypothesis run (seeded: the same histories every time) against one sandbox
-server. The soaks run in worker processes, two at a time by default (`SOAK_WORKERS`): a soak is a ping-pong
+server; Temporal's against a real dev server with a fault proxy in front (soak_temporal.py), with fewer
+histories in CI (each of its applies waits for a real server's writes). The soaks run in worker processes, two at a time by default (`SOAK_WORKERS`): a soak is a ping-pong
 between the CLI and its sandbox that keeps about one core busy, so two of them use a 2-core machine fully.
 Each test waits for its own revision's result; a failure shows the shrunk history and what differed.
 """
@@ -17,36 +18,50 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import pytest
 
 from tests.reliability.soak_driver import SoakResult, run_soak
-from tests.reliability.soak_platforms import PLATFORMS, Platform
+from tests.reliability.soak_platforms import Platform
+from tests.reliability.soak_temporal import ALL_PLATFORMS
 
 # CI: at least 200 histories per revision; 3 % of the steps with timeouts (they cost real waiting).
 DEFAULT = {"examples": 200, "max_steps": 5, "max_rate": 0.4, "timeout_percent": 3}
 LONG = {"examples": 2000, "max_steps": 8, "max_rate": 0.4, "timeout_percent": 15}  # --runslow
+# Temporal's share of CI time stays under a minute; --runslow gives it 500 longer histories (~10 minutes).
+TEMPORAL_DEFAULT, TEMPORAL_LONG = {**DEFAULT, "examples": 40}, {**LONG, "examples": 500}
 # Longest first, so two workers finish together; the tests run in the same order, so each waits about as
 # long as its own soak takes.
-ORDER = ("agentex-legacy", "orq", "orq-display-name", "agentex-run-schedules", "cadenya", "tbd-agents", "oz")
-SOAKED = sorted(PLATFORMS, key=lambda p: ORDER.index(p.id))
+ORDER = (
+    "agentex-legacy",
+    "orq",
+    "orq-display-name",
+    "agentex-run-schedules",
+    "cadenya",
+    "tbd-agents",
+    "oz",
+    "temporal",
+)
+SOAKED = sorted(ALL_PLATFORMS, key=lambda p: ORDER.index(p.id))
 IDS = [p.id for p in SOAKED]
 
 
 class SoakPool:
     """The selected revisions' soaks, started together in worker processes when the first test asks."""
 
-    def __init__(self, platforms: list[str], settings: dict[str, float]) -> None:
+    def __init__(
+        self, platforms: list[str], settings: dict[str, float], own: dict[str, dict[str, float]]
+    ) -> None:
         workers = int(os.environ.get("SOAK_WORKERS", "2"))
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         ordered = sorted(platforms, key=ORDER.index)
-        self._futures: dict[str, Future[SoakResult]] = {
-            p: self._pool.submit(
+        self._futures: dict[str, Future[SoakResult]] = {}
+        for p in ordered:
+            chosen = own.get(p, settings)
+            self._futures[p] = self._pool.submit(
                 run_soak,
                 p,
-                int(settings["examples"]),
-                int(settings["max_steps"]),
-                settings["max_rate"],
-                int(settings["timeout_percent"]),
+                int(chosen["examples"]),
+                int(chosen["max_steps"]),
+                chosen["max_rate"],
+                int(chosen["timeout_percent"]),
             )
-            for p in ordered
-        }
 
     def result(self, platform: str) -> SoakResult:
         return self._futures[platform].result()
@@ -73,7 +88,9 @@ def _selected(request: pytest.FixtureRequest, test_name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def default_soaks(request: pytest.FixtureRequest) -> Iterator[SoakPool]:
     pool = SoakPool(
-        _selected(request, "test_every_history_converges_through_faults_to_exactly_the_bundle"), DEFAULT
+        _selected(request, "test_every_history_converges_through_faults_to_exactly_the_bundle"),
+        DEFAULT,
+        {"temporal": TEMPORAL_DEFAULT},
     )
     yield pool
     pool.close()
@@ -81,7 +98,7 @@ def default_soaks(request: pytest.FixtureRequest) -> Iterator[SoakPool]:
 
 @pytest.fixture(scope="module")
 def long_soaks(request: pytest.FixtureRequest) -> Iterator[SoakPool]:
-    pool = SoakPool(_selected(request, "test_long_soak"), LONG)
+    pool = SoakPool(_selected(request, "test_long_soak"), LONG, {"temporal": TEMPORAL_LONG})
     yield pool
     pool.close()
 
@@ -98,7 +115,7 @@ def _report(result: SoakResult, capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_history_converges_through_faults_to_exactly_the_bundle(
     platform: Platform, default_soaks: SoakPool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """200 histories of 2-5 steps (1-5 schedules, 2 agents; add, change, pause, resume, remove, re-add,
+    """200 histories (Temporal: 40) of 2-5 steps (1-5 schedules, 2 agents; add, change, pause, resume, remove, re-add,
     rename; prune archive or delete), each step applied through faults (500/503/429, dropped connections,
     committed-but-lost answers; rate up to 0.4) until `apply` exits 0, at most 12 runs."""
     _report(default_soaks.result(platform.id), capsys)
@@ -108,5 +125,5 @@ def test_every_history_converges_through_faults_to_exactly_the_bundle(
 @pytest.mark.timeout(0)
 @pytest.mark.parametrize("platform", SOAKED, ids=IDS)
 def test_long_soak(platform: Platform, long_soaks: SoakPool, capsys: pytest.CaptureFixture[str]) -> None:
-    """The same with 2,000 histories of up to 8 steps per revision (`--runslow`)."""
+    """The same with 2,000 histories (Temporal: 500) of up to 8 steps per revision (`--runslow`)."""
     _report(long_soaks.result(platform.id), capsys)
