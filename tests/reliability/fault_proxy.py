@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-KINDS = ("500", "503", "429", "drop", "lost")
+from reconciler.sandbox.config import FAULT_KINDS
+
+KINDS = FAULT_KINDS  # the sandbox's own five
 _HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
 _BACK_DROP = {"content-length", "connection", "keep-alive", "transfer-encoding", "content-encoding", "date"}
 

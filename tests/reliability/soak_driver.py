@@ -31,12 +31,10 @@ import traceback
 import types
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import pytest
 import typer.main
 
@@ -45,12 +43,11 @@ import reconciler.providers.agentex.provider as agentex_provider
 import reconciler.providers.http as http_module
 import reconciler.providers.registry as registry
 from tests.conftest import Run
+from tests.reliability.soak_backends import Backend, backend_for
 from tests.reliability.soak_model import History, Sched, Step
 from tests.reliability.soak_platforms import KEY, OTHER, Clients, Platform, Row
-from tests.sandbox_server import API_KEY, Server, running_sandbox
 
 MAX_APPLIES = 12
-FAULT_KINDS = ["500", "503", "429", "drop", "lost"]
 _RealRetryPolicy = http_module.RetryPolicy
 
 
@@ -145,61 +142,6 @@ class Figures:
 
 class SoakFailure(AssertionError):
     pass
-
-
-class Backend(Protocol):
-    """The server a soak drives and its fault switch: a sandbox's admin surface, or a proxy in front of a
-    real server (Temporal)."""
-
-    url: str  # where the readers (SDKs, plain HTTP) reach the platform: never through the faults
-    endpoint: str  # where the CLI reaches it (`--endpoint`)
-    env: dict[str, str]  # the variables the CLI needs besides the endpoint
-
-    def reset(self) -> None: ...  # an empty platform, faults off
-    def faults(self, rate: float, seed: int, latency: str | None) -> None: ...
-    def quiet(self) -> None: ...  # faults off
-    def seen(self) -> Counter[str]: ...  # requests, faults of each kind and timeouts so far
-    def close(self) -> None: ...
-
-
-class SandboxBackend:
-    """`reconciler sandbox serve`: its `/_sandbox/*` admin turns faults on and counts what it answered."""
-
-    def __init__(self, server: Server, platform: Platform) -> None:
-        self.url = self.endpoint = server.url
-        self.env = {platform.key_env: API_KEY}
-        self.admin = httpx.Client(
-            base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
-        )
-
-    def _admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.admin.request(method, f"/_sandbox/{path}", json=body)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def reset(self) -> None:
-        self._admin("POST", "reset")
-        self._admin("POST", "traffic", {"faultRate": 0, "retryAfter": 0, "faultKinds": FAULT_KINDS})
-
-    def faults(self, rate: float, seed: int, latency: str | None) -> None:
-        self._admin("POST", "traffic", {"faultRate": rate, "seed": seed, "latency": latency})
-
-    def quiet(self) -> None:
-        self._admin("POST", "traffic", {"faultRate": 0, "latency": None})
-
-    def seen(self) -> Counter[str]:
-        """With faults off the sandbox answers none of these statuses, so each one was injected."""
-        stats = self._admin("GET", "stats")
-        seen: Counter[str] = Counter({"requests": int(stats["total"])})
-        for statuses in stats["routes"].values():
-            seen.update({k: n for k, n in statuses.items() if k in FAULT_KINDS})
-            # A request whose client timed out before the server read it (a GET that timed out is still
-            # answered, so this undercounts timeouts).
-            seen["timeout"] += statuses.get("disconnect", 0)
-        return seen
-
-    def close(self) -> None:
-        self.admin.close()
 
 
 class Soak:
@@ -389,20 +331,6 @@ class Soak:
             raise SoakFailure(
                 f"plan after the last apply is not clean (exit {again.code}):\n{again.out}{again.err}\n{history}"
             )
-
-
-@contextlib.contextmanager
-def sandbox_backend(platform: Platform) -> Iterator[Backend]:
-    with running_sandbox(platform.provider, *platform.serve_args) as server:
-        yield SandboxBackend(server, platform)
-
-
-def backend_for(platform: Platform) -> AbstractContextManager[Backend]:
-    if platform.provider == "temporal":  # no emulator: the real dev server, faults from a proxy
-        from tests.reliability.soak_temporal import temporal_backend
-
-        return temporal_backend()
-    return sandbox_backend(platform)
 
 
 @contextlib.contextmanager

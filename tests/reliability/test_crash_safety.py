@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.testing import Entry, PlatformServer
+from reconciler.testing import Entry, PlatformServer, Variant
 from tests.e2e.day_two import operator_pause
 from tests.reliability.apply_harness import (
     LONGER_STEPS,
@@ -40,7 +40,7 @@ from tests.reliability.apply_harness import (
 )
 from tests.reliability.apply_process import ApplyRun, Launcher, run_apply
 from tests.reliability.interrupting_proxy import InterruptingProxy, KillPoint, Mode
-from tests.reliability.revision_profiles import PROFILES, Profile, Variant, client_for
+from tests.reliability.revision_profiles import PROFILES, Profile, client_for
 from tests.reliability.temporal_revision import TEMPORAL_PROFILE, pause_by_hand, temporal_server_for_tests
 
 SEEDS = (1, 2)
