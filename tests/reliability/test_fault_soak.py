@@ -24,8 +24,8 @@ from tests.reliability.soak_temporal import ALL_PLATFORMS
 # CI: at least 200 histories per revision; 3 % of the steps with timeouts (they cost real waiting).
 DEFAULT = {"examples": 200, "max_steps": 5, "max_rate": 0.4, "timeout_percent": 3}
 LONG = {"examples": 2000, "max_steps": 8, "max_rate": 0.4, "timeout_percent": 15}  # --runslow
-# Temporal's share of CI time stays under a minute; --runslow gives it 500 longer histories (~10 minutes).
-TEMPORAL_DEFAULT, TEMPORAL_LONG = {**DEFAULT, "examples": 40}, {**LONG, "examples": 500}
+# Temporal's share of CI time stays under a minute; --runslow gives it 300 longer histories (~10 minutes).
+TEMPORAL_DEFAULT, TEMPORAL_LONG = {**DEFAULT, "examples": 40}, {**LONG, "examples": 300}
 # Longest first, so two workers finish together; the tests run in the same order, so each waits about as
 # long as its own soak takes.
 ORDER = (
@@ -125,5 +125,5 @@ def test_every_history_converges_through_faults_to_exactly_the_bundle(
 @pytest.mark.timeout(0)
 @pytest.mark.parametrize("platform", SOAKED, ids=IDS)
 def test_long_soak(platform: Platform, long_soaks: SoakPool, capsys: pytest.CaptureFixture[str]) -> None:
-    """The same with 2,000 histories (Temporal: 500) of up to 8 steps per revision (`--runslow`)."""
+    """The same with 2,000 histories (Temporal: 300) of up to 8 steps per revision (`--runslow`)."""
     _report(long_soaks.result(platform.id), capsys)
