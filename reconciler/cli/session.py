@@ -146,7 +146,10 @@ def _plan_one(
             digest_key=key,
             unknown_agents=unknown_agents,
             scope=Scope(
-                selector(bundle.key, options.only, options.exclude), claimed, provider.renames_in_place
+                selector(bundle.key, options.only, options.exclude),
+                claimed,
+                provider.renames_in_place,
+                provider.agents_in_identity,
             ),
             timing_of=lambda when: timing_from_when(
                 when, capabilities_for(bundle.provider, bundle.target.get("api"))

@@ -72,11 +72,14 @@ class Scope:
     outside the selection is neither changed nor pruned); `claimed`: live schedules of this bundle that
     another bundle of the same run takes over (`renamedFrom: {bundleKey, name}`), as (agent, name): never
     pruned here; `renames_in_place`: whether the provider can rename a live schedule (else a rename is a
-    create and the removal of the old one)."""
+    create and the removal of the old one); `agents_in_identity`: whether a schedule's agent is part of its
+    identity on the platform (else, as on Temporal, whose schedule id is the name alone, moving a schedule to
+    another agent is an update of the same schedule, not a create and a removal)."""
 
     selected: Callable[[str], bool] = _everything
     claimed: frozenset[tuple[str, str]] = frozenset()
     renames_in_place: bool = True
+    agents_in_identity: bool = True
 
 
 def no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
@@ -171,7 +174,13 @@ class _BundlePlanner:
         self.considered: dict[int, tuple[LiveSchedule, str]] = {}
         self._forms: dict[int, dict[str, Any]] = {}
 
+    def _who(self, agent: str) -> str:
+        """The agent as part of a schedule's identity: itself, or "" where the platform's identity is the
+        name alone (Scope.agents_in_identity)."""
+        return agent if self.scope.agents_in_identity else ""
+
     def run(self, live: Sequence[LiveSchedule]) -> None:
+        who = self._who
         owned: dict[tuple[str, str], list[LiveSchedule]] = {}
         others: dict[tuple[str, str], list[LiveSchedule]] = {}
         elsewhere: dict[
@@ -179,27 +188,28 @@ class _BundlePlanner:
         ] = {}  # other bundles', by (key, agent, name)
         for item in live:
             if self._ours(item):
-                owned.setdefault((item.agent, item.name or ""), []).append(item)
+                owned.setdefault((who(item.agent), item.name or ""), []).append(item)
                 self._consider(item)
             else:
-                others.setdefault((item.agent, item.display_name), []).append(item)
+                others.setdefault((who(item.agent), item.display_name), []).append(item)
                 if item.owner is not None and item.name is not None:
-                    elsewhere.setdefault((item.owner, item.agent, item.name), []).append(item)
+                    elsewhere.setdefault((item.owner, who(item.agent), item.name), []).append(item)
         selected = self.scope.selected
         # Renames first: the old identity is taken before a new schedule may reuse its name.
         for desired in sorted(self.bundle.schedules, key=lambda d: d.renamed_from is None):
             if not selected(desired.name):
-                owned.pop((desired.agent, desired.name), None)  # outside the selection: left as it is
+                owned.pop((who(desired.agent), desired.name), None)  # outside the selection: left as it is
                 continue
-            matches = owned.pop((desired.agent, desired.name), None)
+            matches = owned.pop((who(desired.agent), desired.name), None)
             if matches:
                 self._converge(desired, matches)
             elif desired.renamed_from is not None and (old := self._renamed(desired, owned, elsewhere)):
                 self._rename(desired, old)
             else:
-                self._place(desired, others.get((desired.agent, self.display_name(desired.name)), []))
+                self._place(desired, others.get((who(desired.agent), self.display_name(desired.name)), []))
+        claimed = {(who(agent), name) for agent, name in self.scope.claimed}
         for (agent, name), items in owned.items():  # owned, but no longer in the bundle
-            if not selected(name) or (agent, name) in self.scope.claimed:
+            if not selected(name) or (agent, name) in claimed:
                 continue  # outside the selection, or taken over by another bundle of this run
             for item in items:
                 self._prune(item)
@@ -214,8 +224,8 @@ class _BundlePlanner:
         assert desired.renamed_from is not None
         key, old = desired.renamed_from
         if key == self.bundle.key:
-            return owned.pop((desired.agent, old), None) or []
-        found = elsewhere.pop((key, desired.agent, old), None) or []
+            return owned.pop((self._who(desired.agent), old), None) or []
+        found = elsewhere.pop((key, self._who(desired.agent), old), None) or []
         for item in found:
             self._consider(item)
         return found

@@ -45,6 +45,10 @@ class Provider(ABC):
     # schedule taken over from another bundle: live.owner != bundle key), keeping its id and fire history.
     # Where it cannot, the planner plans a create of the new name and the removal of the old one.
     renames_in_place: bool = False
+    # Whether a live schedule's agent is part of its identity. Where it is not (Temporal: the schedule id is
+    # the bundle name alone, the agent a field of its action), moving a schedule to another agent is planned
+    # as an update of the same schedule, and `update` must be able to change the agent.
+    agents_in_identity: bool = True
 
     def __init__(
         self,

@@ -7,7 +7,9 @@ official `temporalio` SDK over gRPC, as a person running Temporal would, never t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.service import RPCError
 
 from reconciler.sandbox.temporal_dev import DevServer
 from tests.conftest import Run, run_cli
@@ -45,21 +48,37 @@ class Temporal:
 
         return asyncio.run(go())
 
-    def ids(self) -> list[str]:
+    def ids(self, expected: list[str] | None = None) -> list[str]:
+        """The schedule ids Temporal lists. Its list is eventually consistent (it trails a write by tens to
+        hundreds of milliseconds): given the ids a test expects, wait up to 15 s for the list to show them."""
+
         async def work(client: Client) -> list[str]:
             return sorted([s.id async for s in await client.list_schedules()])
 
-        return self.run(work)
+        deadline = time.monotonic() + 15
+        while True:
+            found = self.run(work)
+            if expected is None or found == expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
 
     def describe(self, schedule_id: str) -> ScheduleDescription:
         return self.run(lambda client: client.get_schedule_handle(schedule_id).describe())
 
     def delete_all(self) -> None:
-        async def work(client: Client) -> None:
-            async for entry in await client.list_schedules():
-                await client.get_schedule_handle(entry.id).delete()
+        """Until the (eventually consistent) list shows nothing: a schedule the previous test made a moment
+        ago may appear in it only now."""
 
-        self.run(work)
+        async def work(client: Client) -> int:
+            found = [entry.id async for entry in await client.list_schedules()]
+            for schedule_id in found:
+                with contextlib.suppress(RPCError):  # deleted since the list
+                    await client.get_schedule_handle(schedule_id).delete()
+            return len(found)
+
+        deadline = time.monotonic() + 15
+        while self.run(work) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def pause(self, schedule_id: str, note: str) -> None:
         self.run(lambda client: client.get_schedule_handle(schedule_id).pause(note=note))
@@ -143,7 +162,11 @@ def test_apply_writes_what_temporal_runs_and_a_second_plan_is_empty(
     again = cli(temporal_server, "plan", "--detailed-exitcode", path)
     assert again.code == 0, again.out + again.err
 
-    assert temporal.ids() == ["ops--briefing", "ops--digest", "ops--weekend"]
+    assert temporal.ids(["ops--briefing", "ops--digest", "ops--weekend"]) == [
+        "ops--briefing",
+        "ops--digest",
+        "ops--weekend",
+    ]
     briefing = temporal.describe("ops--briefing").schedule
     action = briefing.action
     assert isinstance(action, ScheduleActionStartWorkflow)
@@ -209,7 +232,7 @@ def test_removed_is_archived_and_readded_is_restored_without_a_twin(
     full = bundle(tmp_path, [BRIEFING, DIGEST])  # and added back
     assert cli(temporal_server, "apply", "--auto-approve", full).code == 0
     assert not temporal.describe("ops--digest").schedule.state.paused
-    assert temporal.ids() == ["ops--briefing", "ops--digest"]
+    assert temporal.ids(["ops--briefing", "ops--digest"]) == ["ops--briefing", "ops--digest"]
     assert cli(temporal_server, "plan", "--detailed-exitcode", full).code == 0
 
 
@@ -245,14 +268,14 @@ def test_foreign_schedules_are_never_touched_and_one_with_our_id_needs_adopt(
     plan = cli(temporal_server, "plan", adopting)
     assert "input.args" in plan.out  # the hand-made arguments are shown being replaced
     assert cli(temporal_server, "apply", "--auto-approve", "--allow-delete", adopting).code == 0
-    assert temporal.ids() == ["nightly-etl", "ops--digest"]
+    assert temporal.ids(["nightly-etl", "ops--digest"]) == ["nightly-etl", "ops--digest"]
     # Adopted in place, it has no identity memo (Temporal sets a memo only at creation): the bundle still
     # finds it when it leaves, by its id and the marker its update wrote.
     emptied = bundle(tmp_path, [], prune="delete")
     assert (
         cli(temporal_server, "apply", "--auto-approve", "--allow-delete", "--allow-empty", emptied).code == 0
     )
-    assert temporal.ids() == ["nightly-etl"]
+    assert temporal.ids(["nightly-etl"]) == ["nightly-etl"]
     etl = temporal.describe("nightly-etl").schedule
     assert isinstance(etl.action, ScheduleActionStartWorkflow) and etl.action.task_queue == "other"
     assert not etl.state.paused
@@ -265,7 +288,7 @@ def test_a_rename_creates_the_new_id_and_archives_the_old(
     assert cli(temporal_server, "apply", "--auto-approve", bundle(tmp_path, [DIGEST])).code == 0
     renamed = bundle(tmp_path, [{**DIGEST, "name": "summary", "renamedFrom": "digest"}])
     assert cli(temporal_server, "apply", "--auto-approve", renamed).code == 0
-    assert temporal.ids() == ["ops--digest", "ops--summary"]
+    assert temporal.ids(["ops--digest", "ops--summary"]) == ["ops--digest", "ops--summary"]
     assert temporal.describe("ops--digest").schedule.state.paused
     assert not temporal.describe("ops--summary").schedule.state.paused
     assert cli(temporal_server, "plan", "--detailed-exitcode", renamed).code == 0
@@ -297,9 +320,9 @@ def test_deleting_needs_allow_delete(temporal: Temporal, temporal_server: DevSer
     pruning = bundle(tmp_path, [BRIEFING], prune="delete")
     refused = cli(temporal_server, "apply", "--auto-approve", pruning)
     assert refused.code != 0 and "--allow-delete" in refused.err + refused.out
-    assert temporal.ids() == ["ops--briefing", "ops--digest"]
+    assert temporal.ids(["ops--briefing", "ops--digest"]) == ["ops--briefing", "ops--digest"]
     assert cli(temporal_server, "apply", "--auto-approve", "--allow-delete", pruning).code == 0
-    assert temporal.ids() == ["ops--briefing"]
+    assert temporal.ids(["ops--briefing"]) == ["ops--briefing"]
 
 
 def test_status_reads_temporals_counters(
@@ -308,6 +331,9 @@ def test_status_reads_temporals_counters(
     path = bundle(tmp_path, [DIGEST])
     assert cli(temporal_server, "apply", "--auto-approve", path).code == 0
     temporal.run(lambda client: client.get_schedule_handle("ops--digest").trigger())
+    deadline = time.monotonic() + 15  # the scheduler records the run it started a moment later
+    while not temporal.describe("ops--digest").info.recent_actions and time.monotonic() < deadline:
+        time.sleep(0.1)
     report = cli(temporal_server, "status", "--format", "json", path)
     assert report.code in (0, 2), report.err
     (schedule,) = json.loads(report.out)["schedules"]
@@ -367,7 +393,7 @@ def test_exported_hand_made_schedules_are_adopted_under_the_bundles_ids(
     assert steps == {("adopt", "standup"), ("adopt", "hourly")}
     assert cli(temporal_server, "apply", "--auto-approve", str(out)).code == 0
     # `standup` recreated under the bundle's id (Temporal cannot rename); `team--hourly` adopted in place
-    assert temporal.ids() == ["team--hourly", "team--standup"]
+    assert temporal.ids(["team--hourly", "team--standup"]) == ["team--hourly", "team--standup"]
     standup = temporal.describe("team--standup").schedule.action
     assert isinstance(standup, ScheduleActionStartWorkflow) and standup.task_queue == "other"
     assert cli(temporal_server, "plan", "--detailed-exitcode", str(out)).code == 0

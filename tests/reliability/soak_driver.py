@@ -183,6 +183,11 @@ class Soak:
                         applied.pop((agent, sched.renamed_from), None)
                         if (agent, sched.renamed_from) in held:
                             held = (held - {(agent, sched.renamed_from)}) | {(agent, name)}
+                    if not self.platform.agents_in_identity:  # the name is the identity: moved, not made anew
+                        moved = {key for key in applied if key[1] == name and key[0] != agent}
+                        for key in moved:
+                            del applied[key]
+                        held = {(agent, name) if key in moved else key for key in held}
                     applied[(agent, name)] = sched
                 declared = {(self.platform.agents[s.agent], n): s for n, s in step.bundle}
                 # A pause the bundle itself now asks for takes over the operator's; a schedule that left the

@@ -81,21 +81,11 @@ class Shape:
     timings: int
     options: int
     option_allowed: tuple[tuple[bool, ...], ...] = ()  # [agent][option]; empty = every option for every agent
-    # Each name keeps one agent for the whole history (never moves to another agent, not even after it left
-    # the bundle): for a platform whose identity ignores the agent, where a move is a known, reported bug
-    # that its own test pins (tests/reliability/test_temporal_agent_move.py).
-    agent_per_name: bool = False
 
     def options_for(self, agent: int) -> list[int]:
         if not self.option_allowed:
             return list(range(self.options))
         return [i for i, ok in enumerate(self.option_allowed[agent]) if ok]
-
-
-def _pinned(shape: Shape, name: str, sched: Sched) -> Sched:
-    """`sched` on the agent its name keeps, where the platform needs one (drawn as usual: the other
-    platforms' seeded histories stay the same)."""
-    return replace(sched, agent=NAMES.index(name) % shape.agents) if shape.agent_per_name else sched
 
 
 def _sched(draw: st.DrawFn, shape: Shape) -> Sched:
@@ -139,12 +129,12 @@ def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[st
     kind = draw(st.sampled_from(kinds))
     if kind == "add":
         name = draw(st.sampled_from(fresh))
-        bundle[name] = _pinned(shape, name, _sched(draw, shape))
+        bundle[name] = _sched(draw, shape)
         return f"add {name}"
     if kind == "readd":
         name = draw(st.sampled_from(sorted(gone)))
         old = gone.pop(name)
-        bundle[name] = old if draw(st.booleans()) else _pinned(shape, name, _sched(draw, shape))
+        bundle[name] = old if draw(st.booleans()) else _sched(draw, shape)
         return f"re-add {name}" + ("" if bundle[name] == old else " (changed)")
     name = draw(st.sampled_from(sorted(bundle)))
     old = bundle[name]
@@ -157,10 +147,10 @@ def _edit(draw: st.DrawFn, shape: Shape, bundle: dict[str, Sched], gone: dict[st
         # Half the renames say so (`renamedFrom`: renamed in place), half are a remove and an add.
         if draw(st.booleans()):
             # a → b → c in one step: a → c
-            bundle[new] = _pinned(shape, new, replace(old, renamed_from=old.renamed_from or name))
+            bundle[new] = replace(old, renamed_from=old.renamed_from or name)
             return f"rename {name} -> {new} (renamedFrom)"
         gone[name] = replace(old, renamed_from=None)
-        bundle[new] = _pinned(shape, new, old)
+        bundle[new] = old
         return f"rename {name} -> {new}"
     if kind in ("pause", "resume"):
         bundle[name] = replace(old, paused=kind == "pause")
@@ -187,7 +177,7 @@ def histories(
     bundle: dict[str, Sched] = {}
     gone: dict[str, Sched] = {}
     for name in NAMES[: draw(st.integers(1, 3))]:
-        bundle[name] = _pinned(shape, name, _sched(draw, shape))
+        bundle[name] = _sched(draw, shape)
     steps = [
         Step(
             ("create " + ", ".join(bundle),), tuple(bundle.items()), _faults(draw, max_rate, timeout_percent)

@@ -124,7 +124,6 @@ class Platform:
     message_wire: Callable[[str], Any] = lambda text: text
     message_in_options: bool = False  # agentex legacy has no input: the message rides in workflow_params
     option_allowed: tuple[tuple[bool, ...], ...] = ()
-    agent_per_name: bool = False  # see soak_model.Shape
 
     def clients(self, server: Reachable) -> Clients:
         """The readers of the server (reached directly, never through the fault switch)."""
@@ -132,18 +131,18 @@ class Platform:
 
     @property
     def shape(self) -> Shape:
-        return Shape(
-            len(self.agents),
-            len(self.timings),
-            len(self.options),
-            self.option_allowed,
-            agent_per_name=self.agent_per_name,
-        )
+        return Shape(len(self.agents), len(self.timings), len(self.options), self.option_allowed)
 
     @property
     def renames_in_place(self) -> bool:
         """Whether a `renamedFrom` keeps the live schedule (else: a create and the old one archived)."""
         return self.id != "agentex-legacy"
+
+    @property
+    def agents_in_identity(self) -> bool:
+        """Whether the agent is part of a schedule's identity (else, as on Temporal, a name moved to another
+        agent is the same schedule, updated in place)."""
+        return self.id != "temporal"
 
     @property
     def records_applied(self) -> bool:

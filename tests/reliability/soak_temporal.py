@@ -214,10 +214,6 @@ TEMPORAL = TemporalPlatform(
     ),
     read=_read_temporal,
     make_stranger=_stranger_temporal,
-    # Moving a name to another agent is a provider bug on Temporal (the id ignores the agent: the create
-    # collides with the old id, the apply reports success and archives it, then fails with 409 for ever):
-    # pinned by test_temporal_agent_move.py, kept out of the soak so the soak still finds anything else.
-    agent_per_name=True,
 )
 ALL_PLATFORMS: tuple[Platform, ...] = (*PLATFORMS, TEMPORAL)
 

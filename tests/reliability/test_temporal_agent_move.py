@@ -1,15 +1,9 @@
-"""A known Temporal provider bug, found by the fault soak (no faults needed): a schedule that moves to another
-agent (workflow type) under the same name. The schedule id is `<bundleKey>--<name>` and ignores the agent,
-but the plan treats the move as a create beside an archive of the old one; the create finds the id taken,
-so the bundle's schedule is never made.
-
-- Moved in one commit: the apply exits 0, yet the only schedule under the id is the old one, archived on
-  the old agent; every later apply fails with 409 ("already registered").
-- Moved after it left the bundle (archived, or renamed away with `renamedFrom`): every apply fails with 409.
-
-Both tests say what a user expects (the schedule runs the new agent, and a second plan is clean) and are
-`xfail(strict=True)`: they fail the run the day the provider is fixed, so the marks (and
-`agent_per_name` in soak_temporal.py, which keeps the move out of the soak meanwhile) come off then.
+"""A schedule that moves to another agent (workflow type) under the same name, on Temporal, found by the fault
+soak: the schedule id is `<bundleKey>--<name>` and ignores the agent, so the move is an update of the same
+schedule (the provider says `agents_in_identity = False`). Before that, the plan made it a create beside an
+archive of the old one; the create found the id taken, and the bundle's schedule was never made (moved in one
+commit: the apply exited 0 with the old one archived; moved after it left the bundle: every apply failed
+with 409 "already registered").
 """
 
 from __future__ import annotations
@@ -24,8 +18,6 @@ import pytest
 from reconciler.sandbox.temporal_dev import DevServer
 from tests.conftest import Run, run_cli
 from tests.reliability.temporal_revision import empty
-
-KNOWN_BUG = "Temporal provider: a name moved to another agent collides with its own id (reported, not fixed)"
 
 
 def _bundle(path: Path, alpha_agent: str | None) -> str:
@@ -61,7 +53,6 @@ def _alpha(server: DevServer) -> dict[str, Any]:
     return schedule
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_BUG)
 @pytest.mark.parametrize("left_the_bundle_first", [False, True], ids=["in-one-commit", "after-archive"])
 def test_a_schedule_moved_to_another_agent_runs_the_new_agent(
     temporal_server: DevServer, tmp_path: Path, left_the_bundle_first: bool

@@ -10,7 +10,7 @@ Archive = paused, with a note, and `archived` in the marker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import cached_property
@@ -36,6 +36,9 @@ class TemporalProvider(Provider):
     # The schedule id is the identity and Temporal cannot change it: a rename creates the new id and
     # archives the old one.
     renames_in_place = False
+    # The id is `<bundleKey>--<name>`: the agent (the workflow type) is a field of the action, which an update
+    # changes in place.
+    agents_in_identity = False
 
     @cached_property
     def namespace(self) -> str:
@@ -55,7 +58,10 @@ class TemporalProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
-        return [self._as_bundle_sees(live) for live in self._read(self._wanted)]
+        # Temporal's list is eventually consistent (a schedule created a moment ago may be missing from it):
+        # the ids the bundle declares or claims are described whether listed or not; a describe is consistent.
+        known = sorted(self._declared_ids | self._claimed_ids)
+        return [self._as_bundle_sees(live) for live in self._read(self._wanted, also=known)]
 
     def read_activity(self) -> list[LiveSchedule]:
         """`list_live`: the describe every owned schedule gets carries Temporal's counters."""
@@ -90,24 +96,27 @@ class TemporalProvider(Provider):
             or (schedule_id in self._adopting and wire.owner_in_list(entry) is None)
         )
 
-    @property
+    @cached_property
     def _adopting(self) -> dict[str, DesiredSchedule]:
         """Schedules with `adopt: true`, by their bare name: a schedule made elsewhere under that id (a
         Temporal id any team chose) is theirs to take over, recreated under the bundle's id."""
         return {s.name: s for s in self.bundle.schedules if s.adopt}
 
-    @property
+    @cached_property
     def _declared_ids(self) -> set[str]:
         return {self.display_name(s.name) for s in self.bundle.schedules}
 
-    @property
+    @cached_property
     def _claimed_ids(self) -> set[str]:
         return {wire.schedule_id(owner, name) for _, owner, name in self.rename_claims}
 
-    def _read(self, wanted: Any) -> list[LiveSchedule]:
-        ids = [
+    def _read(
+        self, wanted: Callable[[dict[str, Any]], bool], also: list[str] | None = None
+    ) -> list[LiveSchedule]:
+        listed = [
             str(entry["scheduleId"]) for entry in self._entries() if entry.get("scheduleId") and wanted(entry)
         ]
+        ids = list(dict.fromkeys([*listed, *(also or [])]))
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             described = list(pool.map(self._describe, ids))
         return [live for live in described if live is not None]
@@ -137,7 +146,7 @@ class TemporalProvider(Provider):
             task_queue=self.task_queue,
         )
 
-    @property
+    @cached_property
     def _declared(self) -> dict[str, DesiredSchedule]:
         return {self.display_name(s.name): s for s in self.bundle.schedules}
 
@@ -214,15 +223,8 @@ class TemporalProvider(Provider):
         return self._patch(live, "unpause", f"resumed by reconciler (bundle {self.bundle.key})")
 
     def archive(self, live: LiveSchedule) -> LiveSchedule:
-        schedule = dict(live.raw.get("schedule") or {})
-        start = dict((schedule.get("action") or {}).get("startWorkflow") or {})
-        found = dict(wire._marker_in(start.get("memo")) or {})
-        start["memo"] = {"fields": {wire.MEMO_KEY: {**found, "archived": True}}}
-        schedule["action"] = {"startWorkflow": start}
         note = f"archived by reconciler: left bundle {self.bundle.key}"
-        schedule["state"] = {"paused": True, "notes": note}
-        self._update(live.remote_id, schedule)
-        return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
+        return self._marked(live, archived=True, note=note)
 
     def delete(self, live: LiveSchedule) -> None:
         self.client.request("DELETE", self._path(live.remote_id), expected=(200, 204, 404))
@@ -241,12 +243,17 @@ class TemporalProvider(Provider):
 
     def _restore(self, live: LiveSchedule) -> LiveSchedule:
         """Out of the archive: the marker loses `archived`, the schedule runs again."""
+        return self._marked(live, archived=False, note=f"restored by reconciler (bundle {self.bundle.key})")
+
+    def _marked(self, live: LiveSchedule, *, archived: bool, note: str) -> LiveSchedule:
+        """The live schedule as it is, but for `archived` in its marker and its state (archived = paused): one
+        update, so the marker and the state cannot part."""
         schedule = dict(live.raw.get("schedule") or {})
         start = dict((schedule.get("action") or {}).get("startWorkflow") or {})
-        found = {k: v for k, v in (wire._marker_in(start.get("memo")) or {}).items() if k != "archived"}
-        start["memo"] = {"fields": {wire.MEMO_KEY: found}}
+        found = {k: v for k, v in (wire.marker_in(start.get("memo")) or {}).items() if k != "archived"}
+        start["memo"] = {"fields": {wire.MEMO_KEY: {**found, **({"archived": True} if archived else {})}}}
         schedule["action"] = {"startWorkflow": start}
-        schedule["state"] = {"paused": False, "notes": f"restored by reconciler (bundle {self.bundle.key})"}
+        schedule["state"] = {"paused": archived, "notes": note}
         self._update(live.remote_id, schedule)
         return self._echo(live.remote_id, schedule, live.raw.get("memo") or {})
 

@@ -153,8 +153,8 @@ def live_from_wire(
 ) -> LiveSchedule:
     """A described schedule in bundle terms (`memo`: the schedule's own, from the describe or the list)."""
     start = (schedule.get("action") or {}).get("startWorkflow") or {}
-    found = _marker_in(start.get("memo")) or {}
-    owner_memo = _marker_in(memo) or {}
+    found = marker_in(start.get("memo")) or {}
+    owner_memo = marker_in(memo) or {}
     owner = found.get("bundleKey") if isinstance(found.get("bundleKey"), str) else None
     name = found.get("name") if owner and isinstance(found.get("name"), str) else None
     if owner and owner_memo.get("bundleKey") not in (None, owner):
@@ -213,7 +213,7 @@ def _input_from_args(args: Any) -> dict[str, Any]:
 
 def owner_in_list(entry: dict[str, Any]) -> str | None:
     """The bundleKey a list entry's (creation-time) memo names, if any."""
-    found = _marker_in(entry.get("memo"))
+    found = marker_in(entry.get("memo"))
     owner = found.get("bundleKey") if found else None
     return owner if isinstance(owner, str) else None
 
@@ -298,7 +298,7 @@ def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
     return Calendar(**fields)
 
 
-def _marker_in(memo: Any) -> dict[str, Any] | None:
+def marker_in(memo: Any) -> dict[str, Any] | None:
     fields = memo.get("fields") if isinstance(memo, dict) else None
     found = fields.get(MEMO_KEY) if isinstance(fields, dict) else None
     return found if isinstance(found, dict) else None
