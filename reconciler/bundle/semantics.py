@@ -22,6 +22,7 @@ from reconciler.timing.cron import parse_cron
 from reconciler.timing.dialects import reads_days_differently
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.every_cron import every_as_cron
+from reconciler.timing.hashed import expand_hashed, is_hashed, schedule_identity, spread_offset
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
 from reconciler.timing.zones import is_utc, load_zone
 
@@ -81,11 +82,12 @@ def check_schedule(
     when_raw = data.get("when")
     timing: Timing | None = None
     when: dict[str, Any] = {}
+    written: dict[str, str] = {}
     if not isinstance(when_raw, dict):
         problems_before("when", "missing required field 'when' (set it here or in defaults)")
     else:
         try:
-            timing, when = _check_when(when_raw, caps)
+            timing, when, written = _check_when(when_raw, caps, hash_identity(data, bundle_key))
         except _Invalid as exc:
             problems_before(("when", *exc.path), str(exc))
     if problems_before.count or timing is None:
@@ -141,6 +143,7 @@ def check_schedule(
         line=line,
         renamed_from=renamed_from,
         ignore=ignored,
+        written=written,
     )
 
 
@@ -234,6 +237,21 @@ def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter
         )
 
 
+def hash_identity(data: Mapping[str, Any], bundle_key: str) -> str:
+    """What `H` and `spread` hash: `bundleKey/name`, or the identity `renamedFrom` names (so a rename never
+    moves the minute). A malformed `renamedFrom` is reported by its own check; the own name serves meanwhile."""
+    old = data.get("renamedFrom")
+    if isinstance(old, str) and not isinstance(old, Sensitive):
+        return schedule_identity(bundle_key, old)
+    if (
+        isinstance(old, Mapping)
+        and isinstance(old.get("bundleKey"), str)
+        and isinstance(old.get("name"), str)
+    ):
+        return schedule_identity(str(old["bundleKey"]), str(old["name"]))
+    return schedule_identity(bundle_key, str(data.get("name")))
+
+
 def timing_from_when(when: Mapping[str, Any], caps: Capabilities) -> Timing | None:
     """The timing of a `when` in the bundle's vocabulary (one a platform reported), or None when `caps` would
     not accept it."""
@@ -243,7 +261,12 @@ def timing_from_when(when: Mapping[str, Any], caps: Capabilities) -> Timing | No
         return None
 
 
-def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[str, Any]]:
+def _check_when(
+    raw: dict[str, Any], caps: Capabilities, identity: str | None = None
+) -> tuple[Timing, dict[str, Any], dict[str, str]]:
+    """The timing, the normalised `when`, and what the bundle wrote where `H` or `spread` chose the value
+    (`{"when.cron": "H 9 * * mon-fri"}`), shown beside it in plans. `identity` is what `H`/`spread` hash;
+    None (a live schedule read back) accepts neither."""
     for key, value in raw.items():
         if isinstance(value, Sensitive):
             raise _Invalid((key,), "secret() is not allowed in timing fields")
@@ -255,6 +278,14 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             f"give exactly one of cron, every, at, calendars (got {given})",
         )
     form = forms[0]
+    written: dict[str, str] = {}
+    spread = raw.get("spread")
+    if spread is not None and spread is not False and (form != "every" or identity is None):
+        raise _Invalid(
+            ("spread",),
+            "'spread' goes with 'every' only: on a cron, write H in the minute field instead "
+            "(`H 9 * * mon-fri`, `H(0-29) 9 * * *`: docs/bundle-format.md#h-and-spread)",
+        )
     if raw.get("offset") is not None and form != "every":
         raise _Invalid(("offset",), "'offset' goes with 'every' only")
     if form not in caps.forms:
@@ -302,7 +333,11 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         for i, text in enumerate(crons):
             path: Path_ = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
             try:
-                expr = parse_cron(text)
+                if isinstance(text, str) and identity is not None and is_hashed(text):
+                    written[".".join(("when", *(str(p) for p in path)))] = text
+                    expr = parse_cron(expand_hashed(text.strip(), identity))
+                else:
+                    expr = parse_cron(text)
             except TimingError as exc:
                 raise _Invalid(path, f"invalid cron '{text}': {exc}") from None
             if not caps.cron_seconds and len(expr.canonical.split()) == 6:
@@ -332,6 +367,9 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                 f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
                 f"({format_duration(every)})",
             )
+        if spread is not None and spread is not False and identity is not None:
+            offset = _spread(raw, spread, every, offset, caps, identity)
+            written["when.offset"] = f"spread: {'true' if spread is True else spread}"
         if caps.min_cadence_seconds and every < caps.min_cadence_seconds:
             raise _Invalid(
                 ("every",),
@@ -380,7 +418,35 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         when["start"] = _iso(start)
     if end:
         when["end"] = _iso(end)
-    return Timing(**fields), when
+    return Timing(**fields), when, written
+
+
+def _spread(
+    raw: dict[str, Any], spread: Any, every: int, offset: int, caps: Capabilities, identity: str
+) -> int:
+    """The offset `spread` chooses: `offset` plus a hashed shift within the window (the rest of the cadence
+    for `true`, else the duration given), in whole minutes once the window is a minute or more."""
+    if not caps.every_offset:
+        raise _Invalid(
+            ("spread",),
+            f"{caps.provider} has no interval offset, so 'spread' cannot move the fires; write a cron with H "
+            "in the minute field instead",
+        )
+    if spread is True:
+        window = every - offset
+    elif isinstance(spread, str):
+        window = _duration(raw, "spread")
+        if window < 1:
+            raise _Invalid(("spread",), "'spread' must be longer than 0s")
+    else:
+        raise _Invalid(("spread",), "'spread' is true or a duration such as 30m")
+    if offset + window > every:
+        raise _Invalid(
+            ("spread",),
+            f"'spread' ({format_duration(window)}) must fit within 'every' ({format_duration(every)})"
+            + (f" after 'offset' ({format_duration(offset)})" if offset else ""),
+        )
+    return offset + spread_offset(identity, window)
 
 
 def _other_days(text: str, caps: Capabilities) -> str:

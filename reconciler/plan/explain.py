@@ -106,7 +106,9 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
             continue  # the headline already says it
         if change is renamed:
             continue
-        lines.append("    " + _change(change, action.kind == "create", value_limit))
+        lines.append(
+            "    " + _change(change, action.kind == "create", value_limit) + _written(action, change)
+        )
     for change in action.kept:
         if change.path != "state":
             lines.append(f"    {KEPT_DRIFT} " + _change(change, False, value_limit) + "  (left as it is)")
@@ -158,6 +160,12 @@ def _change(change: Change, created: bool, limit: int | None) -> str:
         return f"{_safe(change.path)}: {after}"
     tag = f"  ({change.origin})" if change.origin in ("drift", "both") else ""
     return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}{tag}"
+
+
+def _written(action: Action, change: Change) -> str:
+    """What the bundle wrote where `H` or `spread` chose the value: `  (H 9 * * mon-fri)`."""
+    written = action.desired.written.get(change.path) if action.desired is not None else None
+    return f"  ({_safe(written)})" if written else ""
 
 
 def _value(value: Any, sensitive: bool, limit: int | None) -> str:
