@@ -15,6 +15,15 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.refactoring import check_ignore, check_renamed_from
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.spreading import (
+    SpreadProblem,
+    hash_identity,
+    is_spread,
+    spread_calendars,
+    spread_crons,
+    spread_every,
+    written_spread,
+)
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.rules import check_schedule_rules
 from reconciler.providers.rules import check_target as check_target_rules
@@ -22,7 +31,7 @@ from reconciler.timing.cron import parse_cron
 from reconciler.timing.dialects import reads_days_differently
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.every_cron import every_as_cron
-from reconciler.timing.hashed import expand_hashed, is_hashed, schedule_identity, spread_offset
+from reconciler.timing.hashed import expand_hashed, is_hashed
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
 from reconciler.timing.zones import is_utc, load_zone
 
@@ -237,21 +246,6 @@ def _check_name(name: str, caps: Capabilities, bundle_key: str, report: _Counter
         )
 
 
-def hash_identity(data: Mapping[str, Any], bundle_key: str) -> str:
-    """What `H` and `spread` hash: `bundleKey/name`, or the identity `renamedFrom` names (so a rename never
-    moves the minute). A malformed `renamedFrom` is reported by its own check; the own name serves meanwhile."""
-    old = data.get("renamedFrom")
-    if isinstance(old, str) and not isinstance(old, Sensitive):
-        return schedule_identity(bundle_key, old)
-    if (
-        isinstance(old, Mapping)
-        and isinstance(old.get("bundleKey"), str)
-        and isinstance(old.get("name"), str)
-    ):
-        return schedule_identity(str(old["bundleKey"]), str(old["name"]))
-    return schedule_identity(bundle_key, str(data.get("name")))
-
-
 def timing_from_when(when: Mapping[str, Any], caps: Capabilities) -> Timing | None:
     """The timing of a `when` in the bundle's vocabulary (one a platform reported), or None when `caps` would
     not accept it."""
@@ -279,13 +273,18 @@ def _check_when(
         )
     form = forms[0]
     written: dict[str, str] = {}
-    spread = raw.get("spread")
-    if spread is not None and spread is not False and (form != "every" or identity is None):
-        raise _Invalid(
-            ("spread",),
-            "'spread' goes with 'every' only: on a cron, write H in the minute field instead "
-            "(`H 9 * * mon-fri`, `H(0-29) 9 * * *`: docs/bundle-format.md#h-and-spread)",
-        )
+    spread = raw.get("spread") if identity is not None else None
+    if is_spread(raw.get("spread")) and (form == "at" or identity is None):
+        raise _Invalid(("spread",), "'spread' goes with 'every', 'cron' or 'calendars', not a one-off 'at'")
+    try:
+        return _timing(raw, caps, form, identity or "", spread, written)
+    except SpreadProblem as exc:
+        raise _Invalid(exc.path, str(exc)) from None
+
+
+def _timing(
+    raw: dict[str, Any], caps: Capabilities, form: str, identity: str, spread: Any, written: dict[str, str]
+) -> tuple[Timing, dict[str, Any], dict[str, str]]:
     if raw.get("offset") is not None and form != "every":
         raise _Invalid(("offset",), "'offset' goes with 'every' only")
     if form not in caps.forms:
@@ -330,16 +329,21 @@ def _check_when(
                 ("cron",), f"{caps.provider} takes one cron per schedule: split the list into schedules"
             )
         canonical = []
+        exprs = []
         for i, text in enumerate(crons):
             path: Path_ = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
             try:
-                if isinstance(text, str) and identity is not None and is_hashed(text):
-                    written[".".join(("when", *(str(p) for p in path)))] = text
-                    expr = parse_cron(expand_hashed(text.strip(), identity))
-                else:
-                    expr = parse_cron(text)
+                hashed = isinstance(text, str) and bool(identity) and is_hashed(text)
+                exprs.append(parse_cron(expand_hashed(text.strip(), identity) if hashed else text))
             except TimingError as exc:
                 raise _Invalid(path, f"invalid cron '{text}': {exc}") from None
+        if is_spread(spread):
+            exprs = spread_crons(spread, exprs, identity)
+        if is_spread(spread) or any(isinstance(t, str) and is_hashed(t) for t in crons):
+            shown = "; ".join(str(t) for t in crons)
+            written["when.cron"] = shown + (f", {written_spread(spread)}" if is_spread(spread) else "")
+        for i, (text, expr) in enumerate(zip(crons, exprs, strict=True)):
+            path = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
             if not caps.cron_seconds and len(expr.canonical.split()) == 6:
                 raise _Invalid(path, f"{caps.provider} cron has no seconds field: use 5 fields")
             if caps.min_cadence_seconds and (len(expr.seconds) > 1 or len(expr.minutes) > 1):
@@ -367,9 +371,15 @@ def _check_when(
                 f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
                 f"({format_duration(every)})",
             )
-        if spread is not None and spread is not False and identity is not None:
-            offset = _spread(raw, spread, every, offset, caps, identity)
-            written["when.offset"] = f"spread: {'true' if spread is True else spread}"
+        if is_spread(spread):
+            if not caps.every_offset:
+                raise _Invalid(
+                    ("spread",),
+                    f"{caps.provider} has no interval offset, so 'spread' cannot move the fires of an 'every'; "
+                    "write a cron with H in the minute field (or spread it) instead",
+                )
+            offset = spread_every(spread, every, offset, identity)
+            written["when.offset"] = written_spread(spread)
         if caps.min_cadence_seconds and every < caps.min_cadence_seconds:
             raise _Invalid(
                 ("every",),
@@ -412,6 +422,9 @@ def _check_when(
         calendars = tuple(_calendar(rule, i) for i, rule in enumerate(raw["calendars"]))
         if not calendars:
             raise _Invalid(("calendars",), "'calendars' must not be an empty list")
+        if is_spread(spread):
+            calendars = spread_calendars(spread, calendars, identity)
+            written["when.calendars"] = written_spread(spread)
         fields["calendars"] = calendars
         when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     if start:
@@ -419,34 +432,6 @@ def _check_when(
     if end:
         when["end"] = _iso(end)
     return Timing(**fields), when, written
-
-
-def _spread(
-    raw: dict[str, Any], spread: Any, every: int, offset: int, caps: Capabilities, identity: str
-) -> int:
-    """The offset `spread` chooses: `offset` plus a hashed shift within the window (the rest of the cadence
-    for `true`, else the duration given), in whole minutes once the window is a minute or more."""
-    if not caps.every_offset:
-        raise _Invalid(
-            ("spread",),
-            f"{caps.provider} has no interval offset, so 'spread' cannot move the fires; write a cron with H "
-            "in the minute field instead",
-        )
-    if spread is True:
-        window = every - offset
-    elif isinstance(spread, str):
-        window = _duration(raw, "spread")
-        if window < 1:
-            raise _Invalid(("spread",), "'spread' must be longer than 0s")
-    else:
-        raise _Invalid(("spread",), "'spread' is true or a duration such as 30m")
-    if offset + window > every:
-        raise _Invalid(
-            ("spread",),
-            f"'spread' ({format_duration(window)}) must fit within 'every' ({format_duration(every)})"
-            + (f" after 'offset' ({format_duration(offset)})" if offset else ""),
-        )
-    return offset + spread_offset(identity, window)
 
 
 def _other_days(text: str, caps: Capabilities) -> str:

@@ -102,3 +102,29 @@ def spread_offset(identity: str, window: int) -> int:
     if window >= 60:
         return 60 * hash_choice(identity, "spread", window // 60)
     return hash_choice(identity, "spread", window)
+
+
+def minute_shift(minute_sets: list[frozenset[int]], window: int | None, identity: str) -> int:
+    """How many minutes `spread` moves a cron's or calendar's minutes; every set moves by the same amount.
+
+    `window` None (`spread: true`): the minutes keep their spacing and move anywhere within their hour (the
+    first one to 0..60-width), so the shift may be negative. A duration: each fire moves 0..window-1 minutes
+    later, and must stay within its hour, so the days and hours stay exactly as written (a carry past the
+    hour, or past midnight into another day, is what one cron cannot say for every schedule).
+    """
+    low = min(min(minutes) for minutes in minute_sets)
+    high = max(max(minutes) for minutes in minute_sets)
+    if window is None:
+        return hash_choice(identity, "spread", 60 - (high - low)) - low
+    if window % 60:
+        raise TimingError(
+            f"on a cron or calendar 'spread' is a whole number of minutes (a cron's finest unit), got {window}s"
+        )
+    minutes = window // 60
+    if high + minutes > 60:
+        raise TimingError(
+            f"'spread' ({minutes}m) would move minute {high} past the end of its hour; a spread on a cron or "
+            f"calendar keeps every fire in its hour, so the hours and days stay as written: at most "
+            f"{60 - high}m here, or `spread: true` (anywhere in the hour)"
+        )
+    return hash_choice(identity, "spread", minutes)

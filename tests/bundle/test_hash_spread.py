@@ -14,6 +14,7 @@ from tests.conftest import Run, run_cli
 # What the pinned hash (tests/timing/test_hashed.py) gives team/briefing and team/digest.
 BRIEFING = "55 9 * * 1-5"
 DIGEST_OFFSET = "1h57m"
+STANDUP = "13 9 * * 1-5"  # team/standup: `0 9 * * mon-fri` with spread: 30m
 
 
 def bundle(target: str, briefing: str = "H 9 * * mon-fri", extra: str = "") -> str:
@@ -30,6 +31,10 @@ schedules:
   - name: digest
     agent: agent_a
     when: {{every: 6h, spread: true}}
+    input: {{message: hi}}
+  - name: standup
+    agent: agent_a
+    when: {{cron: "0 9 * * mon-fri", spread: 30m}}
     input: {{message: hi}}
 {extra}"""
 
@@ -53,12 +58,13 @@ def test_validate_plan_apply_and_a_second_plan_has_nothing_to_do(tmp_path: Path,
     planned = run(tmp_path, "plan", "--sandbox", path)
     assert f'when.cron: "{BRIEFING}"  (H 9 * * mon-fri)' in planned.out, planned.out
     assert f'when.offset: "{DIGEST_OFFSET}"  (spread: true)' in planned.out, planned.out
+    assert f'when.cron: "{STANDUP}"  (0 9 * * mon-fri, spread: 30m)' in planned.out, planned.out
     applied = run(tmp_path, "apply", "--sandbox", "--auto-approve", path)
     assert applied.code == 0, applied.out + applied.err
     again = run(tmp_path, "plan", "--sandbox", "--detailed-exitcode", path)
     assert again.code == 0 and "No changes" in again.out, again.out + again.err
     exported = run(tmp_path, "export", "--sandbox", "--bundle-key", "team", *_scope(target))
-    assert BRIEFING in exported.out and "H 9" not in exported.out, exported.out
+    assert BRIEFING in exported.out and STANDUP in exported.out and "H 9" not in exported.out, exported.out
 
 
 def _scope(target: str) -> list[str]:
@@ -74,6 +80,22 @@ def test_preview_shows_the_concrete_times(tmp_path: Path) -> None:
     assert shown.code == 0, shown.err
     assert "Mon 2026-12-07 09:55:00 UTC" in shown.out
     assert "Mon 2026-12-07 01:57:00 UTC" in shown.out  # every 6h from the epoch, shifted by 1h57m
+    assert "Mon 2026-12-07 09:13:00 UTC" in shown.out  # standup: 09:00 spread over 30 minutes
+
+
+def test_calendar_counts_the_concrete_minutes(tmp_path: Path) -> None:
+    """Briefing (`H 9`) and standup (`0 9`, spread) both ask for 09:something: without H and spread they
+    would collide at 09:00."""
+    target = "{provider: cadenya, workspace: ws_demo}"
+    for text, most in (
+        (bundle(target, briefing="0 9 * * mon-fri").replace("spread: 30m", ""), 2),
+        (bundle(target), 1),
+    ):
+        shown = run(
+            tmp_path, "calendar", "--from", "2026-12-07T00:00:00Z", "--days", "1", write(tmp_path, text)
+        )
+        assert shown.code == 0, shown.err
+        assert f"Most schedules in one minute: {most}" in shown.out, shown.out
 
 
 def test_a_rename_keeps_the_minute(tmp_path: Path) -> None:
@@ -85,7 +107,7 @@ def test_a_rename_keeps_the_minute(tmp_path: Path) -> None:
 
 
 def test_another_name_gets_its_own_minute(tmp_path: Path) -> None:
-    other = bundle("{provider: cadenya, workspace: ws_demo}").replace("name: briefing", "name: standup")
+    other = bundle("{provider: cadenya, workspace: ws_demo}").replace("name: briefing", "name: evening")
     shown = run(tmp_path, "plan", "--sandbox", write(tmp_path, other))
     assert "(H 9 * * mon-fri)" in shown.out and f'"{BRIEFING}"' not in shown.out, shown.out
 
@@ -113,7 +135,12 @@ def test_validate_refuses_a_bad_h_at_the_field(tmp_path: Path, cron: str, why: s
 @pytest.mark.parametrize(
     ("target", "when", "why"),
     [
-        ("{provider: cadenya, workspace: ws_demo}", '{cron: "0 9 * * *", spread: 30m}', "with 'every' only"),
+        ("{provider: cadenya, workspace: ws_demo}", '{cron: "45 9 * * *", spread: 30m}', "at most 15m here"),
+        (
+            "{provider: cadenya, workspace: ws_demo}",
+            '{at: "2030-01-01T00:00:00Z", spread: 30m}',
+            "not a one-off",
+        ),
         ("{provider: cadenya, workspace: ws_demo}", "{every: 1h, spread: 2h}", "must fit within"),
         ("{provider: orq}", "{every: 1h, spread: true}", "no interval offset"),
     ],

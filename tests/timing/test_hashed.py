@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.timing.cron import parse_cron
-from reconciler.timing.hashed import expand_hashed, hash_choice, spread_offset
+from reconciler.timing.hashed import expand_hashed, hash_choice, minute_shift, spread_offset
 from reconciler.timing.spec import TimingError
 
 # Computed once with the documented function and never to be changed: if this table fails, users' schedules
@@ -82,6 +82,10 @@ def test_a_range_and_a_step_stay_inside(
     ]
     assert low <= stepped[0] < low + step and stepped[-1] <= high and stepped[-1] + step > high
     assert all(b - a == step for a, b in itertools.pairwise(stepped))
+    if step > hashed[1] - hashed[0] + 1:  # a bare H/n steps through the H range (1-28 in day-of-month)
+        with pytest.raises(TimingError, match="larger than the range"):
+            expand_hashed(_cron(index, f"H/{step}"), identity)
+        return
     bare = [int(v) for v in expand_hashed(_cron(index, f"H/{step}"), identity).split()[index].split(",")]
     assert bare[0] < hashed[0] + step and all(hashed[0] <= v <= hashed[1] for v in bare)
 
@@ -118,3 +122,32 @@ def test_a_cron_without_h_is_left_as_written() -> None:
 def test_a_bad_h_is_refused_saying_why(written: str, why: str) -> None:
     with pytest.raises(TimingError, match=why.replace("(", r"\(").replace(")", r"\)")):
         expand_hashed(written, "a/b")
+
+
+minute_sets = st.lists(st.frozensets(st.integers(0, 59), min_size=1), min_size=1, max_size=3)
+
+
+@given(identities, minute_sets)
+def test_spread_true_moves_every_minute_by_one_shift_within_the_hour(
+    identity: str, sets: list[frozenset[int]]
+) -> None:
+    delta = minute_shift(sets, None, identity)
+    assert all(0 <= m + delta <= 59 for minutes in sets for m in minutes)
+
+
+@given(identities, minute_sets, st.integers(1, 60))
+def test_a_spread_duration_moves_later_within_the_window_or_is_refused(
+    identity: str, sets: list[frozenset[int]], window: int
+) -> None:
+    highest = max(max(minutes) for minutes in sets)
+    if highest + window > 60:
+        with pytest.raises(TimingError, match=f"at most {60 - highest}m here"):
+            minute_shift(sets, window * 60, identity)
+        return
+    delta = minute_shift(sets, window * 60, identity)
+    assert 0 <= delta < window and highest + delta <= 59
+
+
+def test_a_spread_on_a_cron_is_whole_minutes() -> None:
+    with pytest.raises(TimingError, match="whole number of minutes"):
+        minute_shift([frozenset({0})], 90, "a/b")
