@@ -164,8 +164,15 @@ def _change(change: Change, created: bool, limit: int | None) -> str:
 
 def _written(action: Action, change: Change) -> str:
     """What the bundle wrote where `H` or `spread` chose the value: `  (H 9 * * mon-fri)`."""
-    written = action.desired.written.get(change.path) if action.desired is not None else None
-    return f"  ({_safe(written)})" if written else ""
+    if action.desired is None:
+        return ""
+    written = action.desired.written
+    if change.path in written:
+        return f"  ({_safe(written[change.path])})"
+    # A provider may compare calendars as the one cron they equal (Temporal): the spread is still beside it.
+    if change.path == "when.cron" and "when.calendars" in written:
+        return f"  (calendars, {_safe(written['when.calendars'])})"
+    return ""
 
 
 def _value(value: Any, sensitive: bool, limit: int | None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.sandbox.temporal_dev import DevServer
 from tests.conftest import Run, run_cli
 
 # What the pinned hash (tests/timing/test_hashed.py) gives team/briefing and team/digest.
@@ -153,3 +154,26 @@ def test_validate_refuses_a_spread_it_cannot_honour(tmp_path: Path, target: str,
     result = run(tmp_path, "validate", write(tmp_path, text))
     assert result.code == 1
     assert _located(text, when) in result.out + result.err and why in result.out + result.err, result.out
+
+
+def test_temporal_runs_the_concrete_values_and_a_second_plan_is_empty(
+    temporal_server: DevServer, tmp_path: Path
+) -> None:
+    """A real Temporal server: the cron (sent as a calendar), the spread offset and a spread calendar."""
+    extra = (
+        "  - name: weekly\n    agent: agent_a\n"
+        "    when: {spread: 20m, calendars: [{hour: [{start: 10}], minute: [{start: 0, end: 59, step: 20}]}]}\n"
+    )
+    text = bundle("{provider: temporal, taskQueue: agents}", extra=extra).replace("team", "hashed")
+    path = write(tmp_path, text)
+    env = {"TEMPORAL_HTTP_ADDRESS": temporal_server.http_url, "TEMPORAL_NAMESPACE": temporal_server.namespace}
+    try:
+        applied = run_cli("apply", "--auto-approve", path, env=env, cwd=tmp_path)
+        assert applied.code == 0, applied.out + applied.err
+        assert "(H 9 * * mon-fri)" in applied.out and "(calendars, spread: 20m)" in applied.out, applied.out
+        again = run_cli("plan", "--detailed-exitcode", path, env=env, cwd=tmp_path)
+        assert again.code == 0 and "No changes" in again.out, again.out + again.err
+    finally:
+        emptied = text.split("schedules:\n")[0] + "prune: delete\nschedules: []\n"
+        write(tmp_path, emptied)
+        run_cli("apply", "--auto-approve", "--allow-empty", path, env=env, cwd=tmp_path)
