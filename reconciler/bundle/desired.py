@@ -28,6 +28,9 @@ class DesiredSchedule:
     # The (bundleKey, name) this schedule had before (`renamedFrom`): renamed in place, not created anew.
     renamed_from: tuple[str, str] | None = None
     ignore: tuple[str, ...] = ()  # field paths left to the platform after the create (`ignore:`)
+    # What the bundle wrote where `H` or `spread` chose the value (`{"when.cron": "H 9 * * mon-fri"}`), shown
+    # beside the concrete value in plans; not compared (the platform holds only the concrete value).
+    written: dict[str, str] = field(default_factory=dict, compare=False)
     # What the ownership marker must record as applied, when the planner writes other values than the
     # bundle's (a pause made outside the bundle kept, drift left as it is under `drift: report`): the
     # bundle's own record, so the next plan still tells them apart. None: the record of this very value.

@@ -66,7 +66,8 @@ class When(_Model):
     cron: str | list[str] | None = Field(
         None,
         description="Standard cron: 5 fields, or 6 with seconds first, or @hourly/@daily/@weekly/@monthly/@yearly. "
-        "When both day-of-month and day-of-week are restricted, either matching fires (Vixie cron).",
+        "When both day-of-month and day-of-week are restricted, either matching fires (Vixie cron). `H`, "
+        "`H(a-b)`, `H/n` in a field (Jenkins) stand for values chosen by a stable hash of `bundleKey/name`.",
         examples=["0 9 * * mon-fri"],
     )
     every: str | None = Field(
@@ -74,6 +75,13 @@ class When(_Model):
     )
     offset: str | None = Field(
         None, description="With `every`: shift from the cadence's anchor.", examples=["15m"]
+    )
+    spread: bool | str | None = Field(
+        None,
+        description="With `every`: add to `offset` a shift chosen by a stable hash of `bundleKey/name`, within "
+        "the rest of the cadence (`true`) or within the duration given; whole minutes. On a cron, write `H` "
+        "instead (`H 9 * * mon-fri`).",
+        examples=[True, "30m"],
     )
     at: str | None = Field(
         None, description="A one-off fire time (ISO 8601 with offset).", examples=["2026-05-01T09:00:00Z"]

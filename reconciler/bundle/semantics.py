@@ -15,6 +15,15 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.refactoring import check_ignore, check_renamed_from
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.spreading import (
+    SpreadProblem,
+    hash_identity,
+    is_spread,
+    spread_calendars,
+    spread_crons,
+    spread_every,
+    written_spread,
+)
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.rules import check_schedule_rules
 from reconciler.providers.rules import check_target as check_target_rules
@@ -22,6 +31,7 @@ from reconciler.timing.cron import parse_cron
 from reconciler.timing.dialects import reads_days_differently
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.every_cron import every_as_cron
+from reconciler.timing.hashed import expand_hashed, is_hashed
 from reconciler.timing.spec import Calendar, Range, Timing, TimingError
 from reconciler.timing.zones import is_utc, load_zone
 
@@ -81,11 +91,12 @@ def check_schedule(
     when_raw = data.get("when")
     timing: Timing | None = None
     when: dict[str, Any] = {}
+    written: dict[str, str] = {}
     if not isinstance(when_raw, dict):
         problems_before("when", "missing required field 'when' (set it here or in defaults)")
     else:
         try:
-            timing, when = _check_when(when_raw, caps)
+            timing, when, written = _check_when(when_raw, caps, hash_identity(data, bundle_key))
         except _Invalid as exc:
             problems_before(("when", *exc.path), str(exc))
     if problems_before.count or timing is None:
@@ -141,6 +152,7 @@ def check_schedule(
         line=line,
         renamed_from=renamed_from,
         ignore=ignored,
+        written=written,
     )
 
 
@@ -243,7 +255,12 @@ def timing_from_when(when: Mapping[str, Any], caps: Capabilities) -> Timing | No
         return None
 
 
-def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[str, Any]]:
+def _check_when(
+    raw: dict[str, Any], caps: Capabilities, identity: str | None = None
+) -> tuple[Timing, dict[str, Any], dict[str, str]]:
+    """The timing, the normalised `when`, and what the bundle wrote where `H` or `spread` chose the value
+    (`{"when.cron": "H 9 * * mon-fri"}`), shown beside it in plans. `identity` is what `H`/`spread` hash;
+    None (a live schedule read back) accepts neither."""
     for key, value in raw.items():
         if isinstance(value, Sensitive):
             raise _Invalid((key,), "secret() is not allowed in timing fields")
@@ -255,6 +272,19 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
             f"give exactly one of cron, every, at, calendars (got {given})",
         )
     form = forms[0]
+    written: dict[str, str] = {}
+    spread = raw.get("spread") if identity is not None else None
+    if is_spread(raw.get("spread")) and (form == "at" or identity is None):
+        raise _Invalid(("spread",), "'spread' goes with 'every', 'cron' or 'calendars', not a one-off 'at'")
+    try:
+        return _timing(raw, caps, form, identity or "", spread, written)
+    except SpreadProblem as exc:
+        raise _Invalid(exc.path, str(exc)) from None
+
+
+def _timing(
+    raw: dict[str, Any], caps: Capabilities, form: str, identity: str, spread: Any, written: dict[str, str]
+) -> tuple[Timing, dict[str, Any], dict[str, str]]:
     if raw.get("offset") is not None and form != "every":
         raise _Invalid(("offset",), "'offset' goes with 'every' only")
     if form not in caps.forms:
@@ -299,12 +329,21 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                 ("cron",), f"{caps.provider} takes one cron per schedule: split the list into schedules"
             )
         canonical = []
+        exprs = []
         for i, text in enumerate(crons):
             path: Path_ = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
             try:
-                expr = parse_cron(text)
+                hashed = isinstance(text, str) and bool(identity) and is_hashed(text)
+                exprs.append(parse_cron(expand_hashed(text.strip(), identity) if hashed else text))
             except TimingError as exc:
                 raise _Invalid(path, f"invalid cron '{text}': {exc}") from None
+        if is_spread(spread):
+            exprs = spread_crons(spread, exprs, identity)
+        if is_spread(spread) or any(isinstance(t, str) and is_hashed(t) for t in crons):
+            shown = "; ".join(str(t) for t in crons)
+            written["when.cron"] = shown + (f", {written_spread(spread)}" if is_spread(spread) else "")
+        for i, (text, expr) in enumerate(zip(crons, exprs, strict=True)):
+            path = ("cron", i) if isinstance(raw["cron"], list) else ("cron",)
             if not caps.cron_seconds and len(expr.canonical.split()) == 6:
                 raise _Invalid(path, f"{caps.provider} cron has no seconds field: use 5 fields")
             if caps.min_cadence_seconds and (len(expr.seconds) > 1 or len(expr.minutes) > 1):
@@ -332,6 +371,15 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
                 f"'offset' ({format_duration(offset)}) must be shorter than 'every' "
                 f"({format_duration(every)})",
             )
+        if is_spread(spread):
+            if not caps.every_offset:
+                raise _Invalid(
+                    ("spread",),
+                    f"{caps.provider} has no interval offset, so 'spread' cannot move the fires of an 'every'; "
+                    "write a cron with H in the minute field (or spread it) instead",
+                )
+            offset = spread_every(spread, every, offset, identity)
+            written["when.offset"] = written_spread(spread)
         if caps.min_cadence_seconds and every < caps.min_cadence_seconds:
             raise _Invalid(
                 ("every",),
@@ -374,13 +422,16 @@ def _check_when(raw: dict[str, Any], caps: Capabilities) -> tuple[Timing, dict[s
         calendars = tuple(_calendar(rule, i) for i, rule in enumerate(raw["calendars"]))
         if not calendars:
             raise _Invalid(("calendars",), "'calendars' must not be an empty list")
+        if is_spread(spread):
+            calendars = spread_calendars(spread, calendars, identity)
+            written["when.calendars"] = written_spread(spread)
         fields["calendars"] = calendars
         when["calendars"] = [calendar_as_bundle(c) for c in calendars]
     if start:
         when["start"] = _iso(start)
     if end:
         when["end"] = _iso(end)
-    return Timing(**fields), when
+    return Timing(**fields), when, written
 
 
 def _other_days(text: str, caps: Capabilities) -> str:

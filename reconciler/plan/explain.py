@@ -106,7 +106,9 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
             continue  # the headline already says it
         if change is renamed:
             continue
-        lines.append("    " + _change(change, action.kind == "create", value_limit))
+        lines.append(
+            "    " + _change(change, action.kind == "create", value_limit) + _written(action, change)
+        )
     for change in action.kept:
         if change.path != "state":
             lines.append(f"    {KEPT_DRIFT} " + _change(change, False, value_limit) + "  (left as it is)")
@@ -158,6 +160,19 @@ def _change(change: Change, created: bool, limit: int | None) -> str:
         return f"{_safe(change.path)}: {after}"
     tag = f"  ({change.origin})" if change.origin in ("drift", "both") else ""
     return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}{tag}"
+
+
+def _written(action: Action, change: Change) -> str:
+    """What the bundle wrote where `H` or `spread` chose the value: `  (H 9 * * mon-fri)`."""
+    if action.desired is None:
+        return ""
+    written = action.desired.written
+    if change.path in written:
+        return f"  ({_safe(written[change.path])})"
+    # A provider may compare calendars as the one cron they equal (Temporal): the spread is still beside it.
+    if change.path == "when.cron" and "when.calendars" in written:
+        return f"  (calendars, {_safe(written['when.calendars'])})"
+    return ""
 
 
 def _value(value: Any, sensitive: bool, limit: int | None) -> str:
