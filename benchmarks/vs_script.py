@@ -1,0 +1,219 @@
+"""reconciler against the best script a user would write (benchmarks/best_script.py), interleaved.
+
+    .venv/bin/python benchmarks/vs_script.py                          # Cadenya, N = 10,000, 20 ms, 3 rounds
+    .venv/bin/python benchmarks/vs_script.py --providers cadenya,oz --n 1000 --rounds 5
+
+Per provider, the sandbox runs in its own process with the latency given. Each round runs both contenders,
+in alternating order, through the same three steps on a freshly reset sandbox: all creates, a plan with no
+changes (the script's `--dry-run`), and 10 % updates. Every run is a whole process (interpreter start-up
+included) timed by a small launcher; the ratio of a step is taken per round (the two runs sit next to each
+other) and the median of those is reported, with the machine's load average beside it. The ideal is the
+fewest requests each API allows at the parallelism given, one latency each (plan_apply_providers.py).
+Results: benchmarks/results/vs_script.{md,json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from plan_apply import KEY, RESULTS, Run, agents_for, busy_seconds, cpu_model, sandbox, work_for, write_bundle
+from plan_apply import SCENARIOS as ALL_SCENARIOS
+from plan_apply_providers import SPECS
+
+HERE = Path(__file__).resolve().parent
+STEPS = {s.name: s for s in ALL_SCENARIOS}
+ORDER = ("apply: all creates", "plan: no changes", "apply: 10% updates")
+
+# The same launcher as plan_apply.py's, for any command: the child's own wall time, CPU and peak RSS.
+LAUNCHER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall, "cpu": cpu, "rss_kb": usage.ru_maxrss}))
+"""
+
+
+def timed(argv: list[str], env: dict[str, str]) -> Run:
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *argv], env=env, capture_output=True, text=True, check=False
+    )
+    result = json.loads(done.stdout)
+    if result["code"] not in (0, 2):
+        raise SystemExit(f"{' '.join(argv[:4])} failed (exit {result['code']}):\n{done.stderr[-2000:]}")
+    return Run(result["wall"], result["cpu"], result["rss_kb"] / 1024)
+
+
+@dataclass
+class Step:
+    provider: str
+    n: int
+    step: str
+    ideal_s: float
+    reconciler: list[Run] = field(default_factory=list)
+    script: list[Run] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)  # 1-minute load average after each round
+
+    def summary(self) -> dict[str, object]:
+        def walls(runs: list[Run]) -> dict[str, float]:
+            values = [r.wall_s for r in runs]
+            return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+        ratios = [s.wall_s / r.wall_s for r, s in zip(self.reconciler, self.script, strict=True)]
+        return {
+            "provider": self.provider,
+            "n": self.n,
+            "step": self.step,
+            "ideal_s": round(self.ideal_s, 3),
+            "reconciler_s": walls(self.reconciler),
+            "script_s": walls(self.script),
+            "reconciler_rss_mb": max(r.rss_mb for r in self.reconciler),
+            "script_rss_mb": max(r.rss_mb for r in self.script),
+            "script_over_reconciler": round(statistics.median(ratios), 3),
+            "reconciler_over_ideal": round(
+                statistics.median(r.wall_s for r in self.reconciler) / self.ideal_s, 3
+            )
+            if self.ideal_s
+            else None,
+            "load_1m": [round(v, 2) for v in self.load],
+        }
+
+
+def run_round(
+    provider: str,
+    n: int,
+    server_url: str,
+    env: dict[str, str],
+    admin: object,
+    opts: argparse.Namespace,
+    steps: dict[str, Step],
+    script_first: bool,
+) -> None:
+    spec = SPECS[provider]
+    agents = agents_for(n)
+    contenders = ["script", "reconciler"] if script_first else ["reconciler", "script"]
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "bench.yaml"
+        for who in contenders:
+            admin.admin("POST", "reset")  # type: ignore[attr-defined]
+            for agent in agents:
+                admin.admin("POST", "agents", {"id": agent})  # type: ignore[attr-defined]
+            for name in ORDER:
+                scenario = STEPS[name]
+                write_bundle(bundle, spec, n, agents, changed=int(n * scenario.changed))
+                if who == "reconciler":
+                    verb = ["apply", "--auto-approve"] if scenario.apply else ["plan"]
+                    argv = [sys.executable, "-m", "reconciler", *verb, str(bundle)]
+                    argv += ["--parallelism", str(opts.parallelism)]
+                    run = timed(argv, {**os.environ, **env})
+                else:
+                    argv = [sys.executable, str(HERE / "best_script.py"), str(bundle), "--provider", provider]
+                    argv += ["--url", server_url, "--parallelism", str(opts.parallelism)]
+                    argv += [] if scenario.apply else ["--dry-run"]
+                    run = timed(argv, {**os.environ, "BENCH_API_KEY": KEY, "PYTHONPATH": str(HERE)})
+                getattr(steps[name], who).append(run)
+    for step in steps.values():
+        step.load.append(os.getloadavg()[0])
+
+
+def markdown(rows: list[dict[str, object]], header: dict[str, object]) -> str:
+    lines = [
+        "# reconciler vs. the best script",
+        "",
+        f"{header['when']} · {header['cpu']} · {header['cpus']} CPUs · latency {header['latency_ms']} ms · "
+        f"parallelism {header['parallelism']} · {header['rounds']} interleaved rounds · machine busy "
+        f"{header['busy']:.0%} of its CPUs outside this benchmark's own processes",
+        "",
+        "| provider | N | step | reconciler s (min–max) | script s (min–max) | script ÷ reconciler | "
+        "reconciler ÷ ideal | peak RSS MB (reconciler / script) | load 1m |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        rec, scr = row["reconciler_s"], row["script_s"]
+        assert isinstance(rec, dict) and isinstance(scr, dict)
+        lines.append(
+            f"| {row['provider']} | {row['n']:,} | {row['step']} | {rec['median']:.2f} ({rec['min']:.2f}–"
+            f"{rec['max']:.2f}) | {scr['median']:.2f} ({scr['min']:.2f}–{scr['max']:.2f}) | "
+            f"{row['script_over_reconciler']} | {row['reconciler_over_ideal']} | "
+            f"{row['reconciler_rss_mb']:.0f} / {row['script_rss_mb']:.0f} | "
+            f"{', '.join(str(v) for v in row['load_1m'])} |"  # type: ignore[attr-defined]
+        )
+    lines += [
+        "",
+        "script ÷ reconciler above 1 means reconciler is faster: the median of the per-round ratios. The script "
+        "is benchmarks/best_script.py: the official SDK on Cadenya, httpx elsewhere, libyaml's C loader, a "
+        "thread pool of the same parallelism.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--providers", default="cadenya")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=20.0, help="ms per request in the sandbox")
+    parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    opts = parser.parse_args()
+    rows: list[dict[str, object]] = []
+    started, busy_before, own_before = time.perf_counter(), busy_seconds(), _children_cpu()
+    for provider in opts.providers.split(","):
+        spec = SPECS[provider]
+        agents = agents_for(opts.n)
+        steps = {}
+        for name in ORDER:
+            sc = STEPS[name]
+            work = work_for(sc, opts.n, len(agents))
+            ideal = spec.minimum(work).ideal_s(opts.latency / 1000, opts.parallelism)
+            steps[name] = Step(provider, opts.n, name, ideal)
+        with sandbox(spec, agents, opts.latency) as server:
+            for index in range(opts.rounds):
+                run_round(provider, opts.n, server.url, server.env, server, opts, steps, index % 2 == 1)
+                print(f"{provider}: round {index + 1} of {opts.rounds} done", file=sys.stderr)
+        rows += [step.summary() for step in steps.values()]
+    elapsed = time.perf_counter() - started
+    others = max(0.0, (busy_seconds() - busy_before) - (_children_cpu() - own_before))
+    header = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "latency_ms": opts.latency,
+        "parallelism": opts.parallelism,
+        "rounds": opts.rounds,
+        "busy": others / (elapsed * (os.cpu_count() or 1)),
+    }
+    opts.out.mkdir(parents=True, exist_ok=True)
+    (opts.out / "vs_script.json").write_text(json.dumps({"header": header, "rows": rows}, indent=2) + "\n")
+    text = markdown(rows, header)
+    (opts.out / "vs_script.md").write_text(text)
+    print(text)
+    return 0
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+if __name__ == "__main__":
+    sys.exit(main())
