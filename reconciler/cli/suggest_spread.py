@@ -25,7 +25,14 @@ from reconciler.bundle.desired import Bundle
 from reconciler.bundle.load import load_text
 from reconciler.errors import ReconcilerError
 from reconciler.forecast.fires import ScheduleRef
-from reconciler.forecast.suggest import Move, Peaks, Suggestion, shift_cron_minutes, suggest
+from reconciler.forecast.suggest import (
+    Move,
+    Peaks,
+    Suggestion,
+    peaks_with,
+    shift_cron_minutes,
+    suggest,
+)
 from reconciler.forecast.view import CalendarView
 from reconciler.timing import format_duration, parse_cron
 
@@ -52,6 +59,11 @@ class Outcome:
     new: str
     edits: tuple[Edit, ...]  # empty: not writable in place
     not_written: str  # why not ("" when writable)
+
+    @property
+    def line(self) -> int:
+        """The line that changes (the schedule's entry when nothing can change in place)."""
+        return min(e.line for e in self.edits) + 1 if self.edits else self.ref.line
 
 
 class _Sources:
@@ -95,12 +107,13 @@ def suggest_spread(
     if write:
         files = _write(sources, outcomes, revalidate)
     fixed = [view.fires[i].ref.label for i in suggestion.fixed]
+    in_place = peaks_with(view.fires, [o.move for o in outcomes if o.edits])
     if as_json:
         import json
 
-        print(json.dumps(_as_json(suggestion, outcomes, fixed, window, write, files), indent=2))
+        print(json.dumps(_as_json(suggestion, in_place, outcomes, fixed, window, write, files), indent=2))
     else:
-        print(_as_text(suggestion, outcomes, fixed, window, write, files))
+        print(_as_text(suggestion, in_place, outcomes, fixed, window, write, files))
     return 0
 
 
@@ -116,7 +129,9 @@ def _place(sources: _Sources, move: Move, ref: ScheduleRef) -> Outcome:
     key = "cron" if move.field == "cron" else ("every" if move.field == "offset" else "calendars")
     if not isinstance(when, CommentedMap) or when.get(key) is None:
         defaults = document.get("defaults") if isinstance(document, CommentedMap) else None
-        line = defaults.lc.line + 1 if isinstance(defaults, CommentedMap) else ref.line
+        line = ref.line
+        if isinstance(defaults, CommentedMap) and "when" in defaults:
+            line = defaults.lc.key("when")[0] + 1
         return _unwritable(fallback, f"comes from defaults at {ref.file}:{line}")
     try:
         if move.field == "cron":
@@ -261,6 +276,7 @@ def _peaks(peaks: Peaks) -> dict[str, Any]:
 
 def _as_json(
     suggestion: Suggestion,
+    in_place: Peaks,
     outcomes: list[Outcome],
     fixed: list[str],
     window: int | None,
@@ -272,11 +288,12 @@ def _as_json(
         "objective": OBJECTIVE,
         "before": _peaks(suggestion.before),
         "after": _peaks(suggestion.after),
+        "after_writable_only": _peaks(in_place),
         "moves": [
             {
                 "schedule": o.ref.label,
                 "file": o.ref.file,
-                "line": o.ref.line,
+                "line": o.line,
                 "field": o.move.field,
                 "old": o.old,
                 "new": o.new,
@@ -295,6 +312,7 @@ def _as_json(
 
 def _as_text(
     suggestion: Suggestion,
+    in_place: Peaks,
     outcomes: list[Outcome],
     fixed: list[str],
     window: int | None,
@@ -309,13 +327,15 @@ def _as_text(
         f"Suggested spread ({f'--window ±{window}m' if window is not None else 'H ranges only; --window N moves plain schedules'})",
         f"  peak before: {peak(suggestion.before)}",
         f"  peak after:  {peak(suggestion.after)}",
-        "",
     ]
+    if any(o.not_written for o in outcomes):
+        lines.append(f"  peak after the changes --write can make: {peak(in_place)}")
+    lines.append("")
     if not outcomes:
         lines.append("No move lowers the peak: nothing to suggest.")
     for o in outcomes:
         field = "" if o.old.startswith(("offset:", "minute")) else f"{o.move.field}: "
-        line = f'  {o.ref.file}:{o.ref.line}  {o.ref.label}  {field}"{o.old}" -> "{o.new}"'
+        line = f'  {o.ref.file}:{o.line}  {o.ref.label}  {field}"{o.old}" → "{o.new}"'
         if o.not_written:
             line += f"  (suggested, not written: {o.not_written})"
         lines.append(line)

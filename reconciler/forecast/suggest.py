@@ -51,6 +51,7 @@ class Move:
     old: str  # the value as the forecast reads it (canonical), before and after
     new: str
     why: str  # the window it stayed in
+    minutes: frozenset[int] = frozenset()  # its fire minutes once moved (POSIX seconds)
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,17 @@ def suggest(
         allowed = windows[i]
         assert allowed is not None
         field, old = _shown(fires[i].ref.timing)
-        moves.append(Move(i, shift, timing, field, old, _shown(timing)[1], allowed.why))
+        moves.append(Move(i, shift, timing, field, old, _shown(timing)[1], allowed.why, minutes))
         after_sets[i] = minutes
     return Suggestion(before, _peaks(after_sets, agents), tuple(moves), fixed)
+
+
+def peaks_with(fires: Sequence[WindowFires], moves: Sequence[Move]) -> Peaks:
+    """The peaks once only these moves are made (those written, when some cannot be)."""
+    sets = [_minutes(item.instants) for item in fires]
+    for move in moves:
+        sets[move.schedule] = move.minutes
+    return _peaks(sets, [item.ref.agent_label for item in fires])
 
 
 def _greedy(
