@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -253,6 +254,7 @@ def _write(sources: _Sources, outcomes: list[Outcome], revalidate: Callable[[], 
     except ReconcilerError:
         for file in new_texts:
             _replace(Path(file), sources.texts[file])
+        print("the written bundles failed validation: every file was put back as it was", file=sys.stderr)
         raise
     return sorted(new_texts)
 

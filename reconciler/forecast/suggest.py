@@ -299,12 +299,13 @@ def _shift_calendar(calendar: Calendar, shift: int) -> Calendar:
 
 
 def _expressible(item: WindowFires, timing: Timing) -> bool:
-    """Can the schedule's platform hold the moved timing exactly? (A cron-only platform says an `every` as
-    one cron; an offset must fit that.)"""
-    if timing.every is None:
-        return True
+    """Can the schedule's platform hold the moved timing exactly? (Some take only certain cron shapes, such
+    as minute 0; a cron-only platform says an `every` as one cron, and the offset must fit that.)"""
     caps = capabilities_for(item.ref.provider, item.ref.api)
-    if not caps.every_as_cron:
+    if timing.cron:
+        six = [text if len(text.split()) == 6 else f"0 {text}" for text in timing.cron]
+        return caps.cron_pattern is None or all(re.match(caps.cron_pattern, text) for text in six)
+    if timing.every is None or not caps.every_as_cron:
         return True
     try:
         every_as_cron(timing.every, timing.offset)

@@ -257,3 +257,29 @@ def test_an_h_range_is_respected_even_when_a_wider_move_would_help() -> None:
     wide = suggest(view.fires, {"team/h": {"when.cron": "H(0-5) 9 * * *"}}, view.start, view.end, None)
     (move,) = wide.moves
     assert move.timing.cron == ("2 9 * * *",) and wide.after.overall == 5
+
+
+ORQ_SHAPES = """\
+apiVersion: reconciler/v1
+kind: Bundle
+bundleKey: orq-shapes
+target: {provider: orq, api: display-name}
+schedules:
+  - name: digest
+    agent: digest-agent
+    when: {cron: "0 8 * * *"}
+  - name: other-digest
+    agent: digest-agent
+    when: {cron: "0 8 * * *"}
+"""
+
+
+def test_a_platform_that_takes_only_minute_zero_is_never_given_another_minute(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("orq.yaml").write_text(ORQ_SHAPES)
+    args = ("calendar", "orq.yaml", "--suggest-spread", "--window", "30", "--write", "--format", "json")
+    code, out = run(capsys, *args)
+    assert code == 0 and json.loads(out)["moves"] == []
+    assert Path("orq.yaml").read_text() == ORQ_SHAPES
