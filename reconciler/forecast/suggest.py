@@ -1,5 +1,5 @@
 """`calendar --suggest-spread`: new minutes for colliding schedules, each within its allowed window, that
-lower the busiest minute. Pure: the calendar's fires in, moves out (docs/cli.md#suggesting-a-spread).
+lower the busiest minute. Pure: the calendar's fires in, moves out (docs/timing.md#suggesting-a-spread).
 
 What may move, and how far:
 - a cron whose minute field is numbers (`0`, `0,30`), a calendar whose minutes are single values, an
