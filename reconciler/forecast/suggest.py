@@ -88,20 +88,26 @@ def suggest(
     fixed = tuple(i for i in colliding if windows[i] is None)
     options: dict[int, list[tuple[int, Timing, frozenset[int]]]] = {}
     cache: dict[tuple[Timing, str, datetime | None], frozenset[int]] = {}
+    # A for_each fan-out or a crowd of `0 9 * * *` shares its timing: its choices are computed once.
+    shared: dict[tuple[object, ...], list[tuple[int, Timing, frozenset[int]]]] = {}
     for i, allowed in windows.items():
         if allowed is None:
             continue
         item = fires[i]
-        choices = []
-        for shift in allowed.shifts:
-            timing = _shifted(item.ref.timing, shift) if shift else item.ref.timing
-            if timing is None or not _expressible(item, timing):
-                continue
-            key = (timing, item.semantics.provider, item.semantics.anchor)
-            if key not in cache:
-                cache[key] = _minutes(_window_instants(timing, item.semantics, start, end)[0])
-            choices.append((shift, timing, cache[key]))
-        options[i] = choices
+        family = (item.ref.timing, item.semantics.provider, item.semantics.anchor)
+        same = (*family, item.ref.provider, item.ref.api, allowed.shifts)
+        if same not in shared:
+            choices = []
+            for shift in allowed.shifts:
+                timing = _shifted(item.ref.timing, shift) if shift else item.ref.timing
+                if timing is None or not _expressible(item, timing):
+                    continue
+                key = (timing, *family[1:])
+                if key not in cache:
+                    cache[key] = _minutes(_window_instants(timing, item.semantics, start, end)[0])
+                choices.append((shift, timing, cache[key]))
+            shared[same] = choices
+        options[i] = shared[same]
     chosen = _greedy(sets, agents, options)
     moves = []
     after_sets = list(sets)
@@ -180,14 +186,13 @@ class _Base:
     others_peak: int  # the busiest other agent's
 
     def cost(self, minutes: frozenset[int]) -> tuple[int, int, int, int]:
-        top = max((self.overall[m] + 1 for m in minutes), default=0)
-        own_top = max((self.own[m] + 1 for m in minutes), default=0)
-        return (
-            max(self.peak, top),
-            max(self.others_peak, self.own_peak, own_top),
-            sum(2 * self.overall[m] + 1 for m in minutes),
-            sum(2 * self.own[m] + 1 for m in minutes),
-        )
+        top = own_top = squares = own_squares = 0  # one loop: this runs for every candidate of every pass
+        for minute in minutes:
+            here, own = self.overall[minute], self.own[minute]
+            top, own_top = max(top, here + 1), max(own_top, own + 1)
+            squares += 2 * here + 1
+            own_squares += 2 * own + 1
+        return (max(self.peak, top), max(self.others_peak, self.own_peak, own_top), squares, own_squares)
 
 
 def _minutes(instants: Sequence[int]) -> frozenset[int]:
