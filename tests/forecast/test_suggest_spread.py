@@ -283,3 +283,17 @@ def test_a_platform_that_takes_only_minute_zero_is_never_given_another_minute(
     code, out = run(capsys, *args)
     assert code == 0 and json.loads(out)["moves"] == []
     assert Path("orq.yaml").read_text() == ORQ_SHAPES
+
+
+def test_written_files_that_would_not_validate_are_put_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pretend the platform check was missing: the write then produces a cron orq refuses.
+    monkeypatch.setattr("reconciler.forecast.suggest._expressible", lambda item, timing: True)
+    monkeypatch.chdir(tmp_path)
+    Path("orq.yaml").write_text(ORQ_SHAPES)
+    code = main(["calendar", "orq.yaml", "--suggest-spread", "--window", "30", "--write"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "put back" in err and "orq.yaml:" in err
+    assert Path("orq.yaml").read_text() == ORQ_SHAPES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orq.yaml"]  # no temporary file left
