@@ -1,6 +1,7 @@
 """`reconciler calendar PATH...`: a day-by-hour heatmap of every schedule's fires and a collision report,
-offline. Exit 0; 2 with --fail-on-collision N when more than N schedules fire in one minute; 1 for an
-invalid bundle or option.
+offline; `--suggest-spread [--write]` proposes (and writes) minutes that lower the busiest one
+(cli/suggest_spread.py). Exit 0; 2 with --fail-on-collision N when more than N schedules fire in one
+minute; 1 for an invalid bundle or option.
 
 The forecast modules load when the command runs: every other verb imports this module too.
 """
@@ -61,6 +62,28 @@ def calendar(
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="A path that holds no bundle is not an error.")
     ] = False,
+    suggest_spread: Annotated[
+        bool,
+        typer.Option(
+            "--suggest-spread",
+            help="Instead of the heatmap: new minutes for colliding schedules, within their windows, "
+            "that lower the busiest minute (overall, then per agent).",
+        ),
+    ] = False,
+    window: Annotated[
+        int | None,
+        typer.Option(
+            "--window",
+            min=0,
+            max=1440,
+            help="With --suggest-spread: plain crons, calendars and every may move up to N minutes either "
+            "way (cron and calendar minutes stay in their hour). Without it only H(a-b) ranges move.",
+        ),
+    ] = None,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="With --suggest-spread: change the bundle files in place."),
+    ] = False,
 ) -> int:
     """Show when fires pile up: a week-by-hour heatmap and a collision report."""
     from reconciler.forecast.collisions import most_in_one_minute
@@ -79,11 +102,23 @@ def calendar(
         if from_ is not None
         else start_of_day(parse_from("now", timezone), timezone)
     )
-    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty)
+    if (window is not None or write) and not suggest_spread:
+        name = "'--window'" if window is not None else "'--write'"
+        raise typer.BadParameter("goes with --suggest-spread", param_hint=name)
+    overrides = parse_var_overrides(var or [])
+    loaded = load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty)
     loaded.raise_for_problems()
     view = build(
         loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused
     )
+    if suggest_spread:
+        from reconciler.cli.suggest_spread import suggest_spread as suggest
+
+        def revalidate() -> None:
+            load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty).raise_for_problems()
+
+        as_json = format is CalendarFormat.json
+        return suggest(loaded.bundles, view, window, write=write, as_json=as_json, revalidate=revalidate)
     if format is CalendarFormat.json:
         print(json.dumps(calendar_json(view, fail_on_collision), indent=2, default=str))
     else:
