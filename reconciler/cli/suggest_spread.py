@@ -67,6 +67,19 @@ class Outcome:
         return min(e.line for e in self.edits) + 1 if self.edits else self.ref.line
 
 
+@dataclass(frozen=True)
+class Report:
+    """What the command prints, as text or JSON."""
+
+    suggestion: Suggestion
+    in_place: Peaks  # the peaks after only the moves --write can make
+    outcomes: list[Outcome]
+    fixed: list[str]  # colliding schedules with no window to move in
+    window: int | None
+    write: bool
+    files: list[str]  # the files written
+
+
 class _Sources:
     """Bundle files as text and ruamel round-trip documents, read once."""
 
@@ -109,12 +122,13 @@ def suggest_spread(
         files = _write(sources, outcomes, revalidate)
     fixed = [view.fires[i].ref.label for i in suggestion.fixed]
     in_place = peaks_with(view.fires, [o.move for o in outcomes if o.edits])
+    report = Report(suggestion, in_place, outcomes, fixed, window, write, files)
     if as_json:
         import json
 
-        print(json.dumps(_as_json(suggestion, in_place, outcomes, fixed, window, write, files), indent=2))
+        print(json.dumps(_as_json(report), indent=2))
     else:
-        print(_as_text(suggestion, in_place, outcomes, fixed, window, write, files))
+        print(_as_text(report))
     return 0
 
 
@@ -276,21 +290,14 @@ def _peaks(peaks: Peaks) -> dict[str, Any]:
     return {"overall": peaks.overall, "busiest_agent": peaks.agent, "busiest_agent_peak": peaks.agent_peak}
 
 
-def _as_json(
-    suggestion: Suggestion,
-    in_place: Peaks,
-    outcomes: list[Outcome],
-    fixed: list[str],
-    window: int | None,
-    write: bool,
-    files: list[str],
-) -> dict[str, Any]:
+def _as_json(report: Report) -> dict[str, Any]:
+    suggestion, outcomes, window, write = report.suggestion, report.outcomes, report.window, report.write
     return {
         "window_minutes": window,
         "objective": OBJECTIVE,
         "before": _peaks(suggestion.before),
         "after": _peaks(suggestion.after),
-        "after_writable_only": _peaks(in_place),
+        "after_writable_only": _peaks(report.in_place),
         "moves": [
             {
                 "schedule": o.ref.label,
@@ -307,20 +314,15 @@ def _as_json(
             }
             for o in outcomes
         ],
-        "fixed": fixed,
-        "written_files": files,
+        "fixed": report.fixed,
+        "written_files": report.files,
     }
 
 
-def _as_text(
-    suggestion: Suggestion,
-    in_place: Peaks,
-    outcomes: list[Outcome],
-    fixed: list[str],
-    window: int | None,
-    write: bool,
-    files: list[str],
-) -> str:
+def _as_text(report: Report) -> str:
+    suggestion, in_place, outcomes, fixed = report.suggestion, report.in_place, report.outcomes, report.fixed
+    window, write, files = report.window, report.write, report.files
+
     def peak(p: Peaks) -> str:
         who = f" (busiest agent {p.agent}: {p.agent_peak})" if p.agent else ""
         return f"{p.overall} schedule{'s' if p.overall != 1 else ''} in one minute{who}"
