@@ -6,11 +6,14 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reconciler.providers.transport import ALLOW_HTTP_ENV, TransportSecurity
+from reconciler.envflag import ALLOW_HTTP_ENV
+
+if TYPE_CHECKING:  # httpx loads with the providers, not for `--help` or `validate`
+    from reconciler.providers.transport import TransportSecurity
 
 Paths = Annotated[list[str], typer.Argument(help="Bundle files or directories.")]
 Vars = Annotated[list[str] | None, typer.Option("--var", help="Override a template variable: key=value.")]
@@ -93,6 +96,8 @@ def help_without_color(args: list[str], groups: Iterable[str]) -> None:
 
 
 def transport_security(insecure: bool, allow_http: bool, ca_bundle: Path | None) -> TransportSecurity:
+    from reconciler.providers.transport import TransportSecurity
+
     return TransportSecurity.from_environment(
         insecure=insecure, allow_http=allow_http, ca_bundle=str(ca_bundle) if ca_bundle else None
     )

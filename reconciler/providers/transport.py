@@ -20,10 +20,9 @@ from dataclasses import dataclass
 import certifi
 import httpx
 
-from reconciler.envflag import env_flag
+from reconciler.envflag import ALLOW_HTTP_ENV, env_flag
 from reconciler.errors import ConfigError
 
-ALLOW_HTTP_ENV = "RECONCILER_ALLOW_HTTP"
 
 
 @dataclass(frozen=True)

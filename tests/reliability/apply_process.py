@@ -26,6 +26,7 @@ from tests.conftest import ROOT
 Launcher = Literal["exec", "fork"]
 PRELOAD = [
     "reconciler.cli.main",
+    "reconciler.cli.apply",  # verbs load when they run (reconciler/cli/commands.py): preload the one used
     "reconciler.providers.cadenya.provider",
     "reconciler.providers.agentex.provider",
     "reconciler.providers.orq.provider",

@@ -1,0 +1,100 @@
+"""The verbs, loaded when one runs: `reconciler --help` and each verb import only what they use.
+
+Every verb's module imports the part of the pipeline it drives (`apply` the providers and httpx, `validate`
+the loader and the models); importing them all for every command cost `reconciler --help` about half a
+second. The group lists each verb from the table below, with its short help written here (a test checks
+it against the function's docstring), and imports the verb's module only when the verb is looked up to run,
+to complete or to print its own help.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+from typing import Any
+
+import typer
+import typer.main
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
+
+# verb: (module, the help `reconciler --help` shows: the first paragraph of the function's docstring)
+VERBS: dict[str, tuple[str, str]] = {
+    "validate": ("reconciler.cli.validate", "Check bundles without contacting any platform."),
+    "schema": (
+        "reconciler.cli.schema",
+        "Print the JSON Schema (draft 2020-12) of bundle format v1, or of the plan document.",
+    ),
+    "plan": ("reconciler.cli.plan", "Show the changes `apply` would make."),
+    "apply": ("reconciler.cli.apply", "Make the live schedules match the bundles."),
+    "export": (
+        "reconciler.cli.export",
+        "Write a bundle for the live schedules: owned ones as they are, unowned ones with `adopt: true`.",
+    ),
+    "preview": (
+        "reconciler.cli.preview",
+        "Show when each schedule will fire next, in its own timezone and in UTC.",
+    ),
+    "calendar": (
+        "reconciler.cli.calendar",
+        "Show when fires pile up: a week-by-hour heatmap and a collision report.",
+    ),
+    "show": ("reconciler.cli.show", "Show a saved plan without contacting any platform."),
+    "status": (
+        "reconciler.cli.status",
+        "Did each schedule fire as declared? Exit 2 when any needs attention.",
+    ),
+    "providers": (
+        "reconciler.cli.providers",
+        "List the installed providers: origin, API revisions, timing forms and limits, options, connection "
+        "variables, target fields, and whether a local sandbox is available.",
+    ),
+}
+
+
+# Set by `reconciler.cli.main.run` (a process of its own): what a verb imports lives for the whole run, so it
+# is frozen out of garbage collection like everything imported before it.
+freeze_on_load = False
+
+
+def load_verb(name: str) -> _click.Command:
+    """The verb's click command, built by typer from the function `reconciler.cli.<name>.<name>`."""
+    module, _ = VERBS[name]
+    function = getattr(importlib.import_module(module), name)
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command(name=name)(function)
+    command = typer.main.get_command(single)
+    if freeze_on_load:
+        gc.freeze()
+    return command
+
+
+class LazyVerb(TyperCommand):
+    """Stands in for a verb in the group's listing; becomes the real command when the verb is used."""
+
+    def __init__(self, name: str, short_help: str) -> None:
+        super().__init__(name=name, help=short_help, short_help=short_help)
+        self._real: _click.Command | None = None
+
+    def real(self) -> _click.Command:
+        if self._real is None:
+            self._real = load_verb(str(self.name))
+        return self._real
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        return self.real().make_context(info_name, args, parent=parent, **extra)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return self.real().get_params(ctx)
+
+    def invoke(self, ctx: Any) -> Any:
+        return self.real().invoke(ctx)
+
+
+class LazyGroup(TyperGroup):
+    """The `reconciler` group: typer's own, plus the verbs of VERBS as LazyVerb stand-ins."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, (_, short_help) in VERBS.items():
+            self.commands.setdefault(name, LazyVerb(name, short_help))

@@ -1,0 +1,89 @@
+"""Each verb loads only what it uses: `reconciler --help` imports no verb, `validate` and `preview` no HTTP
+client, no server and no other platform's provider (reconciler/cli/commands.py)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli.commands import VERBS
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a command that does not talk to a platform must not load.
+NETWORK_AND_SERVERS = (
+    "httpx",
+    "fastapi",
+    "uvicorn",
+    "reconciler.apply.executor",
+    "reconciler.providers.http",
+)
+PROBE = """
+import json, sys
+from reconciler.cli.main import main
+code = main(sys.argv[2:])
+watched = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "loaded": [m for m in watched if m in sys.modules]}), file=sys.stderr)
+"""
+
+
+def loaded_by(args: list[str], watched: list[str]) -> tuple[int, list[str]]:
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(watched), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], report["loaded"]
+
+
+def first_paragraph(text: str) -> str:
+    return " ".join(text.split("\n\n")[0].split())
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_the_listed_help_is_the_verbs_own(verb: str) -> None:
+    module, short_help = VERBS[verb]
+    function = getattr(importlib.import_module(module), verb)
+    assert short_help == first_paragraph(inspect.getdoc(function) or "")
+
+
+def test_help_lists_every_verb_and_loads_none() -> None:
+    verb_modules = [module for module, _ in VERBS.values()]
+    code, loaded = loaded_by(["--help"], [*verb_modules, *NETWORK_AND_SERVERS, "pydantic"])
+    assert (code, loaded) == (0, [])
+    listing = subprocess.run(
+        [sys.executable, "-m", "reconciler", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    for verb in VERBS:
+        assert f" {verb} " in listing
+
+
+@pytest.mark.parametrize("verb", ["validate", "preview"])
+def test_offline_verbs_load_no_network_code_and_only_their_platform(verb: str) -> None:
+    others = [f"reconciler.providers.{p}" for p in ("agentex", "orq", "oz", "tbd_agents", "temporal")]
+    code, loaded = loaded_by([verb, "examples/cadenya"], [*NETWORK_AND_SERVERS, *others])
+    assert (code, loaded) == (0, [])
+
+
+def test_a_verb_still_runs_and_prints_its_own_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0 and "--parallelism" in done.stdout
+    wrong = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plna"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert wrong.returncode == 1 and "plan" in wrong.stderr
