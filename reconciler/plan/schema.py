@@ -226,6 +226,12 @@ def _change() -> dict[str, Any]:
                 "ownership marker keeps: `drift` (changed on the platform, not in the bundle), `pending` (changed "
                 "in the bundle, not applied yet), `both`, `unknown` (no record). Absent on creates and removals.",
             },
+            "written": {
+                "type": "string",
+                "description": "Present when `H` or `spread` chose `after`: what the bundle wrote "
+                "(`H 9 * * mon-fri`, `spread: 30m`, `H 9 * * *, spread: 30m`); `after` is the concrete value the "
+                "platform receives and plans compare.",
+            },
             "sensitive": {
                 "const": True,
                 "description": f"Present when the value is a secret: `before` and `after` are then only "
