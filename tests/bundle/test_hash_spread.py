@@ -65,7 +65,13 @@ def test_validate_plan_apply_and_a_second_plan_has_nothing_to_do(tmp_path: Path,
     again = run(tmp_path, "plan", "--sandbox", "--detailed-exitcode", path)
     assert again.code == 0 and "No changes" in again.out, again.out + again.err
     exported = run(tmp_path, "export", "--sandbox", "--bundle-key", "team", *_scope(target))
-    assert BRIEFING in exported.out and STANDUP in exported.out and "H 9" not in exported.out, exported.out
+    # The concrete values, each with a comment naming what the bundle wrote (the marker recorded it).
+    assert f"cron: {BRIEFING}  # from: H 9 * * mon-fri" in exported.out, exported.out
+    assert f"offset: {DIGEST_OFFSET}  # from: spread: true" in exported.out, exported.out
+    assert f"cron: {STANDUP}  # from: 0 9 * * mon-fri, spread: 30m" in exported.out, exported.out
+    Path(path).write_text(exported.out)  # over the bundle's own file, as a user round-trips it
+    replanned = run(tmp_path, "plan", "--sandbox", "--detailed-exitcode", path)
+    assert replanned.code == 0 and "No changes" in replanned.out, replanned.out + replanned.err
 
 
 def _scope(target: str) -> list[str]:
