@@ -16,6 +16,7 @@ from reconciler.cli.common import (
     AllowEmpty,
     AllowHttp,
     CaBundle,
+    CostsFile,
     Endpoint,
     Exclude,
     Insecure,
@@ -75,6 +76,7 @@ def plan(
     insecure: Insecure = False,
     allow_http: AllowHttp = False,
     ca_bundle: CaBundle = None,
+    costs: CostsFile = None,
 ) -> int:
     """Show the changes `apply` would make."""
     if drift_only and out is not None:
@@ -92,6 +94,7 @@ def plan(
         security,
         tuple(only or ()),
         tuple(exclude or ()),
+        costs,
     )
     session = open_session(options)
     try:
