@@ -188,7 +188,7 @@ def signed(number: int) -> str:
 
 def signed_money(money: Money) -> str:
     sign = "+" if money.amount > 0 else "-" if money.amount < 0 else "±"
-    return f"{sign}{format_amount(abs(money.amount))} {money.currency}"
+    return f"{sign}{Decimal(format_amount(abs(money.amount))):,f} {money.currency}"
 
 
 def delta_text(delta: LoadDelta) -> str:
