@@ -25,7 +25,11 @@ def budget_problems(bundles: Sequence[Bundle], book: CostBook | None, now: datet
     every bundle limit that cannot be checked (a cost without prices, a concurrency without durations)."""
     if not has_limits(bundles, book):
         return []
-    forecast = forecast_load(schedules_of(bundles), book, now)
+    agent_caps = book is not None and any(a.limits.max_concurrent for a in book.agents.values())
+    bundle_caps = any(b.limits.max_concurrent for b in bundles)
+    forecast = forecast_load(
+        schedules_of(bundles), book, now, agent_peaks=agent_caps, bundle_peaks=bundle_caps
+    )
     problems = [
         breach.diagnostic() for breach in check_budgets(forecast, book, {b.key: b.limits for b in bundles})
     ]

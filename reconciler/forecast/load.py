@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from itertools import accumulate
 from operator import sub
 
 from reconciler.bundle.money import Money
@@ -108,8 +109,14 @@ def forecast_load(
     book: CostBook | None,
     now: datetime,
     days: int = MONTH_DAYS,
+    *,
+    agent_peaks: bool = True,
+    bundle_peaks: bool = True,
 ) -> LoadForecast:
-    """The load of `schedules` (from `fires.schedules_of`, or the live side of a plan) in the window."""
+    """The load of `schedules` (from `fires.schedules_of`, or the live side of a plan) in the window.
+
+    The peaks of concurrent runs cost most (every run is an event): `agent_peaks` / `bundle_peaks` False
+    leave them None where nothing reads them (a plan's deltas, a bundle without maxConcurrent)."""
     start = window_start(now)
     end = start + days * DAY
     book = book or CostBook()
@@ -125,8 +132,8 @@ def forecast_load(
             instants = cache[key]
         instants_of.append(instants)
         loads.append(_schedule_load(ref, instants, start, days, book))
-    agents = _groups([load.ref.agent for load in loads], loads, instants_of, book, days)
-    bundles = _groups([load.ref.bundle for load in loads], loads, instants_of, book, days)
+    agents = _groups([load.ref.agent for load in loads], loads, instants_of, book, days, agent_peaks)
+    bundles = _groups([load.ref.bundle for load in loads], loads, instants_of, book, days, bundle_peaks)
     return LoadForecast(start, days, tuple(loads), agents, bundles)
 
 
@@ -172,6 +179,7 @@ def _groups(
     instants_of: list[Sequence[int]],
     book: CostBook,
     days: int,
+    peaks: bool,
 ) -> tuple[GroupLoad, ...]:
     members: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
@@ -192,7 +200,11 @@ def _groups(
                 costs[price.currency] = (
                     costs.get(price.currency, Decimal(0)) + price.amount * load.runs_per_month
                 )
-        peak, peak_at = _peak([(instants_of[i], book.duration(loads[i].ref.agent)) for i in indices])
+        peak, peak_at = (
+            _peak([(instants_of[i], book.duration(loads[i].ref.agent)) for i in indices])
+            if peaks
+            else (None, None)
+        )
         money = tuple(Money(amount, currency) for currency, amount in sorted(costs.items()))
         groups.append(GroupLoad(key, tuple(indices), tuple(counts), money, unpriced, peak, peak_at))
     return tuple(groups)
@@ -206,13 +218,13 @@ def _peak(runs: list[tuple[Sequence[int], Durations | None]]) -> tuple[int | Non
             starts_by_length.setdefault(duration.typical, Counter()).update(instants)
     if not starts_by_length:
         return None, None
-    change: Counter[int] = Counter()
+    ends: Counter[int] = Counter()
+    starts_all: Counter[int] = Counter()
     for length, starts in starts_by_length.items():
-        change.update(starts)
-        change.subtract({instant + length: count for instant, count in starts.items()})
-    level, peak, peak_at = 0, 0, None
-    for instant in sorted(change):  # a run ends before one that starts at the same instant: -1 then +1
-        level += change[instant]
-        if level > peak:
-            peak, peak_at = level, instant
-    return peak, peak_at
+        starts_all.update(starts)
+        ends.update(dict(zip([t + length for t in starts], starts.values(), strict=True)))
+    # Runs are [start, start + length): at an instant where one ends and another starts, the net change.
+    instants = sorted(starts_all.keys() | ends.keys())
+    levels = list(accumulate(starts_all.get(t, 0) - ends.get(t, 0) for t in instants))
+    peak = max(levels, default=0)
+    return peak, (instants[levels.index(peak)] if levels and peak else None)

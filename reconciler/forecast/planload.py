@@ -45,7 +45,8 @@ def plan_load(plan: Plan, book: CostBook | None, now: datetime) -> tuple[int, li
                 kept = _from_live(bundle, action.live)
                 if kept is not None:
                     after.append(_ref(bundle, kept, action.name))
-    old, new = forecast_load(before, book, now), forecast_load(after, book, now)
+    quick = {"agent_peaks": False, "bundle_peaks": False}
+    old, new = forecast_load(before, book, now, **quick), forecast_load(after, book, now, **quick)
     return new.start, load_deltas(old, new)
 
 
