@@ -73,6 +73,12 @@ def plan_json_schema() -> dict[str, Any]:
                 "description": "Present in a partial plan (`--only`, `--exclude`): the name globs it was made "
                 "with. Schedules outside the selection are neither changed nor pruned.",
             },
+            "load": {
+                "$ref": "#/$defs/load",
+                "description": "Only from `plan --format json` (a fresh plan): runs per day and per month and the "
+                "monthly cost, before -> after, per bundle and per agent, over the 30 days from midnight UTC "
+                "(docs/costs.md).",
+            },
             "source": {
                 "$ref": "#/$defs/source",
                 "description": "Only in a file saved by `plan --out`: what `apply PLANFILE` renders again to "
@@ -94,7 +100,62 @@ def plan_json_schema() -> dict[str, Any]:
             "change": _change(),
             "source": _source(),
             "pins": _pins(),
+            "load": _load(),
         },
+    }
+
+
+def _load() -> dict[str, Any]:
+    pair = {
+        "type": "object",
+        "properties": {"before": {"type": "integer"}, "after": {"type": "integer"}},
+        "required": ["before", "after"],
+        "additionalProperties": False,
+    }
+    money = {
+        "type": "object",
+        "properties": {"amount": {"type": "string"}, "currency": {"type": "string"}},
+        "required": ["amount", "currency"],
+        "additionalProperties": False,
+    }
+    monies = {
+        "type": "array",
+        "items": money,
+        "description": "One entry per currency; empty: no price known.",
+    }
+    figures = {
+        "runs_per_day": {**pair, "description": "The busiest UTC day of the window."},
+        "runs_per_month": {**pair, "description": "All runs of the 30 days."},
+        "monthly_cost": {
+            "type": "object",
+            "properties": {"before": monies, "after": monies, "change": monies},
+            "required": ["before", "after", "change"],
+            "additionalProperties": False,
+        },
+    }
+
+    def group(key: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {key: {"type": "string"}, **figures},
+            "required": [key, *figures],
+            "additionalProperties": False,
+        }
+
+    return {
+        "type": "object",
+        "properties": {
+            "window": {
+                "type": "object",
+                "properties": {"start": {"type": "string"}, "days": {"const": 30}},
+                "required": ["start", "days"],
+                "additionalProperties": False,
+            },
+            "bundles": {"type": "array", "items": group("bundle_key")},
+            "agents": {"type": "array", "items": group("agent")},
+        },
+        "required": ["window", "bundles", "agents"],
+        "additionalProperties": False,
     }
 
 
