@@ -179,6 +179,14 @@ def test_temporal_runs_the_concrete_values_and_a_second_plan_is_empty(
         assert "(H 9 * * mon-fri)" in applied.out and "(calendars, spread: 20m)" in applied.out, applied.out
         again = run_cli("plan", "--detailed-exitcode", path, env=env, cwd=tmp_path)
         assert again.code == 0 and "No changes" in again.out, again.out + again.err
+        flags = ["--provider", "temporal", "--task-queue", "agents", "--bundle-key", "hashed", "--out", path]
+        exported = run_cli("export", *flags, env=env, cwd=tmp_path)
+        assert exported.code == 0, exported.err
+        written = Path(path).read_text()
+        assert "  # from: H 9 * * mon-fri" in written, written  # bundleKey hashed: its own minute
+        assert "# from: spread: 20m" in written and "# from: spread: true" in written, written
+        replanned = run_cli("plan", "--detailed-exitcode", path, env=env, cwd=tmp_path)
+        assert replanned.code == 0 and "No changes" in replanned.out, replanned.out + replanned.err
     finally:
         emptied = text.split("schedules:\n")[0] + "prune: delete\nschedules: []\n"
         write(tmp_path, emptied)
