@@ -140,15 +140,19 @@ def forecast_load(
 def _schedule_load(
     ref: ScheduleRef, instants: Sequence[int], start: int, days: int, book: CostBook
 ) -> ScheduleLoad:
-    gap = _shortest_gap(instants)
+    gap = shortest_gap(instants)
     duration = book.duration(ref.agent)
     skip = skips_on_overlap(ref)
     overlaps = duration is not None and gap is not None and gap < duration.p95
-    skips = _skips(instants, duration.typical) if skip and duration is not None and gap is not None else 0
+    skips = (
+        predicted_skips(instants, duration.typical)
+        if skip and duration is not None and gap is not None
+        else 0
+    )
     return ScheduleLoad(ref, per_day(instants, start, days), gap, overlaps, skip, skips)
 
 
-def _shortest_gap(instants: Sequence[int]) -> int | None:
+def shortest_gap(instants: Sequence[int]) -> int | None:
     if len(instants) < 2:
         return None
     if isinstance(instants, range):
@@ -157,7 +161,7 @@ def _shortest_gap(instants: Sequence[int]) -> int | None:
     return gaps
 
 
-def _skips(instants: Sequence[int], typical: int) -> int:
+def predicted_skips(instants: Sequence[int], typical: int) -> int:
     """Fires that come while the run started by an earlier fire (lasting `typical`) still runs."""
     if isinstance(instants, range):
         if instants.step >= typical:
