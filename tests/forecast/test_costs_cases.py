@@ -158,3 +158,29 @@ def test_skip_type_overlap_policies_predict_the_dropped_fires(
 ) -> None:
     # 7-minute runs every 5 minutes: each run swallows the next fire, so half of 288 fires a day are dropped.
     assert _forecast_skips(provider, options) == skips
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_a_saved_plan_carries_and_shows_the_load(tmp_path: Path, fmt: str) -> None:
+    _write(tmp_path)
+    planned = run_cli("plan", "--sandbox", "--out", "plan.json", ".", cwd=tmp_path)
+    assert planned.code == 0, planned.err
+    shown = run_cli("show", "--format", fmt, "plan.json", cwd=tmp_path)
+    assert shown.code == 0, shown.err
+    if fmt == "json":
+        agents = json.loads(shown.out)["load"]["agents"]
+        assert agents[0]["runs_per_month"] == {"before": 0, "after": 8640}
+        assert agents[0]["monthly_cost"]["change"] == [{"amount": "3456.00", "currency": "USD"}]
+    else:
+        assert "+8,640 runs/month, ≈ +3,456.00 USD/month" in shown.out
+
+
+def test_a_saved_plan_with_a_broken_load_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path)
+    assert run_cli("plan", "--sandbox", "--out", "plan.json", ".", cwd=tmp_path).code == 0
+    document = json.loads((tmp_path / "plan.json").read_text())
+    document["load"]["agents"][0]["runs_per_day"]["after"] = "many"
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    shown = run_cli("show", "plan.json", cwd=tmp_path)
+    assert shown.code != 0
+    assert "plan.json" in shown.out + shown.err and "'load'" in shown.out + shown.err
