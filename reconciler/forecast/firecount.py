@@ -27,9 +27,10 @@ from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
-# Around an offset change the engine computes the fires (each platform's walk is its own there); two days
-# either side hold every wall time the change can move or repeat, whatever the zone's offset.
-_NEAR_CHANGE = 2 * DAY
+# Around an offset change the engine computes the fires (each platform's walk is its own there, and Temporal's
+# can move a fire by hours after a change): a day either side holds all of it. An hour more keeps the change
+# out of the day-long margin the arithmetic checks (`_fixed_offset`), else that side goes to the engine too.
+_NEAR_CHANGE = DAY + 3600
 
 
 def fire_instants(
