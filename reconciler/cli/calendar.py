@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.common import Paths, Vars, use_color
+from reconciler.cli.common import CostsFile, Paths, Vars, use_color
 from reconciler.cli.preview import parse_from
 from reconciler.timing import TimingError, load_zone
 
@@ -58,11 +58,13 @@ def calendar(
     ] = False,
     format: Annotated[CalendarFormat, typer.Option("--format", help="text or json.")] = CalendarFormat.text,
     var: Vars = None,
+    costs: CostsFile = None,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="A path that holds no bundle is not an error.")
     ] = False,
 ) -> int:
-    """Show when fires pile up: a week-by-hour heatmap and a collision report."""
+    """Show when fires pile up: a week-by-hour heatmap and a collision report; with a Costs document, the
+    concurrent runs and cost per hour and the schedules whose runs overlap themselves."""
     from reconciler.forecast.collisions import most_in_one_minute
     from reconciler.forecast.loadgrid import load_grid
     from reconciler.forecast.moments import start_of_day
@@ -80,10 +82,18 @@ def calendar(
         if from_ is not None
         else start_of_day(parse_from("now", timezone), timezone)
     )
-    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty)
+    loaded = load_bundles(
+        paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty, costs_file=costs
+    )
     loaded.raise_for_problems()
     view = build(
-        loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused
+        loaded.bundles,
+        start,
+        days,
+        timezone,
+        budget=max_fires_per_day,
+        include_paused=include_paused,
+        costs=loaded.costs,
     )
     if format is CalendarFormat.json:
         print(json.dumps(calendar_json(view, fail_on_collision), indent=2, default=str))

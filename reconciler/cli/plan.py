@@ -106,9 +106,16 @@ def plan(
             found = drift_of(result)
             print(render_drift(found, format), end="")
             return 2 if found else 0
-        if out is not None:
-            save_plan(result, out, paths=options.paths, vars=options.vars, allow_empty=options.allow_empty)
         load = plan_load(result, session.costs, datetime.now(UTC))
+        if out is not None:
+            save_plan(
+                result,
+                out,
+                paths=options.paths,
+                vars=options.vars,
+                allow_empty=options.allow_empty,
+                load=load,
+            )
         print(render(result, format, show_ignored=show_ignored, load=load))
     finally:
         session.close()
@@ -131,7 +138,7 @@ def render(
     load: tuple[int, list[LoadDelta]] | None = None,
 ) -> str:
     """The one explainer's output for `plan` and `show`: a fresh plan and a saved one print the same steps.
-    `load`: the runs and cost before -> after (docs/costs.md), which only a fresh plan knows."""
+    `load`: the runs and cost before -> after (docs/costs.md), as planned (a saved plan carries it)."""
     if fmt is PlanFormat.json:
         document = to_json(result)
         if load is not None:

@@ -9,15 +9,14 @@ The window is the 30 days (a month, for every monthly figure) from midnight UTC 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from itertools import accumulate
 from operator import sub
 
 from reconciler.bundle.money import Money
+from reconciler.forecast.concurrency import peak_concurrency
 from reconciler.forecast.costs import CostBook, Durations
 from reconciler.forecast.firecount import fire_instants, per_day
 from reconciler.forecast.fires import ScheduleRef
@@ -132,23 +131,28 @@ def forecast_load(
             instants = cache[key]
         instants_of.append(instants)
         loads.append(_schedule_load(ref, instants, start, days, book))
-    agents = _groups([load.ref.agent for load in loads], loads, instants_of, book, days, agent_peaks)
-    bundles = _groups([load.ref.bundle for load in loads], loads, instants_of, book, days, bundle_peaks)
+    window = (start, end)
+    agents = _groups([load.ref.agent for load in loads], loads, instants_of, book, window, agent_peaks)
+    bundles = _groups([load.ref.bundle for load in loads], loads, instants_of, book, window, bundle_peaks)
     return LoadForecast(start, days, tuple(loads), agents, bundles)
 
 
 def _schedule_load(
     ref: ScheduleRef, instants: Sequence[int], start: int, days: int, book: CostBook
 ) -> ScheduleLoad:
-    gap = _shortest_gap(instants)
+    gap = shortest_gap(instants)
     duration = book.duration(ref.agent)
     skip = skips_on_overlap(ref)
     overlaps = duration is not None and gap is not None and gap < duration.p95
-    skips = _skips(instants, duration.typical) if skip and duration is not None and gap is not None else 0
+    skips = (
+        predicted_skips(instants, duration.typical)
+        if skip and duration is not None and gap is not None
+        else 0
+    )
     return ScheduleLoad(ref, per_day(instants, start, days), gap, overlaps, skip, skips)
 
 
-def _shortest_gap(instants: Sequence[int]) -> int | None:
+def shortest_gap(instants: Sequence[int]) -> int | None:
     if len(instants) < 2:
         return None
     if isinstance(instants, range):
@@ -157,7 +161,7 @@ def _shortest_gap(instants: Sequence[int]) -> int | None:
     return gaps
 
 
-def _skips(instants: Sequence[int], typical: int) -> int:
+def predicted_skips(instants: Sequence[int], typical: int) -> int:
     """Fires that come while the run started by an earlier fire (lasting `typical`) still runs."""
     if isinstance(instants, range):
         if instants.step >= typical:
@@ -178,9 +182,11 @@ def _groups(
     loads: list[ScheduleLoad],
     instants_of: list[Sequence[int]],
     book: CostBook,
-    days: int,
+    window: tuple[int, int],
     peaks: bool,
 ) -> tuple[GroupLoad, ...]:
+    start, end = window
+    days = (end - start) // DAY
     members: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
         members.setdefault(key, []).append(index)
@@ -201,7 +207,7 @@ def _groups(
                     costs.get(price.currency, Decimal(0)) + price.amount * load.runs_per_month
                 )
         peak, peak_at = (
-            _peak([(instants_of[i], book.duration(loads[i].ref.agent)) for i in indices])
+            _peak([(instants_of[i], book.duration(loads[i].ref.agent)) for i in indices], start, end)
             if peaks
             else (None, None)
         )
@@ -210,21 +216,10 @@ def _groups(
     return tuple(groups)
 
 
-def _peak(runs: list[tuple[Sequence[int], Durations | None]]) -> tuple[int | None, int | None]:
-    """The most runs in progress at once (each lasting its agent's typical duration), and when first."""
-    starts_by_length: dict[int, Counter[int]] = {}
-    for instants, duration in runs:
-        if duration is not None:
-            starts_by_length.setdefault(duration.typical, Counter()).update(instants)
-    if not starts_by_length:
-        return None, None
-    ends: Counter[int] = Counter()
-    starts_all: Counter[int] = Counter()
-    for length, starts in starts_by_length.items():
-        starts_all.update(starts)
-        ends.update(dict(zip([t + length for t in starts], starts.values(), strict=True)))
-    # Runs are [start, start + length): at an instant where one ends and another starts, the net change.
-    instants = sorted(starts_all.keys() | ends.keys())
-    levels = list(accumulate(starts_all.get(t, 0) - ends.get(t, 0) for t in instants))
-    peak = max(levels, default=0)
-    return peak, (instants[levels.index(peak)] if levels and peak else None)
+def _peak(
+    runs: list[tuple[Sequence[int], Durations | None]], start: int, end: int
+) -> tuple[int | None, int | None]:
+    """The most runs in progress at once (each lasting its agent's typical duration), and when first;
+    None when none of the agents has a duration."""
+    timed = [(instants, duration.typical) for instants, duration in runs if duration is not None]
+    return peak_concurrency(timed, start, end) if timed else (None, None)

@@ -18,6 +18,7 @@ from itertools import accumulate
 from reconciler.forecast.costs import CostBook
 from reconciler.forecast.fires import WindowFires
 from reconciler.forecast.heatmap import DAY, SLOT, Grid, LocalClock
+from reconciler.forecast.load import predicted_skips, shortest_gap, skips_on_overlap
 
 Cells = tuple[tuple[int, ...], ...]  # [day][hour], the rows of `Grid.days`
 
@@ -107,3 +108,37 @@ def _concurrency(
                 concurrent[day][hour] = level
             moment = (moment // SLOT + 1) * SLOT
     return concurrent, peak, peak_at
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A schedule whose runs overlap themselves in the window: its closest fires are nearer than its agent's
+    `duration.p95`; on a platform that skips a fire while the previous run still runs, the fires it drops
+    (runs of `duration.typical`)."""
+
+    schedule: int  # index into the calendar's fires
+    shortest_gap: int  # seconds
+    p95: int
+    skip_policy: bool
+    predicted_skips: int
+
+
+@dataclass(frozen=True)
+class CalendarLoad:
+    """What `calendar` shows from a Costs document: the per-cell series and the self-overlaps."""
+
+    grid: LoadGrid
+    overlaps: tuple[Overlap, ...]
+
+
+def calendar_load(grid: Grid, fires: Sequence[WindowFires], book: CostBook) -> CalendarLoad:
+    overlaps = []
+    for index, item in enumerate(fires):
+        duration = book.duration(item.ref.agent)
+        gap = shortest_gap(item.instants)
+        if duration is None or gap is None or gap >= duration.p95:
+            continue
+        skip = skips_on_overlap(item.ref)
+        skips = predicted_skips(item.instants, duration.typical) if skip else 0
+        overlaps.append(Overlap(index, gap, duration.p95, skip, skips))
+    return CalendarLoad(load_grid(grid, fires, book), tuple(overlaps))

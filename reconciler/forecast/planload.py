@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.money import Money, format_amount
 from reconciler.bundle.semantics import timing_from_when
-from reconciler.forecast.budgets import LoadDelta, delta_text, load_deltas
+from reconciler.forecast.budgets import LoadDelta, Scope, delta_text, load_deltas
 from reconciler.forecast.costs import CostBook
 from reconciler.forecast.fires import ScheduleRef
 from reconciler.forecast.load import forecast_load
@@ -93,6 +94,41 @@ def load_json(start: int, deltas: list[LoadDelta]) -> dict[str, Any]:
         "bundles": [_delta_json(d) for d in deltas if d.scope == "bundle"],
         "agents": [_delta_json(d) for d in deltas if d.scope == "agent"],
     }
+
+
+_SCOPES: tuple[tuple[Scope, str], ...] = (("bundle", "bundles"), ("agent", "agents"))
+
+
+def load_from_json(value: Any) -> tuple[int, list[LoadDelta]]:
+    """A saved plan's `load` (what `load_json` wrote) back as values, for `show`. ValueError says what is
+    wrong: a plan file may come from an artifact someone else uploaded."""
+    try:
+        start = datetime.strptime(value["window"]["start"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        deltas = [_delta_from_json(scope, entry) for scope, key in _SCOPES for entry in value[key]]
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ValueError(f"'load' is not what `plan --out` writes ({type(exc).__name__}: {exc})") from None
+    return int(start.timestamp()), deltas
+
+
+def _delta_from_json(scope: Scope, entry: dict[str, Any]) -> LoadDelta:
+    def pair(name: str) -> tuple[int, int]:
+        before, after = entry[name]["before"], entry[name]["after"]
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (before, after)):
+            raise TypeError(f"{name} must hold whole numbers")
+        return before, after
+
+    def money(items: list[dict[str, str]]) -> tuple[Money, ...]:
+        return tuple(Money(Decimal(str(m["amount"])), str(m["currency"])) for m in items)
+
+    key = str(entry["bundle_key" if scope == "bundle" else "agent"])
+    cost = entry["monthly_cost"]
+    return LoadDelta(
+        scope,
+        key,
+        pair("runs_per_day"),
+        pair("runs_per_month"),
+        (money(cost["before"]), money(cost["after"])),
+    )
 
 
 def _delta_json(delta: LoadDelta) -> dict[str, Any]:
