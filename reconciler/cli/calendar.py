@@ -66,7 +66,6 @@ def calendar(
     """Show when fires pile up: a week-by-hour heatmap and a collision report; with a Costs document, the
     concurrent runs and cost per hour and the schedules whose runs overlap themselves."""
     from reconciler.forecast.collisions import most_in_one_minute
-    from reconciler.forecast.loadgrid import load_grid
     from reconciler.forecast.moments import start_of_day
     from reconciler.forecast.serialise import calendar_json
     from reconciler.forecast.text import calendar_text
@@ -101,9 +100,8 @@ def calendar(
         print(calendar_text(view, color=use_color(), fail_on=fail_on_collision))
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
-        # With a Costs document among the paths, the page also shows runs in progress and cost per hour.
-        load = load_grid(view.grid, view.fires, loaded.costs) if loaded.costs is not None else None
-        html.write_text(calendar_html(view, fail_on=fail_on_collision, load=load), encoding="utf-8")
+        # With a Costs document, the page also shows runs in progress and cost per hour (view.load).
+        html.write_text(calendar_html(view, fail_on=fail_on_collision), encoding="utf-8")
         print(f"HTML report written to {html}", file=sys.stderr)
     if fail_on_collision is not None and most_in_one_minute(view.report) > fail_on_collision:
         print(

@@ -17,6 +17,7 @@ from reconciler.forecast.text import describe
 from reconciler.forecast.view import CalendarView
 from reconciler.forecast.webgrid import Series, Value, heatmap_svg, legend_svg
 from reconciler.forecast.webload import load_views, views_style
+from reconciler.timing import format_duration
 
 # ColorBrewer YlOrRd, 8 classes: light for few fires, dark red for the busiest hour.
 PALETTE = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
@@ -41,8 +42,10 @@ def calendar_html(
     title: str = "reconciler calendar",
     load: LoadGrid | None = None,
 ) -> str:
-    """The page; with `load` (the Costs document's model of the same grid), the heatmap has three views to
-    switch between: fires, runs in progress, cost per currency (`webload`)."""
+    """The page; with `load` (the Costs document's model of the same grid; by default the view's own), the
+    heatmap has three views to switch between: fires, runs in progress, cost per currency (`webload`)."""
+    if load is None and view.load is not None:
+        load = view.load.grid
     zone = view.zone
     peak = view.report.peak_minute
     most = len(peak.schedules) if peak else 0
@@ -159,6 +162,25 @@ def _report(view: CalendarView, fail_on: int | None) -> list[str]:
             numeric=tuple(range(1, len(days) + 2)),
         )
     )
+    if view.load is not None:
+        parts.append("<h2>Schedules whose runs overlap themselves</h2>")
+        parts.append(
+            _table(
+                ["schedule", "closest fires", "duration.p95", "on overlap"],
+                [
+                    [
+                        labels[o.schedule],
+                        f"{format_duration(o.shortest_gap)} apart",
+                        format_duration(o.p95),
+                        f"skips: {o.predicted_skips:,} predicted skip(s) in the window"
+                        if o.skip_policy
+                        else "runs side by side",
+                    ]
+                    for o in view.load.overlaps
+                ],
+                wrap=(0,),
+            )
+        )
     if report.budget is not None:
         parts.append(f"<h2>Over the budget of {report.budget:,} fire(s) a day</h2>")
         parts.append(

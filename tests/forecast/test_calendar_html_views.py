@@ -92,8 +92,13 @@ def test_the_cli_adds_the_views_only_with_a_costs_document(tmp_path: Path) -> No
     with_costs, without = tmp_path / "with.html", tmp_path / "without.html"
     assert run_cli("calendar", str(ROOT / "examples"), "--html", str(with_costs)).code == 0
     assert run_cli("calendar", str(ROOT / "bundles"), "--html", str(without)).code == 0
-    assert 'id="concurrent"' in with_costs.read_text() and "Cost (USD)" in with_costs.read_text()
-    assert "<input" not in without.read_text()
+    page = with_costs.read_text()
+    assert 'id="concurrent"' in page and "Cost (USD)" in page
+    assert "Schedules whose runs overlap themselves" in page
+    assert (
+        "example-agentex/poll" in page.split("overlap themselves")[1].split("</table>")[0]
+    )  # 40 min, every 30
+    assert "<input" not in without.read_text() and "overlap themselves" not in without.read_text()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
