@@ -75,9 +75,9 @@ def plan_json_schema() -> dict[str, Any]:
             },
             "load": {
                 "$ref": "#/$defs/load",
-                "description": "Only from `plan --format json` (a fresh plan): runs per day and per month and the "
-                "monthly cost, before -> after, per bundle and per agent, over the 30 days from midnight UTC "
-                "(docs/costs.md).",
+                "description": "From `plan --format json`, and in a file saved by `plan --out` (as computed when "
+                "the plan was made): runs per day and per month and the monthly cost, before -> after, per bundle "
+                "and per agent, over the 30 days from midnight UTC (docs/costs.md).",
             },
             "source": {
                 "$ref": "#/$defs/source",
@@ -108,13 +108,19 @@ def plan_json_schema() -> dict[str, Any]:
 def _load() -> dict[str, Any]:
     pair = {
         "type": "object",
-        "properties": {"before": {"type": "integer"}, "after": {"type": "integer"}},
+        "properties": {
+            "before": {"type": "integer", "description": "With the live schedules as the plan read them."},
+            "after": {"type": "integer", "description": "With the state the plan leaves."},
+        },
         "required": ["before", "after"],
         "additionalProperties": False,
     }
     money = {
         "type": "object",
-        "properties": {"amount": {"type": "string"}, "currency": {"type": "string"}},
+        "properties": {
+            "amount": {"type": "string", "description": "A decimal as text (`288.00`), never a float."},
+            "currency": {"type": "string", "description": "An ISO 4217 code (`USD`)."},
+        },
         "required": ["amount", "currency"],
         "additionalProperties": False,
     }
@@ -128,16 +134,30 @@ def _load() -> dict[str, Any]:
         "runs_per_month": {**pair, "description": "All runs of the 30 days."},
         "monthly_cost": {
             "type": "object",
-            "properties": {"before": monies, "after": monies, "change": monies},
+            "properties": {
+                "before": {**monies, "description": "Runs per month before x each agent's perRun."},
+                "after": {**monies, "description": "Runs per month after x each agent's perRun."},
+                "change": {
+                    **monies,
+                    "description": "After minus before; currencies that do not change left out.",
+                },
+            },
             "required": ["before", "after", "change"],
             "additionalProperties": False,
+            "description": "Per currency (docs/costs.md).",
         },
     }
 
     def group(key: str) -> dict[str, Any]:
         return {
             "type": "object",
-            "properties": {key: {"type": "string"}, **figures},
+            "properties": {
+                key: {
+                    "type": "string",
+                    "description": "The bundle key." if key == "bundle_key" else "The agent id.",
+                },
+                **figures,
+            },
             "required": [key, *figures],
             "additionalProperties": False,
         }
@@ -147,12 +167,16 @@ def _load() -> dict[str, Any]:
         "properties": {
             "window": {
                 "type": "object",
-                "properties": {"start": {"type": "string"}, "days": {"const": 30}},
+                "description": "The days the figures count.",
+                "properties": {
+                    "start": {"type": "string", "description": "Midnight UTC of the day the plan was made."},
+                    "days": {"const": 30, "description": "A month is these 30 days."},
+                },
                 "required": ["start", "days"],
                 "additionalProperties": False,
             },
-            "bundles": {"type": "array", "items": group("bundle_key")},
-            "agents": {"type": "array", "items": group("agent")},
+            "bundles": {"type": "array", "items": group("bundle_key"), "description": "Per bundle."},
+            "agents": {"type": "array", "items": group("agent"), "description": "Per agent id."},
         },
         "required": ["window", "bundles", "agents"],
         "additionalProperties": False,
