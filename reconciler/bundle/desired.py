@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from reconciler.bundle.money import Limits
 from reconciler.timing.spec import Timing
 
 if TYPE_CHECKING:
@@ -58,3 +59,5 @@ class Bundle:
     pauses: Literal["respect", "heal"] = "respect"
     respect_for: int | None = None
     drift: Literal["heal", "report"] = "heal"
+    # The bundle's own budget (`limits:`, docs/costs.md); empty when it sets none.
+    limits: Limits = field(default_factory=Limits, compare=False)

@@ -3,6 +3,8 @@
 Owned schedules keep their bundle names; unowned ones get `adopt: true`, so planning the exported bundle
 shows only adoptions, and after one apply nothing at all. Schedules another bundle owns are left out.
 A value the reconciler read from secret() is never written: the file is meant to be committed.
+Where `H` or `spread` chose a timing value, the concrete value is written (it is what the platform runs, and
+what plans compare) with a comment naming what the bundle wrote, as the marker recorded it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import yaml
+
 from reconciler.bundle.semantics import NAME_PATTERN
 from reconciler.bundle.sensitive import DIGEST_PREFIX
 from reconciler.plan.live import LiveSchedule
+from reconciler.plan.normalise import DEFAULT_DIGEST_KEY, canonical_json, comparable_live
+from reconciler.plan.record import group_digest
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=https://reconciler.dev/schemas/bundle.schema.json\n"
 
@@ -24,6 +30,8 @@ class Export:
     document: dict[str, Any]
     skipped: list[str] = field(default_factory=list)  # one line per live schedule left out, with the reason
     notes: list[str] = field(default_factory=list)  # one line per field written as a placeholder, with why
+    # (index in `schedules`, key in its `when`) -> the comment to write after that key: `from: H 9 * * mon-fri`
+    comments: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 _INPUT_KEYS = frozenset({"message", "data", "secrets"})
@@ -37,11 +45,14 @@ def export_bundle(
     target: dict[str, Any],
     unrecorded: tuple[tuple[str, ...], ...] = (),
     display_name: Callable[[str], str] = lambda name: name,
+    digest_key: bytes = DEFAULT_DIGEST_KEY,
 ) -> Export:
     """The bundle document for `lives`. A field the live schedule's marker records as holding a value from
     secret() is written as a `{{ secret('NAME') }}` placeholder, never its value; so is every value under an
-    `unrecorded` field (where the platform cannot record it) of a schedule this bundle owns, with a note."""
+    `unrecorded` field (where the platform cannot record it) of a schedule this bundle owns, with a note.
+    `digest_key` checks that the timing is still the one last applied before a recorded `H` is named."""
     skipped: list[str] = []
+    comments: dict[tuple[int, str], str] = {}
     notes: list[str] = []
     schedules: list[dict[str, Any]] = []
     sources: set[str] = set()  # the files the owned schedules were applied from, as their markers say
@@ -80,7 +91,11 @@ def export_bundle(
                 "platform keeps no record of which values the reconciler read from secret(); write the value "
                 "back if it was not a secret"
             )
-        schedules.append(_schedule(sealed.live, name, adopt=live.owner is None))
+        entry = _schedule(sealed.live, name, adopt=live.owner is None)
+        if live.owner == bundle_key:
+            for key, comment in written_comments(live, entry["when"], digest_key).items():
+                comments[(len(schedules), key)] = comment
+        schedules.append(entry)
         if live.owner == bundle_key and live.source:
             sources.add(live.source)
     document: dict[str, Any] = {
@@ -98,7 +113,55 @@ def export_bundle(
             f"the owned schedules were applied from {len(sources)} files ({', '.join(sorted(sources))}): "
             "a plan of this file refuses them until they are brought under one file (docs/safety.md)"
         )
-    return Export(document, skipped, notes)
+    return Export(document, skipped, notes, comments)
+
+
+def export_yaml(result: Export) -> str:
+    """The exported file: the schema modeline, the document, and each `from:` comment after its `when` key."""
+    text = SCHEMA_MODELINE + yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
+    return _commented(text, result.comments) if result.comments else text
+
+
+def _commented(text: str, comments: dict[tuple[int, str], str]) -> str:
+    """`text` (PyYAML's block layout: `schedules:` at the top level, each item `- name: ...` at column 0, its
+    `when:` at 2 spaces, its keys at 4) with the comments appended to their keys' lines."""
+    lines = text.split("\n")
+    index, in_schedules, in_when = -1, False, False
+    for number, line in enumerate(lines):
+        if not line.startswith((" ", "-")):
+            in_schedules, in_when = line == "schedules:", False
+        elif in_schedules and line.startswith("- "):
+            index, in_when = index + 1, False
+        elif in_schedules and line.startswith("  ") and not line.startswith("   "):
+            in_when = line == "  when:"
+        elif in_when and line.startswith("    ") and not line.startswith("     "):
+            key = line[4:].split(":", 1)[0]
+            comment = comments.get((index, key))
+            if comment:
+                lines[number] = f"{line}  # {' '.join(comment.split())}"
+    return "\n".join(lines)
+
+
+_TIMING_KEYS = ("cron", "every", "calendars")
+
+
+def written_comments(live: LiveSchedule, when: dict[str, Any], digest_key: bytes) -> dict[str, str]:
+    """`{key in when: "from: <as written>"}` for what the marker records `H` or `spread` was written as; {}
+    when the live timing is no longer the one last applied (changed on the platform since): the note would
+    name an original the value no longer comes from."""
+    if not live.written or live.applied is None:
+        return {}
+    seen = canonical_json(comparable_live(live).get("when"), digest_key)
+    if group_digest("when", seen, digest_key) != live.applied.digest("when"):
+        return {}
+    found: dict[str, str] = {}
+    for path, text in live.written.items():
+        key = path.removeprefix("when.")
+        if key not in when:  # a spread that chose offset 0 writes no offset; a calendar compared as a cron
+            key = next((k for k in _TIMING_KEYS if k in when), "")
+        if key:
+            found[key] = f"{found[key]}; {text}" if key in found else f"from: {text}"
+    return found
 
 
 @dataclass

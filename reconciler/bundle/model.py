@@ -191,6 +191,27 @@ class Target(_Model):
         return value
 
 
+class MoneySpec(_Model):
+    """Money as a mapping; also written as text, "0.40 USD"."""
+
+    amount: int | float | str = Field(description="A non-negative decimal amount.", examples=["500", 0.4])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="An ISO 4217 code.", examples=["USD"])
+
+
+class BundleLimits(_Model):
+    """A budget for this bundle's schedules together, over the 30 days from now (docs/costs.md)."""
+
+    maxRunsPerDay: int | None = Field(None, ge=1, description="Most runs on the busiest UTC day.")
+    maxMonthlyCost: str | MoneySpec | None = Field(
+        None,
+        description='Most cost in 30 days, from the Costs document\'s perRun ("500 USD").',
+        examples=["500 USD"],
+    )
+    maxConcurrent: int | None = Field(
+        None, ge=1, description="Most runs at once (from the Costs document's duration.typical)."
+    )
+
+
 class BundleSpec(_Model):
     """A bundle: one owner key, one target, and the schedules it owns."""
 
@@ -235,6 +256,9 @@ class BundleSpec(_Model):
         "heal",
         description="Fields changed on the platform since the last apply while the bundle did not change them: "
         "`heal` restores the bundle's values, `report` leaves them as they are and lists them.",
+    )
+    limits: BundleLimits | None = Field(
+        None, description="A budget for this bundle's schedules together; a breach fails validate and plan."
     )
     vars: dict[str, Any] | None = Field(None, description="Template variables; `--var key=value` overrides.")
     defaults: Defaults | None = None

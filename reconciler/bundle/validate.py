@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
+from reconciler.bundle.money import parse_limits
 from reconciler.bundle.refactoring import move_problems, rename_problems
 from reconciler.bundle.render import (
     NOT_RENDERED,
@@ -27,6 +28,7 @@ from reconciler.bundle.semantics import check_schedule, check_target
 from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
+from reconciler.forecast.costs import CostBook, is_costs_document, parse_costs
 from reconciler.providers.capabilities import Capabilities, capabilities_for
 from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration, parse_duration
@@ -45,6 +47,7 @@ class Loaded:
     skipped: list[str] = field(default_factory=list)  # YAML files in the given folders that are not bundles
     # Not problems: wall times a DST change skips or repeats (only when asked, `warn_from`; docs/timing.md).
     warnings: list[Diagnostic] = field(default_factory=list)
+    costs: CostBook | None = None  # the run's Costs document (docs/costs.md), if any
 
     def raise_for_problems(self) -> None:
         if self.diagnostics:
@@ -71,6 +74,7 @@ def load_bundles(
     read_secrets: bool = True,
     allow_empty: bool = False,
     warn_from: datetime | None = None,
+    costs_file: str | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
 
@@ -82,6 +86,9 @@ def load_bundles(
     environment, so `validate` (a pre-commit hook, a fork's pull request) needs no secret at all.
 
     `warn_from` ("now"): also collect the DST warnings of the 12 months after it in `warnings` (`validate`).
+
+    A `kind: Costs` document among the files (or `costs_file`, `--costs`) is read into `costs`, not as a
+    bundle: at most one per run.
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
@@ -89,6 +96,12 @@ def load_bundles(
     budget = Budget()  # bytes and nodes for all files of this run together
     for raw in paths:  # a path that is not even YAML must not hide the problems of the others
         documents.extend(_documents_of(raw, budget, result, allow_empty=allow_empty))
+    if costs_file is not None:
+        try:
+            documents.extend(load_file(Path(costs_file), budget))
+        except BundleError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+    documents, result.costs = _costs_of(documents, result.diagnostics)
     if result.diagnostics and not documents:
         return result
     for document in documents:
@@ -111,6 +124,27 @@ def load_bundles(
         for found in (result.diagnostics, result.warnings)
     )
     return result
+
+
+def _costs_of(
+    documents: list[Document], problems: list[Diagnostic]
+) -> tuple[list[Document], CostBook | None]:
+    """The bundle documents, and the CostBook of the one `kind: Costs` document among them."""
+    costs = [d for d in documents if is_costs_document(d.data)]
+    if not costs:
+        return documents, None
+    first = costs[0]
+    for extra in costs[1:]:
+        problems.append(
+            extra.diagnostic(
+                ("kind",),
+                f"a second Costs document; the first is at {first.file}:{first.mark(('kind',)).line}: "
+                "one Costs document per run",
+            )
+        )
+    book, found = parse_costs(first)
+    problems.extend(found)
+    return [d for d in documents if not is_costs_document(d.data)], book
 
 
 def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool) -> list[Document]:
@@ -224,6 +258,7 @@ def _bundle_from(
             origin = ("defaults",) if "when" in entry.from_defaults else base
             dst.extend(_dst_warnings(document, origin, entry.from_defaults, schedule, caps, warn_from))
     problems.extend(rename_problems(spec.bundleKey, schedules))
+    limits = parse_limits(document, data.get("limits"), ("limits",), report)
     if len(problems) > count_before:
         return None
     warnings.extend(dst)
@@ -239,6 +274,7 @@ def _bundle_from(
         pauses=spec.pauses,
         respect_for=respect_for,
         drift=spec.drift,
+        limits=limits,
     )
 
 

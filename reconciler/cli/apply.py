@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     AllowEmpty,
     AllowHttp,
     CaBundle,
+    CostsFile,
     Endpoint,
     Exclude,
     Insecure,
@@ -88,6 +89,7 @@ def apply(
     insecure: Insecure = False,
     allow_http: AllowHttp = False,
     ca_bundle: CaBundle = None,
+    costs: CostsFile = None,
 ) -> int:
     """Make the live schedules match the bundles."""
     security = transport_security(insecure, allow_http, ca_bundle)
@@ -103,6 +105,7 @@ def apply(
             security,
             tuple(only or ()),
             tuple(exclude or ()),
+            costs,
         )
     else:
         if only or exclude:
@@ -120,6 +123,7 @@ def apply(
             security,
             saved.only,
             saved.exclude,
+            costs,
         )
     session = open_session(options)
     try:

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.common import Paths, Vars, use_color
+from reconciler.cli.common import CostsFile, Paths, Vars, use_color
 from reconciler.cli.preview import parse_from
 from reconciler.timing import TimingError, load_zone
 
@@ -59,6 +59,7 @@ def calendar(
     ] = False,
     format: Annotated[CalendarFormat, typer.Option("--format", help="text or json.")] = CalendarFormat.text,
     var: Vars = None,
+    costs: CostsFile = None,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="A path that holds no bundle is not an error.")
     ] = False,
@@ -85,7 +86,8 @@ def calendar(
         typer.Option("--write", help="With --suggest-spread: change the bundle files in place."),
     ] = False,
 ) -> int:
-    """Show when fires pile up: a week-by-hour heatmap and a collision report."""
+    """Show when fires pile up: a week-by-hour heatmap and a collision report; with a Costs document, the
+    concurrent runs and cost per hour and the schedules whose runs overlap themselves."""
     from reconciler.forecast.collisions import most_in_one_minute
     from reconciler.forecast.moments import start_of_day
     from reconciler.forecast.serialise import calendar_json
@@ -106,16 +108,25 @@ def calendar(
         name = "'--window'" if window is not None else "'--write'"
         raise typer.BadParameter("goes with --suggest-spread", param_hint=name)
     overrides = parse_var_overrides(var or [])
-    loaded = load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty)
+    loaded = load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty, costs_file=costs)
     loaded.raise_for_problems()
     view = build(
-        loaded.bundles, start, days, timezone, budget=max_fires_per_day, include_paused=include_paused
+        loaded.bundles,
+        start,
+        days,
+        timezone,
+        budget=max_fires_per_day,
+        include_paused=include_paused,
+        costs=loaded.costs,
     )
     if suggest_spread:
         from reconciler.cli.suggest_spread import suggest_spread as suggest
 
         def revalidate() -> None:
-            load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty).raise_for_problems()
+            again = load_bundles(
+                paths, overrides, read_secrets=False, allow_empty=allow_empty, costs_file=costs
+            )
+            again.raise_for_problems()
 
         as_json = format is CalendarFormat.json
         return suggest(loaded.bundles, view, window, write=write, as_json=as_json, revalidate=revalidate)
@@ -125,6 +136,7 @@ def calendar(
         print(calendar_text(view, color=use_color(), fail_on=fail_on_collision))
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
+        # With a Costs document, the page also shows runs in progress and cost per hour (view.load).
         html.write_text(calendar_html(view, fail_on=fail_on_collision), encoding="utf-8")
         print(f"HTML report written to {html}", file=sys.stderr)
     if fail_on_collision is not None and most_in_one_minute(view.report) > fail_on_collision:

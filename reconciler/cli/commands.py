@@ -37,7 +37,8 @@ VERBS: dict[str, tuple[str, str]] = {
     ),
     "calendar": (
         "reconciler.cli.calendar",
-        "Show when fires pile up: a week-by-hour heatmap and a collision report.",
+        "Show when fires pile up: a week-by-hour heatmap and a collision report; with a Costs document, the "
+        "concurrent runs and cost per hour and the schedules whose runs overlap themselves.",
     ),
     "show": ("reconciler.cli.show", "Show a saved plan without contacting any platform."),
     "status": (

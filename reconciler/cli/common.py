@@ -64,6 +64,14 @@ Exclude = Annotated[
     list[str] | None,
     typer.Option("--exclude", help="Leave out schedules whose name matches this glob; repeatable."),
 ]
+CostsFile = Annotated[
+    str | None,
+    typer.Option(
+        "--costs",
+        help="A Costs document (kind: Costs: per agent perRun, duration, limits; docs/costs.md), when it is not "
+        "among the paths.",
+    ),
+]
 AllowEmpty = Annotated[
     bool,
     typer.Option(

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from reconciler.bundle.desired import Bundle
-from reconciler.bundle.export import SCHEMA_MODELINE, export_bundle
+from reconciler.bundle.export import export_bundle, export_yaml
 from reconciler.cli.common import (
     AllowHttp,
     CaBundle,
@@ -88,8 +87,9 @@ def export(
         target=target,
         unrecorded=opened.unrecorded_secrets,
         display_name=opened.display_name,
+        digest_key=digest_key(),
     )
-    text = SCHEMA_MODELINE + yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
+    text = export_yaml(result)
     if out is None:
         sys.stdout.write(text)
     else:

@@ -6,6 +6,7 @@ Exit 0 (no changes, or changes without --detailed-exitcode), 2 changes with --de
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from reconciler.cli.common import (
     AllowEmpty,
     AllowHttp,
     CaBundle,
+    CostsFile,
     Endpoint,
     Exclude,
     Insecure,
@@ -29,6 +31,8 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.planfile import save_plan
 from reconciler.cli.session import Options, open_session
+from reconciler.forecast.budgets import LoadDelta
+from reconciler.forecast.planload import load_json, load_lines, load_markdown, plan_load
 from reconciler.plan import drift
 from reconciler.plan.drift import Drifted, drift_of
 from reconciler.plan.explain import to_json, to_markdown, to_text
@@ -75,6 +79,7 @@ def plan(
     insecure: Insecure = False,
     allow_http: AllowHttp = False,
     ca_bundle: CaBundle = None,
+    costs: CostsFile = None,
 ) -> int:
     """Show the changes `apply` would make."""
     if drift_only and out is not None:
@@ -92,6 +97,7 @@ def plan(
         security,
         tuple(only or ()),
         tuple(exclude or ()),
+        costs,
     )
     session = open_session(options)
     try:
@@ -100,9 +106,17 @@ def plan(
             found = drift_of(result)
             print(render_drift(found, format), end="")
             return 2 if found else 0
+        load = plan_load(result, session.costs, datetime.now(UTC))
         if out is not None:
-            save_plan(result, out, paths=options.paths, vars=options.vars, allow_empty=options.allow_empty)
-        print(render(result, format, show_ignored=show_ignored))
+            save_plan(
+                result,
+                out,
+                paths=options.paths,
+                vars=options.vars,
+                allow_empty=options.allow_empty,
+                load=load,
+            )
+        print(render(result, format, show_ignored=show_ignored, load=load))
     finally:
         session.close()
     return 2 if detailed_exitcode and result.has_changes else 0
@@ -116,10 +130,23 @@ def render_drift(found: list[Drifted], fmt: PlanFormat) -> str:
     return drift.to_text(found)
 
 
-def render(result: Plan, fmt: PlanFormat, *, show_ignored: bool = False) -> str:
-    """The one explainer's output for `plan` and `show`: a fresh plan and a saved one print the same."""
+def render(
+    result: Plan,
+    fmt: PlanFormat,
+    *,
+    show_ignored: bool = False,
+    load: tuple[int, list[LoadDelta]] | None = None,
+) -> str:
+    """The one explainer's output for `plan` and `show`: a fresh plan and a saved one print the same steps.
+    `load`: the runs and cost before -> after (docs/costs.md), as planned (a saved plan carries it)."""
     if fmt is PlanFormat.json:
-        return json.dumps(to_json(result), indent=2)
+        document = to_json(result)
+        if load is not None:
+            document["load"] = load_json(*load)
+        return json.dumps(document, indent=2)
     if fmt is PlanFormat.markdown:
-        return to_markdown(result)
-    return to_text(result, color=use_color(), show_ignored=show_ignored)
+        extra = load_markdown(*load) if load is not None else ""
+        return to_markdown(result) + (f"\n{extra}" if extra else "")
+    text = to_text(result, color=use_color(), show_ignored=show_ignored)
+    lines = load_lines(*load) if load is not None else []
+    return text.rstrip("\n") + "\n\n" + "\n".join(lines) if lines else text

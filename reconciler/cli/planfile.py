@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.cli.session import digest_key
+from reconciler.forecast.budgets import LoadDelta
+from reconciler.forecast.planload import load_from_json, load_json
 from reconciler.plan.errors import PlanFileError
 from reconciler.plan.explain import to_json
 from reconciler.plan.model import Plan
@@ -34,12 +36,21 @@ class SavedPlan:
     pins: Any = None  # what the steps write that the file shows only as `(sensitive)` (reconciler.plan.pins)
     only: tuple[str, ...] = ()  # the selection the plan was made with (--only / --exclude)
     exclude: tuple[str, ...] = ()
+    load: tuple[int, list[LoadDelta]] | None = None  # the runs and cost before -> after, as planned
 
 
 def save_plan(
-    plan: Plan, out: Path, *, paths: tuple[str, ...], vars: tuple[str, ...], allow_empty: bool
+    plan: Plan,
+    out: Path,
+    *,
+    paths: tuple[str, ...],
+    vars: tuple[str, ...],
+    allow_empty: bool,
+    load: tuple[int, list[LoadDelta]] | None = None,
 ) -> None:
     document: dict[str, Any] = to_json(plan)
+    if load is not None:  # as `plan --format json` prints it (docs/plan-json.md): `show` reads it back
+        document["load"] = load_json(*load)
     document["source"] = {"paths": list(paths), "vars": list(vars), "allow_empty": allow_empty}
     if plan.partial:  # `apply PLANFILE` plans again with the same selection
         document["source"] |= {"only": list(plan.only), "exclude": list(plan.exclude)}
@@ -76,9 +87,13 @@ def load_plan_file(path: Path, *, need_source: bool) -> SavedPlan:
     bundles again, so the file must say which (a document printed by `plan --format json` does not)."""
     data = read_plan_file(path)
     plan = plan_from_json(data, file=str(path))
+    try:
+        load = load_from_json(data["load"]) if "load" in data else None
+    except ValueError as exc:
+        raise PlanFileError(str(path), f"{NOT_A_PLAN_FILE}: {exc}") from None
     source = data.get("source")
     if source is None and not need_source:
-        return SavedPlan(path, plan, (), (), False)
+        return SavedPlan(path, plan, (), (), False, load=load)
     if not isinstance(source, dict):
         raise PlanFileError(str(path), f"{NOT_A_PLAN_FILE} (it has no 'source': the bundles that made it)")
     paths, vars_, allow_empty = source.get("paths"), source.get("vars", []), source.get("allow_empty", False)
@@ -93,7 +108,15 @@ def load_plan_file(path: Path, *, need_source: bool) -> SavedPlan:
             str(path), f"{NOT_A_PLAN_FILE} ('source' 'only' and 'exclude' must be lists of text)"
         )
     return SavedPlan(
-        path, plan, tuple(paths), tuple(vars_), allow_empty, data.get("pins"), tuple(only), tuple(exclude)
+        path,
+        plan,
+        tuple(paths),
+        tuple(vars_),
+        allow_empty,
+        data.get("pins"),
+        tuple(only),
+        tuple(exclude),
+        load,
     )
 
 

@@ -17,6 +17,8 @@ from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import warn_transport
 from reconciler.envflag import env_flag
 from reconciler.errors import BundleError
+from reconciler.forecast.checks import budget_problems
+from reconciler.forecast.costs import CostBook
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.planner import Scope, plan_bundle
 from reconciler.plan.selection import selector
@@ -37,6 +39,7 @@ class Options:
     security: TransportSecurity | None = None  # --insecure, --allow-http, --ca-bundle
     only: tuple[str, ...] = ()  # --only / --exclude globs: a partial plan
     exclude: tuple[str, ...] = ()
+    costs: str | None = None  # --costs FILE: the Costs document, when it is not among the paths
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Session:
     plan: Plan
     providers: dict[str, Provider] = field(default_factory=dict)  # by bundle key
     secret_values: set[str] = field(default_factory=set)
+    bundles: list[Bundle] = field(default_factory=list)  # as validated: the load forecast's "after"
+    costs: CostBook | None = None
 
     def close(self) -> None:
         for provider in self.providers.values():
@@ -61,9 +66,18 @@ def sandbox_requested(flag: bool) -> bool:
 
 
 def open_session(options: Options) -> Session:
-    loaded = load_bundles(options.paths, parse_var_overrides(options.vars), allow_empty=options.allow_empty)
+    loaded = load_bundles(
+        options.paths,
+        parse_var_overrides(options.vars),
+        allow_empty=options.allow_empty,
+        costs_file=options.costs,
+    )
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
+    # A budget the bundles exceed stops here, before any platform is contacted or anything is applied.
+    over = budget_problems(loaded.bundles, loaded.costs, datetime.now(UTC))
+    if over:
+        raise BundleError(over)
     key = digest_key()
     providers = open_providers(loaded.bundles, options, loaded.secret_values)
     claims = _claims(loaded.bundles, options)
@@ -80,7 +94,12 @@ def open_session(options: Options) -> Session:
             provider.client.close()
         raise
     return Session(
-        options, Plan(tuple(plans), options.only, options.exclude), providers, loaded.secret_values
+        options,
+        Plan(tuple(plans), options.only, options.exclude),
+        providers,
+        loaded.secret_values,
+        loaded.bundles,
+        loaded.costs,
     )
 
 

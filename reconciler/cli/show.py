@@ -24,5 +24,5 @@ def show(
 ) -> int:
     """Show a saved plan without contacting any platform."""
     saved = load_plan_file(plan_file, need_source=False)
-    print(render(saved.plan, format))
+    print(render(saved.plan, format, load=saved.load))
     return 0

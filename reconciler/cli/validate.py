@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from reconciler.bundle.validate import Loaded, load_bundles, parse_var_overrides
+from reconciler.cli.common import CostsFile
 from reconciler.cli.output import (
     GITHUB_ANNOTATION_LIMIT,
     annotation,
@@ -23,6 +24,7 @@ from reconciler.cli.output import (
     format_diagnostics,
 )
 from reconciler.errors import BundleError, Diagnostic
+from reconciler.forecast.checks import budget_problems
 
 
 class DiagnosticFormat(StrEnum):
@@ -46,6 +48,7 @@ def validate(
         bool,
         typer.Option("--strict", help="Warnings (DST: wall times skipped or repeated) fail too: exit 1."),
     ] = False,
+    costs: CostsFile = None,
 ) -> int:
     """Check bundles without contacting any platform."""
     warnings: list[Diagnostic] = []
@@ -56,11 +59,15 @@ def validate(
             read_secrets=False,
             allow_empty=allow_empty,
             warn_from=datetime.now(UTC),
+            costs_file=costs,
         )
     except BundleError as exc:
         loaded_diagnostics = exc.diagnostics
     else:
-        loaded_diagnostics = loaded.diagnostics
+        # Budgets (docs/costs.md) are checked only on valid bundles: a forecast of a broken one means nothing.
+        loaded_diagnostics = loaded.diagnostics or budget_problems(
+            loaded.bundles, loaded.costs, datetime.now(UTC)
+        )
         warnings = loaded.warnings
     failed = bool(loaded_diagnostics) or (strict and bool(warnings))
     if format is DiagnosticFormat.json:

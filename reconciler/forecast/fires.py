@@ -7,7 +7,7 @@ provider's semantics (`semantics.py`). Pure: the caller passes "now".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,8 @@ class ScheduleRef:
     when: dict[str, Any]
     file: str
     line: int
+    # The schedule's platform options (overlap policy and the like): what the load forecast reads.
+    options: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def label(self) -> str:
@@ -153,6 +155,7 @@ def _ref(bundle: Bundle, schedule: DesiredSchedule) -> ScheduleRef:
         schedule.when,
         schedule.file or bundle.file,
         schedule.line,
+        schedule.options,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.bundle.money import format_amount
 from reconciler.forecast.fires import Forecast, ScheduleRef
 from reconciler.forecast.moments import iso_utc
 from reconciler.forecast.view import CalendarView
@@ -105,4 +106,34 @@ def calendar_json(view: CalendarView, fail_on: int | None = None) -> dict[str, A
         ],
         "notes": [{"schedule": label, "note": note} for label, note in view.notes],
         "paused_left_out": list(view.paused),
+        "load": _load_json(view, labels),
+    }
+
+
+def _load_json(view: CalendarView, labels: Sequence[str]) -> dict[str, Any] | None:
+    """With a Costs document: per heatmap cell the most runs in progress and the cost of the runs started
+    there (amounts as decimal strings), and the schedules whose runs overlap themselves."""
+    if view.load is None:
+        return None
+    load = view.load.grid
+    return {
+        "concurrent": [list(row) for row in load.concurrent],
+        "peak_concurrent": load.peak_concurrent,
+        "peak_at": iso_utc(datetime.fromtimestamp(load.peak_at, UTC)) if load.peak_at is not None else None,
+        "timed_schedules": load.timed_schedules,
+        "cost": {
+            currency: [[format_amount(amount) for amount in row] for row in load.cost[currency]]
+            for currency in load.currencies
+        },
+        "unpriced_runs": [list(row) for row in load.unpriced],
+        "overlaps": [
+            {
+                "schedule": labels[overlap.schedule],
+                "shortest_gap_seconds": overlap.shortest_gap,
+                "p95_seconds": overlap.p95,
+                "skip_policy": overlap.skip_policy,
+                "predicted_skips": overlap.predicted_skips,
+            }
+            for overlap in view.load.overlaps
+        ],
     }

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+from reconciler.bundle.money import Money
 from reconciler.forecast.collisions import TOP_GROUPS
 from reconciler.forecast.fires import Forecast, ScheduleRef
 from reconciler.forecast.heatmap import legend, level
@@ -95,6 +97,9 @@ def _offset(moment: datetime) -> str:
 def calendar_text(view: CalendarView, *, color: bool = False, fail_on: int | None = None) -> str:
     lines = heatmap_lines(view, color=color)
     lines.append("")
+    if view.load is not None:
+        lines.extend(load_lines(view, color=color))
+        lines.append("")
     lines.extend(report_lines(view, fail_on=fail_on))
     return "\n".join(lines)
 
@@ -117,6 +122,53 @@ def heatmap_lines(view: CalendarView, *, color: bool = False) -> list[str]:
     lines.append(
         f"legend, fires per hour: {'  '.join(keys)}   (blank: outside the window, or an hour DST skips)"
     )
+    return lines
+
+
+def load_lines(view: CalendarView, *, color: bool = False) -> list[str]:
+    """Next to the fires (with a Costs document): the most runs in progress per hour, the cost, and the
+    schedules whose runs overlap themselves with the fires a skip-type overlap policy drops."""
+    assert view.load is not None
+    load, grid, zone = view.load.grid, view.grid, view.zone
+    labels = [item.ref.label for item in view.fires]
+    peak = load.peak_concurrent
+    when = (
+        f"; at most {peak:,} at once, first {local_text(at_second(load.peak_at), zone)}"
+        if load.peak_at
+        else ""
+    )
+    lines = [
+        f"Concurrent runs per hour ({zone}), each run lasting its agent's duration.typical: "
+        f"{load.timed_schedules} of {len(view.fires)} schedule(s) have a duration{when}"
+    ]
+    lines.append(" " * 12 + "".join(f"{hour:02d}  " for hour in range(0, 24, 2)).rstrip() + "     most")
+    for day, counts, reached in zip(grid.days, load.concurrent, grid.in_window, strict=True):
+        cells = "".join(_cell(n, peak, inside, color) for n, inside in zip(counts, reached, strict=True))
+        lines.append(f"{day:%a %m-%d}   {cells}  {max(counts):>7,}")
+    for currency in load.currencies:
+        total = sum((sum(row, Decimal(0)) for row in load.cost[currency]), Decimal(0))
+        lines.append(
+            f"Cost of the runs in the window: {Money(total, currency)} "
+            f"(costliest hour {Money(load.peak_cost(currency), currency)})"
+        )
+    unpriced = sum(map(sum, load.unpriced))
+    if unpriced:
+        lines.append(f"  {unpriced:,} run(s) of agents without a perRun are not in the cost")
+    lines.append("Schedules whose runs overlap themselves (duration.p95 longer than the gap between fires)")
+    for overlap in view.load.overlaps:
+        item = view.fires[overlap.schedule]
+        skips = (
+            f"; {item.ref.provider} skips a fire while the previous run runs: "
+            f"{overlap.predicted_skips:,} predicted skip(s) in the window"
+            if overlap.skip_policy
+            else f"; {item.ref.provider} starts them side by side"
+        )
+        lines.append(
+            f"  {labels[overlap.schedule]}: fires {format_duration(overlap.shortest_gap)} apart, "
+            f"p95 {format_duration(overlap.p95)}{skips}"
+        )
+    if not view.load.overlaps:
+        lines.append("  none")
     return lines
 
 

@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from reconciler.bundle.desired import Bundle
 from reconciler.forecast.collisions import Report, collisions
+from reconciler.forecast.costs import CostBook
 from reconciler.forecast.fires import EPOCH, SECOND, WindowFires, schedules_of, window
 from reconciler.forecast.heatmap import Grid, bucket
+from reconciler.forecast.loadgrid import CalendarLoad, calendar_load
 from reconciler.forecast.semantics import UTC_NAMES
 from reconciler.timing import load_zone
 
@@ -36,6 +38,7 @@ class CalendarView:
     report: Report
     paused: tuple[str, ...]  # labels of paused schedules left out
     changes: tuple[OffsetChange, ...]  # DST changes in the window, of the display zone and schedules' zones
+    load: CalendarLoad | None = None  # with a Costs document: concurrent runs, cost, self-overlaps
 
     @property
     def notes(self) -> list[tuple[str, str]]:
@@ -63,6 +66,7 @@ def build(
     *,
     budget: int | None = None,
     include_paused: bool = False,
+    costs: CostBook | None = None,
 ) -> CalendarView:
     bundles = list(bundles)
     # `days` calendar days of the display zone: wall-clock arithmetic, so a week over a DST change ends at
@@ -77,8 +81,9 @@ def build(
     )
     zones = [zone, *sorted({item.ref.timezone for item in fires} - {zone})]
     changes = tuple(change for name in zones for change in offset_changes(name, first, last))
+    load = calendar_load(grid, fires, costs) if costs is not None else None
     return CalendarView(
-        start, end, zone, tuple(fires), grid, collisions(fires, grid, budget), paused, changes
+        start, end, zone, tuple(fires), grid, collisions(fires, grid, budget), paused, changes, load
     )
 
 

@@ -6,19 +6,21 @@ tests can parse it. Pure: returns the text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from reconciler.forecast.collisions import TOP_GROUPS
-from reconciler.forecast.heatmap import legend, level
+from reconciler.forecast.heatmap import legend
+from reconciler.forecast.loadgrid import LoadGrid
 from reconciler.forecast.moments import at_second, iso_utc, local_text, offset_text
 from reconciler.forecast.text import describe
 from reconciler.forecast.view import CalendarView
+from reconciler.forecast.webgrid import Series, Value, heatmap_svg, legend_svg
+from reconciler.forecast.webload import load_views, views_style
+from reconciler.timing import format_duration
 
 # ColorBrewer YlOrRd, 8 classes: light for few fires, dark red for the busiest hour.
 PALETTE = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
-EMPTY = "#eef0f3"
-CELL_W, CELL_H, GAP = 30, 22, 2
-LABEL_W, TOTAL_W, HEAD_H = 112, 70, 26
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1f2328;max-width:1100px}
@@ -34,8 +36,16 @@ code{background:#f6f8fa;padding:1px 4px;border-radius:4px}
 
 
 def calendar_html(
-    view: CalendarView, *, fail_on: int | None = None, title: str = "reconciler calendar"
+    view: CalendarView,
+    *,
+    fail_on: int | None = None,
+    title: str = "reconciler calendar",
+    load: LoadGrid | None = None,
 ) -> str:
+    """The page; with `load` (the Costs document's model of the same grid; by default the view's own), the
+    heatmap has three views to switch between: fires, runs in progress, cost per currency (`webload`)."""
+    if load is None and view.load is not None:
+        load = view.load.grid
     zone = view.zone
     peak = view.report.peak_minute
     most = len(peak.schedules) if peak else 0
@@ -44,88 +54,39 @@ def calendar_html(
         '<html lang="en"><head><meta charset="utf-8"/>',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>",
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
-        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
+        f"<title>{_e(title)}</title><style>{STYLE}{'' if load is None else views_style(load)}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">{_e(local_text(view.start, zone))} → {_e(local_text(view.end, zone))} ({_e(zone)}) · '
         f"{len(view.fires)} schedule(s) · {view.grid.total:,} fire(s) · at most {most} schedule(s) in one minute</p>",
-        _heatmap_svg(view),
-        _legend_svg(view.grid.peak),
+        *(_fires_only(view) if load is None else load_views(view, load, fires_series(view), fires_legend)),
         *_report(view, fail_on),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _heatmap_svg(view: CalendarView) -> str:
+def fires_series(view: CalendarView) -> Series:
     grid = view.grid
-    peak = grid.peak
-    width = LABEL_W + 24 * (CELL_W + GAP) + TOTAL_W
-    height = HEAD_H + len(grid.days) * (CELL_H + GAP) + 4
-    out = [
-        f'<svg id="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Fires per hour, {_e(view.zone)}">'
-    ]
-    for hour in range(24):
-        x = LABEL_W + hour * (CELL_W + GAP) + CELL_W / 2
-        out.append(
-            f'<text x="{x:g}" y="{HEAD_H - 9}" font-size="11" text-anchor="middle" fill="#59636e">'
-            f"{hour:02d}</text>"
-        )
-    out.append(
-        f'<text x="{LABEL_W + 24 * (CELL_W + GAP) + 8}" y="{HEAD_H - 9}" font-size="11" '
-        'fill="#59636e">total</text>'
-    )
-    for row, (day, counts, reached) in enumerate(zip(grid.days, grid.counts, grid.in_window, strict=True)):
-        y = HEAD_H + row * (CELL_H + GAP)
-        out.append(f'<text x="0" y="{y + 15}" font-size="12">{day:%a %Y-%m-%d}</text>')
-        for hour, (count, inside) in enumerate(zip(counts, reached, strict=True)):
-            if not inside and count == 0:
-                continue
-            x = LABEL_W + hour * (CELL_W + GAP)
-            value = level(count, peak)
-            fill = PALETTE[value - 1] if value else EMPTY
-            tip = f"{day:%a %Y-%m-%d} {hour:02d}:00–{(hour + 1) % 24:02d}:00 {view.zone}: {count:,} fire(s)"
-            out.append(
-                f'<rect x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" rx="3" fill="{fill}">'
-                f"<title>{_e(tip)}</title></rect>"
-            )
-            if count:
-                ink = "#ffffff" if value >= 6 else "#1f2328"
-                out.append(
-                    f'<text x="{x + CELL_W / 2:g}" y="{y + 15}" font-size="10" text-anchor="middle" '
-                    f'fill="{ink}">{_short(count)}</text>'
-                )
-        out.append(
-            f'<text x="{LABEL_W + 24 * (CELL_W + GAP) + 8}" y="{y + 15}" font-size="12">'
-            f"{sum(counts):,}</text>"
-        )
-    out.append("</svg>")
-    return "\n".join(out)
+
+    def tip(row: int, hour: int, count: Value) -> str:
+        return f"{_hours(grid.days[row], hour)} {view.zone}: {count:,} fire(s)"
+
+    return Series("heatmap", "fires per hour", grid.counts, PALETTE, lambda n: _short(int(n)), tip)
 
 
-def _legend_svg(peak: int) -> str:
-    keys = [(EMPTY, "0")] + [
-        (PALETTE[v - 1], f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}") for v, lo, hi in legend(peak)
-    ]
-    step = 84
-    width = 110 + step * len(keys) + 360
-    out = [
-        f'<svg id="legend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="30" '
-        f'viewBox="0 0 {width} 30" role="img" aria-label="Legend">',
-        '<text x="0" y="19" font-size="12" fill="#59636e">fires per hour:</text>',
-    ]
-    for i, (fill, text) in enumerate(keys):
-        x = 110 + i * step
-        out.append(
-            f'<rect x="{x}" y="6" width="18" height="18" rx="3" fill="{fill}"/>'
-            f'<text x="{x + 24}" y="19" font-size="12">{_e(text)}</text>'
-        )
-    out.append(
-        f'<text x="{110 + step * len(keys) + 10}" y="19" font-size="12" fill="#59636e">'
-        "no cell: outside the window, or an hour DST skips</text>"
-    )
-    out.append("</svg>")
-    return "\n".join(out)
+def fires_legend(series: Series) -> str:
+    peak = int(series.peak)
+    keys = [(0, "0")] + [(v, f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}") for v, lo, hi in legend(peak)]
+    return legend_svg(series, keys)
+
+
+def _hours(day: date, hour: int) -> str:
+    return f"{day:%a %Y-%m-%d} {hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+
+def _fires_only(view: CalendarView) -> list[str]:
+    series = fires_series(view)
+    return [heatmap_svg(view.grid, series), fires_legend(series)]
 
 
 def _report(view: CalendarView, fail_on: int | None) -> list[str]:
@@ -167,10 +128,7 @@ def _report(view: CalendarView, fail_on: int | None) -> list[str]:
     parts.append(
         _table(
             ["hour", "fires"],
-            [
-                [f"{h.day:%a %Y-%m-%d} {h.hour:02d}:00–{(h.hour + 1) % 24:02d}:00", f"{h.fires:,}"]
-                for h in report.busiest_hours
-            ],
+            [[_hours(h.day, h.hour), f"{h.fires:,}"] for h in report.busiest_hours],
             numeric=(1,),
         )
     )
@@ -204,6 +162,25 @@ def _report(view: CalendarView, fail_on: int | None) -> list[str]:
             numeric=tuple(range(1, len(days) + 2)),
         )
     )
+    if view.load is not None:
+        parts.append("<h2>Schedules whose runs overlap themselves</h2>")
+        parts.append(
+            _table(
+                ["schedule", "closest fires", "duration.p95", "on overlap"],
+                [
+                    [
+                        labels[o.schedule],
+                        f"{format_duration(o.shortest_gap)} apart",
+                        format_duration(o.p95),
+                        f"skips: {o.predicted_skips:,} predicted skip(s) in the window"
+                        if o.skip_policy
+                        else "runs side by side",
+                    ]
+                    for o in view.load.overlaps
+                ],
+                wrap=(0,),
+            )
+        )
     if report.budget is not None:
         parts.append(f"<h2>Over the budget of {report.budget:,} fire(s) a day</h2>")
         parts.append(

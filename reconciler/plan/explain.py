@@ -106,9 +106,7 @@ def describe(action: Action, *, color: bool = False, value_limit: int | None = N
             continue  # the headline already says it
         if change is renamed:
             continue
-        lines.append(
-            "    " + _change(change, action.kind == "create", value_limit) + _written(action, change)
-        )
+        lines.append("    " + _change(change, action.kind == "create", value_limit) + _written(change))
     for change in action.kept:
         if change.path != "state":
             lines.append(f"    {KEPT_DRIFT} " + _change(change, False, value_limit) + "  (left as it is)")
@@ -162,17 +160,10 @@ def _change(change: Change, created: bool, limit: int | None) -> str:
     return f"{_safe(change.path)}: {_value(change.before, change.sensitive, limit)} → {after}{tag}"
 
 
-def _written(action: Action, change: Change) -> str:
-    """What the bundle wrote where `H` or `spread` chose the value: `  (H 9 * * mon-fri)`."""
-    if action.desired is None:
-        return ""
-    written = action.desired.written
-    if change.path in written:
-        return f"  ({_safe(written[change.path])})"
-    # A provider may compare calendars as the one cron they equal (Temporal): the spread is still beside it.
-    if change.path == "when.cron" and "when.calendars" in written:
-        return f"  (calendars, {_safe(written['when.calendars'])})"
-    return ""
+def _written(change: Change) -> str:
+    """What the bundle wrote where `H` or `spread` chose the value: `  (H 9 * * mon-fri)`. Carried by the
+    change itself, so a saved plan shown again (`show PLANFILE`) still says it."""
+    return f"  ({_safe(change.written)})" if change.written else ""
 
 
 def _value(value: Any, sensitive: bool, limit: int | None) -> str:
@@ -281,7 +272,14 @@ def _change_json(change: Change) -> dict[str, Any]:
             "sensitive": True,
             **origin,
         }
-    return {"path": change.path, "before": public(change.before), "after": public(change.after), **origin}
+    written = {"written": change.written} if change.written else {}
+    return {
+        "path": change.path,
+        "before": public(change.before),
+        "after": public(change.after),
+        **origin,
+        **written,
+    }
 
 
 # ---- Markdown ---------------------------------------------------------------------------------------------

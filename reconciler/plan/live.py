@@ -74,6 +74,9 @@ class LiveSchedule:
     # pause made outside the bundle is shown with.
     changed_at: str | None = None
     changed_by: str | None = None
+    # What the bundle wrote where `H` or `spread` chose the value, as the marker recorded it at the last write
+    # (`{"when.cron": "H 9 * * mon-fri"}`): what `export` names beside the concrete value. Never compared.
+    written: dict[str, str] = field(default_factory=dict, compare=False)
     # The platform's fire counters, filled by `Provider.read_activity` (and by `list_live` where the list
     # returns them at no extra cost); None where none were read.
     activity: Activity | None = field(default=None, compare=False, repr=False)

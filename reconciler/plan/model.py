@@ -35,6 +35,9 @@ class Change:
     # (the bundle changed; the platform still has what was applied), "both", or "unknown" (no record: the
     # platform has no room for one, or an older version applied it). "" on creates and removals.
     origin: str = ""
+    # What the bundle wrote where `H` or `spread` chose `after` (`H 9 * * mon-fri`); "" elsewhere. Shown beside
+    # the value, never compared: the platform holds only the concrete value.
+    written: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

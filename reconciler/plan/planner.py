@@ -444,6 +444,8 @@ class _BundlePlanner:
         live: LiveSchedule | None,
         kept: tuple[Change, ...] = (),
     ) -> Action:
+        if desired.written:
+            changes = tuple(replace(c, written=written_for(desired.written, c.path)) for c in changes)
         return Action(
             kind, desired.name, desired.agent, remote_id, changes, reason, kept, desired=desired, live=live
         )
@@ -467,6 +469,16 @@ class _BundlePlanner:
         )
         text = "".join(f"[{identity},{shape}]\n" for _, identity, shape in lines)
         return "sha256:" + hmac.new(self.digest_key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def written_for(written: dict[str, str], path: str) -> str:
+    """What the bundle wrote for the field at `path` where `H` or `spread` chose its value; "" elsewhere."""
+    if path in written:
+        return written[path]
+    # A provider may compare calendars as the one cron they equal (Temporal): the spread is still beside it.
+    if path == "when.cron" and "when.calendars" in written:
+        return f"calendars, {written['when.calendars']}"
+    return ""
 
 
 def _quoted(*values: str | None) -> str:

@@ -9,6 +9,7 @@ from one the bundle asked for (docs/drift.md). Pure; the digests are HMAC-SHA256
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -66,3 +67,52 @@ def record_from_form(state: RecordedState, form: Mapping[str, Any], digest_key: 
 
     digests = tuple(group_digest(g, canonical_json(form.get(g), digest_key), digest_key) for g in GROUPS)
     return AppliedRecord(state, digests)
+
+
+# ---- What the bundle wrote where `H` or `spread` chose the value -------------------------------------------
+# Kept beside the record so that `export` can name the original (`cron: "37 9 * * 1-5"  # from: H 9 * * mon-fri`).
+# Never compared: the platform holds the concrete value, and a bundle that writes that value itself plans no
+# change. One line per field, `<field>=<as written>` with the field relative to `when` (`cron=H 9 * * mon-fri`).
+WRITTEN_PREFIX = "when."
+# A label value (Cadenya) holds 63 characters of [a-z0-9]: the note in unpadded lowercase base32, so at most
+# 39 bytes of text. A longer note is not recorded there, and `export` writes the concrete value alone.
+LABEL_MAX = 63
+
+
+def written_note(written: Mapping[str, str]) -> str:
+    """The text of what the bundle wrote (`DesiredSchedule.written`); "" when there is nothing to record or a
+    value would not read back (a line break in it)."""
+    lines = [f"{path.removeprefix(WRITTEN_PREFIX)}={text}" for path, text in sorted(written.items())]
+    if any("\n" in line for line in lines):
+        return ""
+    return "\n".join(lines)
+
+
+def parse_written_note(text: Any) -> dict[str, str]:
+    """The `written` a note records, keyed by the plan's paths (`when.cron`); {} for anything else."""
+    if not isinstance(text, str) or not text:
+        return {}
+    found: dict[str, str] = {}
+    for line in text.split("\n"):
+        field_name, equals, value = line.partition("=")
+        if not equals or not field_name or not value:
+            return {}
+        found[WRITTEN_PREFIX + field_name] = value
+    return found
+
+
+def written_label(written: Mapping[str, str]) -> str:
+    """The note as a label value (lowercase base32, unpadded); "" when empty or longer than a label holds."""
+    note = written_note(written)
+    token = base64.b32encode(note.encode()).decode().rstrip("=").lower()
+    return token if len(token) <= LABEL_MAX else ""
+
+
+def parse_written_label(token: Any) -> dict[str, str]:
+    if not isinstance(token, str) or not re.fullmatch("[a-z2-7]{1,63}", token):
+        return {}
+    padded = token.upper() + "=" * (-len(token) % 8)
+    try:
+        return parse_written_note(base64.b32decode(padded).decode())
+    except (ValueError, UnicodeDecodeError):
+        return {}

@@ -73,6 +73,12 @@ def plan_json_schema() -> dict[str, Any]:
                 "description": "Present in a partial plan (`--only`, `--exclude`): the name globs it was made "
                 "with. Schedules outside the selection are neither changed nor pruned.",
             },
+            "load": {
+                "$ref": "#/$defs/load",
+                "description": "From `plan --format json`, and in a file saved by `plan --out` (as computed when "
+                "the plan was made): runs per day and per month and the monthly cost, before -> after, per bundle "
+                "and per agent, over the 30 days from midnight UTC (docs/costs.md).",
+            },
             "source": {
                 "$ref": "#/$defs/source",
                 "description": "Only in a file saved by `plan --out`: what `apply PLANFILE` renders again to "
@@ -94,7 +100,86 @@ def plan_json_schema() -> dict[str, Any]:
             "change": _change(),
             "source": _source(),
             "pins": _pins(),
+            "load": _load(),
         },
+    }
+
+
+def _load() -> dict[str, Any]:
+    pair = {
+        "type": "object",
+        "properties": {
+            "before": {"type": "integer", "description": "With the live schedules as the plan read them."},
+            "after": {"type": "integer", "description": "With the state the plan leaves."},
+        },
+        "required": ["before", "after"],
+        "additionalProperties": False,
+    }
+    money = {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "string", "description": "A decimal as text (`288.00`), never a float."},
+            "currency": {"type": "string", "description": "An ISO 4217 code (`USD`)."},
+        },
+        "required": ["amount", "currency"],
+        "additionalProperties": False,
+    }
+    monies = {
+        "type": "array",
+        "items": money,
+        "description": "One entry per currency; empty: no price known.",
+    }
+    figures = {
+        "runs_per_day": {**pair, "description": "The busiest UTC day of the window."},
+        "runs_per_month": {**pair, "description": "All runs of the 30 days."},
+        "monthly_cost": {
+            "type": "object",
+            "properties": {
+                "before": {**monies, "description": "Runs per month before x each agent's perRun."},
+                "after": {**monies, "description": "Runs per month after x each agent's perRun."},
+                "change": {
+                    **monies,
+                    "description": "After minus before; currencies that do not change left out.",
+                },
+            },
+            "required": ["before", "after", "change"],
+            "additionalProperties": False,
+            "description": "Per currency (docs/costs.md).",
+        },
+    }
+
+    def group(key: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                key: {
+                    "type": "string",
+                    "description": "The bundle key." if key == "bundle_key" else "The agent id.",
+                },
+                **figures,
+            },
+            "required": [key, *figures],
+            "additionalProperties": False,
+        }
+
+    return {
+        "type": "object",
+        "properties": {
+            "window": {
+                "type": "object",
+                "description": "The days the figures count.",
+                "properties": {
+                    "start": {"type": "string", "description": "Midnight UTC of the day the plan was made."},
+                    "days": {"const": 30, "description": "A month is these 30 days."},
+                },
+                "required": ["start", "days"],
+                "additionalProperties": False,
+            },
+            "bundles": {"type": "array", "items": group("bundle_key"), "description": "Per bundle."},
+            "agents": {"type": "array", "items": group("agent"), "description": "Per agent id."},
+        },
+        "required": ["window", "bundles", "agents"],
+        "additionalProperties": False,
     }
 
 
@@ -225,6 +310,12 @@ def _change() -> dict[str, Any]:
                 "description": "Where the difference comes from, judged by the record of the last apply the "
                 "ownership marker keeps: `drift` (changed on the platform, not in the bundle), `pending` (changed "
                 "in the bundle, not applied yet), `both`, `unknown` (no record). Absent on creates and removals.",
+            },
+            "written": {
+                "type": "string",
+                "description": "Present when `H` or `spread` chose `after`: what the bundle wrote "
+                "(`H 9 * * mon-fri`, `spread: 30m`, `H 9 * * *, spread: 30m`); `after` is the concrete value the "
+                "platform receives and plans compare.",
             },
             "sensitive": {
                 "const": True,

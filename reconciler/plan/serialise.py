@@ -151,6 +151,7 @@ def _change(data: Any) -> Change:
         after=data.get("after"),
         sensitive=data.get("sensitive") is True,
         origin=_text(data.get("origin", "")),
+        written=_text(data.get("written", "")),
     )
 
 

@@ -24,7 +24,6 @@ from reconciler.envflag import ALLOW_HTTP_ENV, env_flag
 from reconciler.errors import ConfigError
 
 
-
 @dataclass(frozen=True)
 class TransportSecurity:
     """How connections are secured; `from_environment` builds it from the CLI flags and the environment."""

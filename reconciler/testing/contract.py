@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.testing.harness import Harness, touched
 from reconciler.testing.platform import Platform, PlatformServer
@@ -308,6 +310,41 @@ class PlatformContract:
         kit.assert_no_changes(exported)
         assert sorted(kit.owned("imported")) == sorted(name for _, name in changes)
         assert kit.firing("other") == {"theirs": True}
+
+    # -- H and spread ---------------------------------------------------------------------------------
+    def test_h_round_trips_through_apply_and_export(self, kit: Harness) -> None:
+        """`H` is compiled into a concrete value at validation: the plan shows both, the platform gets the
+        concrete one, and the exported file writes it (naming the original) and plans no change."""
+        needs(kit, "hashed")
+        path = kit.write_hashed([V("a", 0), V("b", 1)])
+        assert kit.cli("validate", path).code == 0
+        original = str(kit.platform.hashed_when.get("cron", ""))
+        timing = {
+            action["name"]: change
+            for bundle in kit.plan_json(path)["bundles"]
+            for action in bundle["actions"]
+            for change in action["changes"]
+            if change.get("written")
+        }
+        assert sorted(timing) == ["a", "b"], timing  # the original beside the concrete value
+        for change in timing.values():
+            assert original in change["written"] and "H" not in json.dumps(change["after"]), change
+        kit.apply(path)
+        kit.assert_no_changes(path)
+        before = kit.owned()
+        flags = kit.platform.export_flags()
+        result = kit.cli("export", *flags, "--bundle-key", kit.platform.bundle_key, "--out", path)
+        assert result.code == 0, result.err
+        exported = Path(path).read_text()
+        if "export-original" not in kit.platform.cannot:
+            assert exported.count(f"# from: {original}") == 2, exported
+        written = {s["name"]: s["when"] for s in yaml.safe_load(exported)["schedules"]}
+        for name, change in timing.items():  # the concrete value the plan showed, as the platform has it
+            assert written[name][change["path"].removeprefix("when.")] == change["after"], exported
+        assert kit.cli("validate", path).code == 0
+        if "export-owned" not in kit.platform.cannot:  # else the input is written as placeholders
+            kit.assert_no_changes(path)
+        assert kit.owned() == before
 
 
 def contract_for(platform: Platform) -> type[PlatformContract]:

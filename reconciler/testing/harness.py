@@ -31,6 +31,9 @@ class Harness:
     ) -> str:
         return self.platform.write(self.workdir / name, variants, prune, key)
 
+    def write_hashed(self, variants: list[Variant], name: str = "bundle.yaml") -> str:
+        return self.platform.write_hashed(self.workdir / name, variants)
+
     def env(self, proxy: InterruptingProxy | None = None) -> dict[str, str]:
         env = dict(self.server.env)
         if proxy is not None:

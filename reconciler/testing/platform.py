@@ -36,7 +36,10 @@ SCENARIOS = (
     "stale-plan",
     "export",
     "export-owned",  # the owned half of the export round trip
+    "hashed",  # `H` in a cron: validate, plan (beside the concrete value), apply, export, plan: no change
+    "export-original",  # the export names the `H` it was written as (the marker records it)
 )
+HASHED_WHEN = {"cron": "H 9 * * mon-fri"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ class Platform:
     adopt_recreates: bool | None = None
     cannot: Mapping[str, str] = field(default_factory=dict)  # scenario -> why the provider cannot
     bundle_key: str = BUNDLE_KEY
+    # The `when` (with `H`) the `hashed` scenario gives every schedule (the schedule's own timezone kept).
+    hashed_when: Mapping[str, Any] = field(default_factory=lambda: dict(HASHED_WHEN))
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.cannot) - set(SCENARIOS))
@@ -172,6 +177,15 @@ class Platform:
         self, path: Path, variants: list[Variant], prune: str = "archive", key: str | None = None
     ) -> str:
         path.write_text(json.dumps(self.bundle(variants, prune, key)))  # JSON is YAML
+        return str(path)
+
+    def write_hashed(self, path: Path, variants: list[Variant]) -> str:
+        """The bundle of `variants`, each schedule's timing replaced by `hashed_when` (its timezone kept)."""
+        bundle = self.bundle(variants)
+        for schedule in bundle["schedules"]:
+            zone = (schedule.get("when") or {}).get("timezone")
+            schedule["when"] = {**self.hashed_when, **({"timezone": zone} if zone else {})}
+        path.write_text(json.dumps(bundle))
         return str(path)
 
 

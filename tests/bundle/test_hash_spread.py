@@ -65,7 +65,13 @@ def test_validate_plan_apply_and_a_second_plan_has_nothing_to_do(tmp_path: Path,
     again = run(tmp_path, "plan", "--sandbox", "--detailed-exitcode", path)
     assert again.code == 0 and "No changes" in again.out, again.out + again.err
     exported = run(tmp_path, "export", "--sandbox", "--bundle-key", "team", *_scope(target))
-    assert BRIEFING in exported.out and STANDUP in exported.out and "H 9" not in exported.out, exported.out
+    # The concrete values, each with a comment naming what the bundle wrote (the marker recorded it).
+    assert f"cron: {BRIEFING}  # from: H 9 * * mon-fri" in exported.out, exported.out
+    assert f"offset: {DIGEST_OFFSET}  # from: spread: true" in exported.out, exported.out
+    assert f"cron: {STANDUP}  # from: 0 9 * * mon-fri, spread: 30m" in exported.out, exported.out
+    Path(path).write_text(exported.out)  # over the bundle's own file, as a user round-trips it
+    replanned = run(tmp_path, "plan", "--sandbox", "--detailed-exitcode", path)
+    assert replanned.code == 0 and "No changes" in replanned.out, replanned.out + replanned.err
 
 
 def _scope(target: str) -> list[str]:
@@ -173,6 +179,14 @@ def test_temporal_runs_the_concrete_values_and_a_second_plan_is_empty(
         assert "(H 9 * * mon-fri)" in applied.out and "(calendars, spread: 20m)" in applied.out, applied.out
         again = run_cli("plan", "--detailed-exitcode", path, env=env, cwd=tmp_path)
         assert again.code == 0 and "No changes" in again.out, again.out + again.err
+        flags = ["--provider", "temporal", "--task-queue", "agents", "--bundle-key", "hashed", "--out", path]
+        exported = run_cli("export", *flags, env=env, cwd=tmp_path)
+        assert exported.code == 0, exported.err
+        written = Path(path).read_text()
+        assert "  # from: H 9 * * mon-fri" in written, written  # bundleKey hashed: its own minute
+        assert "# from: spread: 20m" in written and "# from: spread: true" in written, written
+        replanned = run_cli("plan", "--detailed-exitcode", path, env=env, cwd=tmp_path)
+        assert replanned.code == 0 and "No changes" in replanned.out, replanned.out + replanned.err
     finally:
         emptied = text.split("schedules:\n")[0] + "prune: delete\nschedules: []\n"
         write(tmp_path, emptied)

@@ -38,6 +38,8 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/planner_cpu.py": _BENCHMARK,
     ".venv/bin/python benchmarks/forecast.py": _BENCHMARK,
     ".venv/bin/python benchmarks/sandbox_startup.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/forecast_load.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/forecast_load.py --dst": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py --full": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py --providers oz,orq --sizes 100,1000 --out /tmp/bench": _BENCHMARK,

@@ -16,6 +16,7 @@ from tests.docs.docs_blocks import ROOT, shell_blocks
 
 SCRIPT = ROOT / "scripts" / "docs-pictures"
 PAGE = ROOT / "docs" / "timing.md"
+PICTURES = ("calendar.png", "calendar-runs.png", "calendar-cost.png")  # fires, runs in progress, cost
 
 
 def _script_command() -> str:
@@ -45,8 +46,10 @@ def test_the_script_makes_the_picture(tmp_path: Path) -> None:
         ["bash", str(SCRIPT), str(tmp_path)], env=env, capture_output=True, text=True, timeout=180
     )
     assert proc.returncode == 0, proc.stderr
-    png = (tmp_path / "calendar.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (1200, 700)
+    pictures = [(tmp_path / name).read_bytes() for name in PICTURES]
+    for png in pictures:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        assert (width, height) == (1200, 700)
+    assert len(set(pictures)) == len(PICTURES)  # each shows another view of the page
     assert not (tmp_path / "calendar.html").exists()  # the HTML is written in a scratch folder

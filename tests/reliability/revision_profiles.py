@@ -296,6 +296,10 @@ def _tbd_by_hand(client: httpx.Client, agent: str, name: str) -> None:
     _ok(client.post("/api/scheduled-agents", json=body))
 
 
+# Where the name is the whole marker, nothing records what `H` was written as: export writes the concrete value
+# alone (docs/bundle-format.md#h-and-spread).
+NO_ROOM_FOR_ORIGINAL = "the name is the whole ownership marker: no field records what `H` was written as"
+
 PROFILES: tuple[Profile, ...] = (
     Profile(
         id="cadenya",
@@ -322,6 +326,7 @@ PROFILES: tuple[Profile, ...] = (
         inventory=_agentex_legacy_inventory,
         create_by_hand=_agentex_legacy_by_hand,
         recreates=True,  # every update is a delete + create
+        cannot={"export-original": NO_ROOM_FOR_ORIGINAL},
     ),
     Profile(
         id="agentex-run-schedules",
@@ -361,6 +366,7 @@ PROFILES: tuple[Profile, ...] = (
         inventory=_orq_inventory,
         create_by_hand=_orq_display_name_by_hand,
         collides_by_name=True,
+        hashed_when={"cron": "0 H * * *"},  # its crons are hourly, daily or weekly at minute 0
     ),
     Profile(
         id="oz",
@@ -390,7 +396,10 @@ PROFILES: tuple[Profile, ...] = (
         recreates=True,  # removing `end`
         cannot={
             "export-owned": "the server keeps no record of which prompt came from secret(), so export writes "
-            "an owned schedule's prompt as a secret() placeholder (docs/secrets.md, Export)"
+            "an owned schedule's prompt as a secret() placeholder (docs/secrets.md, Export)",
+            "export-original": NO_ROOM_FOR_ORIGINAL,
+            "hashed": "tbd-agents runs only intervals counted from `start`, with no offset: neither `H` nor "
+            "`spread` has a value to choose (validate says so)",
         },
     ),
 )

@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.record import parse_record
+from reconciler.plan.record import parse_record, parse_written_note, written_note
 from reconciler.providers import secretmarks
 from reconciler.providers.agentex import names
 from reconciler.providers.agentex.activity import runs_activity
@@ -32,6 +32,8 @@ SECRETS_KEY = "reconciler.dev/secrets"
 # What this reconciler last applied (reconciler.plan.record): written with every create and PATCH, in the
 # same request as the state it records, so a PATCH that pauses or resumes changes both at once.
 RECORD_KEY = "reconciler.dev/applied"
+# What `H` or `spread` was written as (reconciler.plan.record.written_note): `export` names it.
+WRITTEN_KEY = "reconciler.dev/written"
 NO_RECORD = "record what was applied in the ownership marker (written by an older version)"
 OPTIONS = ("author", "description", "task_params", "task_metadata")
 DEFAULT_AUTHOR = "user"
@@ -65,6 +67,8 @@ def create_body(
         metadata[SOURCE_KEY] = source
     if record:
         metadata[RECORD_KEY] = record
+    if desired.written:
+        metadata[WRITTEN_KEY] = written_note(desired.written)
     fields = secretmarks.secret_paths(desired)
     if fields:
         metadata[SECRETS_KEY] = ".".join(secretmarks.codes(fields))
@@ -137,6 +141,7 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
     marked, incomplete = metadata.pop(NAME_KEY, None), ""
     source = metadata.pop(SOURCE_KEY, None)
     recorded = metadata.pop(RECORD_KEY, None)
+    written = parse_written_note(metadata.pop(WRITTEN_KEY, None)) if owner is not None else {}
     applied = parse_record(str(recorded)) if owner is not None and recorded else None
     if owner is not None and marked is None:
         incomplete = "record the schedule's name in its ownership marker (written by an older version)"
@@ -175,6 +180,7 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         incomplete_marker=incomplete,
         source=str(source) if owner is not None and source else None,
         applied=applied,
+        written=written,
         # The row's last change (a PATCH, a pause or a resume). `creator_principal` names who created it,
         # not who changed it last, and nothing else does: `changed_by` stays unknown.
         changed_at=utc(item.get("updated_at")),

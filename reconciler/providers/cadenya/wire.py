@@ -18,7 +18,7 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
-from reconciler.plan.record import parse_record
+from reconciler.plan.record import parse_record, parse_written_label, written_label
 from reconciler.providers import secretmarks
 from reconciler.providers.calendar_wire import calendars_as_when, commented_calendars, interval_as_when
 from reconciler.timing import (
@@ -41,7 +41,11 @@ SECRETS_LABEL = "reconciler.dev/secret-keys"  # which `data` keys hold secrets, 
 # (reconciler.providers.secretmarks), '.'-separated. A label value holds 63 characters: 7 codes.
 SECRET_FIELDS_LABEL = "reconciler.dev/secret-fields"
 MAX_SECRET_FIELDS = 7
+# What `H` or `spread` was written as, as a label value can hold it (reconciler.plan.record.written_label):
+# `export` names it. Left out when the text is too long for one label (39 bytes).
+WRITTEN_LABEL = "reconciler.dev/written"
 _MARKER_LABELS = (
+    WRITTEN_LABEL,
     BUNDLE_LABEL,
     NAME_LABEL,
     SOURCE_LABEL,
@@ -105,6 +109,9 @@ def metadata_for(
         )
     if fields:
         labels[SECRET_FIELDS_LABEL] = ".".join(secretmarks.codes(fields))
+    written = written_label(desired.written)
+    if written:
+        labels[WRITTEN_LABEL] = written
     return {"name": desired.name, "bundleKey": bundle_key, "labels": labels}
 
 
@@ -194,6 +201,7 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         secret_paths=frozenset(secret_paths),
         applied=applied,
         changed_at=utc(metadata.get("updatedAt")),
+        written=parse_written_label(labels.get(WRITTEN_LABEL)) if owner else {},
         raw=item,
     )
 

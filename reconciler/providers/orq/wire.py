@@ -25,7 +25,7 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
-from reconciler.plan.record import parse_record
+from reconciler.plan.record import parse_record, parse_written_note, written_note
 from reconciler.providers import secretmarks
 from reconciler.providers.orq.activity import activity_of, changed_of
 from reconciler.timing import TimingError, format_duration, parse_cron
@@ -49,6 +49,8 @@ SECRETS_KEY = PREFIX + "secrets"
 # e.g. "active.4326b2cc3b.99827acb46.43680befb5.f767159184". Written in the same PATCH as `is_active`, so a
 # pause or resume and its record change together (one request, atomic).
 RECORD_KEY = PREFIX + "applied"
+# What `H` or `spread` was written as (reconciler.plan.record.written_note): `export` names it.
+WRITTEN_KEY = PREFIX + "written"
 NO_RECORD = "record what was applied in the ownership marker"
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|ms|us|µs|ns|m|s)")
@@ -174,6 +176,8 @@ def marker_for(
         marker[LABELS_KEY] = json.dumps(labels, sort_keys=True, separators=(",", ":"))
     if digests:
         marker[SECRETS_KEY] = json.dumps(digests, sort_keys=True, separators=(",", ":"))
+    if desired.written:
+        marker[WRITTEN_KEY] = written_note(desired.written)
     return marker
 
 
@@ -371,6 +375,7 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         applied=applied,
         changed_at=changed_at,
         changed_by=changed_by,
+        written=parse_written_note(metadata.get(WRITTEN_KEY)) if owner else {},
         activity=activity_of(item),
         raw=item,
     )

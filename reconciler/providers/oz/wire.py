@@ -16,7 +16,7 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.live import Activity, LiveSchedule, LiveState
-from reconciler.plan.record import parse_record
+from reconciler.plan.record import parse_record, parse_written_note, written_note
 from reconciler.providers import secretmarks
 from reconciler.timing import TimingError, format_duration, parse_cron, parse_duration
 from reconciler.timing.every_cron import every_as_cron
@@ -24,9 +24,20 @@ from reconciler.timing.instants import utc_text as utc
 
 DEFAULT_AGENT = "default"  # the bundle's `agent` for a schedule with no agent_uid (it runs as its creator)
 PREFIX = "reconciler."
-BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS, SOURCE, APPLIED = (
+BUNDLE, NAME, PROTECT, EVERY, ARCHIVED, MODE, SECRETS, SOURCE, APPLIED, WRITTEN = (
     f"{PREFIX}{key}"
-    for key in ("bundle", "name", "protect", "every", "archived", "mode", "secrets", "source", "applied")
+    for key in (
+        "bundle",
+        "name",
+        "protect",
+        "every",
+        "archived",
+        "mode",
+        "secrets",
+        "source",
+        "applied",
+        "written",
+    )
 )
 METADATA_MAX_KEYS = 20
 # bundle, name, protect, every, mode, archived, source, applied: what labels must leave room for
@@ -120,6 +131,11 @@ def metadata_for(
         metadata[SECRETS] = ".".join(secretmarks.codes(fields))
     if archived:
         metadata[ARCHIVED] = "true"
+    # What `H` or `spread` was written as, for `export` to name: only where a key is left (the labels come
+    # first; the limit on them stays as documented) and the text fits one value.
+    note = written_note(desired.written)
+    if note and len(metadata) < METADATA_MAX_KEYS and len(note.encode()) <= METADATA_VALUE_MAX_BYTES:
+        metadata[WRITTEN] = note
     return metadata
 
 
@@ -231,6 +247,7 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         applied=applied,
         changed_at=utc(item.get("updated_at")),
         changed_by=person(item.get("updated_by")),
+        written=parse_written_note(metadata.get(WRITTEN)) if owner else {},
         activity=activity_from_wire(item),
         raw=dict(item),
     )

@@ -77,6 +77,8 @@ def marker(
     fields = secretmarks.codes(secretmarks.secret_paths(desired))
     if fields:
         found["secretFields"] = fields
+    if desired.written:  # what `H` or `spread` was written as: `export` names it beside the concrete value
+        found["written"] = dict(desired.written)
     return found
 
 
@@ -191,6 +193,7 @@ def live_from_wire(
         secret_paths=frozenset(secret_paths) if owner else None,
         applied=applied,
         changed_at=utc(info.get("updateTime") or info.get("createTime")),
+        written=_written(found.get("written")) if owner else {},
         raw={"schedule": schedule, "memo": memo, "info": info},
     )
 
@@ -296,6 +299,12 @@ def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
     if raw.get("comment"):
         fields["comment"] = raw["comment"]
     return Calendar(**fields)
+
+
+def _written(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 def marker_in(memo: Any) -> dict[str, Any] | None:

@@ -1,0 +1,212 @@
+"""Every fire of one timing in a window, fast enough for 10,000 schedules x 30 days (docs/benchmarks.md).
+
+The timing engine (`next_fire_times`) is exact for every form and platform but walks fire by fire. Two
+common forms are counted here arithmetically instead, with the engine's own rules:
+* `every` on platforms whose intervals are absolute (and on Cadenya in a zone that is UTC): the lattice
+  `origin + offset + n*every` is a `range`;
+* one cron in a zone whose UTC offset does not change within the window: the matching days times the
+  matching times of day.
+Anything else (calendars, `at`, several crons, a window with a DST change, an anchored wall-clock cadence)
+goes to the engine. Both paths agree (tests/forecast/test_firecount.py checks them against each other).
+Pure.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from reconciler.forecast.semantics import UTC_NAMES
+from reconciler.timing import Timing, load_zone, next_fire_times, parse_cron
+from reconciler.timing.dst import offset_changes
+from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
+from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
+# Around an offset change the engine computes the fires (each platform's walk is its own there, and Temporal's
+# can move a fire by hours after a change): a day either side holds all of it. An hour more keeps the change
+# out of the day-long margin the arithmetic checks (`_fixed_offset`), else that side goes to the engine too.
+_NEAR_CHANGE = DAY + 3600
+
+
+def fire_instants(
+    timing: Timing, provider: str, anchor: datetime | None, start: int, end: int
+) -> Sequence[int]:
+    """Every fire in [start, end) (POSIX seconds), ascending, without repeats."""
+    family = provider.split("/", 1)[0]
+    end = min(end, last_instant(family) + 1)
+    low, high = _bounds(timing, start, end)
+    if low >= high:
+        return ()
+    if timing.at is None and not timing.calendars:
+        if timing.every is not None and not timing.cron:
+            if family in ABSOLUTE_INTERVAL_PROVIDERS or (timing.timezone in UTC_NAMES and anchor is None):
+                origin = (to_instant(anchor) if anchor is not None else 0) + timing.offset
+                if anchor is not None:
+                    low = max(low, to_instant(anchor) + 1)
+                first = origin + -((origin - low) // timing.every) * timing.every
+                return range(first, high, timing.every) if first < high else ()
+        elif len(timing.cron) == 1 and timing.every is None and _cron_shape(timing.cron[0]) is not None:
+            return _cron_pieces(timing, provider, low, high)
+    return _engine(timing, provider, anchor, start, end)
+
+
+def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
+    """A cron's fires: arithmetic where the zone's offset holds, the engine for the days around a change
+    (where each platform's own rules for skipped and repeated wall times apply)."""
+    changes = _changes(timing.timezone, low, high)
+    found: list[int] = []
+    cursor = low
+    for change in changes:
+        near_low, near_high = max(cursor, change - _NEAR_CHANGE), min(high, change + _NEAR_CHANGE)
+        if cursor < near_low:
+            found.extend(_steady(timing, provider, cursor, near_low))
+        if near_low < near_high:
+            found.extend(_engine(_cron_only(timing), provider, None, near_low, near_high))
+        cursor = max(cursor, near_high)
+    if cursor < high:
+        steady = _steady(timing, provider, cursor, high)
+        if not found:
+            return steady
+        found.extend(steady)
+    return found
+
+
+def _steady(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
+    """Arithmetic when the offset holds over [low, high) (a day either side included), else the engine."""
+    fast = _cron_instants(timing.cron[0], timing.timezone, low, high)
+    return fast if fast is not None else _engine(_cron_only(timing), provider, None, low, high)
+
+
+def _cron_only(timing: Timing) -> Timing:
+    """The timing without its start and end (the caller's bounds already hold them)."""
+    return Timing(cron=timing.cron, timezone=timing.timezone)
+
+
+@lru_cache(maxsize=1024)
+def _changes(zone_name: str, low: int, high: int) -> tuple[int, ...]:
+    """The instants (POSIX seconds) at which the zone's offset changes, from a day before `low` to a day
+    after `high`."""
+    if zone_name in UTC_NAMES:
+        return ()
+    first = EPOCH + timedelta(seconds=low - DAY)
+    last = EPOCH + timedelta(seconds=high + DAY)
+    return tuple(to_instant(change.instant) for change in offset_changes(zone_name, first, last))
+
+
+def per_day(instants: Sequence[int], start: int, days: int) -> tuple[int, ...]:
+    """How many of the sorted `instants` fall on each of `days` days from `start`."""
+    if isinstance(instants, range):  # how many lattice points lie before each midnight, arithmetically
+        first, stride, count = instants.start, instants.step, len(instants)
+        edges = [max(0, min(count, -((first - start - day * DAY) // stride))) for day in range(days + 1)]
+    else:
+        edges = [bisect_left(instants, start + day * DAY) for day in range(days + 1)]
+    return tuple(edges[day + 1] - edges[day] for day in range(days))
+
+
+def _bounds(timing: Timing, start: int, end: int) -> tuple[int, int]:
+    """[low, high): the window cut by the timing's inclusive start and end."""
+    low, high = start, end
+    if timing.start is not None:
+        low = max(low, -((EPOCH - timing.start) // timedelta(seconds=1)))
+    if timing.end is not None:
+        high = min(high, to_instant(timing.end) + 1)
+    return low, high
+
+
+def _engine(timing: Timing, provider: str, anchor: datetime | None, start: int, end: int) -> Sequence[int]:
+    after = EPOCH + timedelta(seconds=start) - timedelta(microseconds=1)
+    last = EPOCH + timedelta(seconds=end) - timedelta(microseconds=1)
+    bounded = Timing(
+        timing.cron,
+        timing.every,
+        timing.offset,
+        timing.at,
+        timing.calendars,
+        timing.timezone,
+        timing.start,
+        min(timing.end, last) if timing.end is not None else last,
+    )
+    fires = next_fire_times(bounded, after, 10_000_000, provider=provider, anchor=anchor)
+    return [to_instant(fire) for fire in fires]
+
+
+def _cron_instants(text: str, zone_name: str, low: int, high: int) -> Sequence[int] | None:
+    offset = _fixed_offset(zone_name, low, high)
+    shape = _cron_shape(text)
+    if offset is None or shape is None:
+        return None
+    times, day_of = shape
+    # The local days that can hold a fire in [low, high), one on either side for the offset.
+    first_day = (low + offset) // DAY + EPOCH_ORDINAL
+    days = day_of.matching(first_day, (high + offset) // DAY + EPOCH_ORDINAL + 1)
+    stride = _stride(times)
+    if stride and len(days) == (high + offset) // DAY + EPOCH_ORDINAL + 1 - first_day:
+        # Every day, at evenly spaced times that continue across midnight (hourly, daily): one lattice.
+        origin = (first_day - EPOCH_ORDINAL) * DAY - offset + times[0]
+        first = origin + -((origin - low) // stride) * stride
+        return range(first, high, stride) if first < high else ()
+    found: list[int] = []
+    for ordinal in days:
+        base = (ordinal - EPOCH_ORDINAL) * DAY - offset
+        if base >= low and base + DAY <= high:
+            found.extend(map(base.__add__, times))
+        else:
+            found.extend(base + t for t in times if low <= base + t < high)
+    return found
+
+
+def _stride(times: tuple[int, ...]) -> int | None:
+    """The spacing of times of day that, repeated every day, are one evenly spaced lattice; else None."""
+    stride = DAY // len(times)
+    if DAY % len(times) or times[0] >= stride:
+        return None
+    return stride if all(t == times[0] + i * stride for i, t in enumerate(times)) else None
+
+
+@lru_cache(maxsize=8192)
+def _cron_shape(text: str) -> tuple[tuple[int, ...], _DayRule] | None:
+    expr = parse_cron(text)
+    if len(expr.seconds) * len(expr.minutes) * len(expr.hours) > _MAX_TIMES_PER_DAY:
+        return None
+    times = tuple(
+        sorted(h * 3600 + m * 60 + s for h in expr.hours for m in expr.minutes for s in expr.seconds)
+    )
+    return times, _DayRule(expr.months, expr.days_of_month, expr.days_of_week, expr.day_or)
+
+
+@dataclass(frozen=True)
+class _DayRule:
+    months: frozenset[int]
+    dom: frozenset[int]
+    dow: frozenset[int]
+    day_or: bool
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - a few rules and windows per run; the rules live as long
+    def matching(self, first: int, stop: int) -> tuple[int, ...]:
+        """The ordinals in [first, stop) of the days this rule fires on."""
+        return tuple(ordinal for ordinal in range(first, stop) if self._fires_on(ordinal))
+
+    def _fires_on(self, ordinal: int) -> bool:
+        day = date.fromordinal(ordinal)
+        if day.month not in self.months:
+            return False
+        in_dom, in_dow = day.day in self.dom, ordinal % 7 in self.dow  # ordinal 7 is a Sunday
+        return (in_dom or in_dow) if self.day_or else (in_dom and in_dow)
+
+
+@lru_cache(maxsize=1024)
+def _fixed_offset(zone_name: str, low: int, high: int) -> int | None:
+    """The zone's UTC offset in seconds when it is the same throughout [low - 1 day, high + 1 day]."""
+    if zone_name in UTC_NAMES:
+        return 0
+    first = EPOCH + timedelta(seconds=low - DAY)
+    last = EPOCH + timedelta(seconds=high + DAY)
+    if offset_changes(zone_name, first, last):
+        return None
+    offset = first.astimezone(load_zone(zone_name)).utcoffset()
+    return None if offset is None else int(offset.total_seconds())
