@@ -78,9 +78,19 @@ def check_schedule_rules(data: Mapping[str, Any], caps: Capabilities, report: Re
     """Every platform rule for one rendered schedule (its plugin's rule check); each problem goes to
     `report(path, message)`."""
     found = plugin.find(caps.provider)
-    check = found.rule_check() if found is not None else None
+    check = _rule_check(found) if found is not None else None
     if check is not None:
         check(data, caps, report)
+
+
+_RULE_CHECKS: dict[str, plugin.RuleCheck | None] = {}
+
+
+def _rule_check(found: plugin.ProviderPlugin) -> plugin.RuleCheck | None:
+    """The plugin's rule check, imported once per `module:function` (this runs once per schedule)."""
+    if found.rules not in _RULE_CHECKS:
+        _RULE_CHECKS[found.rules] = found.rule_check()
+    return _RULE_CHECKS[found.rules]
 
 
 # --- shared ------------------------------------------------------------------------------------------------
