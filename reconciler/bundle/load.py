@@ -115,10 +115,10 @@ class Budget:
 def collection_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a run's bundles are read and checked, as it was after.
 
-    Loading and validating 10,000 schedules builds about a million small containers and no reference
-    cycles; the collector, started every 700 new containers, rescans the survivors again and again: a tenth
-    of `validate`'s CPU. Reference counting still frees everything as usual; inputs are bounded (the limits
-    above), and any cycle made meanwhile is collected once the collector is back on."""
+    Loading and validating 10,000 schedules builds hundreds of thousands of small containers and no
+    reference cycles; the collector, started every 700 new containers, rescans the survivors again and
+    again: a tenth of `validate`'s CPU. Reference counting still frees everything as usual; inputs are
+    bounded (the limits above), and any cycle made meanwhile is collected once the collector is back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
