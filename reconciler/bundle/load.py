@@ -9,12 +9,10 @@ file size, bytes and nodes per run, nesting depth (see the limits below).
 from __future__ import annotations
 
 import copy
-import gc
 import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, cast
@@ -109,23 +107,6 @@ class Budget:
 
     bytes: int = field(default_factory=lambda: MAX_RUN_BYTES)
     nodes: int = field(default_factory=lambda: MAX_RUN_NODES)
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a run's bundles are read and checked, as it was after.
-
-    Loading and validating 10,000 schedules builds hundreds of thousands of small containers and no
-    reference cycles; the collector, started every 700 new containers, rescans the survivors again and
-    again: a tenth of `validate`'s CPU. Reference counting still frees everything as usual; inputs are
-    bounded (the limits above), and any cycle made meanwhile is collected once the collector is back on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def find_bundle_files(paths: Iterable[str]) -> list[tuple[Path, bool]]:

@@ -13,14 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import (
-    Budget,
-    Document,
-    claims_to_be_bundle,
-    collection_paused,
-    find_bundle_files,
-    load_file,
-)
+from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
 from reconciler.bundle.refactoring import move_problems, rename_problems
 from reconciler.bundle.render import (
     NOT_RENDERED,
@@ -90,18 +83,6 @@ def load_bundles(
 
     `warn_from` ("now"): also collect the DST warnings of the 12 months after it in `warnings` (`validate`).
     """
-    with collection_paused():
-        return _load_bundles(paths, var_overrides, environ, read_secrets, allow_empty, warn_from)
-
-
-def _load_bundles(
-    paths: Iterable[str],
-    var_overrides: Mapping[str, str] | None,
-    environ: Mapping[str, str] | None,
-    read_secrets: bool,
-    allow_empty: bool,
-    warn_from: datetime | None,
-) -> Loaded:
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
     documents: list[Document] = []
