@@ -21,10 +21,14 @@ import yaml
 
 from reconciler.errors import BundleError, Diagnostic
 
-try:  # the C parser is several times faster; the pure one behaves the same
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+# The parsers that produce the event stream `_Builder` turns into documents. libyaml's (C) is several times
+# faster; the pure-Python one is the fallback where PyYAML was built without libyaml. Both give every event
+# its line and column, and tests/bundle/test_load_parsers.py checks they give the same documents and errors.
+PURE_PARSER: type[Any] = yaml.SafeLoader
+try:
+    FAST_PARSER: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    FAST_PARSER = PURE_PARSER
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Aliases share one node, so parsing is cheap; the blow-up comes when they are expanded. Every expanded node
@@ -182,10 +186,12 @@ def load_file(path: Path, budget: Budget | None = None) -> list[Document]:
     return load_text(text, name, budget)
 
 
-def load_text(text: str, file: str, budget: Budget | None = None) -> list[Document]:
+def load_text(
+    text: str, file: str, budget: Budget | None = None, *, parser: type[Any] = FAST_PARSER
+) -> list[Document]:
     builder = _Builder(file, budget or Budget())
     try:
-        builder.run(yaml.parse(text, Loader=_Loader))
+        builder.run(parser(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -323,12 +329,23 @@ class _Builder:
         where = self._mark(event)
         return BundleError([Diagnostic(self.file, where.line, where.col, message)])
 
-    def run(self, events: Iterable[yaml.Event]) -> None:
+    def run(self, parser: Any) -> None:
+        """Build the documents of everything `parser` (a PyYAML loader over the text) reads.
+
+        Events are pulled with `get_event` directly: `yaml.parse` asks `check_event` first for every one,
+        and that generator doubled the cost of reading them."""
         handlers = self._handlers
-        for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:  # stream start and end carry nothing
-                handler(event)
+        next_event = parser.get_event
+        try:
+            while True:
+                event = next_event()
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    handler(event)
+                elif event is None or type(event) is yaml.StreamEndEvent:
+                    return
+        finally:
+            parser.dispose()
 
     def _document_start(self, event: yaml.DocumentStartEvent) -> None:
         self.index += 1
@@ -434,29 +451,53 @@ class _Builder:
             self.budget.nodes += 1
             self._count(1, event)  # raises, with the message
         mark = event.start_mark
-        self.values.setdefault(path, Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE)
-        value = self._scalar(event)
+        if path not in self.values:
+            self.values[path] = Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE
+        if event.tag is None and not event.style:  # untagged plain: most values, resolved once per text
+            value = self._plain.get(event.value, _UNSEEN)
+            if value is _UNSEEN:
+                value = self._scalar(event)
+        else:
+            value = self._scalar(event)
         if event.anchor is not None:
             self._remember(event.anchor, path, value, 1, event.value)
-        self._attach(value)
+        if top is None:  # `_attach`, written out: this runs for every value of every bundle
+            self.root = value
+        elif top.is_map:
+            top.value[top.key] = value  # type: ignore[index, call-overload]
+            top.key = None
+        else:
+            top.value.append(value)  # type: ignore[union-attr]
 
     def _key(self, event: yaml.ScalarEvent, top: _Open) -> None:
-        if event.tag == _MERGE or (event.tag is None and event.style == "" and event.value == "<<"):
+        text: str = event.value
+        if event.tag is None and not event.style:  # the usual key: untagged and plain
+            if text == "<<":  # (a plain scalar's style is "" from libyaml, None from the pure parser)
+                raise self.fail(
+                    event, "merge keys (<<) are not supported; put shared settings in `defaults:`"
+                )
+            key = self._plain.get(text, _UNSEEN)
+            if key is _UNSEEN:
+                key = self._scalar(event)
+        elif event.tag == _MERGE:
             raise self.fail(event, "merge keys (<<) are not supported; put shared settings in `defaults:`")
-        key = self._scalar(event)
-        self._use_key(top, key if isinstance(key, str) else event.value, event)
+        else:
+            key = self._scalar(event)
+        self._use_key(top, key if isinstance(key, str) else text, event)
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchored(key, (), (), 1, 0, event.value)
 
     def _use_key(self, top: _Open, key: str, event: yaml.Event) -> None:
         if "{{" in key or "{%" in key:
             raise self.fail(event, f"templates are allowed in values only, not in keys ('{key}')")
-        mark = self._mark(event)
-        first = top.key_lines.get(key)
+        start = event.start_mark
+        line = start.line + 1 if start is not None else 1
+        lines = top.key_lines
+        first = lines.get(key)
         if first is not None:
             raise self.fail(event, f"duplicate key '{key}' (first defined at line {first})")
-        top.key_lines[key] = mark.line
-        self.keys[(*top.path, key)] = mark
+        lines[key] = line
+        self.keys[(*top.path, key)] = Mark(line, start.column + 1) if start is not None else _NOWHERE
         top.key = key
 
     def _alias(self, event: yaml.AliasEvent) -> None:

@@ -5,6 +5,7 @@ Fourth step of the pipeline: rendered dict -> `DesiredSchedule`, or located prob
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -73,10 +74,23 @@ class _Invalid(Exception):
         super().__init__(message)
 
 
+# What `_check_when` made of a `when` already seen in this bundle: (timing, when, written) or the problem.
+WhenMemo = dict[tuple[Any, ...], "tuple[Timing, dict[str, Any], dict[str, str]] | _Invalid"]
+
+
 def check_schedule(
-    data: dict[str, Any], caps: Capabilities, bundle_key: str, report: Report, file: str, line: int
+    data: dict[str, Any],
+    caps: Capabilities,
+    bundle_key: str,
+    report: Report,
+    file: str,
+    line: int,
+    when_memo: WhenMemo | None = None,
 ) -> DesiredSchedule | None:
-    """Every problem of one schedule goes to `report(path_in_schedule, message)`; None if there was any."""
+    """Every problem of one schedule goes to `report(path_in_schedule, message)`; None if there was any.
+
+    `when_memo` (one per bundle, `caps` the same for all its schedules): a `when` written the same way by
+    many schedules (10,000 generated schedules have a few dozen distinct ones) is checked once."""
     problems_before = _Counter(report)
     name = data.get("name")
     if isinstance(name, Sensitive) or isinstance(data.get("agent"), Sensitive):
@@ -96,7 +110,7 @@ def check_schedule(
         problems_before("when", "missing required field 'when' (set it here or in defaults)")
     else:
         try:
-            timing, when, written = _check_when(when_raw, caps, hash_identity(data, bundle_key))
+            timing, when, written = _checked_when(when_raw, caps, data, bundle_key, when_memo)
         except _Invalid as exc:
             problems_before(("when", *exc.path), str(exc))
     if problems_before.count or timing is None:
@@ -156,6 +170,38 @@ def check_schedule(
     )
 
 
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def _checked_when(
+    raw: dict[str, Any], caps: Capabilities, data: dict[str, Any], bundle_key: str, memo: WhenMemo | None
+) -> tuple[Timing, dict[str, Any], dict[str, str]]:
+    """`_check_when`, looked up in `memo` first. Only a `when` of plain values that neither `H` nor `spread`
+    makes depend on the schedule's identity is remembered: its check depends on nothing else (`caps` is the
+    bundle's, `now()` moves by the milliseconds the bundle takes to check). Each schedule gets its own copy
+    of the dicts."""
+    key: tuple[Any, ...] | None = None
+    if memo is not None and raw.get("spread") is None:
+        # Types are part of the key: `every: 1` and `every: true` are equal as Python values, not as problems.
+        items = tuple((k, type(v), v) for k, v in raw.items())
+        plain = all(t in _PLAIN_TYPES for _, t, _ in items)  # exact types: a Sensitive is never plain
+        if plain and not (isinstance(raw.get("cron"), str) and "H" in raw["cron"]):
+            key = items
+    if key is None:
+        return _check_when(raw, caps, hash_identity(data, bundle_key))
+    assert memo is not None
+    known = memo.get(key)
+    if known is None:
+        try:
+            known = memo[key] = _check_when(raw, caps, hash_identity(data, bundle_key))
+        except _Invalid as exc:
+            known = memo[key] = exc
+    if isinstance(known, _Invalid):
+        raise _Invalid(known.path, str(known))
+    timing, when, written = known
+    return timing, dict(when), dict(written)
+
+
 def _numbers(value: Any, path: Path_) -> list[tuple[Path_, int | float]]:
     """The numbers under `value` that a platform would not give back unchanged: integers beyond 2**53 - 1
     (read as doubles by JSON parsers and protobuf's Struct) and non-finite floats."""
@@ -190,6 +236,7 @@ class _Counter:
         self.report((path,) if isinstance(path, str) else path, message)
 
 
+@functools.lru_cache(maxsize=4096)  # 10,000 schedules name a few hundred agents
 def id_problem(value: str) -> str | None:
     """Why `value` cannot be an id that a request puts into a URL path (an agent, a workspace), or None.
 

@@ -24,7 +24,7 @@ from reconciler.bundle.render import (
     literal_templates,
     render_schedules,
 )
-from reconciler.bundle.semantics import check_schedule, check_target
+from reconciler.bundle.semantics import WhenMemo, check_schedule, check_target
 from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
@@ -231,6 +231,7 @@ def _bundle_from(
     schedules: list[DesiredSchedule] = []
     first_line: dict[str, int] = {}
     dst: list[Diagnostic] = []  # kept only when the bundle is valid
+    when_memo: WhenMemo = {}  # one `when` shared by many schedules is checked once
     for entry in rendered:
         base: Path_ = ("schedules", entry.source_index)
 
@@ -242,7 +243,9 @@ def _bundle_from(
             report(origin + path, message)
 
         line = document.mark(base).line
-        schedule = check_schedule(entry.data, caps, spec.bundleKey, report_field, document.file, line)
+        schedule = check_schedule(
+            entry.data, caps, spec.bundleKey, report_field, document.file, line, when_memo
+        )
         if schedule is None:
             continue
         if schedule.name in first_line:

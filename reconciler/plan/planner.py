@@ -317,7 +317,14 @@ class _BundlePlanner:
         # Two strings settle the common unchanged case before either side is normalised or walked; equal
         # JSON of the raw shapes implies equal canonical forms. (Not where the marker records secrets: the
         # raw shape holds them in clear, so a value that stopped being a secret would look unchanged.)
-        if not live.secret_paths and canonical_json(desired_shape(desired), self.digest_key) == have_json:
+        want_json = canonical_json(desired_shape(desired), self.digest_key)
+        if not live.secret_paths and want_json == have_json:
+            return self._action("noop", desired, live.remote_id, (), "", live)
+        # Where it does, the same test on the platform's side with those fields as their digests, as `_seen`
+        # compares them: an unchanged schedule holding a secret is settled without normalising or walking.
+        if live.secret_paths and want_json == canonical_json(
+            digest_at(live_shape(live), live.secret_paths, self.digest_key)
+        ):
             return self._action("noop", desired, live.remote_id, (), "", live)
         seen, want = self._seen(live, desired), comparable(desired, self.digest_key)
         ignored: tuple[Change, ...] = ()

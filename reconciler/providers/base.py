@@ -6,10 +6,12 @@ knows its wire format and where it keeps the ownership marker.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
+from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.sensitive import resealed
@@ -49,6 +51,10 @@ class Provider(ABC):
     # the bundle name alone, the agent a field of its action), moving a schedule to another agent is planned
     # as an update of the same schedule, and `update` must be able to change the agent.
     agents_in_identity: bool = True
+    # Whether `as_live(desired)` reads `when` back from `desired.timing` alone and `options` from
+    # `desired.options` alone. Where it does, `normalise` translates each distinct (timing, options) once
+    # rather than once per schedule (10,000 generated schedules share a few dozen).
+    read_back_from_timing_and_options: bool = False
 
     def __init__(
         self,
@@ -138,9 +144,30 @@ class Provider(ABC):
     def normalise(self, desired: DesiredSchedule) -> DesiredSchedule:
         """`desired` with `when` and `options` in the normal form a live read-back has (calendars back into
         cron, server defaults dropped), so an unchanged schedule never shows as a change."""
-        read_back = self.as_live(desired)
+        when, options = self._read_back(desired)
         # A secret an option carried went out in clear and came back as text: it stays a secret.
-        return replace(desired, when=read_back.when, options=resealed(read_back.options, desired.options))
+        return replace(desired, when=when, options=resealed(options, desired.options))
+
+    def _read_back(self, desired: DesiredSchedule) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The `when` and `options` of `as_live(desired)`, each schedule with its own copies."""
+        key: tuple[Any, ...] | None = None
+        if self.read_back_from_timing_and_options:
+            try:  # options holding a secret are not JSON (and not shared); a Timing is hashable
+                key = (desired.timing, json.dumps(desired.options, sort_keys=True))
+                hash(key)
+            except TypeError:
+                key = None
+        if key is None:
+            read_back = self.as_live(desired)
+            return read_back.when, read_back.options
+        memo: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = self.__dict__.setdefault(
+            "_read_backs", {}
+        )
+        known = memo.get(key)
+        if known is None:
+            read_back = self.as_live(desired)
+            known = memo[key] = (read_back.when, read_back.options)
+        return dict(known[0]), dict(known[1])
 
     @abstractmethod
     def create(self, desired: DesiredSchedule) -> LiveSchedule: ...

@@ -78,17 +78,29 @@ def check_schedule_rules(data: Mapping[str, Any], caps: Capabilities, report: Re
     """Every platform rule for one rendered schedule (its plugin's rule check); each problem goes to
     `report(path, message)`."""
     found = plugin.find(caps.provider)
-    check = found.rule_check() if found is not None else None
+    check = _rule_check(found) if found is not None else None
     if check is not None:
         check(data, caps, report)
 
 
+_RULE_CHECKS: dict[str, plugin.RuleCheck | None] = {}
+
+
+def _rule_check(found: plugin.ProviderPlugin) -> plugin.RuleCheck | None:
+    """The plugin's rule check, imported once per `module:function` (this runs once per schedule)."""
+    if found.rules not in _RULE_CHECKS:
+        _RULE_CHECKS[found.rules] = found.rule_check()
+    return _RULE_CHECKS[found.rules]
+
+
 # --- shared ------------------------------------------------------------------------------------------------
 def _mapping(data: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
+    # `type(...) is dict` first: rendered data is plain dicts, and the ABC check costs ten times more (this
+    # runs several times per schedule).
     value: Any = data
     for part in path:
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value if isinstance(value, Mapping) else {}
+        value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _text_options(data: Mapping[str, Any], provider: str, keys: tuple[str, ...], report: Report) -> None:

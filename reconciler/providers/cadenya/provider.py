@@ -28,6 +28,7 @@ class CadenyaProvider(Provider):
     name = "cadenya"
     capabilities = CAPABILITIES["cadenya"]
     records_applied = True  # the label reconciler.dev/applied (wire.APPLIED_LABEL)
+    read_back_from_timing_and_options = True  # wire.schedule_for reads desired.timing, normal_options options
     # A rename (or a move between bundles) is the PATCH every update sends: `metadata.name` and the marker
     # labels change with the spec, on the same id; `info.totalFires` is kept (README.md).
     renames_in_place = True
