@@ -11,7 +11,9 @@ from collections.abc import Mapping
 
 from reconciler.errors import ConfigError, printable
 
-ALLOW_HTTP_ENV = "RECONCILER_ALLOW_HTTP"  # plain http:// to another machine (reconciler/providers/transport.py)
+ALLOW_HTTP_ENV = (
+    "RECONCILER_ALLOW_HTTP"  # plain http:// to another machine (reconciler/providers/transport.py)
+)
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"", "0", "false", "no", "off"})
