@@ -1,10 +1,11 @@
 """The conformance contract: what every provider promises (issue 20), as pytest tests a provider's repository
 gets by subclassing `PlatformContract` (and giving it a `platform` fixture) or by `contract_for(platform)`.
 
-Every scenario drives the real CLI in a subprocess against the platform's server and asserts through the
-Platform's independent inventory as well as through the CLI's output: each schedule exactly once, firing
-as declared, nothing foreign touched. A scenario is skipped only where the Platform's `cannot` names it,
-with the reason the provider documents.
+Every scenario drives the real CLI against the platform's server: the first scenario and the crash
+scenarios in `python -m reconciler` subprocesses, the rest through the same `main` in the test's process
+(reconciler.testing.cli says why). It asserts through the Platform's independent inventory as well as
+through the CLI's output: each schedule exactly once, firing as declared, nothing foreign touched. A scenario
+is skipped only where the Platform's `cannot` names it, with the reason the provider documents.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class PlatformContract:
     # -- apply, no-op, update ---------------------------------------------------------------------------
     def test_apply_creates_each_schedule_once_and_a_second_plan_has_no_changes(self, kit: Harness) -> None:
         needs(kit, "apply")
+        kit.in_process = False  # every platform's first scenario runs the entry point itself, step by step
         path = kit.write([V("a", 0), V("b", 1)])
         first = kit.cli("plan", "--detailed-exitcode", path)
         assert first.code == 2, first.out + first.err

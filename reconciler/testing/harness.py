@@ -20,6 +20,9 @@ class Harness:
     platform: Platform
     server: PlatformServer
     workdir: Path
+    # Each step through `reconciler.cli.main` in this process (see reconciler.testing.cli); False: a real
+    # `python -m reconciler` subprocess per step, as the scenario that proves the entry point uses.
+    in_process: bool = True
 
     # -- bundles and the CLI ---------------------------------------------------------------------------
     def write(
@@ -41,7 +44,7 @@ class Harness:
         return env
 
     def cli(self, *args: str, proxy: InterruptingProxy | None = None) -> Run:
-        return run_cli(*args, env=self.env(proxy))
+        return run_cli(*args, env=self.env(proxy), in_process=self.in_process)
 
     def apply(self, *args: str, proxy: InterruptingProxy | None = None) -> Run:
         run = self.cli("apply", "--auto-approve", *args, proxy=proxy)

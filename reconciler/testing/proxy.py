@@ -24,6 +24,8 @@ from typing import Literal
 
 import httpx
 
+from reconciler.testing.platform import trusted_tls
+
 Mode = Literal["before", "after"]
 Fault = Literal["refuse", "cut", "lose-answer"]
 _HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
@@ -118,7 +120,7 @@ class HoldWrites(WriteGate):
 
 class InterruptingProxy:
     def __init__(self, upstream: str, gate: WriteGate | None = None, faults: Faults | None = None) -> None:
-        self.upstream = httpx.Client(base_url=upstream, timeout=60)
+        self.upstream = httpx.Client(base_url=upstream, timeout=60, verify=trusted_tls())
         self.gate = gate
         self.faults = faults
         self._lock = threading.Lock()

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from reconciler.providers.registry import CONNECTIONS
+from reconciler.testing.platform import trusted_tls
 
 SANDBOX_KEY = "test-key-0123456789"
 
@@ -39,7 +40,9 @@ class SandboxServer:
         return {"Authorization": f"Bearer {self.api_key}"}
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=body, headers=self.headers)
+        response = httpx.request(
+            method, f"{self.url}/_sandbox/{path}", json=body, headers=self.headers, verify=trusted_tls()
+        )
         response.raise_for_status()
         return response.json() if response.content else None
 

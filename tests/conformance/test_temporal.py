@@ -122,6 +122,7 @@ TEMPORAL = Platform(
 )
 
 
+@pytest.mark.xdist_group("conformance-temporal")  # one worker, one emptying of its dev server per scenario
 class TestTemporal(PlatformContract):
     @pytest.fixture(scope="class")
     @classmethod

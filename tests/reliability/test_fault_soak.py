@@ -110,6 +110,13 @@ def _report(result: SoakResult, capsys: pytest.CaptureFixture[str]) -> None:
         pytest.fail(result.failure, pytrace=False)
 
 
+# One worker under `pytest -n`: every worker collects every test, so each worker that ran one of these would
+# start the pool with every revision's soak (`_selected` reads the session's items) and the soaks would run
+# once per worker.
+SOAK_GROUP = pytest.mark.xdist_group("fault-soak")
+
+
+@SOAK_GROUP
 @pytest.mark.timeout(1200)  # waits for its soak (2-3 minutes on an idle 2-core machine)
 @pytest.mark.parametrize("platform", SOAKED, ids=IDS)
 def test_every_history_converges_through_faults_to_exactly_the_bundle(
@@ -121,6 +128,7 @@ def test_every_history_converges_through_faults_to_exactly_the_bundle(
     _report(default_soaks.result(platform.id), capsys)
 
 
+@SOAK_GROUP
 @pytest.mark.slow
 @pytest.mark.timeout(0)
 @pytest.mark.parametrize("platform", SOAKED, ids=IDS)

@@ -7,9 +7,12 @@ test that needs one is skipped, saying why, when pip cannot install it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,15 +27,29 @@ def tool_python(requirement: str, check: str, env_var: str | None = None) -> Pat
         else root / requirement.replace("==", "-")
     )
     python = home / "bin" / "python"
-    if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
-        return python
-    venv.EnvBuilder(with_pip=True, clear=True).create(home)
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    with building(home):
+        if (
+            python.exists()
+            and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0
+        ):
+            return python
+        venv.EnvBuilder(with_pip=True, clear=True).create(home)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", requirement],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     if install.returncode != 0:
         pytest.skip(f"could not install {requirement}: {install.stderr[-500:]}")
     return python
+
+
+@contextmanager
+def building(home: Path) -> Iterator[None]:
+    """Held while a test checks or builds the virtualenv `home`: under `pytest -n`, two workers can need the
+    same one (schemathesis serves the Agentex and the orq tests), and a build wipes the directory first."""
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with open(home.parent / f".{home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield

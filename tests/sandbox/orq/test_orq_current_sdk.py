@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sandbox.agentex.venvs import building
 from tests.sandbox.orq.conftest import AGENTS
 from tests.sandbox_server import API_KEY, running_sandbox
 
@@ -32,15 +33,16 @@ def sdk_python() -> Path:
         "-c",
         f"import importlib.metadata as m, sys; sys.exit(m.version('orq-ai-sdk') != {VERSION!r})",
     ]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python
-    venv.EnvBuilder(with_pip=True, clear=True).create(home)
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", f"orq-ai-sdk=={VERSION}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    with building(home):
+        if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+            return python
+        venv.EnvBuilder(with_pip=True, clear=True).create(home)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", f"orq-ai-sdk=={VERSION}"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if install.returncode != 0:
         pytest.skip(f"could not install orq-ai-sdk=={VERSION}: {install.stderr[-500:]}")
     return python

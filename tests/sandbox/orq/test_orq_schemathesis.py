@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.sandbox.agentex.venvs import building
 from tests.sandbox_server import API_KEY, running_sandbox
 
 VERSION = "4.32.5"
@@ -37,18 +38,19 @@ def schemathesis() -> Path:
     default = Path.home() / ".cache" / "reconciler" / f"schemathesis-{VERSION}"
     home = Path(os.environ.get("SCHEMATHESIS_VENV", default))
     binary = home / "bin" / "schemathesis"
-    try:
-        if VERSION in subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout:
-            return binary
-    except OSError:  # not there yet, or a moved virtualenv whose scripts point elsewhere
-        pass
-    venv.EnvBuilder(with_pip=True, clear=True).create(home)
-    install = subprocess.run(
-        [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", f"schemathesis=={VERSION}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    with building(home):
+        try:
+            if VERSION in subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout:
+                return binary
+        except OSError:  # not there yet, or a moved virtualenv whose scripts point elsewhere
+            pass
+        venv.EnvBuilder(with_pip=True, clear=True).create(home)
+        install = subprocess.run(
+            [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", f"schemathesis=={VERSION}"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     if install.returncode != 0:
         pytest.skip(f"could not install schemathesis=={VERSION}: {install.stderr[-500:]}")
     return binary
