@@ -38,6 +38,32 @@ class ScheduleRef:
     # The schedule's platform options (overlap policy and the like): what the load forecast reads.
     options: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    @classmethod
+    def of(
+        cls,
+        bundle_key: str,
+        provider: str,
+        target: dict[str, Any],
+        schedule: DesiredSchedule,
+        *,
+        name: str | None = None,
+        file: str = "",
+    ) -> ScheduleRef:
+        """A declared (or live, read as declared) schedule; `file` where the schedule names none."""
+        return cls(
+            bundle_key,
+            schedule.name if name is None else name,
+            schedule.agent,
+            provider,
+            target,
+            schedule.state,
+            schedule.timing,
+            schedule.when,
+            schedule.file or file,
+            schedule.line,
+            schedule.options,
+        )
+
     @property
     def label(self) -> str:
         return f"{self.bundle}/{self.name}"
@@ -144,19 +170,7 @@ def _window_instants(
 
 
 def _ref(bundle: Bundle, schedule: DesiredSchedule) -> ScheduleRef:
-    return ScheduleRef(
-        bundle.key,
-        schedule.name,
-        schedule.agent,
-        bundle.provider,
-        bundle.target,
-        schedule.state,
-        schedule.timing,
-        schedule.when,
-        schedule.file or bundle.file,
-        schedule.line,
-        schedule.options,
-    )
+    return ScheduleRef.of(bundle.key, bundle.provider, bundle.target, schedule, file=bundle.file)
 
 
 def _offset_change(zone_name: str, fires: list[datetime]) -> tuple[datetime, datetime] | None:

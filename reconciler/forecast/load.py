@@ -27,8 +27,24 @@ from reconciler.timing.wallclock import DAY, to_instant
 MONTH_DAYS = 30
 
 
+class DailyRuns:
+    """Runs per day and per month of something with `per_day`: fires on each UTC day of the window."""
+
+    per_day: tuple[int, ...]
+
+    @property
+    def runs_per_day(self) -> int:
+        """The busiest day's."""
+        return max(self.per_day, default=0)
+
+    @property
+    def runs_per_month(self) -> int:
+        """Every fire in the window (30 days)."""
+        return sum(self.per_day)
+
+
 @dataclass(frozen=True)
-class ScheduleLoad:
+class ScheduleLoad(DailyRuns):
     ref: ScheduleRef
     per_day: tuple[int, ...]  # fires on each UTC day of the window
     shortest_gap: int | None  # seconds between its two closest fires in the window; None: fewer than two
@@ -36,17 +52,9 @@ class ScheduleLoad:
     skip_policy: bool  # its platform skips a fire while the previous run still runs
     predicted_skips: int  # fires in the window that policy drops (runs of `duration.typical`)
 
-    @property
-    def runs_per_day(self) -> int:
-        return max(self.per_day, default=0)
-
-    @property
-    def runs_per_month(self) -> int:
-        return sum(self.per_day)
-
 
 @dataclass(frozen=True)
-class GroupLoad:
+class GroupLoad(DailyRuns):
     """One agent's or one bundle's schedules together."""
 
     key: str  # the agent id, or the bundle key
@@ -56,14 +64,6 @@ class GroupLoad:
     unpriced_runs: int  # runs per month of agents without a perRun
     peak_concurrent: int | None  # None: none of its agents has a duration
     peak_at: int | None  # POSIX seconds of the first instant with that peak
-
-    @property
-    def runs_per_day(self) -> int:
-        return max(self.per_day, default=0)
-
-    @property
-    def runs_per_month(self) -> int:
-        return sum(self.per_day)
 
     @property
     def busiest_day(self) -> int:

@@ -68,19 +68,7 @@ def _from_live(bundle: BundlePlan, live: LiveSchedule) -> DesiredSchedule | None
 
 
 def _ref(bundle: BundlePlan, schedule: DesiredSchedule, name: str) -> tuple[ScheduleRef, Semantics]:
-    ref = ScheduleRef(
-        bundle.bundle_key,
-        name,
-        schedule.agent,
-        bundle.provider,
-        bundle.target,
-        schedule.state,
-        schedule.timing,
-        schedule.when,
-        schedule.file,
-        schedule.line,
-        schedule.options,
-    )
+    ref = ScheduleRef.of(bundle.bundle_key, bundle.provider, bundle.target, schedule, name=name)
     return ref, semantics_for(bundle.provider, bundle.target, schedule)
 
 

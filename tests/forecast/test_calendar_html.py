@@ -25,6 +25,25 @@ SKIP_REASON = (
 )
 
 
+def headless(profile: Path) -> list[str]:
+    """Debian's Chromium, headless, quiet, with its own profile and its console on stderr."""
+    assert CHROMIUM is not None
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+
+
 def example_view() -> CalendarView:
     loaded = load_bundles([str(ROOT / "bundles"), str(ROOT / "examples")])
     loaded.raise_for_problems()
@@ -74,20 +93,7 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert CHROMIUM is not None
     page = tmp_path / "calendar.html"
     page.write_text(calendar_html(example_view(), fail_on=3), encoding="utf-8")
-    base = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
+    base = headless(tmp_path / "profile")
     dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<svg id="heatmap"' in dom.stdout and dom.stdout.count("<rect") > 7 * 24

@@ -19,7 +19,7 @@ from reconciler.forecast.costs import AgentCosts, CostBook, Durations
 from reconciler.forecast.loadgrid import LoadGrid, load_grid
 from reconciler.forecast.web import calendar_html
 from tests.conftest import ROOT, run_cli
-from tests.forecast.test_calendar_html import CHROMIUM, SKIP_REASON, example_view
+from tests.forecast.test_calendar_html import CHROMIUM, SKIP_REASON, example_view, headless
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -106,20 +106,7 @@ def test_every_view_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert CHROMIUM is not None
     page = tmp_path / "calendar.html"
     page.write_text(calendar_html(example_view(), fail_on=3, load=example_load()), encoding="utf-8")
-    base = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
+    base = headless(tmp_path / "profile")
     shots = []
     for view in ("", "#concurrent", "#cost-USD"):  # the address picks the view, as docs-pictures does
         shot = tmp_path / f"view{len(shots)}.png"
