@@ -4,10 +4,10 @@ The timing engine (`next_fire_times`) is exact for every form and platform but w
 common forms are counted here arithmetically instead, with the engine's own rules:
 * `every` on platforms whose intervals are absolute (and on Cadenya in a zone that is UTC): the lattice
   `origin + offset + n*every` is a `range`;
-* one cron in a zone whose UTC offset does not change within the window: the matching days times the
-  matching times of day.
-Anything else (calendars, `at`, several crons, a window with a DST change, an anchored wall-clock cadence)
-goes to the engine. Both paths agree (tests/forecast/test_firecount.py checks them against each other).
+* one cron: the matching days times the matching times of day, at the zone's UTC offset, stretch by
+  stretch between the offset changes (the engine's rule: a wall time fires at each instant the clock shows
+  it). Temporal's server walks its calendar on a day with a change instead: the engine computes those days.
+Anything else (calendars, `at`, several crons, an anchored wall-clock cadence) goes to the engine. Both paths agree (tests/forecast/test_firecount.py checks them against each other).
 Pure.
 """
 
@@ -18,19 +18,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 
 from reconciler.forecast.semantics import UTC_NAMES
 from reconciler.timing import Timing, load_zone, next_fire_times, parse_cron
 from reconciler.timing.dst import offset_changes
 from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
-from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
+from reconciler.timing.temporal_walk import (
+    SERVER_WALK_FAMILIES,
+    day_start,
+    offset_changes_on,
+    weekday_moves_back,
+)
+from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, local_ordinal, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
-# Around an offset change the engine computes the fires (each platform's walk is its own there, and Temporal's
-# can move a fire by hours after a change): a day either side holds all of it. An hour more keeps the change
-# out of the day-long margin the arithmetic checks (`_fixed_offset`), else that side goes to the engine too.
-_NEAR_CHANGE = DAY + 3600
 
 
 def fire_instants(
@@ -56,24 +59,71 @@ def fire_instants(
 
 
 def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
-    """A cron's fires: arithmetic where the zone's offset holds, the engine for the days around a change
-    (where each platform's own rules for skipped and repeated wall times apply)."""
-    changes = _changes(timing.timezone, low, high)
+    """A cron's fires: arithmetic between the zone's offset changes, each stretch with its own offset.
+
+    That is the engine's own rule for most platforms (a wall time fires at every instant the clock shows
+    it: none when skipped, twice when repeated), so it is exact across a change. Temporal's server (and
+    Agentex's) walks its calendar on a local day with a change instead: the engine computes that day, unless
+    the cron does not fire on it at all (and the server does not read its day of week as the day before's).
+    """
+    zone = timing.timezone
+    changes = _changes(zone, low, high)
+    if not changes:
+        return _steady(timing, provider, low, high)
+    shape = _cron_shape(timing.cron[0])
+    assert shape is not None  # fire_instants checked it
+    walked = _walked_days(zone, shape[1], changes) if _server_walk(provider) else ()
     found: list[int] = []
     cursor = low
-    for change in changes:
-        near_low, near_high = max(cursor, change - _NEAR_CHANGE), min(high, change + _NEAR_CHANGE)
-        if cursor < near_low:
-            found.extend(_steady(timing, provider, cursor, near_low))
-        if near_low < near_high:
-            found.extend(_engine(_cron_only(timing), provider, None, near_low, near_high))
-        cursor = max(cursor, near_high)
+    for walk_low, walk_high in walked:
+        if cursor < min(walk_low, high):
+            found.extend(_stretches(shape, zone, changes, cursor, min(walk_low, high)))
+        if max(cursor, walk_low) < min(walk_high, high):
+            found.extend(
+                _engine(_cron_only(timing), provider, None, max(cursor, walk_low), min(walk_high, high))
+            )
+        cursor = max(cursor, walk_high)
     if cursor < high:
-        steady = _steady(timing, provider, cursor, high)
-        if not found:
-            return steady
-        found.extend(steady)
+        found.extend(_stretches(shape, zone, changes, cursor, high))
     return found
+
+
+def _server_walk(provider: str) -> bool:
+    return provider.split("/", 1)[0] in SERVER_WALK_FAMILIES
+
+
+def _stretches(
+    shape: tuple[tuple[int, ...], _DayRule], zone: str, changes: tuple[int, ...], low: int, high: int
+) -> list[int]:
+    """The cron's fires in [low, high), each stretch between two changes counted with its own offset."""
+    found: list[int] = []
+    edges = [low, *(change for change in changes if low < change < high), high]
+    for stretch_low, stretch_high in pairwise(edges):
+        found.extend(_lattice(shape, _offset_at(zone, stretch_low), stretch_low, stretch_high))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _walked_days(zone_name: str, rule: _DayRule, changes: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """[first instant, end) of each local day with an offset change on which the server's walk can fire."""
+    zone = load_zone(zone_name)
+    ordinals = sorted(
+        {
+            ordinal
+            for change in changes
+            for ordinal in range(local_ordinal(zone, change - DAY), local_ordinal(zone, change + DAY) + 1)
+            if offset_changes_on(zone, ordinal)
+            and (rule.fires_on(ordinal) or weekday_moves_back(zone, ordinal))
+        }
+    )
+    return tuple((day_start(zone, ordinal), day_start(zone, ordinal + 1)) for ordinal in ordinals)
+
+
+@lru_cache(maxsize=4096)
+def _offset_at(zone_name: str, instant: int) -> int:
+    offset = (EPOCH + timedelta(seconds=instant)).astimezone(load_zone(zone_name)).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
 
 
 def _steady(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
@@ -140,6 +190,11 @@ def _cron_instants(text: str, zone_name: str, low: int, high: int) -> Sequence[i
     shape = _cron_shape(text)
     if offset is None or shape is None:
         return None
+    return _lattice(shape, offset, low, high)
+
+
+def _lattice(shape: tuple[tuple[int, ...], _DayRule], offset: int, low: int, high: int) -> Sequence[int]:
+    """The fires in [low, high) of a cron's times of day on its days, at a UTC offset that holds there."""
     times, day_of = shape
     # The local days that can hold a fire in [low, high), one on either side for the offset.
     first_day = (low + offset) // DAY + EPOCH_ORDINAL
@@ -189,9 +244,9 @@ class _DayRule:
     @lru_cache(maxsize=4096)  # noqa: B019 - a few rules and windows per run; the rules live as long
     def matching(self, first: int, stop: int) -> tuple[int, ...]:
         """The ordinals in [first, stop) of the days this rule fires on."""
-        return tuple(ordinal for ordinal in range(first, stop) if self._fires_on(ordinal))
+        return tuple(ordinal for ordinal in range(first, stop) if self.fires_on(ordinal))
 
-    def _fires_on(self, ordinal: int) -> bool:
+    def fires_on(self, ordinal: int) -> bool:
         day = date.fromordinal(ordinal)
         if day.month not in self.months:
             return False
