@@ -30,7 +30,7 @@ from reconciler.timing.temporal_walk import (
     offset_changes_on,
     weekday_moves_back,
 )
-from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, local_ordinal, to_instant
+from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, day_offsets, local_ordinal, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
@@ -72,7 +72,7 @@ def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence
         return _steady(timing, provider, low, high)
     shape = _cron_shape(timing.cron[0])
     assert shape is not None  # fire_instants checked it
-    walked = _walked_days(zone, shape[1], changes) if _server_walk(provider) else ()
+    walked = _walked_days(zone, shape, changes) if _server_walk(provider) else ()
     found: list[int] = []
     cursor = low
     for walk_low, walk_high in walked:
@@ -103,9 +103,42 @@ def _stretches(
     return found
 
 
-@lru_cache(maxsize=1024)
-def _walked_days(zone_name: str, rule: _DayRule, changes: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    """[first instant, end) of each local day with an offset change on which the server's walk can fire."""
+def _walked_days(
+    zone_name: str, shape: tuple[tuple[int, ...], _DayRule], changes: tuple[int, ...]
+) -> list[tuple[int, int]]:
+    """[first instant, end) of each local day with an offset change on which the server's walk can fire
+    and can differ from the plain mapping of the cron's times."""
+    times, rule = shape
+    walked = []
+    for ordinal, first, end, changed in _change_days(zone_name, changes):
+        if not rule.fires_on(ordinal) and changed is not None:
+            continue  # not a day of the cron's (and its midnight is not skipped): no fire either way
+        if changed is not None and all(_far_from(time, changed) for time in times):
+            continue
+        walked.append((first, end))
+    return walked
+
+
+# The server's walk evaluates wall times at the cron's candidates and at the hours before and after them
+# (its carries, its repeated-hour check); three hours between those and the changed wall times keep every
+# one of them plain, so the walk gives each time its plain instant.
+_FAR = 3 * 3600
+# At the day's ends the walk evaluates the midnights and the hour before: an hour keeps them plain.
+_MIDNIGHT_MARGIN = 3600
+
+
+def _far_from(time: int, changed: tuple[int, int]) -> bool:
+    hour = time - time % 3600
+    return hour + _FAR <= changed[0] or hour >= changed[1] + _FAR - 3600
+
+
+@lru_cache(maxsize=256)
+def _change_days(
+    zone_name: str, changes: tuple[int, ...]
+) -> tuple[tuple[int, int, int, tuple[int, int] | None], ...]:
+    """Each local day with an offset change: (ordinal, first instant, end, the changed wall times as
+    [first, last) seconds of the day, or None where the walk must always run: two changes on or next to
+    the day, a change within hours of midnight, or a day of week read as the day before's)."""
     zone = load_zone(zone_name)
     ordinals = sorted(
         {
@@ -113,10 +146,29 @@ def _walked_days(zone_name: str, rule: _DayRule, changes: tuple[int, ...]) -> tu
             for change in changes
             for ordinal in range(local_ordinal(zone, change - DAY), local_ordinal(zone, change + DAY) + 1)
             if offset_changes_on(zone, ordinal)
-            and (rule.fires_on(ordinal) or weekday_moves_back(zone, ordinal))
         }
     )
-    return tuple((day_start(zone, ordinal), day_start(zone, ordinal + 1)) for ordinal in ordinals)
+    days = []
+    for ordinal in ordinals:
+        base = (ordinal - EPOCH_ORDINAL) * DAY
+        least, most = day_offsets(zone, ordinal)
+        walls = [
+            (change + least - base, change + most - base)
+            for change in changes
+            if 0 <= change + least - base < DAY or 0 <= change + most - base < DAY
+        ]
+        plain = (
+            len(walls) == 1
+            and walls[0][0] >= _MIDNIGHT_MARGIN
+            and walls[0][1] <= DAY - _MIDNIGHT_MARGIN
+            and not offset_changes_on(zone, ordinal - 1)
+            and not offset_changes_on(zone, ordinal + 1)
+            and not weekday_moves_back(zone, ordinal)
+        )
+        days.append(
+            (ordinal, day_start(zone, ordinal), day_start(zone, ordinal + 1), walls[0] if plain else None)
+        )
+    return tuple(days)
 
 
 @lru_cache(maxsize=4096)
