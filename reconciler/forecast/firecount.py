@@ -20,17 +20,13 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
+from reconciler.forecast.dstdays import hours_walk, walked_days
 from reconciler.forecast.semantics import UTC_NAMES
 from reconciler.timing import Timing, load_zone, next_fire_times, parse_cron
 from reconciler.timing.dst import offset_changes
 from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
-from reconciler.timing.temporal_walk import (
-    SERVER_WALK_FAMILIES,
-    day_start,
-    offset_changes_on,
-    weekday_moves_back,
-)
-from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, day_offsets, local_ordinal, to_instant
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
+from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
@@ -63,8 +59,8 @@ def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence
 
     That is the engine's own rule for most platforms (a wall time fires at every instant the clock shows
     it: none when skipped, twice when repeated), so it is exact across a change. Temporal's server (and
-    Agentex's) walks its calendar on a local day with a change instead: the engine computes that day, unless
-    the cron does not fire on it at all (and the server does not read its day of week as the day before's).
+    Agentex's) walks its calendar on a local day with a change instead: dstdays.py says where that walk
+    is needed and where it can be shared.
     """
     zone = timing.timezone
     changes = _changes(zone, low, high)
@@ -72,17 +68,20 @@ def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence
         return _steady(timing, provider, low, high)
     shape = _cron_shape(timing.cron[0])
     assert shape is not None  # fire_instants checked it
-    walked = _walked_days(zone, shape, changes) if _server_walk(provider) else ()
+    times, rule = shape
+    walked = walked_days(zone, times, rule.fires_on, changes) if _server_walk(provider) else []
     found: list[int] = []
     cursor = low
-    for walk_low, walk_high in walked:
-        if cursor < min(walk_low, high):
-            found.extend(_stretches(shape, zone, changes, cursor, min(walk_low, high)))
-        if max(cursor, walk_low) < min(walk_high, high):
-            found.extend(
-                _engine(_cron_only(timing), provider, None, max(cursor, walk_low), min(walk_high, high))
-            )
-        cursor = max(cursor, walk_high)
+    for day in walked:
+        if cursor < min(day.first, high):
+            found.extend(_stretches(shape, zone, changes, cursor, min(day.first, high)))
+        walk_low, walk_high = max(cursor, day.first), min(day.end, high)
+        if day.shift_from_hours is not None and (walk_low, walk_high) == (day.first, day.end):
+            hours = tuple(sorted({time // 3600 for time in times}))
+            found.extend(fire + day.shift_from_hours for fire in hours_walk(zone, walk_low, walk_high, hours))
+        elif walk_low < walk_high:
+            found.extend(_engine(_cron_only(timing), provider, None, walk_low, walk_high))
+        cursor = max(cursor, day.end)
     if cursor < high:
         found.extend(_stretches(shape, zone, changes, cursor, high))
     return found
@@ -101,74 +100,6 @@ def _stretches(
     for stretch_low, stretch_high in pairwise(edges):
         found.extend(_lattice(shape, _offset_at(zone, stretch_low), stretch_low, stretch_high))
     return found
-
-
-def _walked_days(
-    zone_name: str, shape: tuple[tuple[int, ...], _DayRule], changes: tuple[int, ...]
-) -> list[tuple[int, int]]:
-    """[first instant, end) of each local day with an offset change on which the server's walk can fire
-    and can differ from the plain mapping of the cron's times."""
-    times, rule = shape
-    walked = []
-    for ordinal, first, end, changed in _change_days(zone_name, changes):
-        if not rule.fires_on(ordinal) and changed is not None:
-            continue  # not a day of the cron's (and its midnight is not skipped): no fire either way
-        if changed is not None and all(_far_from(time, changed) for time in times):
-            continue
-        walked.append((first, end))
-    return walked
-
-
-# The server's walk evaluates wall times at the cron's candidates and at the hours before and after them
-# (its carries, its repeated-hour check); three hours between those and the changed wall times keep every
-# one of them plain, so the walk gives each time its plain instant.
-_FAR = 3 * 3600
-# At the day's ends the walk evaluates the midnights and the hour before: an hour keeps them plain.
-_MIDNIGHT_MARGIN = 3600
-
-
-def _far_from(time: int, changed: tuple[int, int]) -> bool:
-    hour = time - time % 3600
-    return hour + _FAR <= changed[0] or hour >= changed[1] + _FAR - 3600
-
-
-@lru_cache(maxsize=256)
-def _change_days(
-    zone_name: str, changes: tuple[int, ...]
-) -> tuple[tuple[int, int, int, tuple[int, int] | None], ...]:
-    """Each local day with an offset change: (ordinal, first instant, end, the changed wall times as
-    [first, last) seconds of the day, or None where the walk must always run: two changes on or next to
-    the day, a change within hours of midnight, or a day of week read as the day before's)."""
-    zone = load_zone(zone_name)
-    ordinals = sorted(
-        {
-            ordinal
-            for change in changes
-            for ordinal in range(local_ordinal(zone, change - DAY), local_ordinal(zone, change + DAY) + 1)
-            if offset_changes_on(zone, ordinal)
-        }
-    )
-    days = []
-    for ordinal in ordinals:
-        base = (ordinal - EPOCH_ORDINAL) * DAY
-        least, most = day_offsets(zone, ordinal)
-        walls = [
-            (change + least - base, change + most - base)
-            for change in changes
-            if 0 <= change + least - base < DAY or 0 <= change + most - base < DAY
-        ]
-        plain = (
-            len(walls) == 1
-            and walls[0][0] >= _MIDNIGHT_MARGIN
-            and walls[0][1] <= DAY - _MIDNIGHT_MARGIN
-            and not offset_changes_on(zone, ordinal - 1)
-            and not offset_changes_on(zone, ordinal + 1)
-            and not weekday_moves_back(zone, ordinal)
-        )
-        days.append(
-            (ordinal, day_start(zone, ordinal), day_start(zone, ordinal + 1), walls[0] if plain else None)
-        )
-    return tuple(days)
 
 
 @lru_cache(maxsize=4096)

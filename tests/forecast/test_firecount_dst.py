@@ -41,3 +41,16 @@ def test_every_hour_around_a_change_fires_as_the_engine_says(zone: str, provider
                 fast = list(firecount.fire_instants(timing, provider, None, start, end))
                 engine = list(firecount._engine(timing, provider, None, start, end))
                 assert fast == engine, (zone, provider, cron, change)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_every_minute_of_the_hours_around_a_change_fires_as_the_engine_says(zone: str) -> None:
+    # The server's walk of `m h` is the walk of `0 h` moved by m minutes where the change is of whole hours.
+    for change in _changes_of_2026(zone):
+        start, end = change - 2 * DAY - 1234, change + 2 * DAY
+        for minute in range(60):
+            for cron in (f"{minute} * * * *", f"{minute} 1,2,3 * * *", f"{minute} 0,23 * * 1-5"):
+                timing = Timing(cron=(cron,), timezone=zone)
+                fast = list(firecount.fire_instants(timing, "temporal", None, start, end))
+                engine = list(firecount._engine(timing, "temporal", None, start, end))
+                assert fast == engine, (zone, cron, change)
