@@ -22,7 +22,8 @@ from itertools import pairwise
 
 from reconciler.forecast.dstdays import hours_walk, walked_days
 from reconciler.forecast.semantics import UTC_NAMES
-from reconciler.timing import Timing, load_zone, next_fire_times, parse_cron
+from reconciler.timing import Calendar, Timing, load_zone, next_fire_times, parse_cron
+from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.dst import offset_changes
 from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
 from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
@@ -41,21 +42,31 @@ def fire_instants(
     low, high = _bounds(timing, start, end)
     if low >= high:
         return ()
-    if timing.at is None and not timing.calendars:
-        if timing.every is not None and not timing.cron:
-            if family in ABSOLUTE_INTERVAL_PROVIDERS or (timing.timezone in UTC_NAMES and anchor is None):
-                origin = (to_instant(anchor) if anchor is not None else 0) + timing.offset
-                if anchor is not None:
-                    low = max(low, to_instant(anchor) + 1)
-                first = origin + -((origin - low) // timing.every) * timing.every
-                return range(first, high, timing.every) if first < high else ()
-        elif len(timing.cron) == 1 and timing.every is None and _cron_shape(timing.cron[0]) is not None:
-            return _cron_pieces(timing, provider, low, high)
+    every_alone = timing.every is not None and not (timing.cron or timing.calendars or timing.at)
+    if every_alone and (
+        family in ABSOLUTE_INTERVAL_PROVIDERS or (timing.timezone in UTC_NAMES and anchor is None)
+    ):
+        assert timing.every is not None
+        origin = (to_instant(anchor) if anchor is not None else 0) + timing.offset
+        if anchor is not None:
+            low = max(low, to_instant(anchor) + 1)
+        first = origin + -((origin - low) // timing.every) * timing.every
+        return range(first, high, timing.every) if first < high else ()
+    shape = _shape(timing)
+    if shape is not None:
+        return _cron_pieces(timing, shape, provider, low, high)
     return _engine(timing, provider, anchor, start, end)
 
 
-def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
-    """A cron's fires: arithmetic between the zone's offset changes, each stretch with its own offset.
+def _shape(timing: Timing) -> _Shape | None:
+    """The times of day and the day rule of a timing that is one cron or one calendar (any year), alone."""
+    if timing.at is not None or timing.every is not None or len(timing.cron) + len(timing.calendars) != 1:
+        return None
+    return _cron_shape(timing.cron[0]) if timing.cron else _calendar_shape(timing.calendars[0])
+
+
+def _cron_pieces(timing: Timing, shape: _Shape, provider: str, low: int, high: int) -> Sequence[int]:
+    """A cron's (or a calendar's) fires: arithmetic between the zone's offset changes, each stretch with its own offset.
 
     That is the engine's own rule for most platforms (a wall time fires at every instant the clock shows
     it: none when skipped, twice when repeated), so it is exact across a change. Temporal's server (and
@@ -65,9 +76,7 @@ def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence
     zone = timing.timezone
     changes = _changes(zone, low, high)
     if not changes:
-        return _steady(timing, provider, low, high)
-    shape = _cron_shape(timing.cron[0])
-    assert shape is not None  # fire_instants checked it
+        return _steady(timing, shape, provider, low, high)
     times, rule = shape
     walked = walked_days(zone, times, rule.fires_on, changes) if _server_walk(provider) else []
     found: list[int] = []
@@ -91,9 +100,7 @@ def _server_walk(provider: str) -> bool:
     return provider.split("/", 1)[0] in SERVER_WALK_FAMILIES
 
 
-def _stretches(
-    shape: tuple[tuple[int, ...], _DayRule], zone: str, changes: tuple[int, ...], low: int, high: int
-) -> list[int]:
+def _stretches(shape: _Shape, zone: str, changes: tuple[int, ...], low: int, high: int) -> list[int]:
     """The cron's fires in [low, high), each stretch between two changes counted with its own offset."""
     found: list[int] = []
     edges = [low, *(change for change in changes if low < change < high), high]
@@ -109,15 +116,19 @@ def _offset_at(zone_name: str, instant: int) -> int:
     return int(offset.total_seconds())
 
 
-def _steady(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
+def _steady(timing: Timing, shape: _Shape, provider: str, low: int, high: int) -> Sequence[int]:
     """Arithmetic when the offset holds over [low, high) (a day either side included), else the engine."""
-    fast = _cron_instants(timing.cron[0], timing.timezone, low, high)
-    return fast if fast is not None else _engine(_cron_only(timing), provider, None, low, high)
+    offset = _fixed_offset(timing.timezone, low, high)
+    return (
+        _lattice(shape, offset, low, high)
+        if offset is not None
+        else _engine(_cron_only(timing), provider, None, low, high)
+    )
 
 
 def _cron_only(timing: Timing) -> Timing:
     """The timing without its start and end (the caller's bounds already hold them)."""
-    return Timing(cron=timing.cron, timezone=timing.timezone)
+    return Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
 
 
 @lru_cache(maxsize=1024)
@@ -168,15 +179,7 @@ def _engine(timing: Timing, provider: str, anchor: datetime | None, start: int, 
     return [to_instant(fire) for fire in fires]
 
 
-def _cron_instants(text: str, zone_name: str, low: int, high: int) -> Sequence[int] | None:
-    offset = _fixed_offset(zone_name, low, high)
-    shape = _cron_shape(text)
-    if offset is None or shape is None:
-        return None
-    return _lattice(shape, offset, low, high)
-
-
-def _lattice(shape: tuple[tuple[int, ...], _DayRule], offset: int, low: int, high: int) -> Sequence[int]:
+def _lattice(shape: _Shape, offset: int, low: int, high: int) -> Sequence[int]:
     """The fires in [low, high) of a cron's times of day on its days, at a UTC offset that holds there."""
     times, day_of = shape
     # The local days that can hold a fire in [low, high), one on either side for the offset.
@@ -207,7 +210,18 @@ def _stride(times: tuple[int, ...]) -> int | None:
 
 
 @lru_cache(maxsize=8192)
-def _cron_shape(text: str) -> tuple[tuple[int, ...], _DayRule] | None:
+def _calendar_shape(calendar: Calendar) -> _Shape | None:
+    sets = expand_calendar(calendar)  # every field ANDed, day of week with Sunday = 0 like _DayRule's
+    if sets.years is not None or len(sets.seconds) * len(sets.minutes) * len(sets.hours) > _MAX_TIMES_PER_DAY:
+        return None
+    times = tuple(
+        sorted(h * 3600 + m * 60 + s for h in sets.hours for m in sets.minutes for s in sets.seconds)
+    )
+    return times, _DayRule(sets.months, sets.days_of_month, sets.days_of_week, day_or=False)
+
+
+@lru_cache(maxsize=8192)
+def _cron_shape(text: str) -> _Shape | None:
     expr = parse_cron(text)
     if len(expr.seconds) * len(expr.minutes) * len(expr.hours) > _MAX_TIMES_PER_DAY:
         return None
@@ -219,6 +233,8 @@ def _cron_shape(text: str) -> tuple[tuple[int, ...], _DayRule] | None:
 
 @dataclass(frozen=True)
 class _DayRule:
+    """The days a cron (Vixie: day of month OR day of week when both are restricted) or a calendar fires."""
+
     months: frozenset[int]
     dom: frozenset[int]
     dow: frozenset[int]
@@ -248,3 +264,6 @@ def _fixed_offset(zone_name: str, low: int, high: int) -> int | None:
         return None
     offset = first.astimezone(load_zone(zone_name)).utcoffset()
     return None if offset is None else int(offset.total_seconds())
+
+
+_Shape = tuple[tuple[int, ...], _DayRule]  # times of day (seconds, ascending), the days

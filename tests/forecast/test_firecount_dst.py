@@ -1,6 +1,6 @@
-"""Fast fire counting equals the engine on the days a zone changes its UTC offset: every hour of the day
-(the server's walk is skipped only for times far from the change), both changes of 2026, zones whose
-change is an hour, half an hour, near midnight or at it, on every provider's DST rule."""
+"""Fast fire counting equals the engine on the days a zone changes its UTC offset: crons and calendars at
+every hour of the day (the server's walk is skipped only for times far from the change), both changes of
+2026, zones whose change is an hour, half an hour, near midnight or at it, on every provider's DST rule."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler.forecast import firecount
-from reconciler.timing import Timing
+from reconciler.timing import Calendar, Range, Timing
 
 DAY = 86400
 ZONES = [
@@ -36,11 +36,24 @@ def test_every_hour_around_a_change_fires_as_the_engine_says(zone: str, provider
     for change in changes:
         start, end = change - 2 * DAY - 1234, change + 2 * DAY
         for hour in range(24):
-            for cron in (f"0 {hour} * * *", f"59 {hour} * * 0", f"30 {hour},{(hour + 1) % 24} * * *"):
-                timing = Timing(cron=(cron,), timezone=zone)
+            # Calendars AND their day fields (a cron ORs them): odd days that are also Sun/Tue/Thu/Sat.
+            odd_days = Calendar(
+                minute=(Range(15),),
+                hour=(Range(hour),),
+                day_of_month=(Range(1, 31, 2),),
+                day_of_week=(Range(0, 6, 2),),
+            )
+            timings = [
+                *(
+                    Timing(cron=(cron,), timezone=zone)
+                    for cron in (f"0 {hour} * * *", f"59 {hour} * * 0", f"30 {hour},{(hour + 1) % 24} * * *")
+                ),
+                Timing(calendars=(odd_days,), timezone=zone),
+            ]
+            for timing in timings:
                 fast = list(firecount.fire_instants(timing, provider, None, start, end))
                 engine = list(firecount._engine(timing, provider, None, start, end))
-                assert fast == engine, (zone, provider, cron, change)
+                assert fast == engine, (zone, provider, timing, change)
 
 
 @pytest.mark.parametrize("zone", ZONES)
