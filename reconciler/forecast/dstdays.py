@@ -6,7 +6,8 @@ forecast avoids it where its outcome is known without it, and shares it where it
   hour or more from midnight: the walk gives every time its plain instant (the arithmetic's);
 * a change of whole hours at a whole hour: the walk moves each fire of `m h ...` by m minutes from the
   fire of `0 h ...`, so the walk of the hours alone is computed once per zone, day and hours, and shifted.
-tests/forecast/test_firecount_dst.py checks both against the engine for every hour and minute. Pure.
+tests/forecast/test_firecount_dst.py checks both against the engine at every hour, and every minute of the
+hours near a change. Pure.
 """
 
 from __future__ import annotations

@@ -4,10 +4,13 @@ The timing engine (`next_fire_times`) is exact for every form and platform but w
 common forms are counted here arithmetically instead, with the engine's own rules:
 * `every` on platforms whose intervals are absolute (and on Cadenya in a zone that is UTC): the lattice
   `origin + offset + n*every` is a `range`;
-* one cron: the matching days times the matching times of day, at the zone's UTC offset, stretch by
-  stretch between the offset changes (the engine's rule: a wall time fires at each instant the clock shows
-  it). Temporal's server walks its calendar on a day with a change instead: the engine computes those days.
-Anything else (calendars, `at`, several crons, an anchored wall-clock cadence) goes to the engine. Both paths agree (tests/forecast/test_firecount.py checks them against each other).
+* one cron, or one calendar without a year: the matching days times the matching times of day, at the
+  zone's UTC offset, stretch by stretch between the offset changes (the engine's rule: a wall time fires
+  at each instant the clock shows it). Temporal's server walks its calendar on a day with a change
+  instead: the engine computes those days, where dstdays.py says the walk can differ.
+Anything else (`at`, several crons or calendars, an anchored wall-clock cadence) goes to the engine. Both
+paths agree: tests/forecast/test_concurrency.py, test_costs.py and test_firecount_dst.py check them
+against each other.
 Pure.
 """
 
@@ -59,14 +62,15 @@ def fire_instants(
 
 
 def _shape(timing: Timing) -> _Shape | None:
-    """The times of day and the day rule of a timing that is one cron or one calendar (any year), alone."""
+    """The times of day and the day rule of a timing that is one cron or one calendar without a year, alone."""
     if timing.at is not None or timing.every is not None or len(timing.cron) + len(timing.calendars) != 1:
         return None
     return _cron_shape(timing.cron[0]) if timing.cron else _calendar_shape(timing.calendars[0])
 
 
 def _cron_pieces(timing: Timing, shape: _Shape, provider: str, low: int, high: int) -> Sequence[int]:
-    """A cron's (or a calendar's) fires: arithmetic between the zone's offset changes, each stretch with its own offset.
+    """A cron's (or a calendar's) fires: arithmetic between the zone's offset changes, each stretch at its
+    own offset.
 
     That is the engine's own rule for most platforms (a wall time fires at every instant the clock shows
     it: none when skipped, twice when repeated), so it is exact across a change. Temporal's server (and
