@@ -92,7 +92,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=21)
-    parser.add_argument("--dst", action="store_true", help="a window with DST changes (slower: see the docs)")
+    parser.add_argument(
+        "--dst", action="store_true", help="a window with DST changes (EU and southern hemisphere)"
+    )
     args = parser.parse_args()
     schedules, book = build(args.schedules, args.seed)
     # Default: a window without DST changes; --dst: one with the EU and southern-hemisphere changes in it.

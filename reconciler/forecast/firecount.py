@@ -4,10 +4,13 @@ The timing engine (`next_fire_times`) is exact for every form and platform but w
 common forms are counted here arithmetically instead, with the engine's own rules:
 * `every` on platforms whose intervals are absolute (and on Cadenya in a zone that is UTC): the lattice
   `origin + offset + n*every` is a `range`;
-* one cron in a zone whose UTC offset does not change within the window: the matching days times the
-  matching times of day.
-Anything else (calendars, `at`, several crons, a window with a DST change, an anchored wall-clock cadence)
-goes to the engine. Both paths agree (tests/forecast/test_firecount.py checks them against each other).
+* one cron, or one calendar without a year: the matching days times the matching times of day, at the
+  zone's UTC offset, stretch by stretch between the offset changes (the engine's rule: a wall time fires
+  at each instant the clock shows it). Temporal's server walks its calendar on a day with a change
+  instead: the engine computes those days, where dstdays.py says the walk can differ.
+Anything else (`at`, several crons or calendars, an anchored wall-clock cadence) goes to the engine. Both
+paths agree: tests/forecast/test_concurrency.py, test_costs.py and test_firecount_dst.py check them
+against each other.
 Pure.
 """
 
@@ -18,19 +21,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 
+from reconciler.forecast.dstdays import hours_walk, walked_days
 from reconciler.forecast.semantics import UTC_NAMES
-from reconciler.timing import Timing, load_zone, next_fire_times, parse_cron
+from reconciler.timing import Calendar, Timing, load_zone, next_fire_times, parse_cron
+from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.dst import offset_changes
 from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
+from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TIMES_PER_DAY = 4096  # more (a cron every second of some hours) goes to the engine
-# Around an offset change the engine computes the fires (each platform's walk is its own there, and Temporal's
-# can move a fire by hours after a change): a day either side holds all of it. An hour more keeps the change
-# out of the day-long margin the arithmetic checks (`_fixed_offset`), else that side goes to the engine too.
-_NEAR_CHANGE = DAY + 3600
 
 
 def fire_instants(
@@ -42,49 +45,94 @@ def fire_instants(
     low, high = _bounds(timing, start, end)
     if low >= high:
         return ()
-    if timing.at is None and not timing.calendars:
-        if timing.every is not None and not timing.cron:
-            if family in ABSOLUTE_INTERVAL_PROVIDERS or (timing.timezone in UTC_NAMES and anchor is None):
-                origin = (to_instant(anchor) if anchor is not None else 0) + timing.offset
-                if anchor is not None:
-                    low = max(low, to_instant(anchor) + 1)
-                first = origin + -((origin - low) // timing.every) * timing.every
-                return range(first, high, timing.every) if first < high else ()
-        elif len(timing.cron) == 1 and timing.every is None and _cron_shape(timing.cron[0]) is not None:
-            return _cron_pieces(timing, provider, low, high)
+    every_alone = timing.every is not None and not (timing.cron or timing.calendars or timing.at)
+    if every_alone and (
+        family in ABSOLUTE_INTERVAL_PROVIDERS or (timing.timezone in UTC_NAMES and anchor is None)
+    ):
+        assert timing.every is not None
+        origin = (to_instant(anchor) if anchor is not None else 0) + timing.offset
+        if anchor is not None:
+            low = max(low, to_instant(anchor) + 1)
+        first = origin + -((origin - low) // timing.every) * timing.every
+        return range(first, high, timing.every) if first < high else ()
+    shape = _shape(timing)
+    if shape is not None:
+        return _cron_pieces(timing, shape, provider, low, high)
     return _engine(timing, provider, anchor, start, end)
 
 
-def _cron_pieces(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
-    """A cron's fires: arithmetic where the zone's offset holds, the engine for the days around a change
-    (where each platform's own rules for skipped and repeated wall times apply)."""
-    changes = _changes(timing.timezone, low, high)
+def _shape(timing: Timing) -> _Shape | None:
+    """The times of day and the day rule of a timing that is one cron or one calendar without a year, alone."""
+    if timing.at is not None or timing.every is not None or len(timing.cron) + len(timing.calendars) != 1:
+        return None
+    return _cron_shape(timing.cron[0]) if timing.cron else _calendar_shape(timing.calendars[0])
+
+
+def _cron_pieces(timing: Timing, shape: _Shape, provider: str, low: int, high: int) -> Sequence[int]:
+    """A cron's (or a calendar's) fires: arithmetic between the zone's offset changes, each stretch at its
+    own offset.
+
+    That is the engine's own rule for most platforms (a wall time fires at every instant the clock shows
+    it: none when skipped, twice when repeated), so it is exact across a change. Temporal's server (and
+    Agentex's) walks its calendar on a local day with a change instead: dstdays.py says where that walk
+    is needed and where it can be shared.
+    """
+    zone = timing.timezone
+    changes = _changes(zone, low, high)
+    if not changes:
+        return _steady(timing, shape, provider, low, high)
+    times, rule = shape
+    walked = walked_days(zone, times, rule.fires_on, changes) if _server_walk(provider) else []
     found: list[int] = []
     cursor = low
-    for change in changes:
-        near_low, near_high = max(cursor, change - _NEAR_CHANGE), min(high, change + _NEAR_CHANGE)
-        if cursor < near_low:
-            found.extend(_steady(timing, provider, cursor, near_low))
-        if near_low < near_high:
-            found.extend(_engine(_cron_only(timing), provider, None, near_low, near_high))
-        cursor = max(cursor, near_high)
+    for day in walked:
+        if cursor < min(day.first, high):
+            found.extend(_stretches(shape, zone, changes, cursor, min(day.first, high)))
+        walk_low, walk_high = max(cursor, day.first), min(day.end, high)
+        if day.shift_from_hours is not None and (walk_low, walk_high) == (day.first, day.end):
+            hours = tuple(sorted({time // 3600 for time in times}))
+            found.extend(fire + day.shift_from_hours for fire in hours_walk(zone, walk_low, walk_high, hours))
+        elif walk_low < walk_high:
+            found.extend(_engine(_cron_only(timing), provider, None, walk_low, walk_high))
+        cursor = max(cursor, day.end)
     if cursor < high:
-        steady = _steady(timing, provider, cursor, high)
-        if not found:
-            return steady
-        found.extend(steady)
+        found.extend(_stretches(shape, zone, changes, cursor, high))
     return found
 
 
-def _steady(timing: Timing, provider: str, low: int, high: int) -> Sequence[int]:
+def _server_walk(provider: str) -> bool:
+    return provider.split("/", 1)[0] in SERVER_WALK_FAMILIES
+
+
+def _stretches(shape: _Shape, zone: str, changes: tuple[int, ...], low: int, high: int) -> list[int]:
+    """The cron's fires in [low, high), each stretch between two changes counted with its own offset."""
+    found: list[int] = []
+    edges = [low, *(change for change in changes if low < change < high), high]
+    for stretch_low, stretch_high in pairwise(edges):
+        found.extend(_lattice(shape, _offset_at(zone, stretch_low), stretch_low, stretch_high))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _offset_at(zone_name: str, instant: int) -> int:
+    offset = (EPOCH + timedelta(seconds=instant)).astimezone(load_zone(zone_name)).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
+
+
+def _steady(timing: Timing, shape: _Shape, provider: str, low: int, high: int) -> Sequence[int]:
     """Arithmetic when the offset holds over [low, high) (a day either side included), else the engine."""
-    fast = _cron_instants(timing.cron[0], timing.timezone, low, high)
-    return fast if fast is not None else _engine(_cron_only(timing), provider, None, low, high)
+    offset = _fixed_offset(timing.timezone, low, high)
+    return (
+        _lattice(shape, offset, low, high)
+        if offset is not None
+        else _engine(_cron_only(timing), provider, None, low, high)
+    )
 
 
 def _cron_only(timing: Timing) -> Timing:
     """The timing without its start and end (the caller's bounds already hold them)."""
-    return Timing(cron=timing.cron, timezone=timing.timezone)
+    return Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
 
 
 @lru_cache(maxsize=1024)
@@ -135,11 +183,8 @@ def _engine(timing: Timing, provider: str, anchor: datetime | None, start: int, 
     return [to_instant(fire) for fire in fires]
 
 
-def _cron_instants(text: str, zone_name: str, low: int, high: int) -> Sequence[int] | None:
-    offset = _fixed_offset(zone_name, low, high)
-    shape = _cron_shape(text)
-    if offset is None or shape is None:
-        return None
+def _lattice(shape: _Shape, offset: int, low: int, high: int) -> Sequence[int]:
+    """The fires in [low, high) of a cron's times of day on its days, at a UTC offset that holds there."""
     times, day_of = shape
     # The local days that can hold a fire in [low, high), one on either side for the offset.
     first_day = (low + offset) // DAY + EPOCH_ORDINAL
@@ -169,7 +214,18 @@ def _stride(times: tuple[int, ...]) -> int | None:
 
 
 @lru_cache(maxsize=8192)
-def _cron_shape(text: str) -> tuple[tuple[int, ...], _DayRule] | None:
+def _calendar_shape(calendar: Calendar) -> _Shape | None:
+    sets = expand_calendar(calendar)  # every field ANDed, day of week with Sunday = 0 like _DayRule's
+    if sets.years is not None or len(sets.seconds) * len(sets.minutes) * len(sets.hours) > _MAX_TIMES_PER_DAY:
+        return None
+    times = tuple(
+        sorted(h * 3600 + m * 60 + s for h in sets.hours for m in sets.minutes for s in sets.seconds)
+    )
+    return times, _DayRule(sets.months, sets.days_of_month, sets.days_of_week, day_or=False)
+
+
+@lru_cache(maxsize=8192)
+def _cron_shape(text: str) -> _Shape | None:
     expr = parse_cron(text)
     if len(expr.seconds) * len(expr.minutes) * len(expr.hours) > _MAX_TIMES_PER_DAY:
         return None
@@ -181,6 +237,8 @@ def _cron_shape(text: str) -> tuple[tuple[int, ...], _DayRule] | None:
 
 @dataclass(frozen=True)
 class _DayRule:
+    """The days a cron (Vixie: day of month OR day of week when both are restricted) or a calendar fires."""
+
     months: frozenset[int]
     dom: frozenset[int]
     dow: frozenset[int]
@@ -189,9 +247,9 @@ class _DayRule:
     @lru_cache(maxsize=4096)  # noqa: B019 - a few rules and windows per run; the rules live as long
     def matching(self, first: int, stop: int) -> tuple[int, ...]:
         """The ordinals in [first, stop) of the days this rule fires on."""
-        return tuple(ordinal for ordinal in range(first, stop) if self._fires_on(ordinal))
+        return tuple(ordinal for ordinal in range(first, stop) if self.fires_on(ordinal))
 
-    def _fires_on(self, ordinal: int) -> bool:
+    def fires_on(self, ordinal: int) -> bool:
         day = date.fromordinal(ordinal)
         if day.month not in self.months:
             return False
@@ -210,3 +268,6 @@ def _fixed_offset(zone_name: str, low: int, high: int) -> int | None:
         return None
     offset = first.astimezone(load_zone(zone_name)).utcoffset()
     return None if offset is None else int(offset.total_seconds())
+
+
+_Shape = tuple[tuple[int, ...], _DayRule]  # times of day (seconds, ascending), the days
