@@ -47,30 +47,32 @@ def _uncheckable(
             continue
         agents = sorted({forecast.schedules[i].ref.agent for i in group.schedules})
         limits = bundle.limits
-        unpriced = [a for a in agents if book is None or book.per_run(a) is None]
-        where = limits.where.get("maxMonthlyCost")
-        if limits.max_monthly_cost is not None and unpriced and where is not None:
-            found.append(
-                Diagnostic(
-                    where.file,
-                    where.line,
-                    where.col,
-                    f"maxMonthlyCost of bundle '{bundle.key}' needs the perRun of {', '.join(unpriced)} in a "
-                    "Costs document (kind: Costs, or --costs FILE)",
-                    "limits.maxMonthlyCost",
+        # (limit, whether the bundle sets it, what it reads, the agents without that figure)
+        needs = (
+            (
+                "maxMonthlyCost",
+                limits.max_monthly_cost is not None,
+                "perRun",
+                [a for a in agents if book is None or book.per_run(a) is None],
+            ),
+            (
+                "maxConcurrent",
+                limits.max_concurrent is not None,
+                "duration",
+                [a for a in agents if book is None or book.duration(a) is None],
+            ),
+        )
+        for limit, is_set, figure, missing in needs:
+            where = limits.where.get(limit)
+            if is_set and missing and where is not None:
+                found.append(
+                    Diagnostic(
+                        where.file,
+                        where.line,
+                        where.col,
+                        f"{limit} of bundle '{bundle.key}' needs the {figure} of {', '.join(missing)} in a "
+                        "Costs document (kind: Costs, or --costs FILE)",
+                        f"limits.{limit}",
+                    )
                 )
-            )
-        timeless = [a for a in agents if book is None or book.duration(a) is None]
-        where = limits.where.get("maxConcurrent")
-        if limits.max_concurrent is not None and timeless and where is not None:
-            found.append(
-                Diagnostic(
-                    where.file,
-                    where.line,
-                    where.col,
-                    f"maxConcurrent of bundle '{bundle.key}' needs the duration of {', '.join(timeless)} in a "
-                    "Costs document (kind: Costs, or --costs FILE)",
-                    "limits.maxConcurrent",
-                )
-            )
     return found

@@ -128,6 +128,17 @@ def test_a_bundle_limit_breach_fails_validate_at_the_schedule_and_stops_apply(tm
     assert after.code in (0, 2) and "2 to create" in after.out  # the refused apply created nothing
 
 
+def test_a_bundle_limit_that_cannot_be_checked_is_an_error_at_the_limit(tmp_path: Path) -> None:
+    # agent_2 has neither a perRun nor a duration: the bundle's cost and concurrency cannot be forecast
+    _write(tmp_path, limits='limits: {maxMonthlyCost: "100 USD", maxConcurrent: 3}\n')
+    result = run_cli("validate", ".", cwd=tmp_path)
+    assert result.code == 1
+    assert "bundle.yaml:5:" in result.out and "needs the perRun of agent_2" in result.out
+    assert "needs the duration of agent_2" in result.out
+    _write(tmp_path, limits="limits: {maxRunsPerDay: 1000}\n")
+    assert run_cli("validate", ".", cwd=tmp_path).code == 0  # runs need no prices
+
+
 START = datetime(2026, 6, 1, tzinfo=UTC)
 
 
