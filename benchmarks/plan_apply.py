@@ -12,8 +12,11 @@ Per provider and size: the sandbox runs as a separate process (`reconciler sandb
 the real CLI runs each scenario as a user would; the sandbox's own counter says how many requests were
 sent. The minimum and the ideal wall time come from each API's rules (benchmarks/plan_apply_providers.py).
 At the largest size, the CPU of reading and of planning is measured in-process with no latency.
-The baseline is a sequential script in this process doing the same work: in full where that is cheap, and
-otherwise on a sample of the agents, scaled to all of them and labelled so.
+Two baselines: the best script a user would write (benchmarks/best_script.py: the official SDK where there
+is one, libyaml's C loader, a thread pool of the same parallelism), run as a whole process like the CLI on a
+fresh state after reconciler's runs (benchmarks/vs_script.py interleaves the two run by run); and a
+sequential script in this process doing the same work: in full where that is cheap, and otherwise on a
+sample of the agents, scaled to all of them and labelled so.
 Results: benchmarks/results/plan_apply.{md,json,svg}.
 """
 
@@ -163,7 +166,7 @@ started = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.execv(sys.executable, [sys.executable, "-m", "reconciler", *sys.argv[1:]])
+    os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 cpu = usage.ru_utime + usage.ru_stime
@@ -171,17 +174,29 @@ print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall, "cpu"
 """
 
 
+def timed(argv: list[str], env: dict[str, str]) -> Run:
+    """`argv` as a process of its own: its wall time, CPU and peak RSS (exit 0 or 2, else the run stops)."""
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *argv], env=env, capture_output=True, text=True, check=False
+    )
+    result = json.loads(done.stdout)
+    if result["code"] not in (0, 2):
+        raise SystemExit(f"{' '.join(argv[1:5])} failed (exit {result['code']}):\n{done.stderr[-2000:]}")
+    return Run(result["wall"], result["cpu"], result["rss_kb"] / 1024)
+
+
 def run_cli(args: list[str], env: dict[str, str], parallelism: int) -> Run:
     full = {**os.environ, **env}
     full.pop("RECONCILER_SANDBOX", None)
-    command = [sys.executable, "-c", LAUNCHER, *args, "--parallelism", str(parallelism)]
-    done = subprocess.run(command, env=full, capture_output=True, text=True, check=False)
-    result = json.loads(done.stdout)
-    if result["code"] not in (0, 2):
-        raise SystemExit(
-            f"reconciler {' '.join(args)} failed (exit {result['code']}):\n{done.stderr[-2000:]}"
-        )
-    return Run(result["wall"], result["cpu"], result["rss_kb"] / 1024)
+    return timed([sys.executable, "-m", "reconciler", *args, "--parallelism", str(parallelism)], full)
+
+
+def run_best_script(bundle: Path, spec: Spec, server: Server, parallelism: int, *, dry: bool) -> Run:
+    """benchmarks/best_script.py on `bundle`, as a process of its own (the interpreter's start-up included)."""
+    argv = [sys.executable, str(ROOT / "benchmarks" / "best_script.py"), str(bundle), "--provider", spec.key]
+    argv += ["--url", server.url, "--parallelism", str(parallelism)] + (["--dry-run"] if dry else [])
+    env = {**os.environ, "BENCH_API_KEY": KEY, "PYTHONPATH": str(ROOT / "benchmarks")}
+    return timed(argv, env)
 
 
 def startup_s() -> float:
@@ -342,7 +357,35 @@ def bench(
                 summary = cpu_summary(spec, n, server, bundle, opts)
         if opts.baseline:
             baseline(spec, n, agents, sample, server, rows, full_state_reads, scenarios)
+        if opts.best_script:
+            best_script(spec, n, agents, server, rows, scenarios, bundle, opts.parallelism)
     return rows, summary
+
+
+def best_script(
+    spec: Spec,
+    n: int,
+    agents: list[str],
+    server: Server,
+    rows: list[Row],
+    scenarios: tuple[Scenario, ...],
+    bundle: Path,
+    parallelism: int,
+) -> None:
+    """The same scenarios, in order, on a fresh state, by the best script a user would write
+    (benchmarks/best_script.py: the official SDK where there is one, libyaml's C loader, a thread pool of the
+    same parallelism), each run a whole process. `status` has no counterpart. benchmarks/vs_script.py
+    interleaves the two run by run; here the script's sequence follows reconciler's."""
+    server.admin("POST", "reset")
+    for agent in agents:
+        server.admin("POST", "agents", {"id": agent})
+    for sc, row in zip(scenarios, rows, strict=True):
+        if sc.status:
+            continue
+        write_bundle(bundle, spec, n, agents, changed=int(n * sc.changed), removed=int(n * sc.removed))
+        run = run_best_script(bundle, spec, server, parallelism, dry=not sc.apply)
+        row.best_script_s = round(run.wall_s, 3)
+        row.vs_best_script = round(run.wall_s / row.wall_s, 2)
 
 
 def global_read(spec: Spec, server: Server) -> tuple[float, int]:
@@ -464,6 +507,12 @@ def main() -> int:
         help="largest size at which the baseline covers every agent (default 100)",
     )
     parser.add_argument("--no-baseline", dest="baseline", action="store_false")
+    parser.add_argument(
+        "--no-best-script",
+        dest="best_script",
+        action="store_false",
+        help="leave out the best-script baseline (benchmarks/best_script.py)",
+    )
     parser.add_argument(
         "--full",
         action="store_true",

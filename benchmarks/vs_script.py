@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,37 +25,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from plan_apply import KEY, RESULTS, Run, agents_for, busy_seconds, cpu_model, sandbox, work_for, write_bundle
+from plan_apply import (
+    RESULTS,
+    Run,
+    Server,
+    agents_for,
+    busy_seconds,
+    cpu_model,
+    run_best_script,
+    sandbox,
+    timed,
+    work_for,
+    write_bundle,
+)
 from plan_apply import SCENARIOS as ALL_SCENARIOS
 from plan_apply_providers import SPECS
 
-HERE = Path(__file__).resolve().parent
 STEPS = {s.name: s for s in ALL_SCENARIOS}
 ORDER = ("apply: all creates", "plan: no changes", "apply: 10% updates")
-
-# The same launcher as plan_apply.py's, for any command: the child's own wall time, CPU and peak RSS.
-LAUNCHER = """
-import json, os, sys, time
-started = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter() - started
-cpu = usage.ru_utime + usage.ru_stime
-print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall, "cpu": cpu, "rss_kb": usage.ru_maxrss}))
-"""
-
-
-def timed(argv: list[str], env: dict[str, str]) -> Run:
-    done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *argv], env=env, capture_output=True, text=True, check=False
-    )
-    result = json.loads(done.stdout)
-    if result["code"] not in (0, 2):
-        raise SystemExit(f"{' '.join(argv[:4])} failed (exit {result['code']}):\n{done.stderr[-2000:]}")
-    return Run(result["wall"], result["cpu"], result["rss_kb"] / 1024)
 
 
 @dataclass
@@ -97,9 +83,7 @@ class Step:
 def run_round(
     provider: str,
     n: int,
-    server_url: str,
-    env: dict[str, str],
-    admin: object,
+    server: Server,
     opts: argparse.Namespace,
     steps: dict[str, Step],
     script_first: bool,
@@ -110,9 +94,9 @@ def run_round(
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "bench.yaml"
         for who in contenders:
-            admin.admin("POST", "reset")  # type: ignore[attr-defined]
+            server.admin("POST", "reset")
             for agent in agents:
-                admin.admin("POST", "agents", {"id": agent})  # type: ignore[attr-defined]
+                server.admin("POST", "agents", {"id": agent})
             for name in ORDER:
                 scenario = STEPS[name]
                 write_bundle(bundle, spec, n, agents, changed=int(n * scenario.changed))
@@ -120,12 +104,9 @@ def run_round(
                     verb = ["apply", "--auto-approve"] if scenario.apply else ["plan"]
                     argv = [sys.executable, "-m", "reconciler", *verb, str(bundle)]
                     argv += ["--parallelism", str(opts.parallelism)]
-                    run = timed(argv, {**os.environ, **env})
+                    run = timed(argv, {**os.environ, **server.env})
                 else:
-                    argv = [sys.executable, str(HERE / "best_script.py"), str(bundle), "--provider", provider]
-                    argv += ["--url", server_url, "--parallelism", str(opts.parallelism)]
-                    argv += [] if scenario.apply else ["--dry-run"]
-                    run = timed(argv, {**os.environ, "BENCH_API_KEY": KEY, "PYTHONPATH": str(HERE)})
+                    run = run_best_script(bundle, spec, server, opts.parallelism, dry=not scenario.apply)
                 getattr(steps[name], who).append(run)
     for step in steps.values():
         step.load.append(os.getloadavg()[0])
@@ -186,7 +167,7 @@ def main() -> int:
             steps[name] = Step(provider, opts.n, name, ideal)
         with sandbox(spec, agents, opts.latency) as server:
             for index in range(opts.rounds):
-                run_round(provider, opts.n, server.url, server.env, server, opts, steps, index % 2 == 1)
+                run_round(provider, opts.n, server, opts, steps, index % 2 == 1)
                 print(f"{provider}: round {index + 1} of {opts.rounds} done", file=sys.stderr)
         rows += [step.summary() for step in steps.values()]
     elapsed = time.perf_counter() - started
