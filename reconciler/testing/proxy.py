@@ -8,15 +8,19 @@ real one), for things a server alone cannot do exactly:
 - **Line up two applies** (`WriteGate`): every write waits until each apply has sent its first one, so
   both have finished planning from the same live state before either changes anything: a real race.
   `HoldWrites` lines one apply up with the test itself, which changes the platform in between.
-- **Fail on the way** (`Faults`): a seeded share of requests is answered 503 without reaching the server,
-  cut off before it does, or forwarded and committed with the answer lost (the connection dropped): what a
-  flaky network or load balancer does, on any platform, with no fault switch in the server itself.
+- **Fail on the way** (`Faults`): a seeded share of requests is answered 503 (or 500, or 429 with
+  `Retry-After: 0`) without reaching the server, cut off before it does, or forwarded and committed with the
+  answer lost (the connection dropped), each after an optional random delay: what a flaky network or load
+  balancer does, on any platform, with no fault switch in the server itself. `SANDBOX_NAMES` gives each kind
+  the name the sandboxes' own fault switch (`POST /_sandbox/traffic`) uses.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +31,21 @@ import httpx
 from reconciler.testing.platform import trusted_tls
 
 Mode = Literal["before", "after"]
-Fault = Literal["refuse", "cut", "lose-answer"]
+Fault = Literal["refuse", "cut", "lose-answer", "server-error", "throttle"]
+# The same faults as the sandboxes name them (`POST /_sandbox/traffic`, reconciler.sandbox.config.FAULT_KINDS).
+SANDBOX_NAMES: dict[Fault, str] = {
+    "server-error": "500",
+    "refuse": "503",
+    "throttle": "429",
+    "cut": "drop",
+    "lose-answer": "lost",
+}
+ALL_FAULTS: tuple[Fault, ...] = tuple(SANDBOX_NAMES)
+_ANSWERED: dict[Fault, tuple[int, dict[str, str], bytes]] = {  # the faults answered without forwarding
+    "refuse": (503, {}, b'{"error":"injected"}'),
+    "server-error": (500, {}, b'{"code":14,"message":"injected fault"}'),
+    "throttle": (429, {"Retry-After": "0"}, b'{"code":8,"message":"injected fault"}'),
+}
 _HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
 _DROP_BACK = {
     "content-length",
@@ -58,26 +76,38 @@ class KillPoint:
 
 @dataclass
 class Faults:
-    """A seeded `rate` of requests fail, each one of `kinds`: `refuse` answers 503 without forwarding; `cut`
-    closes the connection without forwarding; `lose-answer` forwards (the server commits) and closes the
-    connection instead of answering."""
+    """A seeded `rate` of requests fail, each one of `kinds`: `refuse` answers 503, `server-error` 500 and
+    `throttle` 429 (Retry-After 0), all without forwarding; `cut` closes the connection without forwarding;
+    `lose-answer` forwards (the server commits) and closes the connection instead of answering. With
+    `latency_ms`, every request first waits 0 to that many ms. `counts` has "requests", each kind injected
+    and "timeout" (the client had given up before the answer)."""
 
     rate: float
     seed: int
     kinds: tuple[Fault, ...] = ("refuse", "cut", "lose-answer")
+    latency_ms: int = 0
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
         self.injected: list[str] = []
+        self.counts: Counter[str] = Counter()
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str) -> tuple[Fault | None, float]:
+        """The fault for this request (None: none) and the seconds to wait before acting on it."""
         with self._lock:
-            if self._rng.random() >= self.rate:
-                return None
+            self.counts["requests"] += 1
+            delay = self._rng.uniform(0, self.latency_ms) / 1000 if self.latency_ms else 0.0
+            if self.rate <= 0 or self._rng.random() >= self.rate:
+                return None, delay
             fault = self._rng.choice(self.kinds)
+            self.counts[fault] += 1
             self.injected.append(f"{fault} {method} {path}")
-            return fault
+            return fault, delay
+
+    def timed_out(self) -> None:
+        with self._lock:
+            self.counts["timeout"] += 1
 
 
 class WriteGate:
@@ -189,9 +219,13 @@ class InterruptingProxy:
         decision = self._decide(method, path.split("?")[0])
         if decision == "hold":
             return self._hold(handler)
-        fault = self.faults.pick(method, path.split("?")[0]) if self.faults is not None else None
-        if fault == "refuse":
-            return self._answer(handler, 503, {"Content-Type": "application/json"}, b'{"error":"injected"}')
+        faults = self.faults
+        fault, delay = faults.pick(method, path.split("?")[0]) if faults is not None else (None, 0.0)
+        if delay:
+            time.sleep(delay)
+        if fault in _ANSWERED:
+            status, extra, content = _ANSWERED[fault]
+            return self._answer(handler, status, {"Content-Type": "application/json", **extra}, content)
         if fault == "cut":
             handler.close_connection = True
             return None
@@ -224,5 +258,7 @@ class InterruptingProxy:
             handler.send_header("Content-Length", str(len(content)))
             handler.end_headers()
             handler.wfile.write(content)
-        except OSError:  # the apply was killed while we answered
+        except OSError:  # the apply was killed, or its client gave up, while we answered
             handler.close_connection = True
+            if self.faults is not None:
+                self.faults.timed_out()

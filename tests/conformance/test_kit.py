@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.sandbox.config import FAULT_KINDS
 from reconciler.testing import Faults, Harness, Platform
 from reconciler.testing.contract import needs
+from reconciler.testing.proxy import ALL_FAULTS, SANDBOX_NAMES
 
 
 def platform(**overrides: Any) -> Platform:
@@ -40,10 +42,14 @@ def test_a_scenario_the_platform_cannot_do_is_skipped_with_its_reason(tmp_path: 
 
 
 def test_faults_replay_for_the_same_seed() -> None:
-    def picks(seed: int) -> list[str | None]:
-        faults = Faults(0.5, seed)
+    def picks(seed: int, **more: Any) -> list[tuple[str | None, float]]:
+        faults = Faults(0.5, seed, **more)
         return [faults.pick("POST", f"/s/{i}") for i in range(40)]
 
     assert picks(7) == picks(7)
-    assert {"refuse", "cut", "lose-answer"} <= set(picks(7))
+    assert {"refuse", "cut", "lose-answer"} <= {fault for fault, _ in picks(7)}
     assert picks(7) != picks(8)
+    every = picks(7, kinds=ALL_FAULTS, latency_ms=50)
+    assert {fault for fault, _ in every} == {*ALL_FAULTS, None}
+    assert all(0 <= delay <= 0.05 for _, delay in every) and any(delay > 0 for _, delay in every)
+    assert set(SANDBOX_NAMES.values()) == set(FAULT_KINDS)  # every sandbox fault has its proxy twin

@@ -1,7 +1,7 @@
 """Temporal in the fault soak: the real dev server (`temporal server start-dev`), no emulator.
 
-The server has no fault switch, so the CLI reaches it through `FaultProxy` (the sandbox's five fault kinds,
-seeded, and latency), with `TEMPORAL_HTTP_ADDRESS` pointing at the proxy. The reader is the official
+The server has no fault switch, so the CLI reaches it through the conformance kit's `InterruptingProxy` with
+`Faults` of the sandbox's five kinds (seeded, and latency), with `TEMPORAL_HTTP_ADDRESS` pointing at the proxy. The reader is the official
 `temporalio` SDK over gRPC, straight to the server, and decodes the marker by the provider's documented rules
 (reconciler/providers/temporal/README.md), never by reconciler code:
 
@@ -37,7 +37,7 @@ from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from reconciler.sandbox.temporal_dev import DevServer, dev_server
-from tests.reliability.fault_proxy import FaultProxy
+from reconciler.testing.proxy import ALL_FAULTS, SANDBOX_NAMES, Faults, InterruptingProxy
 from tests.reliability.soak_model import NAMES
 from tests.reliability.soak_platforms import KEY, OTHER, PLATFORMS, Choice, Clients, Platform, Reachable, Row
 
@@ -221,12 +221,14 @@ ALL_PLATFORMS: tuple[Platform, ...] = (*PLATFORMS, TEMPORAL)
 class TemporalBackend:
     """The dev server, reached by the CLI through the fault proxy and by the readers directly."""
 
-    def __init__(self, server: DevServer, proxy: FaultProxy) -> None:
+    def __init__(self, server: DevServer, proxy: InterruptingProxy) -> None:
         self.server, self.proxy = server, proxy
         self.url = server.http_url
         self.endpoint = proxy.url
         self.env = {"TEMPORAL_HTTP_ADDRESS": proxy.url, "TEMPORAL_NAMESPACE": server.namespace}
         self.http = httpx.Client(base_url=server.http_url, timeout=30)
+        self._counts: Counter[str] = Counter()
+        self.quiet()
 
     def reset(self) -> None:
         """Delete every schedule (there is no `/_sandbox/reset`); faults off."""
@@ -239,13 +241,21 @@ class TemporalBackend:
             assert gone.status_code in (200, 404), gone.text
 
     def faults(self, rate: float, seed: int, latency: str | None) -> None:
-        self.proxy.set(rate, seed, int(latency.split("-")[-1]) if latency else 0)
+        """The sandbox's five kinds, seeded, from the next request on; counts carry over."""
+        latency_ms = int(latency.split("-")[-1]) if latency else 0
+        self.proxy.faults = self._counting(Faults(rate, seed, ALL_FAULTS, latency_ms))
 
     def quiet(self) -> None:
-        self.proxy.set(0.0, 0)
+        self.proxy.faults = self._counting(Faults(0.0, 0))
+
+    def _counting(self, faults: Faults) -> Faults:
+        faults.counts = self._counts  # one tally for the backend's life, as the sandbox's own stats
+        return faults
 
     def seen(self) -> Counter[str]:
-        return Counter(self.proxy.counts)
+        """Requests, each fault kind (in the sandbox's names) and timeouts so far."""
+        names: dict[str, str] = dict(SANDBOX_NAMES)
+        return Counter({names.get(kind, kind): n for kind, n in self._counts.items()})
 
     def close(self) -> None:
         self.http.close()
@@ -254,7 +264,7 @@ class TemporalBackend:
 @contextlib.contextmanager
 def temporal_backend() -> Iterator[TemporalBackend]:
     with dev_server() as server:
-        proxy = FaultProxy(server.http_url)
+        proxy = InterruptingProxy(server.http_url)
         backend = TemporalBackend(server, proxy)
         try:
             yield backend
