@@ -2,17 +2,19 @@
 Temporal): each cron becomes the calendars that fire exactly where it does (two when both day fields are
 restricted: cron's "either", which one calendar cannot say), each with the comment `cron: <text>`, and a
 read-back recovers the crons from those comments while the calendars are still exactly their translation.
-Pure."""
+Also the calendars' JSON both speak (`calendar_json`, `calendar_from_json`): the same shape, with the one
+rule where their servers differ (what a missing field means) passed in. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.timing import (
     Calendar,
+    Range,
     TimingError,
     calendars_to_cron,
     cron_to_calendars,
@@ -21,6 +23,49 @@ from reconciler.timing import (
 )
 
 CRON_COMMENT = "cron: "  # a calendar's comment naming the bundle cron it was translated from
+# (wire key, Calendar attribute) of every field the two platforms share; Temporal adds ("year", "year")
+CALENDAR_KEYS: tuple[tuple[str, str], ...] = (
+    ("second", "second"),
+    ("minute", "minute"),
+    ("hour", "hour"),
+    ("dayOfMonth", "day_of_month"),
+    ("month", "month"),
+    ("dayOfWeek", "day_of_week"),
+)
+
+
+def calendar_json(
+    calendar: Calendar, keys: Sequence[tuple[str, str]], written: Callable[[str, tuple[Range, ...]], bool]
+) -> dict[str, Any]:
+    """`calendar` as JSON: each field of `keys` that `written(wire_key, ranges)` keeps, as a list of
+    `{start, end, step}`, and the comment."""
+    result: dict[str, Any] = {}
+    for wire_key, attr in keys:
+        ranges = getattr(calendar, attr)
+        if written(wire_key, ranges):
+            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
+    if calendar.comment:
+        result["comment"] = calendar.comment
+    return result
+
+
+def calendar_from_json(
+    raw: dict[str, Any], keys: Sequence[tuple[str, str]], *, missing_is_default: bool
+) -> Calendar:
+    """The calendar `raw` says. Protobuf JSON leaves zeros out: a missing `start` is 0, a missing `end` is
+    `start`, a missing `step` 1. A missing or empty field is the calendar's default where
+    `missing_is_default` (Cadenya), else no values at all (Temporal's server: it matches nothing)."""
+    fields: dict[str, Any] = {}
+    for wire_key, attr in keys:
+        ranges = raw.get(wire_key) or []
+        if ranges or not missing_is_default:
+            fields[attr] = tuple(
+                Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
+                for r in ranges
+            )
+    if raw.get("comment"):
+        fields["comment"] = raw["comment"]
+    return Calendar(**fields)
 
 
 def commented_calendars(crons: Iterable[str]) -> list[Calendar]:

@@ -20,10 +20,16 @@ from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
 from reconciler.plan.record import parse_record, parse_written_label, written_label
 from reconciler.providers import secretmarks
-from reconciler.providers.calendar_wire import calendars_as_when, commented_calendars, interval_as_when
+from reconciler.providers.calendar_wire import (
+    CALENDAR_KEYS,
+    calendar_from_json,
+    calendar_json,
+    calendars_as_when,
+    commented_calendars,
+    interval_as_when,
+)
 from reconciler.timing import (
     Calendar,
-    Range,
 )
 from reconciler.timing.instants import utc_text as utc
 
@@ -60,14 +66,6 @@ _STATES: dict[str, LiveState] = {
     "STATE_PAUSED": "paused",
     "STATE_ARCHIVED": "archived",
 }
-_CALENDAR_KEYS = (
-    ("second", "second"),
-    ("minute", "minute"),
-    ("hour", "hour"),
-    ("dayOfMonth", "day_of_month"),
-    ("month", "month"),
-    ("dayOfWeek", "day_of_week"),
-)
 _OPTION_KEYS = ("overlapPolicy", "userData", "variationId")
 # The API reference's names first; SDK 1.8.0 spells three of them differently and a server may send either.
 _SPEC_ALIASES = {
@@ -234,29 +232,21 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
 
 
 def _calendar_json(calendar: Calendar) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    """Second, minute and hour always; the day fields and month only where they differ from "any"."""
     default = Calendar()
-    for wire_key, attr in _CALENDAR_KEYS:
-        ranges = getattr(calendar, attr)
-        if wire_key in ("second", "minute", "hour") or ranges != getattr(default, attr):
-            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
-    if calendar.comment:
-        result["comment"] = calendar.comment
-    return result
+    return calendar_json(
+        calendar,
+        CALENDAR_KEYS,
+        lambda key, ranges: key in ("second", "minute", "hour") or ranges != getattr(default, _ATTR[key]),
+    )
 
 
 def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
-    fields: dict[str, Any] = {}
-    for wire_key, attr in _CALENDAR_KEYS:
-        ranges = raw.get(wire_key)
-        if ranges:  # empty second/minute/hour mean 0; empty day fields and month mean "any"
-            fields[attr] = tuple(
-                Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
-                for r in ranges
-            )
-    if raw.get("comment"):
-        fields["comment"] = raw["comment"]
-    return Calendar(**fields)
+    """Empty second/minute/hour mean 0; empty day fields and month mean "any": Calendar's defaults."""
+    return calendar_from_json(raw, CALENDAR_KEYS, missing_is_default=True)
+
+
+_ATTR = dict(CALENDAR_KEYS)
 
 
 def _seconds(duration: str) -> int:

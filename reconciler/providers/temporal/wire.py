@@ -22,8 +22,15 @@ from reconciler.bundle.sensitive import Sensitive
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
-from reconciler.providers.calendar_wire import calendars_as_when, commented_calendars, interval_as_when
-from reconciler.timing import Calendar, Range
+from reconciler.providers.calendar_wire import (
+    CALENDAR_KEYS,
+    calendar_from_json,
+    calendar_json,
+    calendars_as_when,
+    commented_calendars,
+    interval_as_when,
+)
+from reconciler.timing import Calendar
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.instants import utc_text as utc
 
@@ -41,15 +48,7 @@ OVERLAP = {
 _OVERLAP_NAMES = {wire: name for name, wire in OVERLAP.items()}
 # Temporal's default catch-up window (one year): a schedule created without one reads back with it.
 DEFAULT_CATCHUP_SECONDS = 365 * 86400
-_CALENDAR_KEYS = (
-    ("second", "second"),
-    ("minute", "minute"),
-    ("hour", "hour"),
-    ("dayOfMonth", "day_of_month"),
-    ("month", "month"),
-    ("year", "year"),
-    ("dayOfWeek", "day_of_week"),
-)
+_CALENDAR_KEYS = (*CALENDAR_KEYS, ("year", "year"))
 
 
 def schedule_id(bundle_key: str, name: str) -> str:
@@ -275,30 +274,13 @@ def _calendar_json(calendar: Calendar) -> dict[str, Any]:
     """Every field but an empty `year` is written out: Temporal's server reads a missing or empty second,
     minute, hour, day, month or weekday as matching nothing (not as its documented default), so a calendar
     that leaves one out never fires."""
-    result: dict[str, Any] = {}
-    for wire_key, attr in _CALENDAR_KEYS:
-        ranges = getattr(calendar, attr)
-        if ranges or wire_key != "year":
-            result[wire_key] = [{"start": r.start, "end": r.end, "step": r.step} for r in ranges]
-    if calendar.comment:
-        result["comment"] = calendar.comment
-    return result
+    return calendar_json(calendar, _CALENDAR_KEYS, lambda key, ranges: bool(ranges) or key != "year")
 
 
 def _calendar_from_json(raw: dict[str, Any]) -> Calendar:
-    """Protobuf JSON leaves zeros out: a missing `start` is 0, a missing `end` is `start`, a missing `step` 1.
-    A missing or empty field matches nothing on the server (a schedule made elsewhere may have one): read as
-    no values, so the read-back says it never fires; only an empty `year` means every year."""
-    fields: dict[str, Any] = {}
-    for wire_key, attr in _CALENDAR_KEYS:
-        ranges = raw.get(wire_key) or []
-        fields[attr] = tuple(
-            Range(int(r.get("start", 0)), int(r.get("end") or r.get("start", 0)), int(r.get("step") or 1))
-            for r in ranges
-        )
-    if raw.get("comment"):
-        fields["comment"] = raw["comment"]
-    return Calendar(**fields)
+    """A missing or empty field matches nothing on the server (a schedule made elsewhere may have one): read
+    as no values, so the read-back says it never fires; only an empty `year` means every year."""
+    return calendar_from_json(raw, _CALENDAR_KEYS, missing_is_default=False)
 
 
 def _written(value: Any) -> dict[str, str]:
