@@ -68,8 +68,12 @@ def test_plan_json_has_one_shape_for_one_bundle_and_for_two(sandbox: Server, tmp
     both = json_of(cli(sandbox, "plan", "--format", "json", one, two, env=env))
     for document in (single, both):
         conforms(document)
-        assert list(document) == ["format_version", "summary", "bundles"]
+        # `load`: runs and cost before and after, per bundle and agent, for the bundles together
+        assert list(document) == ["format_version", "summary", "bundles", "load"]
         assert document["format_version"] == 2
+        assert [b["bundle_key"] for b in document["load"]["bundles"]] == [
+            b["bundle_key"] for b in document["bundles"]
+        ]
     assert [b["bundle_key"] for b in single["bundles"]] == ["first"]
     assert [b["bundle_key"] for b in both["bundles"]] == ["first", "second"]
     assert single["summary"]["create"] == 2 and both["summary"]["create"] == 3  # every bundle together
