@@ -5,8 +5,9 @@ Every bundle is fully validated, and every live state read, before anything is c
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from reconciler.plan.selection import selector
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.registry import open_provider
+from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity
 
 
@@ -81,6 +83,7 @@ def open_session(options: Options) -> Session:
     key = digest_key()
     providers = open_providers(loaded.bundles, options, loaded.secret_values)
     claims = _claims(loaded.bundles, options)
+    shared = list(_share_reads(loaded.bundles, providers))
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
             plans = list(
@@ -93,6 +96,11 @@ def open_session(options: Options) -> Session:
         for provider in providers.values():
             provider.client.close()
         raise
+    finally:  # every read of the plan is done: later reads (apply's checks, read-backs) ask the platform
+        for reads in shared:
+            reads.close()
+        for provider in providers.values():
+            provider.client.share_reads(None)
     return Session(
         options,
         Plan(tuple(plans), options.only, options.exclude),
@@ -116,9 +124,28 @@ def _claims(bundles: Sequence[Bundle], options: Options) -> dict[str, frozenset[
     return {key: frozenset(names) for key, names in found.items()}
 
 
+def _share_reads(bundles: Sequence[Bundle], providers: dict[str, Provider]) -> Iterator[SharedReads]:
+    """One `SharedReads` per group of two or more bundles on the same platform, endpoint and target (a lone
+    bundle shares nothing: what it sends is unchanged); the embedded sandbox has no platform to share."""
+    groups: dict[tuple[str, str, str], list[Provider]] = {}
+    for bundle in bundles:
+        provider = providers[bundle.key]
+        if not provider.client.embedded:
+            target = json.dumps(bundle.target, sort_keys=True, default=str)
+            groups.setdefault((bundle.provider, provider.client.base_url, target), []).append(provider)
+    for group in groups.values():
+        if len(group) > 1:
+            reads = SharedReads()
+            for provider in group:
+                provider.client.share_reads(reads)
+            yield reads
+
+
 def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str]) -> dict[str, Provider]:
-    """One provider per bundle, by bundle key; the transport warnings printed before any request."""
+    """One provider per bundle, by bundle key; the transport warnings printed before any request. All of them
+    share one cap of `options.parallelism` requests in flight: `--parallelism` is per run, not per bundle."""
     providers: dict[str, Provider] = {}
+    slots = RequestSlots(options.parallelism)
     try:
         for bundle in bundles:
             providers[bundle.key] = open_provider(
@@ -129,6 +156,7 @@ def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str
                 digest_key=digest_key(),
                 secrets=secrets,
                 security=options.security,
+                slots=slots,
             )
         warn_transport(w for p in providers.values() for w in p.client.warnings)
     except BaseException:

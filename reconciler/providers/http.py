@@ -30,6 +30,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Self
@@ -42,6 +43,7 @@ from reconciler.bundle.sensitive import revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
 from reconciler.providers.http11 import Http11Transport
 from reconciler.providers.redact import redact_forms, secret_forms
+from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
 
 log = logging.getLogger("reconciler.http")
@@ -169,12 +171,14 @@ class ApiClient:
         parallelism: int = 8,
         security: TransportSecurity | None = None,
         url_source: str = "the base URL",
+        slots: RequestSlots | None = None,
     ) -> None:
         """`url_source` names where `base_url` came from (an environment variable, `--endpoint`) for errors.
 
         The URL is checked here, before any request (`ConfigError` if refused); the warnings the check
         produced (plain http allowed, TLS verification off) are in `self.warnings` for the caller to show.
         A caller-supplied `transport` (the embedded sandbox, tests) never touches the network: not checked.
+        `slots`: the run's cap on requests in flight, shared by every bundle's client (`--parallelism`).
         """
         security = security or TransportSecurity.from_environment()
         self.warnings: tuple[str, ...] = ()
@@ -186,6 +190,11 @@ class ApiClient:
             default_headers["Authorization"] = f"Bearer {api_key}"
         self._api_key_env = api_key_env
         self._retry = retry or RetryPolicy()
+        self._slots: AbstractContextManager[None] = slots if slots is not None else nullcontext()
+        self._shared_reads: SharedReads | None = None
+        self.embedded = (
+            transport is not None
+        )  # the embedded sandbox or a test's: no platform to share reads of
         self._sleep = sleep
         verify = security.verify() if transport is None else True
         self._http = httpx.Client(
@@ -212,6 +221,7 @@ class ApiClient:
         self._secrets = frozenset(s for s in (*secrets, api_key, url.password) if s)
         self._secret_forms = secret_forms(self._secrets)  # once: every request's log line is redacted
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"  # never the userinfo
+        self.base_url = self.origin + url.path  # what two clients must share to be talking to the same API
         self.stats = ClientStats()
         # Joining a relative path to the base URL makes httpx parse URLs three times (path, join, params):
         # a tenth of a millisecond a request, 10 % of the client's CPU in an apply. Joined here instead,
@@ -249,16 +259,32 @@ class ApiClient:
             request = self._http.build_request(method, joined, json=body, headers=headers)
         # Only a debug log line shows the URL; without one, redacting it for every request is wasted work.
         url = self._redact(str(request.url)) if log.isEnabledFor(logging.DEBUG) else ""
-        policy = self._retry
         if json is not None and log.isEnabledFor(logging.DEBUG):
             # The shape, never the values: a body may carry what the platform stores, such as a secret of an
             # earlier run that this one cannot recognise (a read-modify-write PUT sends back what it read).
             log.debug("%s %s body: %s", method, url, _shape(json, len(request.content)))
+        shared = self._shared_reads
+        if shared is not None and method == "GET":
+            key = (str(request.url), tuple(sorted(request.headers.multi_items())), frozenset(expected))
+            return shared.fetch(key, lambda: self._send(request, url, safe, expected))
+        return self._send(request, url, safe, expected)
+
+    def share_reads(self, reads: SharedReads | None) -> None:
+        """Answer a GET another client of `reads` sent already with its response (None: stop sharing)."""
+        self._shared_reads = reads
+
+    def _send(
+        self, request: httpx.Request, url: str, safe: bool, expected: Collection[int]
+    ) -> httpx.Response:
+        """`request` sent, retried as `request` describes; `url` is its redacted URL for debug logs."""
+        method = request.method
+        policy = self._retry
         for attempt in range(1, policy.max_attempts + 1):
             self.stats.count(method, retry=attempt > 1)
             start = time.perf_counter()
             try:
-                response = self._http.send(request)
+                with self._slots:  # released before any wait for a retry: a waiting request holds no slot
+                    response = self._http.send(request)
             except httpx.TransportError as exc:
                 untrusted = _certificate_failure(exc)
                 if untrusted is not None:  # not transient: retrying cannot make a certificate trusted

@@ -17,6 +17,7 @@ from reconciler.providers import plugin
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient
 from reconciler.providers.plugin import Connection, ProviderPlugin
+from reconciler.providers.shared_reads import RequestSlots
 from reconciler.providers.transport import TransportSecurity
 
 __all__ = ["CONNECTIONS", "IMPLEMENTATIONS", "Connection", "open_provider"]
@@ -64,9 +65,11 @@ def open_provider(
     secrets: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
     security: TransportSecurity | None = None,
+    slots: RequestSlots | None = None,
 ) -> Provider:
     """The provider for `bundle`; the endpoint is checked (`reconciler.providers.transport`) before any
-    request, and `provider.client.warnings` holds what the caller must show (plain http, --insecure)."""
+    request, and `provider.client.warnings` holds what the caller must show (plain http, --insecure).
+    `slots`: the run's cap on requests in flight, when several providers share it."""
     env = os.environ if environ is None else environ
     found = plugin.get(bundle.provider)  # an unknown provider: a ConfigError naming the installed ones
     connection = found.connection
@@ -107,6 +110,7 @@ def open_provider(
         parallelism=parallelism,
         security=_security(connection, env, security),
         url_source=source,
+        slots=slots,
     )
     try:  # the provider's module is imported here, for the one provider the bundle uses
         cls: type[Provider] = plugin.load_attribute(found.provider, f"provider '{bundle.provider}'")
