@@ -32,7 +32,7 @@ from reconciler.cli.common import (
 from reconciler.cli.planfile import save_plan
 from reconciler.cli.session import Options, open_session
 from reconciler.forecast.budgets import LoadDelta
-from reconciler.forecast.planload import load_json, load_lines, load_markdown, plan_load
+from reconciler.forecast.planload import changes_runs, load_json, load_lines, load_markdown, plan_load
 from reconciler.plan import drift
 from reconciler.plan.drift import Drifted, drift_of
 from reconciler.plan.explain import to_json, to_markdown, to_text
@@ -106,7 +106,13 @@ def plan(
             found = drift_of(result)
             print(render_drift(found, format), end="")
             return 2 if found else 0
-        load = plan_load(result, session.costs, datetime.now(UTC))
+        # The text and markdown plans show only what changes; JSON and a saved plan always carry the load.
+        shown_whole = format is PlanFormat.json or out is not None
+        load = (
+            plan_load(result, session.costs, datetime.now(UTC))
+            if shown_whole or changes_runs(result)
+            else None
+        )
         if out is not None:
             save_plan(
                 result,

@@ -24,6 +24,21 @@ from reconciler.providers.capabilities import capabilities_for
 from reconciler.timing import TimingError
 
 REMOVING = frozenset({"archive", "delete"})
+# Steps that always change a schedule's runs; any other changes them only through these fields (the agent
+# carries the cost).
+RUN_CHANGING_KINDS = frozenset({"create", "archive", "delete", "pause", "resume"})
+RUN_FIELDS = frozenset({"when", "state", "agent"})
+
+
+def changes_runs(plan: Plan) -> bool:
+    """Whether a step of `plan` can change any schedule's runs or cost. Where none can, every bundle's and
+    agent's load is the same before and after, so a view that shows only changes has nothing to show and
+    need not forecast the 30 days twice (seconds at 10,000 schedules)."""
+    return any(
+        action.kind in RUN_CHANGING_KINDS or any(c.path.split(".")[0] in RUN_FIELDS for c in action.changes)
+        for bundle in plan.bundles
+        for action in bundle.actions
+    )
 
 
 def plan_load(plan: Plan, book: CostBook | None, now: datetime) -> tuple[int, list[LoadDelta]]:

@@ -15,7 +15,9 @@ from reconciler.bundle.money import Money
 from reconciler.forecast.costs import AgentCosts, CostBook, Durations
 from reconciler.forecast.fires import ScheduleRef
 from reconciler.forecast.load import forecast_load
+from reconciler.forecast.planload import changes_runs
 from reconciler.forecast.semantics import Semantics
+from reconciler.plan.model import Action, BundlePlan, Change, Plan
 from reconciler.timing import Timing
 from tests.conftest import run_cli
 
@@ -195,3 +197,25 @@ def test_a_saved_plan_with_a_broken_load_is_refused(tmp_path: Path) -> None:
     shown = run_cli("show", "plan.json", cwd=tmp_path)
     assert shown.code != 0
     assert "plan.json" in shown.out + shown.err and "'load'" in shown.out + shown.err
+
+
+def _plan_of(*actions: Action) -> Plan:
+    return Plan((BundlePlan("demo", "cadenya", {}, "2026-06-01T00:00:00Z", actions, "sha256:x"),))
+
+
+@pytest.mark.parametrize(
+    ("action", "changes"),
+    [
+        (Action("noop", "a", "agent_1", "id1"), False),
+        (Action("update", "a", "agent_1", "id1", (Change("input.message", "old", "new"),)), False),
+        (Action("update", "a", "agent_1", "id1", (Change("when.cron", "0 9 * * *", "0 10 * * *"),)), True),
+        (Action("update", "a", "agent_2", "id1", (Change("agent", "agent_1", "agent_2"),)), True),
+        (Action("create", "a", "agent_1", None), True),
+        (Action("pause", "a", "agent_1", "id1"), True),
+        (Action("archive", "a", "agent_1", "id1"), True),
+    ],
+)
+def test_only_steps_that_can_change_runs_or_cost_ask_for_the_load(action: Action, changes: bool) -> None:
+    # A text or markdown plan whose steps cannot change any runs shows no load section and skips the two
+    # 30-day forecasts (seconds at 10,000 schedules); JSON and saved plans always carry it.
+    assert changes_runs(_plan_of(Action("noop", "b", "agent_1", "id2"), action)) is changes
