@@ -1,0 +1,203 @@
+"""The controller's status page at `/`: every bundle with its commit, last reconcile, result, drift, pauses
+made outside the bundle, failures and validation error, the schedules whose `status` verdict needs
+attention, and the next 24 hours of fires as the heatmap `calendar` draws (reconciler.forecast: the same
+view, series, SVG and legend as `calendar --html`).
+
+One self-contained document: no script, no external asset (the same Content-Security-Policy as calendar's
+page), every text escaped, well-formed XML too so tests can parse it. Pure but for the forecast it runs:
+returns the text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+
+from reconciler.bundle.desired import Bundle
+from reconciler.controller.snapshot import RESULTS, BundleStatus, Snapshot
+from reconciler.forecast.view import build
+from reconciler.forecast.web import STYLE, fires_legend, fires_series
+from reconciler.forecast.webgrid import heatmap_svg
+from reconciler.status.verdicts import ATTENTION, VERDICTS
+
+ZONE = "UTC"  # the page's clock: a controller serves readers in every zone
+REFRESH_SECONDS = 60  # the browser reloads the page; a meta refresh is navigation, not a script
+_SHOWN = 8  # schedule names listed in a cell; the rest are counted
+
+PAGE_STYLE = """
+.result{font-weight:600;padding:1px 8px;border-radius:10px;color:#fff}
+.r-invalid,.r-failed{background:#b10026}.r-drift{background:#bc4c00}.r-pending{background:#0969da}
+.r-ok{background:#1a7f37}.r-unknown{background:#6e7781}
+.summary span{margin-right:14px}
+td.w{max-width:340px}
+"""
+
+
+def status_page(snapshot: Snapshot, bundles: Sequence[Bundle], now: datetime) -> str:
+    """The whole page for this snapshot; `bundles` (the validated ones kept warm) give the next 24 hours."""
+    view = build(bundles, now, 1, ZONE)
+    series = fires_series(view)
+    title = "reconciler controller"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8"/>',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
+        f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}"/>',
+        f"<title>{_e(title)}</title><style>{STYLE}{PAGE_STYLE}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="sub">{_e(_watching(snapshot, now))}</p>',
+        _summary(snapshot),
+        "<h2>Bundles</h2>",
+        _bundles(snapshot, now),
+        *_attention(snapshot),
+        f"<h2>Next 24 hours ({ZONE})</h2>",
+        f'<p class="sub">{_e(_when(view.start))} → {_e(_when(view.end))} · {len(view.fires)} schedule(s) · '
+        f"{view.grid.total:,} fire(s)</p>",
+        heatmap_svg(view.grid, series),
+        fires_legend(series),
+        *_next_hour(snapshot),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _watching(snapshot: Snapshot, now: datetime) -> str:
+    where = snapshot.source
+    if snapshot.ref is not None:
+        where += f" · ref {snapshot.ref}"
+    if snapshot.commit is not None:
+        where += f" @ {snapshot.commit[:12]}"
+    if snapshot.shard is not None:
+        where += f" · shard {snapshot.shard[0]}/{snapshot.shard[1]}"
+    ready = "ready" if snapshot.ready else "not ready: the first full read is not done"
+    return f"watching {where} · started {_when(snapshot.started)} · {ready} · page made {_when(now)}"
+
+
+def _summary(snapshot: Snapshot) -> str:
+    counts = Counter(bundle.result for bundle in snapshot.bundles)
+    spans = [f"<span>{len(snapshot.bundles)} bundle(s)</span>"]
+    spans += [
+        f'<span><span class="result r-{result}">{result}</span> {counts[result]}</span>'
+        for result in RESULTS
+        if counts[result]
+    ]
+    return f'<p class="summary">{"".join(spans)}</p>'
+
+
+def _bundles(snapshot: Snapshot, now: datetime) -> str:
+    if not snapshot.bundles:
+        return '<p class="note">no bundle found yet</p>'
+    head = [
+        "bundle",
+        "result",
+        "commit",
+        "last reconcile",
+        "last success",
+        "schedules",
+        "drift",
+        "paused outside the bundle",
+        "problems",
+    ]
+    rows = []
+    for bundle in sorted(snapshot.bundles, key=lambda b: (RESULTS.index(b.result), b.key)):
+        rows.append(
+            "<tr>"
+            f'<td class="t"><strong>{_e(bundle.key)}</strong><br/><span class="note">{_e(bundle.path)} · '
+            f"{_e(bundle.provider)}</span></td>"
+            f'<td class="t"><span class="result r-{_e(bundle.result)}">{_e(bundle.result)}</span></td>'
+            f'<td class="t"><code>{_e(bundle.commit[:12] if bundle.commit else "none")}</code></td>'
+            f'<td class="t">{_e(_ago(bundle.last_reconcile, now))}</td>'
+            f'<td class="t">{_e(_ago(bundle.last_success, now))}</td>'
+            f'<td class="n">{bundle.schedules:,}</td>'
+            f'<td class="w">{_e(_drift(bundle))}</td>'
+            f'<td class="w">{_e(_names(bundle.paused_outside))}</td>'
+            f'<td class="w">{_problems(bundle)}</td>'
+            "</tr>"
+        )
+    header = "".join(f"<th>{_e(h)}</th>" for h in head)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+
+
+def _drift(bundle: BundleStatus) -> str:
+    if not bundle.drifted:
+        return ""
+    action = "healing" if bundle.policy == "heal" else "reported only"
+    return f"{_names(bundle.drifted)} ({action})"
+
+
+def _problems(bundle: BundleStatus) -> str:
+    lines = []
+    if bundle.invalid is not None:
+        lines.append(f"invalid on the watched ref, the last good version stays applied: {bundle.invalid}")
+    lines += [f"apply failed: {failure}" for failure in bundle.failures]
+    return "<br/>".join(f'<span class="bad">{_e(line)}</span>' for line in lines)
+
+
+def _attention(snapshot: Snapshot) -> list[str]:
+    rows = [
+        (bundle.key, name, verdict)
+        for bundle in snapshot.bundles
+        for name, verdict in bundle.verdicts.items()
+        if verdict in ATTENTION
+    ]
+    if not rows:
+        return []
+    rows.sort(
+        key=lambda row: (VERDICTS.index(row[2]) if row[2] in VERDICTS else len(VERDICTS), row[0], row[1])
+    )
+    body = "".join(
+        f'<tr><td class="t">{_e(key)}</td><td class="t">{_e(name)}</td><td class="t bad">{_e(verdict)}</td></tr>'
+        for key, name, verdict in rows
+    )
+    return [
+        "<h2>Schedules needing attention</h2>",
+        f"<table><thead><tr><th>bundle</th><th>schedule</th><th>verdict</th></tr></thead><tbody>{body}</tbody></table>",
+    ]
+
+
+def _next_hour(snapshot: Snapshot) -> list[str]:
+    fires: Counter[str] = Counter()
+    for bundle in snapshot.bundles:
+        fires.update(bundle.next_hour_fires)
+    if not fires:
+        return []
+    body = "".join(
+        f'<tr><td class="t">{_e(agent)}</td><td class="n">{count:,}</td></tr>'
+        for agent, count in sorted(fires.items(), key=lambda item: (-item[1], item[0]))
+    )
+    return [
+        "<h2>Fires expected in the next hour, per agent</h2>",
+        f"<table><thead><tr><th>agent</th><th>fires</th></tr></thead><tbody>{body}</tbody></table>",
+    ]
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f", … (+{len(names) - _SHOWN})" if len(names) > _SHOWN else "")
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return _when(moment)
+    amount = (
+        f"{seconds}s"
+        if seconds < 120
+        else f"{seconds // 60} min"
+        if seconds < 7200
+        else f"{seconds // 3600} h"
+    )
+    return f"{_when(moment)} ({amount} ago)"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
