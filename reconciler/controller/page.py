@@ -31,7 +31,7 @@ PAGE_STYLE = """
 .r-invalid,.r-failed{background:#b10026}.r-drift{background:#bc4c00}.r-pending{background:#0969da}
 .r-ok{background:#1a7f37}.r-unknown{background:#6e7781}
 .summary span{margin-right:14px}
-td.w{max-width:340px}
+td.w{max-width:300px;min-width:140px}tr.problems td{border-top:0;padding-top:0}tr:has(+tr.problems) td{border-bottom:0}
 """
 
 
@@ -88,18 +88,18 @@ def _summary(snapshot: Snapshot) -> str:
 
 
 def _bundles(snapshot: Snapshot, now: datetime) -> str:
+    """One row per bundle, worst first; a failure or a validation error gets a full-width row under it."""
     if not snapshot.bundles:
         return '<p class="note">no bundle found yet</p>'
     head = [
         "bundle",
         "result",
         "commit",
-        "last reconcile",
-        "last success",
+        "reconciled",
+        "last ok",
         "schedules",
         "drift",
         "paused outside the bundle",
-        "problems",
     ]
     rows = []
     for bundle in sorted(snapshot.bundles, key=lambda b: (RESULTS.index(b.result), b.key)):
@@ -108,15 +108,16 @@ def _bundles(snapshot: Snapshot, now: datetime) -> str:
             f'<td class="t"><strong>{_e(bundle.key)}</strong><br/><span class="note">{_e(bundle.path)} · '
             f"{_e(bundle.provider)}</span></td>"
             f'<td class="t"><span class="result r-{_e(bundle.result)}">{_e(bundle.result)}</span></td>'
-            f'<td class="t"><code>{_e(bundle.commit[:12] if bundle.commit else "none")}</code></td>'
-            f'<td class="t">{_e(_ago(bundle.last_reconcile, now))}</td>'
-            f'<td class="t">{_e(_ago(bundle.last_success, now))}</td>'
+            f'<td class="t"><code>{_e(bundle.commit[:10] if bundle.commit else "none")}</code></td>'
+            f"{_ago(bundle.last_reconcile, now)}{_ago(bundle.last_success, now)}"
             f'<td class="n">{bundle.schedules:,}</td>'
             f'<td class="w">{_e(_drift(bundle))}</td>'
             f'<td class="w">{_e(_names(bundle.paused_outside))}</td>'
-            f'<td class="w">{_problems(bundle)}</td>'
             "</tr>"
         )
+        problems = _problems(bundle)
+        if problems:
+            rows.append(f'<tr class="problems"><td class="w" colspan="{len(head)}">{problems}</td></tr>')
     header = "".join(f"<th>{_e(h)}</th>" for h in head)
     return f"<table><thead><tr>{header}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
 
@@ -180,19 +181,21 @@ def _names(names: Sequence[str]) -> str:
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
+    """A table cell: how long ago, with the instant itself as the cell's tooltip."""
     if moment is None:
-        return "never"
+        return '<td class="t note">never</td>'
     seconds = int((now - moment).total_seconds())
     if seconds < 0:
-        return _when(moment)
-    amount = (
-        f"{seconds}s"
-        if seconds < 120
-        else f"{seconds // 60} min"
-        if seconds < 7200
-        else f"{seconds // 3600} h"
-    )
-    return f"{_when(moment)} ({amount} ago)"
+        text = _when(moment)
+    elif seconds < 120:
+        text = f"{seconds}s ago"
+    elif seconds < 7200:
+        text = f"{seconds // 60} min ago"
+    elif seconds < 172800:
+        text = f"{seconds // 3600} h ago"
+    else:
+        text = f"{seconds // 86400} days ago"
+    return f'<td class="t" title="{_e(_when(moment))}">{_e(text)}</td>'
 
 
 def _when(moment: datetime) -> str:
