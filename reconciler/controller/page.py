@@ -31,7 +31,7 @@ PAGE_STYLE = """
 .r-invalid,.r-failed{background:#b10026}.r-drift{background:#bc4c00}.r-pending{background:#0969da}
 .r-ok{background:#1a7f37}.r-unknown{background:#6e7781}
 .summary span{margin-right:14px}
-td.w{max-width:300px;min-width:140px}tr.problems td{border-top:0;padding-top:0}tr:has(+tr.problems) td{border-bottom:0}
+td.w{max-width:300px;min-width:120px}th{white-space:normal}tr.problems td{border-top:0;padding-top:0}tr:has(+tr.problems) td{border-bottom:0}
 """
 
 
