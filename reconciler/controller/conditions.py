@@ -64,10 +64,6 @@ class Message:
     commit: str | None  # the watched ref's commit when the change was seen
     time: datetime
 
-    @property
-    def key(self) -> tuple[Event, str, str]:
-        return (self.event, self.bundle, self.schedules[0] if self.event == "verdict_changed" else "")
-
 
 def conditions(snapshot: Snapshot) -> dict[tuple[Event, str, str], Condition]:
     """Every condition the snapshot shows, by key."""

@@ -10,6 +10,7 @@ returns the text.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -37,8 +38,6 @@ td.w{max-width:300px;min-width:120px}th{white-space:normal}tr.problems td{border
 
 def status_page(snapshot: Snapshot, bundles: Sequence[Bundle], now: datetime) -> str:
     """The whole page for this snapshot; `bundles` (the validated ones kept warm) give the next 24 hours."""
-    view = build(bundles, now, 1, ZONE)
-    series = fires_series(view)
     title = "reconciler controller"
     parts = [
         "<!DOCTYPE html>",
@@ -54,14 +53,48 @@ def status_page(snapshot: Snapshot, bundles: Sequence[Bundle], now: datetime) ->
         _bundles(snapshot, now),
         *_attention(snapshot),
         f"<h2>Next 24 hours ({ZONE})</h2>",
-        f'<p class="sub">{_e(_when(view.start))} → {_e(_when(view.end))} · {len(view.fires)} schedule(s) · '
-        f"{view.grid.total:,} fire(s)</p>",
-        heatmap_svg(view.grid, series),
-        fires_legend(series),
+        _next_day(bundles, now),
         *_next_hour(snapshot),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+class _Heatmaps:
+    """The last heatmap drawn, for the same bundles and minute: a 24-hour forecast of 10,000 schedules costs
+    about 3 s of CPU, and the page is asked for far more often than the bundles or the minute change. The
+    entry holds the bundles themselves, so their ids cannot be reused by other objects while it is kept."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # one drawing at a time: the server answers on several threads
+        self.key: tuple[tuple[int, ...], datetime] | None = None
+        self.kept: Sequence[Bundle] = ()
+        self.text = ""
+
+    def get(self, bundles: Sequence[Bundle], now: datetime) -> str:
+        start = now.astimezone(UTC).replace(second=0, microsecond=0)
+        key = (tuple(map(id, bundles)), start)
+        with self.lock:
+            if key != self.key:
+                self.text = _draw(bundles, start)
+                self.key, self.kept = key, tuple(bundles)
+            return self.text
+
+
+def _draw(bundles: Sequence[Bundle], start: datetime) -> str:
+    view = build(bundles, start, 1, ZONE)
+    series = fires_series(view)
+    return "\n".join(
+        [
+            f'<p class="sub">{_e(_when(view.start))} → {_e(_when(view.end))} · {len(view.fires)} schedule(s) · '
+            f"{view.grid.total:,} fire(s)</p>",
+            heatmap_svg(view.grid, series),
+            fires_legend(series),
+        ]
+    )
+
+
+_next_day = _Heatmaps().get
 
 
 def _watching(snapshot: Snapshot, now: datetime) -> str:

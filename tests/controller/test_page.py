@@ -128,6 +128,21 @@ def test_the_heatmap_is_calendar_s_for_the_next_24_hours() -> None:
     assert "Next 24 hours (UTC)" in "".join(root.itertext())
 
 
+def test_the_heatmap_follows_the_bundles_and_the_clock() -> None:
+    """The drawn heatmap is kept for the same bundles and minute, and only for them."""
+
+    def heading(bundles: tuple[Bundle, ...], now: datetime) -> str:
+        root = parse(status_page(healthy(), bundles, now))
+        subs = [p for p in root.iter("p") if p.get("class") == "sub"]
+        return "".join(subs[-1].itertext())
+
+    everything = heading(example_bundles(), NOW)
+    assert heading(example_bundles(), NOW + timedelta(seconds=30)) == everything  # the same minute
+    assert heading(example_bundles()[:1], NOW) != everything
+    later = heading(example_bundles(), NOW + timedelta(hours=1))
+    assert later.startswith("2026-12-07 14:20:00Z → 2026-12-08 14:20:00Z")
+
+
 def test_the_page_is_self_contained_and_escapes_everything() -> None:
     hostile = "<script>alert(1)</script>"
     snapshot = failing()
