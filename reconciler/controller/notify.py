@@ -5,10 +5,10 @@ every other URL the generic JSON body of docs/controller-notifications.md (`?for
 `format` is our parameter: it is removed from the URL before posting.
 
 Each URL has its own queue and thread, so `observe` returns at once and a slow or dead receiver delays only
-itself. One retry, a second later, on a 5xx or a connection error: a notification is worth one more try for a
-blip, but not the platform client's backoff (reconciler/providers/http.py retries for up to minutes) - a
-receiver that is down would hold back every later message, and the conditions are re-announced anyway when
-they change. Failures are logged with the URL reduced to scheme and host (Slack's and many receivers' URLs
+itself. One retry, a second later, on a 5xx or a failed connection (not after a read timeout: the message
+may have arrived): a notification is worth one more try for a blip, but not the platform client's backoff
+(reconciler/providers/http.py retries for up to minutes): a receiver that is down would hold back every
+later message, and the conditions are announced again when they change. Failures are logged with the URL reduced to scheme and host (Slack's and many receivers' URLs
 carry their secret in the path or query) and never reach the loop.
 """
 
@@ -37,6 +37,8 @@ SLACK_HOSTS = frozenset({"hooks.slack.com"})
 BODY_VERSION = 1
 QUEUE_LIMIT = 1000  # messages waiting per URL; beyond it the oldest are dropped (and logged)
 RETRY_PAUSE = 1.0  # seconds before the one retry
+# Failures before a byte of the request left: repeating cannot make a duplicate.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _Item = tuple[dict[str, Any], Message] | None  # a body to post, or None: stop
 
 
@@ -165,12 +167,19 @@ class Notifier:
         for attempt in (1, 2):
             try:
                 answer = self.client.post(hook.url, content=content, headers=headers)
+            except _NOT_SENT as exc:
+                problem = f"no connection ({type(exc).__name__})"  # its text can quote the URL: not logged
             except httpx.HTTPError as exc:
-                problem = f"no answer ({type(exc).__name__})"  # the text can quote the URL: not logged
+                # Sent, but no answer (a read timeout, a dropped connection): the receiver may have the
+                # message already, and a second one would be a duplicate.
+                problem = f"no answer ({type(exc).__name__}), not retried: it may have arrived"
+                break
             else:
                 if answer.status_code < 300:
                     return
                 problem = f"HTTP {answer.status_code}"
+                if answer.is_redirect:
+                    problem += " (redirects are not followed: give the final URL)"
                 if answer.status_code < 500:
                     break  # the receiver refused this body: the same body again would be refused again
             if attempt == 1:

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ def snap(*bundles: BundleStatus) -> Snapshot:
 class Receiver:
     """An HTTP server recording each POST's path and JSON body; `status` is what it answers."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, delay: float = 0.0) -> None:
         self.bodies: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.status = status
@@ -48,6 +49,7 @@ class Receiver:
                     receiver.bodies.append(body)
                     receiver.paths.append(self.path)
                     receiver.arrived.notify_all()
+                time.sleep(delay)  # a receiver slower than the notifier's timeout
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -133,6 +135,20 @@ def test_a_dead_or_failing_url_does_not_block_the_others(
     assert any("webhook #1 (http://127.0.0.1:" in w and "not delivered" in w for w in warnings)
     assert any("webhook #2" in w and "HTTP 500" in w for w in warnings)
     assert not any(SECRET in w or "/hook" in w for w in warnings)
+
+
+def test_a_message_sent_but_not_answered_is_not_sent_twice(
+    receivers: list[Receiver], caplog: pytest.LogCaptureFixture
+) -> None:
+    slow = Receiver(delay=3)
+    receivers.append(slow)
+    notifier = Notifier([slow.url], min_interval=0, timeout=0.5)
+    with caplog.at_level(logging.WARNING, logger="reconciler.controller.notify"):
+        notifier.observe(snap(DRIFT))
+        slow.wait_for(1)
+        _drain(notifier)
+    assert len(slow.bodies) == 1  # it may have arrived: a retry would be a duplicate
+    assert any("not retried" in r.getMessage() for r in caplog.records)
 
 
 def test_observe_never_raises_even_when_posting_cannot_start(receivers: list[Receiver]) -> None:
