@@ -79,6 +79,9 @@ def test_a_verdict_change_says_old_and_new_only_into_and_out_of_attention() -> N
     assert announcer.step(snap(replace(OK, verdicts={"nightly": "missed"})), T0 + timedelta(minutes=10)) == []
     back = announcer.step(snap(judged), T0 + timedelta(minutes=15))
     assert said(back) == [("verdict_changed", "resolved", "ops/nightly: late → ok")]
+    announcer.step(snap(replace(OK, verdicts={"nightly": "erroring"})), T0 + timedelta(minutes=20))
+    gone = announcer.step(snap(), T0 + timedelta(minutes=25))
+    assert said(gone) == [("verdict_changed", "resolved", "ops/nightly: erroring → gone")]
 
 
 def test_a_flapping_condition_sends_at_most_one_message_per_interval() -> None:

@@ -105,6 +105,7 @@ def test_one_message_per_new_condition_one_on_recovery_none_on_repeats(receivers
     assert firing["commit"] == "c" * 40 and firing["time"].endswith("Z")
     assert firing["message"].startswith("ops: drift found in 1 schedule(s): nightly")
     assert receiver.paths == [f"/hooks/{SECRET}"] * 2  # posted where the URL says
+    assert SECRET not in json.dumps(bodies)  # the URL's secret is where it is posted, never in a body
 
 
 def test_the_rate_limit_holds_for_a_flapping_bundle(receivers: list[Receiver]) -> None:
