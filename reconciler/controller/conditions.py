@@ -95,14 +95,16 @@ class Announcer:
     per_minute: int = GLOBAL_PER_MINUTE
     told: dict[tuple[Event, str, str], Condition] = field(default_factory=dict)  # announced as firing
     last_sent: dict[tuple[Event, str, str], datetime] = field(default_factory=dict)
-    since: dict[tuple[Event, str, str], datetime] = field(
-        default_factory=dict
-    )  # when a change was first seen
+    # when each change not yet announced was first seen
+    since: dict[tuple[Event, str, str], datetime] = field(default_factory=dict)
     sent: deque[datetime] = field(default_factory=deque)  # times of the messages of the last minute
     settled: dict[tuple[str, str], str] = field(default_factory=dict)  # (bundle, schedule) -> verdict
 
     def step(self, snapshot: Snapshot, now: datetime) -> list[Message]:
         current = conditions(snapshot)
+        for key in current.keys() & self.told.keys():
+            self.told[key] = current[key]  # the latest details, for the resolved message ("missed → ok")
+        self.last_sent = {k: t for k, t in self.last_sent.items() if now - t < self.min_interval}
         changed = [k for k in current if k not in self.told] + [k for k in self.told if k not in current]
         for key in list(self.since):
             if key not in changed:
@@ -169,6 +171,9 @@ class Announcer:
     def _remember_verdicts(self, snapshot: Snapshot) -> None:
         """The last verdict not needing attention, per schedule: the "old" side of the next firing message,
         whichever step the rate limit lets it out in."""
+        watched = {bundle.key for bundle in snapshot.bundles}
+        # a bundle no longer watched is forgotten; a schedule not judged this time keeps its last verdict
+        self.settled = {key: old for key, old in self.settled.items() if key[0] in watched}
         for bundle in snapshot.bundles:
             for name, verdict in bundle.verdicts.items():
                 if verdict not in ATTENTION:

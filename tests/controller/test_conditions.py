@@ -78,7 +78,7 @@ def test_a_verdict_change_says_old_and_new_only_into_and_out_of_attention() -> N
     # late → missed: still needing attention, the same condition
     assert announcer.step(snap(replace(OK, verdicts={"nightly": "missed"})), T0 + timedelta(minutes=10)) == []
     back = announcer.step(snap(judged), T0 + timedelta(minutes=15))
-    assert said(back) == [("verdict_changed", "resolved", "ops/nightly: late → ok")]
+    assert said(back) == [("verdict_changed", "resolved", "ops/nightly: missed → ok")]  # the latest verdict
     announcer.step(snap(replace(OK, verdicts={"nightly": "erroring"})), T0 + timedelta(minutes=20))
     gone = announcer.step(snap(), T0 + timedelta(minutes=25))
     assert said(gone) == [("verdict_changed", "resolved", "ops/nightly: erroring → gone")]
