@@ -4,7 +4,8 @@
 A bundle's shard is `shard_of(bundleKey, N)`, the same hash `reconciler controller --shard i/N` uses, so a
 bundle keeps its shard when other bundles come and go, and the output does not depend on the order of the
 files. A matrix job plans files, not bundles: a file holding bundles of several shards goes whole to the
-shard of its first bundle key (in sort order), so no bundle is ever planned by two jobs at once.
+shard of its first bundle key (in sort order), so no bundle is ever planned by two jobs at once; so do
+bundles a schedule moves between (`renamedFrom`), which must be planned in one run.
 Exit 0, or 1 for an invalid bundle (every problem at its file:line).
 """
 
@@ -105,7 +106,11 @@ def group_into_shards(loaded: Loaded, count: int) -> list[Shard]:
     by_file: dict[str, list[Bundle]] = {}
     for bundle in loaded.bundles:
         by_file.setdefault(bundle.file, []).append(bundle)
-    owner = {file: _file_shard(found, count) for file, found in by_file.items()}
+    owner = {
+        file: shard_of(min(b.key for b in unit), count)
+        for unit in units(loaded.bundles)
+        for file in {b.file for b in unit}
+    }
     costs = loaded.costs.file if loaded.costs is not None and loaded.costs.file not in by_file else ""
     result = []
     for index in range(count):
@@ -118,24 +123,48 @@ def group_into_shards(loaded: Loaded, count: int) -> list[Shard]:
     return result
 
 
-def split_files(bundles: list[Bundle], count: int) -> list[str]:
-    """Files whose bundles hash to different shards: said on stderr, since the whole file goes to one."""
-    by_file: dict[str, set[int]] = {}
+def units(bundles: list[Bundle]) -> list[list[Bundle]]:
+    """The bundles that must be planned in the same job: those of one file (a job plans files), and those a
+    schedule moves between (`renamedFrom: {bundleKey, name}`: planned apart, the old bundle's job could archive
+    the schedule while the new one's takes it over; docs/refactoring.md). Each unit goes to the shard of its
+    first bundleKey in sort order."""
+    parent = {b.file: b.file for b in bundles}
+
+    def root(file: str) -> str:
+        while parent[file] != file:
+            file = parent[file]
+        return file
+
+    def join(a: str, b: str) -> None:
+        first, second = sorted((root(a), root(b)))
+        parent[second] = first
+
+    file_of = {b.key: b.file for b in bundles}
     for bundle in bundles:
-        by_file.setdefault(bundle.file, set()).add(shard_of(bundle.key, count))
+        for schedule in bundle.schedules:
+            source = schedule.renamed_from[0] if schedule.renamed_from else bundle.key
+            if source != bundle.key and source in file_of:
+                join(bundle.file, file_of[source])
+    grouped: dict[str, list[Bundle]] = {}
+    for bundle in sorted(bundles, key=lambda b: b.key):
+        grouped.setdefault(root(bundle.file), []).append(bundle)
+    return sorted(grouped.values(), key=lambda unit: unit[0].key)
+
+
+def split_files(bundles: list[Bundle], count: int) -> list[str]:
+    """Units whose bundles hash to different shards: said on stderr, since each unit goes to one shard."""
     notes = []
-    for file, owners in sorted(by_file.items()):
+    for unit in units(bundles):
+        owners = sorted({shard_of(b.key, count) for b in unit})
         if len(owners) > 1:
-            chosen = _file_shard([b for b in bundles if b.file == file], count)
+            files = sorted({b.file for b in unit})
+            why = "one file holds them" if len(files) == 1 else "a schedule moves between them (renamedFrom)"
             notes.append(
-                f"{file} holds bundles of shards {', '.join(f'{i}/{count}' for i in sorted(owners))}; the whole "
-                f"file goes to shard {chosen}/{count} (put one bundle per file to shard them apart)"
+                f"{', '.join(files)}: bundles {', '.join(b.key for b in unit)} hash to shards "
+                f"{', '.join(f'{i}/{count}' for i in owners)} but go together to shard "
+                f"{shard_of(unit[0].key, count)}/{count}: {why}"
             )
     return notes
-
-
-def _file_shard(bundles: list[Bundle], count: int) -> int:
-    return shard_of(min(b.key for b in bundles), count)
 
 
 def _shard_of_file(grouped: list[Shard]) -> dict[str, str]:

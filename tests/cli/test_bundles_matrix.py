@@ -134,7 +134,24 @@ def test_a_file_of_several_bundles_goes_whole_to_one_shard_and_says_so(tmp_path:
     assert proc.returncode == 0, proc.stderr
     [job] = json.loads(proc.stdout)["include"]
     assert job["shard"] == f"{shard_of(split[0], 2)}/2" and job["bundles"].split() == list(split)
-    assert "both.yaml holds bundles of shards 0/2, 1/2" in proc.stderr
+    assert f"both.yaml: bundles {split[0]}, {split[1]} hash to shards 0/2, 1/2 but go together" in proc.stderr
+
+
+def test_bundles_a_schedule_moves_between_are_planned_in_the_same_job(tmp_path: Path) -> None:
+    """docs/refactoring.md: a move between bundles is safe only when both are planned in one run."""
+    old, new = next((a, b) for a in KEYS for b in KEYS if a != b and shard_of(a, 2) != shard_of(b, 2))
+    fleet(tmp_path / "bundles", KEYS)
+    (tmp_path / "bundles" / f"{new}.yaml").write_text(
+        bundle_doc(new).rstrip("\n")
+        + f"\n  - {{name: moved, agent: agent_x, when: {{cron: '0 9 * * *'}}, input: {{message: hi}}, "
+        f"renamedFrom: {{bundleKey: {old}, name: s9}}}}\n"
+    )
+    proc = reconciler(tmp_path, "bundles", "--matrix", "--shards", "2", "bundles")
+    assert proc.returncode == 0, proc.stderr
+    [together] = [job for job in json.loads(proc.stdout)["include"] if new in job["bundles"].split()]
+    assert old in together["bundles"].split()
+    assert f"bundles/{min(old, new)}.yaml" in shlex.split(together["paths"])
+    assert "a schedule moves between them (renamedFrom)" in proc.stderr
 
 
 def test_every_job_gets_the_costs_document(tmp_path: Path) -> None:
