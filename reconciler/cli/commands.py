@@ -40,6 +40,10 @@ VERBS: dict[str, tuple[str, str]] = {
         "Show when fires pile up: a week-by-hour heatmap and a collision report; with a Costs document, the "
         "concurrent runs and cost per hour and the schedules whose runs overlap themselves.",
     ),
+    "bundles": (
+        "reconciler.cli.bundles",
+        "List the bundles (key, file, provider, schedules) without contacting any platform.",
+    ),
     "show": ("reconciler.cli.show", "Show a saved plan without contacting any platform."),
     "status": (
         "reconciler.cli.status",

@@ -2,6 +2,10 @@
 
 Inputs arrive as INPUT_* variables (as GitHub passes them to actions); the command runs as the CLI, its
 result goes to the job summary, the outputs file and, on pull requests, to one PR comment kept up to date.
+
+As a matrix (docs/deploying.md, "CI: one job per shard"): `command: matrix` prints the shards of the bundles
+(output `matrix`, for `strategy.matrix: ${{ fromJSON(...) }}`), and each plan job passes its `shard`, which
+keeps its PR comment and plan artifact apart from the other shards'.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.cli.planfile import read_plan_file
-from reconciler.gitops.comment import comment_body
+from reconciler.controller.shards import parse_shard
+from reconciler.gitops.comment import artifact_name, comment_body, marker
 from reconciler.gitops.github import github_client, upsert_comment
 from reconciler.plan.errors import PlanFileError
 
 SUMMARY_LIMIT = 1_000_000  # GitHub refuses step summaries over 1 MiB
-COMMANDS = ("validate", "plan", "apply", "drift", "status")
+COMMANDS = ("validate", "plan", "apply", "drift", "status", "matrix")
 # The nightly reports: `drift` is `plan --drift-only`, `status` is `status`; both exit 2 when something needs
 # attention, and leave their Markdown in a file (output `report-path`) for an issue body.
 REPORTS = {"drift": ["plan", "--drift-only"], "status": ["status"]}
@@ -32,6 +37,8 @@ class Inputs:
     paths: list[str]
     vars: list[str]
     plan_path: str
+    shard: str = ""  # i/N: this job's shard of a matrix; "" without one
+    shards: str = "1"  # `matrix`: into how many shards
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Inputs:
@@ -42,7 +49,17 @@ class Inputs:
             )
         paths = shlex.split(env.get("INPUT_PATHS", "bundles"))
         variables = [line.strip() for line in env.get("INPUT_VARS", "").splitlines() if line.strip()]
-        return cls(command, paths, variables, env.get("RECONCILER_PLAN_PATH", "") or "reconciler-plan.json")
+        shard = env.get("INPUT_SHARD", "").strip()
+        shards = env.get("INPUT_SHARDS", "").strip() or "1"
+        try:
+            if shard:
+                parse_shard(shard)
+            if not shards.isdigit() or int(shards) < 1:
+                raise ValueError(f"input 'shards' must be a whole number from 1, not '{shards}'")
+        except ValueError as exc:
+            raise SystemExit(f"::error::{exc}") from None
+        plan_path = env.get("RECONCILER_PLAN_PATH", "") or "reconciler-plan.json"
+        return cls(command, paths, variables, plan_path, shard, shards)
 
 
 def main(env: dict[str, str] | None = None) -> int:
@@ -60,6 +77,8 @@ def main(env: dict[str, str] | None = None) -> int:
         )
         _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": ""})
         return code
+    if inputs.command == "matrix":
+        return _matrix(env, inputs, var_args)
     if inputs.command in REPORTS:
         code, markdown = _run([*REPORTS[inputs.command], "--format", "markdown", *var_args, *inputs.paths])
         print(markdown, end="")
@@ -99,10 +118,12 @@ def main(env: dict[str, str] | None = None) -> int:
                 "exit-code": str(code),
                 "has-changes": str(has_changes).lower(),
                 "plan-path": inputs.plan_path if code in (0, 2) else "",
+                # only in a matrix: each shard uploads its plan under a name of its own
+                **({"artifact-name": artifact_name(inputs.shard)} if inputs.shard else {}),
             },
         )
         if code in (0, 2):
-            _comment(env, markdown)
+            _comment(env, markdown, inputs.shard)
         return 0 if code in (0, 2) else code
     saved = _saved_plan(inputs)
     if saved:  # apply exactly the plan this job's plan step recorded (refused as stale if the platform moved)
@@ -115,6 +136,29 @@ def main(env: dict[str, str] | None = None) -> int:
     _summary(env, f"{heading}```\n{text}```\n")
     _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": saved})
     return code
+
+
+def _matrix(env: dict[str, str], inputs: Inputs, var_args: list[str]) -> int:
+    """`reconciler bundles --matrix`: the matrix as output `matrix`, and the shards in the summary."""
+    code, out = _run(["bundles", "--matrix", "--shards", inputs.shards, *var_args, *inputs.paths])
+    if code != 0:  # the problems as text (file:line: message), not the JSON error document
+        out = _run(["bundles", *var_args, *inputs.paths])[1]
+        print(out, end="")
+        _summary(env, f"### reconciler matrix\n\n```\n{out}```\n")
+        _outputs(env, {"exit-code": str(code), "has-changes": "false", "plan-path": "", "matrix": ""})
+        return code
+    matrix = json.loads(out)
+    rows = [
+        f"| {job['shard']} | {len(job['bundles'].split())} | `{job['paths']}` |" for job in matrix["include"]
+    ]
+    _summary(
+        env,
+        f"### reconciler matrix\n\n{len(rows)} job(s) for {inputs.shards} shard(s)\n\n"
+        "| shard | bundles | paths |\n|---|---|---|\n" + "\n".join(rows) + "\n",
+    )
+    print(out, end="")
+    _outputs(env, {"exit-code": "0", "has-changes": "false", "plan-path": "", "matrix": out.strip()})
+    return 0
 
 
 def _saved_plan(inputs: Inputs) -> str:
@@ -151,8 +195,9 @@ def _outputs(env: dict[str, str], values: dict[str, str]) -> None:
             outputs.writelines(f"{key}={value}\n" for key, value in values.items())
 
 
-def _comment(env: dict[str, str], markdown: str) -> None:
-    """On a pull request with a token, keep one plan comment on it up to date (found by its marker)."""
+def _comment(env: dict[str, str], markdown: str, shard: str) -> None:
+    """On a pull request with a token, keep one plan comment on it (one per shard) up to date, found by its
+    marker."""
     if env.get("GITHUB_EVENT_NAME") not in ("pull_request", "pull_request_target") or not env.get(
         "GITHUB_TOKEN"
     ):
@@ -167,7 +212,11 @@ def _comment(env: dict[str, str], markdown: str) -> None:
         )
     with github_client(env.get("GITHUB_API_URL", "https://api.github.com"), env["GITHUB_TOKEN"]) as client:
         how, comment_id = upsert_comment(
-            client, env["GITHUB_REPOSITORY"], number, comment_body(markdown, run_url=run_url)
+            client,
+            env["GITHUB_REPOSITORY"],
+            number,
+            comment_body(markdown, run_url=run_url, shard=shard),
+            marker(shard),
         )
     print(f"plan comment {how} (id {comment_id})", file=sys.stderr)
 

@@ -13,9 +13,11 @@ from reconciler.providers.http import ApiClient
 PAGE = 100
 
 
-def upsert_comment(client: ApiClient, repository: str, number: int, body: str) -> tuple[str, int]:
+def upsert_comment(
+    client: ApiClient, repository: str, number: int, body: str, marker: str = MARKER
+) -> tuple[str, int]:
     """Update the comment that carries the marker, or create it; returns ("updated"|"created", comment id)."""
-    existing = _find(client, repository, number)
+    existing = _find(client, repository, number, marker)
     if existing is not None:
         client.request(
             "PATCH", f"/repos/{repository}/issues/comments/{existing}", json={"body": body}, idempotent=True
@@ -27,14 +29,14 @@ def upsert_comment(client: ApiClient, repository: str, number: int, body: str) -
     return "created", int(created["id"])
 
 
-def _find(client: ApiClient, repository: str, number: int) -> int | None:
+def _find(client: ApiClient, repository: str, number: int, marker: str) -> int | None:
     page = 1
     while True:
         comments = client.request(
             "GET", f"/repos/{repository}/issues/{number}/comments", params={"per_page": PAGE, "page": page}
         ).json()
         for comment in comments:
-            if MARKER in (comment.get("body") or ""):
+            if marker in (comment.get("body") or ""):
                 return int(comment["id"])
         if len(comments) < PAGE:
             return None

@@ -143,10 +143,12 @@ def test_action_metadata_matches_the_script() -> None:
         "command",
         "paths",
         "vars",
+        "shards",
+        "shard",
         "working-directory",
         "python-version",
     }
-    assert set(action["outputs"]) == {"has-changes", "exit-code", "plan-path", "report-path"}
+    assert set(action["outputs"]) == {"has-changes", "exit-code", "plan-path", "report-path", "matrix"}
     assert action["runs"]["using"] == "composite"
     assert all("shell" in step for step in action["runs"]["steps"] if "run" in step)
     install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install reconciler")
