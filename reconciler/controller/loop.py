@@ -76,6 +76,7 @@ class Controller:
         self.entries: dict[str, Entry] = {}
         self.secret_values: set[str] = set()  # the bundles' secret() values: clients redact them
         self.commit: str | None = None
+        self.read_done = False  # the source was read once: before that, not ready whatever else holds
         self.started = datetime.now(UTC)
         self.rounds = 0
         self._snapshot_lock = threading.Lock()
@@ -149,7 +150,10 @@ class Controller:
             entry = self.entries.setdefault(
                 key, Entry(None, BundleStatus(key, path, "unknown"), read_once=True)
             )
-            entry.status = replace(entry.status, result="invalid", invalid=problems)
+            # the last good version's next reconcile reports it (result invalid); one that never validated, now
+            entry.status = replace(entry.status, invalid=problems)
+            if entry.bundle is None:
+                entry.status = replace(entry.status, result="invalid")
             log.error("%s", problems, extra=fields("invalid", bundle=key, commit=commit, file=path))
         for key, entry in self.entries.items():
             if key not in reading.bundles and entry.status.path not in reading.invalid and not entry.gone:
@@ -162,6 +166,7 @@ class Controller:
                 log.warning("%s", message, extra=fields("bundle_removed", bundle=key, commit=commit))
         self._open(changed)
         self.commit = commit
+        self.read_done = True
         if changed or commit is not None:
             log.info(
                 "read %d bundle(s), %d changed, %d invalid",
@@ -242,9 +247,11 @@ class Controller:
         if entry.forecast_at is None or now - entry.forecast_at >= FORECAST_EVERY:
             fires, entry.forecast_at = next_hour_fires(bundle, now), now
         verdicts = self._verdicts(bundle, entry) if self._judging() else entry.status.verdicts
+        shown: BundleResult = "invalid" if entry.status.invalid else outcome
+        news = shown != entry.status.result  # a result that changed is worth a line even with nothing applied
         entry.status = replace(
             entry.status,
-            result="invalid" if entry.status.invalid else outcome,
+            result=shown,
             last_reconcile=now,
             last_success=now if outcome == "ok" else entry.status.last_success,
             drifted=result.drifted,
@@ -256,7 +263,7 @@ class Controller:
         extra = fields(
             "reconciled",
             bundle=key,
-            result=outcome,
+            result=shown,
             applied=result.applied,
             drifted=list(result.drifted),
             healed=list(result.healed),
@@ -268,7 +275,7 @@ class Controller:
                 "; ".join(m for _, m in result.failures),
                 extra=extra,
             )
-        elif result.applied or result.drifted or result.healed:
+        elif result.applied or result.healed or news:
             log.info("%d step(s) applied", result.applied, extra=extra)
         else:
             log.debug("no changes", extra=extra)
@@ -294,7 +301,7 @@ class Controller:
     def _publish(self) -> None:
         with self._snapshot_lock:
             statuses = tuple(sorted((e.status for e in self.entries.values()), key=lambda s: s.key))
-            ready = self.rounds > 0 and all(e.read_once for e in self.entries.values())
+            ready = self.read_done and all(e.read_once for e in self.entries.values())
             self.snapshot = Snapshot(
                 self.source.url,
                 self.source.ref,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -49,8 +49,9 @@ def read_folder(folder: Path, variables: Sequence[str], *, allow_empty: bool = F
     reading = Reading(secrets=set(loaded.secret_values))
     for problem in (*loaded.diagnostics, *over):
         where = relative(folder, problem.file)
+        shown = str(replace(problem, file=where))  # team.yaml:16:13, not the checkout's path
         known = reading.invalid.get(where)
-        reading.invalid[where] = f"{known}\n{problem}" if known else str(problem)
+        reading.invalid[where] = f"{known}\n{shown}" if known else shown
     for bundle in loaded.bundles:
         if relative(folder, bundle.file) not in reading.invalid:
             reading.bundles[bundle.key] = bundle
