@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +108,8 @@ class ControllerProcess:
         for line in self.proc.stderr:
             with self._lock:
                 self.raw.append(line)
-                try:
+                with suppress(json.JSONDecodeError):
                     self.lines.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
 
     def events(self, event: str | None = None, **match: Any) -> list[dict[str, Any]]:
         with self._lock:
