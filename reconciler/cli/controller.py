@@ -53,6 +53,12 @@ def controller(
             "--notify", help="Post notifications to this webhook URL (Slack-compatible); repeatable."
         ),
     ] = None,
+    notify_min_interval: Annotated[
+        str,
+        typer.Option(
+            "--notify-min-interval", help="At most one message per webhook this often, e.g. 1m, 0s."
+        ),
+    ] = "1m",
     shard: Annotated[
         str | None, typer.Option("--shard", help="Own only the bundles of shard i of N (i/N, from 0).")
     ] = None,
@@ -96,9 +102,10 @@ def controller(
         raise typer.BadParameter("expected text or json", param_hint="'--log-format'")
     try:
         seconds = parse_duration(interval)
+        quiet = parse_duration(notify_min_interval, allow_zero=True)
         owned = parse_shard(shard) if shard else None
     except ValueError as exc:
-        raise ConfigError(f"--interval/--shard: {exc}") from exc
+        raise ConfigError(f"--interval, --notify-min-interval or --shard: {exc}") from exc
     secrets = Secrets()
     configure("json" if log_format == "json" else "text", secrets)
     log = logging.getLogger("reconciler.controller")
@@ -108,7 +115,7 @@ def controller(
     folder = str(workdir) if workdir else tempfile.mkdtemp(prefix="reconciler-controller-")
     source = open_source(repo, ref, path, folder)
     metrics = ControllerMetrics()
-    notifier = _notifier(notify or [], log)
+    notifier = _notifier(notify or [], float(quiet), log)
     loop = Controller(source, settings, metrics, secrets, notifier.observe if notifier else lambda s: None)
     endpoints = Endpoints(parse_listen(listen), metrics, lambda: loop.snapshot, loop.bundles)
     http.request_observers.append(metrics.observe_request)
@@ -151,7 +158,7 @@ def _share(text: str) -> float:
     return value
 
 
-def _notifier(urls: list[str], log: logging.Logger) -> Any:
+def _notifier(urls: list[str], min_interval: float, log: logging.Logger) -> Any:
     """H5's Notifier (reconciler.controller.notify), when --notify is given."""
     if not urls:
         return None
@@ -162,4 +169,4 @@ def _notifier(urls: list[str], log: logging.Logger) -> Any:
             "notifications are not available in this build: --notify ignored", extra={"event": "notify"}
         )
         return None
-    return notifier(urls)
+    return notifier(urls, min_interval=min_interval)

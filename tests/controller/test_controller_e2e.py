@@ -65,6 +65,9 @@ def test_commits_that_add_change_and_remove_schedules_converge_in_the_next_recon
         }
         assert "/v1/workspaces/{id}/agents/{id}/schedules" in routes
         assert not any("agent_a" in str(route) or "ws_ctl" in str(route) for route in routes)  # never ids
+        page = controller.get("/")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "team" in page.text and "team.yaml" in page.text
         assert controller.stop() == 0
 
 

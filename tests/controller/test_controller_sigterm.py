@@ -28,10 +28,14 @@ def test_sigterm_finishes_the_steps_in_flight_starts_no_new_one_and_exits_0(
             assert controller.proc.wait(60) == 0, controller.log()
         writes = [r for r in proxy.requests if not r.startswith("GET")]
         made = platform.active()
-        assert 1 <= len(made) == len(writes) <= 2  # only the steps in flight (--parallelism 2) were carried out
+        assert (
+            1 <= len(made) == len(writes) <= 2
+        )  # only the steps in flight (--parallelism 2) were carried out
     finally:
         proxy.close()
     with running(sandbox.env, *args) as restarted:
-        wait_for(lambda: len(platform.active()) == len(DECLARED), "the rest applied after a restart", restarted)
+        wait_for(
+            lambda: len(platform.active()) == len(DECLARED), "the rest applied after a restart", restarted
+        )
         assert len(platform.schedules()) == len(DECLARED)  # nothing twice
         assert restarted.stop() == 0
