@@ -17,8 +17,10 @@ Results: benchmarks/results/controller_replan.{md,json}, with the load average b
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +56,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)
     opts = parser.parse_args()
+    gc.freeze()  # the collector as `reconciler controller` runs it (reconciler.cli.main.run)
+    gc.set_threshold(100_000, 50, 100)
     spec = SPECS["cadenya"]
     agents = agents_for(opts.n)
     ideal = spec.minimum(
@@ -101,6 +105,8 @@ def main() -> int:
         "parallelism": opts.parallelism,
         "rounds": opts.rounds,
         "ideal_s": round(ideal, 3),
+        # this process: the controller with the bundle, its plan and its providers (the sandbox runs apart)
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     result = {"header": header, "first_round": first, "warm": warm, "cold": cold}
     opts.out.mkdir(parents=True, exist_ok=True)
@@ -164,7 +170,8 @@ def _markdown(
             "",
             f"{header['when']} · {header['cpu']} · {header['cpus']} CPUs · Cadenya sandbox in its own process · "
             f"N = {header['n']:,} · latency {header['latency_ms']} ms · parallelism {header['parallelism']} · "
-            f"{header['rounds']} interleaved rounds · ideal {ideal:.3f} s",
+            f"{header['rounds']} interleaved rounds · ideal {ideal:.3f} s · the controller's peak RSS "
+            f"{header['peak_rss_mb']} MB",
             "",
             "| run | wall s, median (min–max) | of which git s | CPU s, median | ÷ ideal | load 1m per run |",
             "|---|---|---|---|---|---|",

@@ -25,7 +25,15 @@ from reconciler.cli.session import Options, _claims, digest_key, open_providers
 from reconciler.controller.git import Source
 from reconciler.controller.logs import Secrets, fields
 from reconciler.controller.metrics import ControllerMetrics
-from reconciler.controller.reconcile import Result, Stop, next_hour_fires, read_folder, reconcile, relative
+from reconciler.controller.reconcile import (
+    Result,
+    Stop,
+    next_hour_fires,
+    normalised,
+    read_folder,
+    reconcile,
+    relative,
+)
 from reconciler.controller.shards import shard_of
 from reconciler.controller.snapshot import BundleResult, BundleStatus, Snapshot
 from reconciler.errors import ReconcilerError
@@ -55,6 +63,7 @@ class Entry:
     read_once: bool = False  # one full read of its live state done (or it can never be read: invalid)
     gone: bool = False  # its file left the ref
     forecast_at: datetime | None = None
+    prepared: Bundle | None = None  # `bundle` normalised by its provider, once per version (kept warm)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -186,6 +195,7 @@ class Controller:
             if old is not None:
                 old.client.close()
             self.entries[bundle.key].provider = None
+            self.entries[bundle.key].prepared = None
         try:
             opened = open_providers(bundles, options, self.secret_values)
         except ReconcilerError as exc:
@@ -216,8 +226,10 @@ class Controller:
         claims = _claims([e.bundle for e in self.entries.values() if e.bundle is not None], options)
         now = datetime.now(UTC)
         try:
+            if entry.prepared is None:
+                entry.prepared = normalised(bundle, provider)
             result = reconcile(
-                bundle,
+                entry.prepared,
                 provider,
                 options,
                 digest_key(),

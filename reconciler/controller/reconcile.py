@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from reconciler.apply.executor import execute
-from reconciler.bundle.desired import Bundle
+from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.session import Options, _plan_one
 from reconciler.errors import ReconcilerError
@@ -94,6 +94,25 @@ class _Gated:
         return value
 
 
+class _Normalised:
+    """A provider for a bundle whose schedules it normalised already (`normalised`): the plan does not
+    normalise them again. Kept warm between intervals, this is most of a no-change plan's CPU saved."""
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
+
+    def normalise(self, desired: DesiredSchedule) -> DesiredSchedule:
+        return desired
+
+
+def normalised(bundle: Bundle, provider: Provider) -> Bundle:
+    """The bundle with its schedules in the provider's normal form, as `_plan_one` would make them."""
+    return replace(bundle, schedules=tuple(provider.normalise(s) for s in bundle.schedules))
+
+
 @dataclass(frozen=True)
 class Result:
     plan: BundlePlan
@@ -115,8 +134,9 @@ def reconcile(
     *,
     allow_delete: bool = False,
 ) -> Result:
-    """Plan the bundle against the live state and apply the plan's steps; raises only when the read fails."""
-    planned = _plan_one(bundle, provider, options, digest, claimed)
+    """Plan the bundle (normalised by `normalised`) against the live state and apply the plan's steps; raises
+    only when the read fails."""
+    planned = _plan_one(bundle, cast(Provider, _Normalised(provider)), options, digest, claimed)
     found = drift_of(Plan((planned,)))
     field_drift = tuple(d.name for d in found if d.changes)
     paused = tuple(d.name for d in found if d.paused_outside)
