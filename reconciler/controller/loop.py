@@ -12,6 +12,7 @@ is archived (pruning a removed bundle is opt-in, as in Argo CD and Flux: docs/co
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from reconciler.controller.shards import shard_of
 from reconciler.controller.snapshot import BundleResult, BundleStatus, Snapshot
 from reconciler.errors import ReconcilerError
 from reconciler.providers.base import Provider
+from reconciler.providers.registry import CONNECTIONS
 
 log = logging.getLogger("reconciler.controller")
 FORECAST_EVERY = timedelta(minutes=5)  # the next hour's fires, counted again at most this often per bundle
@@ -204,6 +206,9 @@ class Controller:
                 entry.status = replace(entry.status, result="failed", failures=(str(exc),))
             log.error("%s", exc, extra=fields("connect_failed"))
             return
+        for name in {bundle.provider for bundle in bundles}:  # the API keys, for the log's redaction
+            connection = CONNECTIONS.get(name)
+            self.secrets.add([os.environ.get(connection.api_key_env, "")] if connection else [])
         for key, provider in opened.items():
             self.entries[key].provider = provider
             self.metrics.track(provider.client, self.entries[key].status.provider)

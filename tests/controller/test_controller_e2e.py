@@ -158,3 +158,24 @@ def test_a_plain_folder_without_git_is_read_again_every_interval(
         (folder / "team.yaml").write_text(bundle("team", [schedule("a"), schedule("b")]))
         wait_for(lambda: "b" in platform.active(), "the edit applied", controller)
         assert controller.stop() == 0
+
+
+def test_a_shard_reconciles_only_the_bundles_it_owns(
+    sandbox: Server, platform: Platform, repo: Repo, tmp_path: Path
+) -> None:
+    """alpha is in shard 0 of 2 and beta in shard 1 (a stable hash of the bundleKey): replica 0 applies alpha
+    only, and never touches beta's schedules."""
+    repo.commit(
+        "two shards",
+        {"alpha.yaml": bundle("alpha", [schedule("x")]), "beta.yaml": bundle("beta", [schedule("y")])},
+    )
+    with running(sandbox.env, *_args(repo, tmp_path), "--shard", "0/2") as controller:
+        wait_for(lambda: controller.get("/readyz").status_code == 200, "ready", controller)
+        assert sorted(platform.active()) == ["x"]
+        bundles = {
+            dict(labels).get("bundle")
+            for name, labels in controller.metrics()
+            if name == "reconciler_schedules"
+        }
+        assert bundles == {"alpha"}
+        assert controller.stop() == 0
