@@ -49,6 +49,10 @@ VERBS: dict[str, tuple[str, str]] = {
         "reconciler.cli.status",
         "Did each schedule fire as declared? Exit 2 when any needs attention.",
     ),
+    "controller": (
+        "reconciler.cli.controller",
+        "Reconcile continuously from a git ref: apply new commits, heal or report drift, serve metrics.",
+    ),
     "providers": (
         "reconciler.cli.providers",
         "List the installed providers: origin, API revisions, timing forms and limits, options, connection "

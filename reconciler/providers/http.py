@@ -48,6 +48,11 @@ from reconciler.providers.transport import TransportSecurity, check_endpoint, is
 
 log = logging.getLogger("reconciler.http")
 
+# Told of every attempt's outcome (the controller's request metrics): the client, the method, the URL's path,
+# the status (None: no answer) and the seconds it took. Empty outside the controller: costs one loop test.
+RequestObserver = Callable[["ApiClient", str, str, int | None, float], None]
+request_observers: list[RequestObserver] = []
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Raised before a byte of the request left this process, so repeating is safe whatever the method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -292,6 +297,7 @@ class ApiClient:
                 reason = self._redact(str(exc)) or type(exc).__name__
                 failure = f"{type(exc).__name__}: {reason}"
                 log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, url, failure, _ms(start), attempt)
+                self._observe(request, None, start)
                 error = f"could not reach {self.origin}: {reason}"
                 if not safe and not isinstance(exc, _NOT_SENT):
                     raise TransportError(error + self._unknown(request), outcome_unknown=True) from exc
@@ -300,6 +306,7 @@ class ApiClient:
                 self._wait(policy.backoff(attempt - 1), attempt)
                 continue
             status = response.status_code
+            self._observe(request, status, start)
             log.debug("%s %s -> %d in %.0f ms (attempt %d)", method, url, status, _ms(start), attempt)
             if status in expected:
                 return response
@@ -327,6 +334,10 @@ class ApiClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def _observe(self, request: httpx.Request, status: int | None, start: float) -> None:
+        for observe in request_observers:
+            observe(self, request.method, request.url.path, status, time.perf_counter() - start)
 
     def __enter__(self) -> Self:
         return self
