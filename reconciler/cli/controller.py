@@ -5,14 +5,13 @@ Runs until SIGTERM or Ctrl-C: the steps in flight finish, no new one starts, exi
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +27,9 @@ from reconciler.cli.common import (
     transport_security,
 )
 from reconciler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reconciler.controller.notify import Notifier
 
 
 def controller(
@@ -115,7 +117,7 @@ def controller(
     folder = str(workdir) if workdir else tempfile.mkdtemp(prefix="reconciler-controller-")
     source = open_source(repo, ref, path, folder)
     metrics = ControllerMetrics()
-    notifier = _notifier(notify or [], float(quiet), log)
+    notifier = _notifier(notify or [], float(quiet))
     loop = Controller(source, settings, metrics, secrets, notifier.observe if notifier else lambda s: None)
     endpoints = Endpoints(parse_listen(listen), metrics, lambda: loop.snapshot, loop.bundles)
     http.request_observers.append(metrics.observe_request)
@@ -158,15 +160,10 @@ def _share(text: str) -> float:
     return value
 
 
-def _notifier(urls: list[str], min_interval: float, log: logging.Logger) -> Any:
-    """H5's Notifier (reconciler.controller.notify), when --notify is given."""
+def _notifier(urls: list[str], min_interval: float) -> Notifier | None:
+    """The webhook sender, when --notify is given."""
     if not urls:
         return None
-    try:
-        notifier = importlib.import_module("reconciler.controller.notify").Notifier
-    except ImportError:  # TODO(H5): notify.py lands with the notifications branch
-        log.warning(
-            "notifications are not available in this build: --notify ignored", extra={"event": "notify"}
-        )
-        return None
-    return notifier(urls, min_interval=min_interval)
+    from reconciler.controller.notify import Notifier
+
+    return Notifier(urls, min_interval=min_interval)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import html
-import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -86,13 +85,12 @@ class Endpoints:
         return _send(request, 404, "text/plain; charset=utf-8", b"not found\n")
 
     def _page(self) -> str:
+        # Imported on the first visit: the page draws calendar's heatmap, which the loop itself never needs.
+        from reconciler.controller.page import status_page
+
         snapshot = self.snapshot()
         try:
-            status_page = importlib.import_module("reconciler.controller.page").status_page
-        except ImportError:  # TODO(H5): page.py lands with the notifications branch; until then, a plain list
-            return _plain_page(snapshot)
-        try:
-            return str(status_page(snapshot, list(self.bundles()), datetime.now(UTC)))
+            return status_page(snapshot, list(self.bundles()), datetime.now(UTC))
         except Exception:  # the page must never take the endpoints down
             log.exception("the status page failed", extra={"event": "page_failed"})
             return _plain_page(snapshot)

@@ -1,6 +1,6 @@
 """Webhooks from the running controller (issue 23, item 3, "Done when"): a receiver in the test gets exactly
 one message per new condition, however many intervals it lasts, and one on recovery. Written against the
-Notifier interface (reconciler.controller.notify); skipped until that module is part of the build."""
+Notifier interface (reconciler.controller.notify)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ import pytest
 
 from tests.controller.support import ControllerProcess, Platform, Repo, bundle, running, schedule, wait_for
 from tests.sandbox_server import Server
-
-pytest.importorskip("reconciler.controller.notify")
 
 
 class Receiver:

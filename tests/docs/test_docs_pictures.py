@@ -52,4 +52,6 @@ def test_the_script_makes_the_picture(tmp_path: Path) -> None:
         width, height = struct.unpack(">II", png[16:24])
         assert (width, height) == (1200, 700)
     assert len(set(pictures)) == len(PICTURES)  # each shows another view of the page
+    status = (tmp_path / "controller.png").read_bytes()  # the controller's status page (its own size)
+    assert status[:8] == b"\x89PNG\r\n\x1a\n" and status not in pictures
     assert not (tmp_path / "calendar.html").exists()  # the HTML is written in a scratch folder
