@@ -33,7 +33,7 @@ from reconciler.providers.capabilities import Capabilities, capabilities_for
 from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
-from reconciler.timing.spec import TimingError
+from reconciler.timing.spec import Timing, TimingError
 from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 
 Path_ = tuple[str | int, ...]
@@ -292,21 +292,24 @@ def _dst_warnings(
     """One warning per rule of the schedule (each cron, each calendar, the interval) whose wall times a DST
     change of the next 12 months skips or repeats, at the line that writes the rule."""
     timing = schedule.timing
-    rules: list[tuple[Path_, str, Any]] = []
+    # (where, the rule as the message names it, the timing of that rule alone); the name is worded only for
+    # a rule that a change hits: this runs for every schedule, and nearly all are hit by none.
+    rules: list[tuple[Path_, Callable[[], str], Any]] = []
     for i, text in enumerate(timing.cron):
         path: Path_ = ("when", "cron", i) if len(timing.cron) > 1 else ("when", "cron")
-        rules.append((path, f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,))))
+        rules.append(
+            (path, lambda text=text: f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,)))
+        )
     for i, calendar in enumerate(timing.calendars):
         rules.append(
             (
                 ("when", "calendars", i),
-                f"when.calendars[{i}]",
+                lambda i=i: f"when.calendars[{i}]",
                 replace(timing, cron=(), calendars=(calendar,)),
             )
         )
     if timing.every is not None:
-        offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
-        rules.append((("when", "every"), f"when.every {format_duration(timing.every)}{offset}", timing))
+        rules.append((("when", "every"), lambda: _every_rule(timing), timing))
     found = []
     for path, rule, part in rules:
         hits = dst_hits(
@@ -317,9 +320,15 @@ def _dst_warnings(
         )
         if hits:
             where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
-            message = dst_message(schedule.name, part, hits, caps.provider, rule)
+            message = dst_message(schedule.name, part, hits, caps.provider, rule())
             found.append(document.diagnostic(where + path, message))
     return found
+
+
+def _every_rule(timing: Timing) -> str:
+    assert timing.every is not None
+    offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
+    return f"when.every {format_duration(timing.every)}{offset}"
 
 
 def _respect_for(text: str | None, pauses: str, report: Callable[[Path_, str], None]) -> int | None:
