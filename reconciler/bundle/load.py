@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -269,6 +269,7 @@ class _Open:
     visited_before: int
     is_map: bool
     key: str | None = None
+    key_path: Path_ = ()  # (*path, key): built once for the key's position, used again for its value's
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -416,7 +417,7 @@ class _Builder:
         if top is None:
             path: Path_ = ()
         else:
-            path = (*top.path, cast(str, top.key)) if top.is_map else (*top.path, len(top.value))
+            path = top.key_path if top.is_map else (*top.path, len(top.value))
             if len(path) >= MAX_DEPTH:
                 raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
         self.visited += 1  # `_count(1, event)`, written out as in `_scalar_event`
@@ -457,7 +458,7 @@ class _Builder:
                 if key is None:
                     self._key(event, top)
                     return
-                path = (*top.path, key)
+                path = top.key_path
             else:
                 path = (*top.path, len(top.value))
         self.visited += 1
@@ -515,9 +516,8 @@ class _Builder:
         if first is not None:
             raise self.fail(event, f"duplicate key '{key}' (first defined at line {first})")
         lines[key] = line
-        self.keys[(*top.path, key)] = (
-            _tuple_new(Mark, (line, start.column + 1)) if start is not None else _NOWHERE
-        )
+        path = top.key_path = (*top.path, key)
+        self.keys[path] = _tuple_new(Mark, (line, start.column + 1)) if start is not None else _NOWHERE
         top.key = key
 
     def _alias(self, event: yaml.AliasEvent) -> None:

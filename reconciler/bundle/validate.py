@@ -292,24 +292,22 @@ def _dst_warnings(
     """One warning per rule of the schedule (each cron, each calendar, the interval) whose wall times a DST
     change of the next 12 months skips or repeats, at the line that writes the rule."""
     timing = schedule.timing
-    # (where, the rule as the message names it, the timing of that rule alone); the name is worded only for
-    # a rule that a change hits: this runs for every schedule, and nearly all are hit by none.
-    rules: list[tuple[Path_, Callable[[], str], Any]] = []
+    # (where, the rule as the message names it, the timing of that rule alone). The interval's name (None
+    # here) is worded only when a change hits it: this runs for every schedule, and nearly all are hit by none.
+    rules: list[tuple[Path_, str | None, Any]] = []
     for i, text in enumerate(timing.cron):
         path: Path_ = ("when", "cron", i) if len(timing.cron) > 1 else ("when", "cron")
-        rules.append(
-            (path, lambda text=text: f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,)))
-        )
+        rules.append((path, f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,))))
     for i, calendar in enumerate(timing.calendars):
         rules.append(
             (
                 ("when", "calendars", i),
-                lambda i=i: f"when.calendars[{i}]",
+                f"when.calendars[{i}]",
                 replace(timing, cron=(), calendars=(calendar,)),
             )
         )
     if timing.every is not None:
-        rules.append((("when", "every"), lambda: _every_rule(timing), timing))
+        rules.append((("when", "every"), None, timing))
     found = []
     for path, rule, part in rules:
         hits = dst_hits(
@@ -320,7 +318,7 @@ def _dst_warnings(
         )
         if hits:
             where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
-            message = dst_message(schedule.name, part, hits, caps.provider, rule())
+            message = dst_message(schedule.name, part, hits, caps.provider, rule or _every_rule(timing))
             found.append(document.diagnostic(where + path, message))
     return found
 
