@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -269,6 +269,7 @@ class _Open:
     visited_before: int
     is_map: bool
     key: str | None = None
+    key_path: Path_ = ()  # (*path, key): built once for the key's position, used again for its value's
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -286,6 +287,9 @@ class _Anchored:
 
 _UNSEEN = object()
 _NOWHERE = Mark(1, 1)
+# `Mark(line, col)` without the NamedTuple's Python-level `__new__`: half the cost, and the loader makes one
+# per key and per value (130,000 for 10,000 schedules).
+_tuple_new = tuple.__new__
 
 
 class _Builder:
@@ -413,15 +417,28 @@ class _Builder:
         if top is None:
             path: Path_ = ()
         else:
-            path = (*top.path, cast(str, top.key)) if top.is_map else (*top.path, len(top.value))
+            path = top.key_path if top.is_map else (*top.path, len(top.value))
             if len(path) >= MAX_DEPTH:
                 raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
-        self._count(1, event)
+        self.visited += 1  # `_count(1, event)`, written out as in `_scalar_event`
+        self.budget.nodes -= 1
+        if self.visited > MAX_NODES_PER_DOCUMENT or self.budget.nodes < 0:
+            self.visited -= 1
+            self.budget.nodes += 1
+            self._count(1, event)  # raises, with the message
         mark = event.start_mark
-        self.values.setdefault(path, Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE)
+        self.values.setdefault(
+            path, _tuple_new(Mark, (mark.line + 1, mark.column + 1)) if mark is not None else _NOWHERE
+        )
         is_map = type(event) is yaml.MappingStartEvent
         value: dict[str, Any] | list[Any] = {} if is_map else []
-        self._attach(value)
+        if top is None:  # `_attach`, written out
+            self.root = value
+        elif top.is_map:
+            top.value[top.key] = value  # type: ignore[index, call-overload]
+            top.key = None
+        else:
+            top.value.append(value)  # type: ignore[union-attr]
         stack.append(_Open(path, value, event.anchor, self.visited - 1, is_map))
 
     def _close(self, event: yaml.MappingEndEvent | yaml.SequenceEndEvent) -> None:
@@ -441,7 +458,7 @@ class _Builder:
                 if key is None:
                     self._key(event, top)
                     return
-                path = (*top.path, key)
+                path = top.key_path
             else:
                 path = (*top.path, len(top.value))
         self.visited += 1
@@ -452,7 +469,9 @@ class _Builder:
             self._count(1, event)  # raises, with the message
         mark = event.start_mark
         if path not in self.values:
-            self.values[path] = Mark(mark.line + 1, mark.column + 1) if mark is not None else _NOWHERE
+            self.values[path] = (
+                _tuple_new(Mark, (mark.line + 1, mark.column + 1)) if mark is not None else _NOWHERE
+            )
         if event.tag is None and not event.style:  # untagged plain: most values, resolved once per text
             value = self._plain.get(event.value, _UNSEEN)
             if value is _UNSEEN:
@@ -497,7 +516,8 @@ class _Builder:
         if first is not None:
             raise self.fail(event, f"duplicate key '{key}' (first defined at line {first})")
         lines[key] = line
-        self.keys[(*top.path, key)] = Mark(line, start.column + 1) if start is not None else _NOWHERE
+        path = top.key_path = (*top.path, key)
+        self.keys[path] = _tuple_new(Mark, (line, start.column + 1)) if start is not None else _NOWHERE
         top.key = key
 
     def _alias(self, event: yaml.AliasEvent) -> None:

@@ -144,16 +144,31 @@ class Renderer:
         return Sensitive(result) if self._touched_secret else result
 
     def render_value(self, value: Any, context: Mapping[str, Any], path: Path_ = ()) -> Any:
-        """Render every string inside `value` (keys stay as written)."""
-        try:
-            if isinstance(value, str):
+        """Render every string inside `value` (keys stay as written). Mappings and lists are built anew.
+
+        A plain string (no `{{`, `{%`, `{#`: nearly every value of a generated bundle) is taken as it is
+        right where it is met, without a call per value; only templates reach `render_string` and Jinja."""
+        if isinstance(value, str):
+            if not ("{{" in value or "{%" in value or "{#" in value):  # `is_template`, inlined
+                return value
+            try:
                 return self.render_string(value, context)
-        except RenderError as exc:
-            raise RenderError(path + exc.path, str(exc)) from None
+            except RenderError as exc:
+                raise RenderError(path + exc.path, str(exc)) from None
         if isinstance(value, dict):
-            return {k: self.render_value(v, context, (*path, k)) for k, v in value.items()}
+            return {
+                k: v
+                if type(v) is str and not ("{{" in v or "{%" in v or "{#" in v)
+                else self.render_value(v, context, (*path, k))
+                for k, v in value.items()
+            }
         if isinstance(value, list):
-            return [self.render_value(v, context, (*path, i)) for i, v in enumerate(value)]
+            return [
+                v
+                if type(v) is str and not ("{{" in v or "{%" in v or "{#" in v)
+                else self.render_value(v, context, (*path, i))
+                for i, v in enumerate(value)
+            ]
         return value
 
 
@@ -281,7 +296,8 @@ def render_schedules(
         if templated:
             continue  # its names and values would be built from the literal text
         contexts = expansions(entry)
-        copied = _count_values({k: v for k, v in entry.items() if k != "for_each"}) + from_defaults
+        body = {k: v for k, v in entry.items() if k != "for_each"}  # never changed: merged and rendered anew
+        copied = _count_values(body) + from_defaults
         renderer.expanded += len(contexts) * copied
         if renderer.expanded > MAX_EXPANDED_VALUES:
             on_error(
@@ -292,7 +308,6 @@ def render_schedules(
             break
         for extra in contexts:
             context = {"vars": variables, **extra}
-            body = {k: v for k, v in entry.items() if k != "for_each"}
             merged, taken = merge_defaults(defaults, body)
             try:
                 data = {key: renderer.render_value(value, context, (key,)) for key, value in merged.items()}

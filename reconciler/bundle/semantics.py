@@ -209,16 +209,22 @@ def _numbers(value: Any, path: Path_) -> list[tuple[Path_, int | float]]:
     stack: list[tuple[Path_, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
+        if type(item) in _NOT_NUMBERS:  # nearly every value (text): no path built for it
+            continue
         if isinstance(item, bool):
             continue
         too_big = isinstance(item, int) and abs(item) > JSON_SAFE_INTEGER
         if too_big or (isinstance(item, float) and not math.isfinite(item)):
             found.append((where, item))
         elif isinstance(item, dict):
-            stack.extend(((*where, str(k)), v) for k, v in item.items())
+            stack.extend(((*where, str(k)), v) for k, v in item.items() if type(v) not in _NOT_NUMBERS)
         elif isinstance(item, list):
-            stack.extend(((*where, i), v) for i, v in enumerate(item))
+            stack.extend(((*where, i), v) for i, v in enumerate(item) if type(v) not in _NOT_NUMBERS)
     return sorted(found, key=lambda pair: str(pair[0]))
+
+
+# Exact types that are never a number nor hold one (a `Sensitive`, a str subclass, goes the long way).
+_NOT_NUMBERS = frozenset({str, bool, type(None)})
 
 
 def _short_number(number: int | float) -> str:

@@ -33,7 +33,7 @@ from reconciler.providers.capabilities import Capabilities, capabilities_for
 from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration, parse_duration
 from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
-from reconciler.timing.spec import TimingError
+from reconciler.timing.spec import Timing, TimingError
 from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 
 Path_ = tuple[str | int, ...]
@@ -292,7 +292,9 @@ def _dst_warnings(
     """One warning per rule of the schedule (each cron, each calendar, the interval) whose wall times a DST
     change of the next 12 months skips or repeats, at the line that writes the rule."""
     timing = schedule.timing
-    rules: list[tuple[Path_, str, Any]] = []
+    # (where, the rule as the message names it, the timing of that rule alone). The interval's name (None
+    # here) is worded only when a change hits it: this runs for every schedule, and nearly all are hit by none.
+    rules: list[tuple[Path_, str | None, Any]] = []
     for i, text in enumerate(timing.cron):
         path: Path_ = ("when", "cron", i) if len(timing.cron) > 1 else ("when", "cron")
         rules.append((path, f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,))))
@@ -305,8 +307,7 @@ def _dst_warnings(
             )
         )
     if timing.every is not None:
-        offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
-        rules.append((("when", "every"), f"when.every {format_duration(timing.every)}{offset}", timing))
+        rules.append((("when", "every"), None, timing))
     found = []
     for path, rule, part in rules:
         hits = dst_hits(
@@ -317,9 +318,15 @@ def _dst_warnings(
         )
         if hits:
             where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
-            message = dst_message(schedule.name, part, hits, caps.provider, rule)
+            message = dst_message(schedule.name, part, hits, caps.provider, rule or _every_rule(timing))
             found.append(document.diagnostic(where + path, message))
     return found
+
+
+def _every_rule(timing: Timing) -> str:
+    assert timing.every is not None
+    offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
+    return f"when.every {format_duration(timing.every)}{offset}"
 
 
 def _respect_for(text: str | None, pauses: str, report: Callable[[Path_, str], None]) -> int | None:

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 import typer.main
 from typer import _click
-from typer.core import TyperCommand, TyperGroup
+from typer.core import MarkupMode, TyperCommand, TyperGroup
 
 # verb: (module, the help `reconciler --help` shows: the first paragraph of the function's docstring)
 VERBS: dict[str, tuple[str, str]] = {
@@ -66,11 +66,12 @@ VERBS: dict[str, tuple[str, str]] = {
 freeze_on_load = False
 
 
-def load_verb(name: str) -> _click.Command:
-    """The verb's click command, built by typer from the function `reconciler.cli.<name>.<name>`."""
+def load_verb(name: str, markup_mode: MarkupMode = None) -> _click.Command:
+    """The verb's click command, built by typer from the function `reconciler.cli.<name>.<name>`; its help
+    drawn as the group's is (`markup_mode`: "rich", or None for plain text, which never imports rich)."""
     module, _ = VERBS[name]
     function = getattr(importlib.import_module(module), name)
-    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=markup_mode)
     single.command(name=name)(function)
     command = typer.main.get_command(single)
     if freeze_on_load:
@@ -81,13 +82,13 @@ def load_verb(name: str) -> _click.Command:
 class LazyVerb(TyperCommand):
     """Stands in for a verb in the group's listing; becomes the real command when the verb is used."""
 
-    def __init__(self, name: str, short_help: str) -> None:
-        super().__init__(name=name, help=short_help, short_help=short_help)
+    def __init__(self, name: str, short_help: str, markup_mode: MarkupMode) -> None:
+        super().__init__(name=name, help=short_help, short_help=short_help, rich_markup_mode=markup_mode)
         self._real: _click.Command | None = None
 
     def real(self) -> _click.Command:
         if self._real is None:
-            self._real = load_verb(str(self.name))
+            self._real = load_verb(str(self.name), self.rich_markup_mode)
         return self._real
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
@@ -106,4 +107,4 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         for name, (_, short_help) in VERBS.items():
-            self.commands.setdefault(name, LazyVerb(name, short_help))
+            self.commands.setdefault(name, LazyVerb(name, short_help, self.rich_markup_mode))

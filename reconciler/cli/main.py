@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import os
 import sys
 from typing import Annotated
@@ -21,7 +20,7 @@ import typer
 from reconciler import __version__
 from reconciler.cli import commands
 from reconciler.cli.commands import LazyGroup
-from reconciler.cli.common import help_without_color
+from reconciler.cli.common import help_style
 from reconciler.cli.completion import (
     COMPLETE_VAR,
     PROG_NAME,
@@ -98,6 +97,8 @@ def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -
     level = environ.get("RECONCILER_LOG", "").strip().lower()
     if not level:
         return
+    import logging  # only when asked: 10 ms of every command's start-up otherwise
+
     logger = logging.getLogger("reconciler")
     if level not in LOG_LEVELS:
         print(
@@ -133,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = name_the_shell(sys.argv[1:] if argv is None else argv)
     as_json = wants_json(args)
-    help_without_color(args, groups=GROUPS)
+    if isinstance(app, typer.Typer):  # (a test harness may have swapped in a built click command)
+        # Chosen per run, before typer builds the commands: rich help for a terminal, plain text otherwise.
+        app.rich_markup_mode = help_style()
     if os.environ.get(COMPLETE_VAR):  # a shell asking what Tab should complete
         register_shells()
     try:

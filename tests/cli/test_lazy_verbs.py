@@ -1,5 +1,9 @@
 """Each verb loads only what it uses: `reconciler --help` imports no verb, `validate` and `preview` no HTTP
-client, no server and no other platform's provider (reconciler/cli/commands.py)."""
+client, no server, no template engine for a bundle without templates, and no other platform's provider
+(reconciler/cli/commands.py). Help and errors that do not go to a terminal are drawn without rich.
+
+A user notices these only as speed; they are checked as the set of modules a real process loaded, never as a
+time (benchmarks/startup.py measures the time)."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ NETWORK_AND_SERVERS = (
     "reconciler.apply.executor",
     "reconciler.providers.http",
 )
+# Loaded only where they are used: rich draws help and progress bars for a terminal, jinja2 renders templates.
+TERMINAL_AND_TEMPLATES = ("rich", "jinja2")
 PROBE = """
 import json, sys
 from reconciler.cli.main import main
@@ -58,7 +64,9 @@ def test_the_listed_help_is_the_verbs_own(verb: str) -> None:
 
 def test_help_lists_every_verb_and_loads_none() -> None:
     verb_modules = [module for module, _ in VERBS.values()]
-    code, loaded = loaded_by(["--help"], [*verb_modules, *NETWORK_AND_SERVERS, "pydantic"])
+    code, loaded = loaded_by(
+        ["--help"], [*verb_modules, *NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, "pydantic"]
+    )
     assert (code, loaded) == (0, [])
     listing = subprocess.run(
         [sys.executable, "-m", "reconciler", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
@@ -70,8 +78,48 @@ def test_help_lists_every_verb_and_loads_none() -> None:
 @pytest.mark.parametrize("verb", ["validate", "preview"])
 def test_offline_verbs_load_no_network_code_and_only_their_platform(verb: str) -> None:
     others = [f"reconciler.providers.{p}" for p in ("agentex", "orq", "oz", "tbd_agents", "temporal")]
-    code, loaded = loaded_by([verb, "examples/cadenya"], [*NETWORK_AND_SERVERS, *others])
+    code, loaded = loaded_by(
+        [verb, "examples/cadenya"], [*NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *others]
+    )
     assert (code, loaded) == (0, [])
+
+
+def test_a_bundle_with_templates_loads_the_template_engine(tmp_path: Path) -> None:
+    """The other side of the check above: jinja2 is absent because nothing needed it, not because it never
+    loads."""
+    bundle = tmp_path / "templated.yaml"
+    text = (ROOT / "examples/cadenya/bundle.yaml").read_text()
+    bundle.write_text(text.replace('{message: "Sync"', "{message: \"{{ 'Sync' }}\"", 1))
+    assert "{{" in bundle.read_text()
+    code, loaded = loaded_by(["validate", str(bundle)], ["jinja2"])
+    assert (code, loaded) == (0, ["jinja2"])
+
+
+def test_a_usage_error_is_readable_without_rich() -> None:
+    code, loaded = loaded_by(["validate", "--format", "yaml", "examples/cadenya"], ["rich"])
+    assert (code, loaded) == (1, [])
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", "--format", "yaml", "examples/cadenya"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 1 and "--format" in done.stderr and "yaml" in done.stderr
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_every_verbs_help_renders_without_a_terminal(verb: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", verb, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert first_paragraph(VERBS[verb][1]) in " ".join(done.stdout.split())
+    assert "--help" in done.stdout and "\x1b[" not in done.stdout
 
 
 def test_a_verb_still_runs_and_prints_its_own_help() -> None:
