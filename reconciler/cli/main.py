@@ -113,7 +113,9 @@ def configure_logging(environ: dict[str, str] | os._Environ[str] = os.environ) -
 
 
 # The verbs whose `--format json` output a script reads: their failures are JSON documents too.
-JSON_VERBS = frozenset({"validate", "plan", "apply", "show", "preview", "calendar", "status", "bundles"})
+JSON_VERBS = frozenset(
+    {"validate", "plan", "apply", "show", "preview", "calendar", "status", "bundles", "providers"}
+)
 
 
 def wants_json(args: list[str]) -> bool:
