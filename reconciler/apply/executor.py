@@ -137,11 +137,19 @@ class BundleExecution:
                 for action in steps:
                     self._skip(action, held)
                 continue
-            _run_all(steps, self._run, self.parallelism)  # a phase at a time
+            _run_all(steps, self._run, self._workers())  # a phase at a time
             if phase is CREATES and self._made and not self.provider.unique_names and not self.stopped:
                 for action, error in _settle_twins(self.plan, self.provider, self._made):
                     self.report.replace(Outcome(action, error))
         return self.report
+
+    def _workers(self) -> int:
+        """Threads for a phase. Between two requests a step spends CPU outside any slot (building the body,
+        decoding the answer): with one thread per slot, a slot sits idle meanwhile. Where the run's cap
+        bounds the requests in flight (`RequestSlots`), a few spare threads keep every slot busy."""
+        if getattr(self.provider.client, "capped", False):  # a test double may have no such client
+            return self.parallelism + max(1, self.parallelism // 4)
+        return self.parallelism
 
     def _start(self, action: Action) -> bool:
         with self._lock:
