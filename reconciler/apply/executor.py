@@ -25,7 +25,9 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.errors import ConflictError, ProviderError, ReconcilerError, RejectedError
@@ -107,9 +109,19 @@ class BundleExecution:
     had finished and what was in flight. `reconciler.apply.runner` runs several of these side by side."""
 
     def __init__(
-        self, plan: BundlePlan, provider: Provider, *, parallelism: int = 8, progress: Progress | None = None
+        self,
+        plan: BundlePlan,
+        provider: Provider,
+        *,
+        parallelism: int = 8,
+        progress: Progress | None = None,
+        step_slots: threading.Semaphore | None = None,
     ) -> None:
+        """`step_slots`: shared by the bundles of a run applied side by side, so that no more than
+        `parallelism` steps of the whole run are under way at once (and a Ctrl-C finds at most that many in
+        flight), as when the bundles were applied one after another."""
         self.plan, self.provider, self.parallelism, self.progress = plan, provider, parallelism, progress
+        self._step_slots: AbstractContextManager[Any] = step_slots or nullcontext()
         self.report = ApplyReport()
         self._lock = threading.Lock()
         self._made: dict[str, Action] = {}  # the schedules this run created (or recreated), by remote id
@@ -137,19 +149,11 @@ class BundleExecution:
                 for action in steps:
                     self._skip(action, held)
                 continue
-            _run_all(steps, self._run, self._workers())  # a phase at a time
+            _run_all(steps, self._run, self.parallelism)  # a phase at a time
             if phase is CREATES and self._made and not self.provider.unique_names and not self.stopped:
                 for action, error in _settle_twins(self.plan, self.provider, self._made):
                     self.report.replace(Outcome(action, error))
         return self.report
-
-    def _workers(self) -> int:
-        """Threads for a phase. Between two requests a step spends CPU outside any slot (building the body,
-        decoding the answer): with one thread per slot, a slot sits idle meanwhile. Where the run's cap
-        bounds the requests in flight (`RequestSlots`), a few spare threads keep every slot busy."""
-        if getattr(self.provider.client, "capped", False):  # a test double may have no such client
-            return self.parallelism + max(1, self.parallelism // 4)
-        return self.parallelism
 
     def _start(self, action: Action) -> bool:
         with self._lock:
@@ -158,6 +162,10 @@ class BundleExecution:
             return not self._stopped
 
     def _run(self, action: Action) -> None:
+        with self._step_slots:
+            self._run_held(action)
+
+    def _run_held(self, action: Action) -> None:
         if not self._start(action):
             return
         provider = self.provider

@@ -2,8 +2,10 @@
 
 Applied one after another, the bundles of a run left slots idle: a bundle's last phase tails off (its final
 few steps in flight, the rest of the slots waiting) and a small bundle cannot fill the slots alone. Here each
-bundle runs its own `BundleExecution` on a thread of its own, at most `parallelism` bundles at once, and every
-request still takes a slot of the run's one `RequestSlots` (`--parallelism` caps the whole run, as before).
+bundle runs its own `BundleExecution` on a thread of its own, at most `parallelism` bundles at once. Every
+step takes one of `parallelism` step slots shared by the run, so no more steps are under way at once than
+when the bundles ran one after another (a Ctrl-C finds at most `parallelism` in flight), and every request
+still takes a slot of the run's one `RequestSlots` (`--parallelism` caps the whole run, as before).
 
 Within a bundle nothing changes: its phases run in order (renames, then creates and updates, then pauses and
 resumes, then removals, held back when any other step of the bundle failed), because that order is about
@@ -80,6 +82,7 @@ class _Run:
         self._next = 0
         self._stopped = False
         self._lock = threading.Lock()
+        self._step_slots = threading.Semaphore(max(1, parallelism))
 
     def work(self) -> None:
         while True:
@@ -89,7 +92,11 @@ class _Run:
                 index, self._next = self._next, self._next + 1
                 plan, provider = self.work_items[index]
                 execution = BundleExecution(
-                    plan, provider, parallelism=self.parallelism, progress=self.progress
+                    plan,
+                    provider,
+                    parallelism=self.parallelism,
+                    progress=self.progress,
+                    step_slots=self._step_slots,
                 )
                 self.executions[index] = execution
             try:

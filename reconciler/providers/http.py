@@ -191,7 +191,6 @@ class ApiClient:
         self._api_key_env = api_key_env
         self._retry = retry or RetryPolicy()
         self._slots: AbstractContextManager[None] = slots if slots is not None else nullcontext()
-        self.capped = slots is not None  # whether the run's cap, not the caller's threads, bounds requests
         self._shared_reads: SharedReads | None = None
         self.embedded = (
             transport is not None
