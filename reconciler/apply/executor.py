@@ -14,7 +14,9 @@ docs/concurrency.md.
 
 Ctrl-C (a KeyboardInterrupt in the main thread, which only waits) stops the handing out of steps: no new
 step starts, and `ApplyInterrupted` says which finished and which were in flight. Steps run on daemon
-threads, so nothing waits for the answers still on their way (`reconciler.apply.interrupted`).
+threads, so nothing waits for the answers still on their way (`reconciler.apply.interrupted`). When the
+bundles of a run are applied side by side (`reconciler.apply.runner`), the main thread stops each bundle's
+`BundleExecution` in the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.errors import ConflictError, ProviderError, ReconcilerError, RejectedError
@@ -91,21 +95,80 @@ Progress = Callable[[Outcome], None]
 def execute(
     plan: BundlePlan, provider: Provider, *, parallelism: int = 8, progress: Progress | None = None
 ) -> ApplyReport:
-    report = ApplyReport()
-    lock = threading.Lock()
-    made: dict[str, Action] = {}  # the schedules this run created (or recreated), by remote id
-    in_flight: dict[int, Action] = {}  # by id(): started, not finished
-    stopped = False  # Ctrl-C: start nothing more, record nothing more
+    """Carry out one bundle's plan in the calling thread; Ctrl-C there raises `ApplyInterrupted`."""
+    execution = BundleExecution(plan, provider, parallelism=parallelism, progress=progress)
+    try:
+        return execution.run()
+    except KeyboardInterrupt:
+        finished, flying = execution.stop()
+        raise ApplyInterrupted(finished, flying) from None
 
-    def start(action: Action) -> bool:
-        with lock:
-            if not stopped:
-                in_flight[id(action)] = action
-            return not stopped
 
-    def run(action: Action) -> None:
-        if not start(action):
+class BundleExecution:
+    """One bundle's steps, phase after phase; `stop()` (from any thread) starts nothing more and says what
+    had finished and what was in flight. `reconciler.apply.runner` runs several of these side by side."""
+
+    def __init__(
+        self,
+        plan: BundlePlan,
+        provider: Provider,
+        *,
+        parallelism: int = 8,
+        progress: Progress | None = None,
+        step_slots: threading.Semaphore | None = None,
+    ) -> None:
+        """`step_slots`: shared by the bundles of a run applied side by side, so that no more than
+        `parallelism` steps of the whole run are under way at once (and a Ctrl-C finds at most that many in
+        flight), as when the bundles were applied one after another."""
+        self.plan, self.provider, self.parallelism, self.progress = plan, provider, parallelism, progress
+        self._step_slots: AbstractContextManager[Any] = step_slots or nullcontext()
+        self.report = ApplyReport()
+        self._lock = threading.Lock()
+        self._made: dict[str, Action] = {}  # the schedules this run created (or recreated), by remote id
+        self._in_flight: dict[int, Action] = {}  # by id(): started, not finished
+        self._stopped = False  # start nothing more, record nothing more
+
+    def stop(self) -> tuple[list[Outcome], list[Action]]:
+        """Start no further step (nor phase); the outcomes recorded so far and the steps in flight."""
+        with self._lock:
+            self._stopped = True
+            return list(self.report.outcomes), list(self._in_flight.values())
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
+
+    def run(self) -> ApplyReport:
+        for phase in PHASES:
+            if self.stopped:
+                break
+            steps = [a for a in self.plan.actions if a.kind in phase]
+            held = _held_back(self.report) if phase is REMOVALS else ""
+            if held:
+                for action in steps:
+                    self._skip(action, held)
+                continue
+            _run_all(steps, self._run, self.parallelism)  # a phase at a time
+            if phase is CREATES and self._made and not self.provider.unique_names and not self.stopped:
+                for action, error in _settle_twins(self.plan, self.provider, self._made):
+                    self.report.replace(Outcome(action, error))
+        return self.report
+
+    def _start(self, action: Action) -> bool:
+        with self._lock:
+            if not self._stopped:
+                self._in_flight[id(action)] = action
+            return not self._stopped
+
+    def _run(self, action: Action) -> None:
+        with self._step_slots:
+            self._run_held(action)
+
+    def _run_held(self, action: Action) -> None:
+        if not self._start(action):
             return
+        provider = self.provider
         try:
             result = _run_step(action, provider)
             outcome = Outcome(action)
@@ -117,40 +180,25 @@ def execute(
         except Exception as exc:  # a bug must not hide the other steps' results; nor show a secret it held
             reason = provider.client.redact(f"{type(exc).__name__}: {exc}")
             result, outcome = None, Outcome(action, f"internal error: {reason}")
-        with lock:
-            del in_flight[id(action)]
-            if stopped:  # reported in flight already: the account given is not rewritten behind its back
+        with self._lock:
+            del self._in_flight[id(action)]
+            if (
+                self._stopped
+            ):  # reported in flight already: the account given is not rewritten behind its back
                 return
             if result is not None and (action.live is None or result.remote_id != action.live.remote_id):
-                made[result.remote_id] = action
-            report.outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+                self._made[result.remote_id] = action
+            self.report.outcomes.append(outcome)
+            if self.progress:
+                self.progress(outcome)
 
-    def skip(action: Action, reason: str) -> None:
-        with lock:
-            report.outcomes.append(Outcome(action, reason, skipped=True))
-            if progress:
-                progress(report.outcomes[-1])
-
-    try:
-        for phase in PHASES:
-            steps = [a for a in plan.actions if a.kind in phase]
-            held = _held_back(report) if phase is REMOVALS else ""
-            if held:
-                for action in steps:
-                    skip(action, held)
-                continue
-            _run_all(steps, run, parallelism)  # a phase at a time
-            if phase is CREATES and made and not provider.unique_names:
-                for action, error in _settle_twins(plan, provider, made):
-                    report.replace(Outcome(action, error))
-    except KeyboardInterrupt:
-        with lock:
-            stopped = True
-            finished, flying = list(report.outcomes), list(in_flight.values())
-        raise ApplyInterrupted(finished, flying) from None
-    return report
+    def _skip(self, action: Action, reason: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.report.outcomes.append(Outcome(action, reason, skipped=True))
+            if self.progress:
+                self.progress(self.report.outcomes[-1])
 
 
 def _held_back(report: ApplyReport) -> str:

@@ -12,13 +12,14 @@ import os
 import shlex
 import sys
 import tempfile
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from reconciler.apply.executor import ApplyInterrupted, Outcome, execute
+from reconciler.apply.executor import ApplyInterrupted, Outcome
 from reconciler.apply.failures import advice, counts, failure_lines
 from reconciler.cli.common import (
     AllowEmpty,
@@ -37,7 +38,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.output import error_json
 from reconciler.cli.planfile import SavedPlan, is_plan_file, load_plan_file, save_plan
-from reconciler.cli.progress import open_progress
+from reconciler.cli.progress import HeldProgress, open_progress
 from reconciler.cli.session import Options, Session, digest_key, open_session
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.plan.explain import kept_counts, to_json, to_text
@@ -45,6 +46,9 @@ from reconciler.plan.model import Action, Plan
 from reconciler.plan.pins import pin_differences
 from reconciler.plan.serialise import same_actions
 from reconciler.providers.transport import TransportSecurity
+
+if TYPE_CHECKING:
+    from reconciler.apply.runner import Running
 
 
 class ApplyFormat(StrEnum):
@@ -187,7 +191,14 @@ def _refuse_deletes(session: Session, allow_delete: bool) -> None:
 def _apply_json(session: Session, saved: SavedPlan | None, *, auto_approve: bool, allow_delete: bool) -> int:
     _refuse_deletes(session, allow_delete)
     plan = session.plan
-    document: dict[str, Any] = {"plan": to_json(plan)}
+    # Approved: every bundle is validated, read and planned (open_session), so the writes start now, while
+    # the plan's document is built.
+    running = _start(session) if plan.has_changes and auto_approve else None
+    try:
+        document: dict[str, Any] = {"plan": to_json(plan)}
+    except BaseException as exc:
+        _abandon(running, exc)
+        raise
     if plan.has_changes and not auto_approve:
         # The command applies exactly the plan shown here, saved to a file (`apply PLANFILE`): one made from
         # bundles now is saved first. If the live schedules change before it runs, it is refused as stale.
@@ -205,7 +216,7 @@ def _apply_json(session: Session, saved: SavedPlan | None, *, auto_approve: bool
         }
         print(json.dumps(document, indent=2))
         return CONFIRMATION_REQUIRED
-    failures, done = _execute(session, quiet=True)
+    failures, done = _finish(running) if running is not None else _execute(session, quiet=True)
     document |= {
         "result": "failed" if failures else "applied",
         "done": done,
@@ -252,24 +263,51 @@ def _transport_flags(security: TransportSecurity | None) -> list[str]:
 
 
 def _execute(session: Session, *, quiet: bool = False) -> tuple[list[Outcome], int]:
-    """Each bundle's steps in turn; Ctrl-C raises ApplyInterrupted with the account of all of them."""
-    plan = session.plan
-    outcomes: list[Outcome] = []
-    progress = open_progress(len(_steps(session)), quiet=quiet)
+    """Every bundle's steps, bundles side by side; Ctrl-C raises ApplyInterrupted with the account of all."""
+    running = _start(session)
+    running.progress.open(open_progress(len(_steps(session)), quiet=quiet))
+    return _finish(running)
+
+
+@dataclass
+class _Started:
+    running: Running
+    progress: HeldProgress
+
+
+def _start(session: Session) -> _Started:
+    """Start the writes of the whole plan, with their progress held until the caller opens its display.
+
+    Only ever called once `open_session` returned: every bundle of the run validated, its live state read
+    and its plan made; a bundle that could not be planned raised there, and nothing was written anywhere."""
+    from reconciler.apply.runner import start_all  # only an apply with changes needs it
+
+    progress = HeldProgress()
+    work = [(b, session.providers[b.bundle_key]) for b in session.plan.bundles]
+    running = start_all(work, parallelism=session.options.parallelism, progress=progress)
+    return _Started(running, progress)
+
+
+def _finish(started: _Started) -> tuple[list[Outcome], int]:
     try:
-        for bundle_plan in plan.bundles:
-            provider = session.providers[bundle_plan.bundle_key]
-            report = execute(
-                bundle_plan, provider, parallelism=session.options.parallelism, progress=progress
-            )
-            outcomes.extend(report.outcomes)
-    except KeyboardInterrupt as exc:  # within a bundle's steps, or between two bundles
-        inner = exc if isinstance(exc, ApplyInterrupted) else ApplyInterrupted([], [])
-        raise ApplyInterrupted(outcomes + inner.finished, inner.in_flight) from None
+        reports = started.running.wait()
     finally:
-        progress.close()
+        started.progress.close()
+    outcomes = [o for report in reports for o in report.outcomes]
     failures = [o for o in outcomes if not o.ok]
     return failures, len(outcomes) - len(failures)
+
+
+def _abandon(started: _Started | None, error: BaseException) -> None:
+    """Printing the plan failed while its writes ran: stop them (nothing more starts). A Ctrl-C becomes the
+    account of what finished and what is in flight, as a Ctrl-C while waiting would; any other error is
+    raised as it is by the caller."""
+    if started is None:
+        return
+    started.progress.close()
+    interrupted = started.running.interrupt()
+    if isinstance(error, KeyboardInterrupt):
+        raise interrupted from None
 
 
 def _steps(session: Session) -> list[Action]:
@@ -279,7 +317,21 @@ def _steps(session: Session) -> list[Action]:
 def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
     _refuse_deletes(session, allow_delete)
     plan = session.plan
-    print(to_text(plan, color=use_color()))
+    # Approved in advance: every bundle is validated, read and planned (open_session), so the writes start
+    # now and the plan is printed while they run; their progress shows once it is printed.
+    running = _start(session) if plan.has_changes and auto_approve else None
+    try:
+        try:
+            print(to_text(plan, color=use_color()))
+        except BaseException as exc:
+            _abandon(running, exc)
+            raise
+        if running is not None:
+            running.progress.open(open_progress(len(_steps(session))))
+            failures, done = _finish(running)
+            return _report(plan, failures, done)
+    except ApplyInterrupted as interrupted:
+        return _interrupted(session, interrupted)
     if not plan.has_changes:
         return 0
     if not auto_approve:
@@ -294,10 +346,18 @@ def _apply(session: Session, *, auto_approve: bool, allow_delete: bool) -> int:
     try:
         failures, done = _execute(session)
     except ApplyInterrupted as interrupted:
-        from reconciler.apply.interrupted import account, interrupted_text  # only ever needed here
+        return _interrupted(session, interrupted)
+    return _report(plan, failures, done)
 
-        print(interrupted_text(account(_steps(session), interrupted)), file=sys.stderr)
-        return 130
+
+def _interrupted(session: Session, interrupted: ApplyInterrupted) -> int:
+    from reconciler.apply.interrupted import account, interrupted_text  # only ever needed here
+
+    print(interrupted_text(account(_steps(session), interrupted)), file=sys.stderr)
+    return 130
+
+
+def _report(plan: Plan, failures: list[Outcome], done: int) -> int:
     if failures:
         print("\n" + "\n".join(failure_lines(failures, done)), file=sys.stderr)
         return 1

@@ -128,3 +128,32 @@ class _PlainLines:
         self._last_line = time.monotonic()
         line = progress_line(self._done, self._total, self._failed, self._last_line - self._started)
         print(line, file=self._stream, flush=True)
+
+
+class HeldProgress:
+    """Progress for steps that start before their display may open: the writes begin while the plan is still
+    being printed, and a bar or a line must not cut into it. Outcomes until `open` are held, then counted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: list[Outcome] = []
+        self._display: ApplyProgress | None = None
+
+    def __call__(self, outcome: Outcome) -> None:
+        with self._lock:
+            if self._display is None:
+                self._held.append(outcome)
+            else:
+                self._display(outcome)
+
+    def open(self, display: ApplyProgress) -> None:
+        with self._lock:
+            for outcome in self._held:
+                display(outcome)
+            self._held.clear()
+            self._display = display
+
+    def close(self) -> None:
+        with self._lock:
+            if self._display is not None:
+                self._display.close()

@@ -173,13 +173,17 @@ def _plan_one(
     key: bytes,
     claimed: frozenset[tuple[str, str]] = frozenset(),
 ) -> BundlePlan:
-    live = provider.list_live()
-    normalised = replace(
-        bundle,
-        schedules=tuple(provider.normalise(s) for s in bundle.schedules),
-        moved_from=provider.source_token(bundle.moved_from) if bundle.moved_from else "",
-        source=provider.source,
-    )
+    # The live read is mostly waiting for the platform: it runs on a thread of its own while this one puts
+    # the desired schedules in their read-back form (CPU only, no request), which needs nothing live.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        reading = reader.submit(provider.list_live)
+        normalised = replace(
+            bundle,
+            schedules=tuple(provider.normalise(s) for s in bundle.schedules),
+            moved_from=provider.source_token(bundle.moved_from) if bundle.moved_from else "",
+            source=provider.source,
+        )
+        live = reading.result()
     now = datetime.now(UTC)
 
     def plan(unknown_agents: frozenset[str] = frozenset()) -> BundlePlan:
