@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from reconciler.plan.record import AppliedRecord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredSchedule:
     name: str  # as written in the bundle, after for_each expansion
     agent: str
@@ -38,7 +38,7 @@ class DesiredSchedule:
     record: AppliedRecord | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bundle:
     key: str
     provider: str

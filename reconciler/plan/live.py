@@ -14,7 +14,7 @@ from reconciler.plan.record import AppliedRecord
 LiveState = Literal["active", "paused", "archived"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skip:
     """A fire the platform says it did not run: when (None where it does not say) and why, in its words."""
 
@@ -22,7 +22,7 @@ class Skip:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Activity:
     """What the platform reports about a schedule's fires, in one vocabulary: what `status` judges.
 
@@ -44,7 +44,7 @@ class Activity:
     available: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveSchedule:
     remote_id: str  # the provider's id (or name, where the name is the identity)
     agent: str
@@ -80,6 +80,6 @@ class LiveSchedule:
     # The platform's fire counters, filled by `Provider.read_activity` (and by `list_live` where the list
     # returns them at no extra cost); None where none were read.
     activity: Activity | None = field(default=None, compare=False, repr=False)
-    raw: dict[str, Any] = field(
-        default_factory=dict, compare=False, repr=False
-    )  # the wire object, for updates
+    # The parts of the wire object the provider reads again (for updates, read-backs, activity); a provider
+    # keeps only those parts where it can: one is held per live schedule for the whole run.
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -18,7 +18,7 @@ KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 CHANGING_KINDS = frozenset(KINDS) - {"noop"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One field, before and after, in canonical form; a sensitive change holds `(sensitive)` on both sides.
 
@@ -40,7 +40,7 @@ class Change:
     written: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One step against one live schedule (or one schedule to create).
 
@@ -63,7 +63,7 @@ class Action:
     live: LiveSchedule | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BundlePlan:
     """Every step for one bundle against one target, and the fingerprint of the live state it was made from."""
 
@@ -86,7 +86,7 @@ class BundlePlan:
         return any(action.kind != "noop" for action in self.actions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One run's plans, one per bundle, in the order the bundles were given."""
 

@@ -44,6 +44,9 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/plan_apply.py --full": _BENCHMARK,
     ".venv/bin/python benchmarks/plan_apply.py --providers oz,orq --sizes 100,1000 --out /tmp/bench": _BENCHMARK,
     ".venv/bin/python benchmarks/vs_script.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/memory.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/memory.py --sizes 10000 --bundles 1 --holders": _BENCHMARK,
+    ".venv/bin/python benchmarks/fleet.py": _BENCHMARK,
     ".venv/bin/python benchmarks/vs_script.py --providers cadenya,oz,orq --n 1000 --rounds 5": _BENCHMARK,
     "uv pip compile pyproject.toml --extra sandbox --extra test --extra temporal --python-version 3.11 --universal "
     "--no-emit-package agent-reconciler -o constraints.txt": "resolves against PyPI (network) and rewrites "

@@ -200,8 +200,13 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         applied=applied,
         changed_at=utc(metadata.get("updatedAt")),
         written=parse_written_label(labels.get(WRITTEN_LABEL)) if owner else {},
-        raw=item,
+        # Only what is read later (activity_from_wire: info and metadata.createdAt; read-backs: the labels), not
+        # the whole decoded item: at 10,000 schedules the kept JSON was a quarter of a plan's memory.
+        raw={key: item[key] for key in _KEPT if key in item},
     )
+
+
+_KEPT = ("metadata", "info")
 
 
 def normal_options(options: dict[str, Any]) -> dict[str, Any]:
