@@ -361,6 +361,11 @@ class _Builder:
                     return
         finally:
             parser.dispose()
+            # The handlers are this builder's bound methods: a reference cycle that only a full collection
+            # frees, and the CLI raises the collector's thresholds so high that one rarely runs. Broken here,
+            # the builder (its scalar cache, anchors, the last document's positions) goes when the caller
+            # drops it: 30 MB of a 10,000-schedule plan's peak.
+            self._handlers = {}
 
     def _document_start(self, event: yaml.DocumentStartEvent) -> None:
         self.index += 1
