@@ -9,7 +9,9 @@ changes (the script's `--dry-run`), and 10 % updates. Every run is a whole proce
 included) timed by a small launcher; the ratio of a step is taken per round (the two runs sit next to each
 other) and the median of those is reported, with the machine's load average beside it. The ideal is the
 fewest requests each API allows at the parallelism given, one latency each (plan_apply_providers.py).
-Results: benchmarks/results/vs_script.{md,json}.
+Results: benchmarks/results/vs_script.{md,json}; `--readme` also rewrites the README's headline table (between
+its `<!-- headline:start -->` and `<!-- headline:end -->` lines) from them. Run that on an otherwise idle
+machine: the table says how busy the machine was.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from plan_apply import (
     RESULTS,
@@ -143,6 +146,44 @@ def markdown(rows: list[dict[str, object]], header: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- headline:start -->", "<!-- headline:end -->"
+# The issue's targets, per step: reconciler at least 1.3x faster than the script on creates and updates.
+TARGET_OVER_SCRIPT = {"apply: all creates": 1.3, "apply: 10% updates": 1.3}
+
+
+def headline(document: dict[str, Any]) -> str:
+    """The README's table: Cadenya (the platform with an official SDK) from a vs_script.json document."""
+    header, rows = document["header"], document["rows"]
+    loads = [v for row in rows for v in row["load_1m"]]
+    lines = [
+        f"N = {rows[0]['n']:,} schedules on the Cadenya sandbox (its own process, {header['latency_ms']:g} ms per "
+        f"request), parallelism {header['parallelism']}, {header['rounds']} interleaved rounds, whole processes; "
+        f"{header['cpus']} CPUs ({header['cpu']}), load average {min(loads):.1f}–{max(loads):.1f}, other "
+        f"processes used {header['busy']:.0%} of the CPUs ({header['when']}; `benchmarks/vs_script.py --readme`).",
+        "",
+        "| step | reconciler | the best script | script ÷ reconciler | reconciler ÷ network ideal |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["provider"] != "cadenya":
+            continue
+        target = TARGET_OVER_SCRIPT.get(row["step"])
+        mark = "" if target is None else (" ✅" if row["script_over_reconciler"] >= target else " ❌")
+        goal = "" if target is None else f" (target ≥ {target})"
+        lines.append(
+            f"| {row['step']} | {row['reconciler_s']['median']:.2f} s | {row['script_s']['median']:.2f} s | "
+            f"{row['script_over_reconciler']:.2f}{goal}{mark} | {row['reconciler_over_ideal']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def replace_headline(readme: str, table: str) -> str:
+    before, rest = readme.split(START + "\n", 1)
+    _, after = rest.split(END, 1)
+    return f"{before}{START}\n{table}{END}{after}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,6 +194,7 @@ def main() -> int:
     parser.add_argument("--parallelism", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--readme", action="store_true", help="rewrite the README's headline table")
     opts = parser.parse_args()
     rows: list[dict[str, object]] = []
     started, busy_before, own_before = time.perf_counter(), busy_seconds(), _children_cpu()
@@ -186,6 +228,9 @@ def main() -> int:
     text = markdown(rows, header)
     (opts.out / "vs_script.md").write_text(text)
     print(text)
+    if opts.readme:
+        document = {"header": header, "rows": rows}
+        README.write_text(replace_headline(README.read_text(encoding="utf-8"), headline(document)))
     return 0
 
 
