@@ -7,7 +7,9 @@ Bundles on the same platform, endpoint and target read the same listing. While t
 their clients share a `SharedReads`: a GET identical to one another bundle already sent (same URL, query and
 headers, so the same API key) is answered by that response rather than sent again; each bundle still
 filters what it gets by its own ownership. Only identical requests are shared, so what a single bundle sends
-is unchanged, and sharing stops (its responses are dropped) before anything is written.
+is unchanged, and sharing stops (its responses are dropped) before anything is written. What is kept is
+bounded (`keep_bytes`): bundles that filter their listings by their own key send requests no other bundle
+sends, and a hundred such bundles would otherwise hold every answer until the last plan is made.
 """
 
 from __future__ import annotations
@@ -52,14 +54,21 @@ class _Read:
     response: httpx.Response | None = None  # None once done: the first reader's request failed
 
 
+# Answers kept for later readers, in body bytes, per group of bundles: a few thousand agents' listings. Past
+# it, readers already waiting still share an answer; a later identical request is sent again.
+KEEP_BYTES = 64 * 1024 * 1024
+
+
 class SharedReads:
     """One response per distinct GET while open; a second reader of the same request waits for the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_bytes: int = KEEP_BYTES) -> None:
         self._lock = threading.Lock()
         self._reads: dict[Hashable, _Read] = {}
         self._open = True
         self.shared = 0  # requests answered from another reader's response, not sent
+        self.keep_bytes = keep_bytes
+        self.kept_bytes = 0  # body bytes of the answers kept
 
     def fetch(self, key: Hashable, send: Callable[[], httpx.Response]) -> httpx.Response:
         with self._lock:
@@ -74,6 +83,7 @@ class SharedReads:
                 read.response = send()
             finally:
                 read.done.set()
+                self._keep_or_forget(key, read)
             return read.response
         read.done.wait()
         if read.response is None:
@@ -82,8 +92,17 @@ class SharedReads:
             self.shared += 1
         return read.response
 
+    def _keep_or_forget(self, key: Hashable, read: _Read) -> None:
+        size = len(read.response.content) if read.response is not None else 0
+        with self._lock:
+            if read.response is not None and self.kept_bytes + size <= self.keep_bytes:
+                self.kept_bytes += size
+            elif self._reads.get(key) is read:
+                del self._reads[key]  # readers holding `read` still get its answer; later ones send again
+
     def close(self) -> None:
         """Stop sharing: later reads see the platform as it is then (after writes), not as it was read."""
         with self._lock:
             self._open = False
             self._reads.clear()
+            self.kept_bytes = 0

@@ -91,3 +91,15 @@ def test_clients_sharing_slots_never_have_more_requests_in_flight_than_the_slots
         list(pool.map(lambda n: clients[n % 3].request("GET", f"/agents/{n}"), range(60)))
     assert 1 <= slots.peak <= 2
     assert slots.in_flight == 0
+
+
+def test_answers_beyond_the_kept_bytes_are_not_held_and_the_same_read_is_sent_again() -> None:
+    platform, reads = Platform(), SharedReads(keep_bytes=len(b'{"answer":1}'))
+    first, second = client(platform), client(platform)
+    first.share_reads(reads)
+    second.share_reads(reads)
+    first.request("GET", "/agents/a/schedules")  # kept: it fits
+    first.request("GET", "/agents/b/schedules")  # not kept: the bytes are used up
+    assert second.request("GET", "/agents/a/schedules").json() == {"answer": 1}
+    assert second.request("GET", "/agents/b/schedules").json() == {"answer": 3}  # sent again
+    assert reads.kept_bytes <= reads.keep_bytes
