@@ -26,10 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from plan_apply import RESULTS, SCENARIOS, agents_for, cpu_model, run_cli, sandbox, work_for, write_bundle
+from plan_apply import RESULTS, SCENARIOS, agents_for, run_cli, run_header, sandbox, work_for, write_bundle
 from plan_apply_providers import SPECS
 
 from reconciler.cli.session import Options
@@ -96,18 +95,15 @@ def main() -> int:
         [status] = controller.snapshot.bundles
         assert status.result == "ok", status
         controller.close()
-    header = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(),
-        "cpus": os.cpu_count(),
-        "n": opts.n,
-        "latency_ms": opts.latency,
-        "parallelism": opts.parallelism,
-        "rounds": opts.rounds,
-        "ideal_s": round(ideal, 3),
+    header = run_header(
+        opts.latency,
+        opts.parallelism,
+        n=opts.n,
+        rounds=opts.rounds,
+        ideal_s=round(ideal, 3),
         # this process: the controller with the bundle, its plan and its providers (the sandbox runs apart)
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    )
     result = {"header": header, "first_round": first, "warm": warm, "cold": cold}
     opts.out.mkdir(parents=True, exist_ok=True)
     (opts.out / "controller_replan.json").write_text(json.dumps(result, indent=2) + "\n")

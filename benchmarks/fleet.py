@@ -20,11 +20,10 @@ import json
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from memory import fresh, write_bundles
-from plan_apply import RESULTS, Run, agents_for, cpu_model, sandbox, timed
+from plan_apply import RESULTS, Run, agents_for, run_header, sandbox, timed
 from plan_apply_providers import SPECS
 
 TARGET_MB = 600
@@ -70,16 +69,7 @@ def main() -> int:
             )
             print(f"{step}: {rows[-1]}", file=sys.stderr)
         listed = server.admin("GET", "stats")
-    header = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(),
-        "cpus": os.cpu_count(),
-        "n": opts.n,
-        "bundles": opts.bundles,
-        "latency_ms": opts.latency,
-        "parallelism": opts.parallelism,
-        "target_mb": TARGET_MB,
-    }
+    header = run_header(opts.latency, opts.parallelism, n=opts.n, bundles=opts.bundles, target_mb=TARGET_MB)
     opts.out.mkdir(parents=True, exist_ok=True)
     data = {"header": header, "rows": rows, "sandbox_routes": listed.get("routes", {})}
     (opts.out / "fleet.json").write_text(json.dumps(data, indent=2) + "\n")

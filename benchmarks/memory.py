@@ -22,10 +22,9 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from plan_apply import RESULTS, Server, agents_for, cpu_model, sandbox, timed
+from plan_apply import RESULTS, Server, agents_for, run_header, sandbox, timed
 from plan_apply_providers import SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,14 +198,7 @@ def main() -> int:
         rows += found
         traced.update({f"N = {n:,}, {label}": t for label, t in tops.items()})
         print(f"N = {n:,} done", file=sys.stderr)
-    header = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(),
-        "cpus": os.cpu_count(),
-        "latency_ms": opts.latency,
-        "parallelism": opts.parallelism,
-        "python": sys.version.split()[0],
-    }
+    header = run_header(opts.latency, opts.parallelism, python=sys.version.split()[0])
     opts.out.mkdir(parents=True, exist_ok=True)
     data = {
         "header": header,

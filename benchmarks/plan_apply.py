@@ -471,6 +471,18 @@ def cpu_model() -> str:
     return "unknown CPU"
 
 
+def run_header(latency_ms: float, parallelism: int, **extra: Any) -> dict[str, Any]:
+    """What every benchmark's results start with: when, on what machine, at what latency and parallelism."""
+    return {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "latency_ms": latency_ms,
+        "parallelism": parallelism,
+        **extra,
+    }
+
+
 def busy_seconds() -> float:
     """CPU seconds every process on the machine has used since boot (from /proc/stat)."""
     with suppress(OSError, ValueError):

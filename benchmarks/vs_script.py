@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +33,8 @@ from plan_apply import (
     Server,
     agents_for,
     busy_seconds,
-    cpu_model,
     run_best_script,
+    run_header,
     sandbox,
     timed,
     work_for,
@@ -214,15 +213,12 @@ def main() -> int:
         rows += [step.summary() for step in steps.values()]
     elapsed = time.perf_counter() - started
     others = max(0.0, (busy_seconds() - busy_before) - (_children_cpu() - own_before))
-    header = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(),
-        "cpus": os.cpu_count(),
-        "latency_ms": opts.latency,
-        "parallelism": opts.parallelism,
-        "rounds": opts.rounds,
-        "busy": others / (elapsed * (os.cpu_count() or 1)),
-    }
+    header = run_header(
+        opts.latency,
+        opts.parallelism,
+        rounds=opts.rounds,
+        busy=others / (elapsed * (os.cpu_count() or 1)),
+    )
     opts.out.mkdir(parents=True, exist_ok=True)
     (opts.out / "vs_script.json").write_text(json.dumps({"header": header, "rows": rows}, indent=2) + "\n")
     text = markdown(rows, header)

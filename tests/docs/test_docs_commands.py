@@ -47,6 +47,8 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/memory.py": _BENCHMARK,
     ".venv/bin/python benchmarks/memory.py --sizes 10000 --bundles 1 --holders": _BENCHMARK,
     ".venv/bin/python benchmarks/fleet.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/startup.py": _BENCHMARK,
+    ".venv/bin/python benchmarks/controller_replan.py": _BENCHMARK,
     ".venv/bin/python benchmarks/vs_script.py --providers cadenya,oz,orq --n 1000 --rounds 5": _BENCHMARK,
     "uv pip compile pyproject.toml --extra sandbox --extra test --extra temporal --python-version 3.11 --universal "
     "--no-emit-package agent-reconciler -o constraints.txt": "resolves against PyPI (network) and rewrites "
