@@ -10,7 +10,7 @@ from tests.docs.docs_blocks import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from vs_script import END, START, headline  # noqa: E402
+from vs_script import END, START, headline
 
 
 def test_the_readme_table_is_the_committed_vs_script_result() -> None:

@@ -234,7 +234,9 @@ def test_usage_errors_and_validate_success_are_json_too(sandbox: Server, tmp_pat
     unknown = cli(sandbox, "plan", "--format", "json", "--no-such-option", path)
     assert unknown.code == 1 and json_of(unknown)["error"]["kind"] == "usage"
     assert "--no-such-option" in json_of(unknown)["error"]["message"]
-    listing = cli(sandbox, "bundles", "--matrix", "--format", "json", "--shards", "x", path)  # a CI job's input
+    listing = cli(
+        sandbox, "bundles", "--matrix", "--format", "json", "--shards", "x", path
+    )  # a CI job's input
     assert listing.code == 1 and json_of(listing)["error"]["kind"] == "usage"
     missing = cli(sandbox, "apply", "--format=json")
     assert missing.code == 1 and json_of(missing)["error"]["kind"] == "config"
