@@ -1,20 +1,28 @@
 """Check a loaded document's shape against the bundle model and word pydantic's errors for a person.
 
 Each error is placed on the exact key or value it is about; unknown fields get a "did you mean".
+
+A document that fits the model plainly (every value of exactly the type written, see `fits`) is read here
+without pydantic: importing it and building the model cost `validate` a third of its start-up. Any other
+document, every invalid one among them, is validated by the pydantic model (`reconciler.bundle.model`), so
+what is accepted and every message are the model's own; a test holds `SHAPES` to the model field by field.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
-from typing import Any
-
-import pydantic
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from reconciler.bundle.load import Document
-from reconciler.bundle.model import BundleSpec
 from reconciler.errors import Diagnostic
+from reconciler.providers import plugin
+
+if TYPE_CHECKING:
+    import pydantic
 
 Path_ = tuple[str | int, ...]
 
@@ -29,13 +37,192 @@ _TYPE_NAMES = {
 }
 
 
-def check_structure(document: Document) -> tuple[BundleSpec | None, list[Diagnostic]]:
-    if not isinstance(document.data, dict):
+@dataclass(frozen=True)
+class TargetFields:
+    """The bundle's `target:` as checked."""
+
+    provider: str
+    workspace: str | None = None
+    api: str | None = None
+    namespace: str | None = None
+    taskQueue: str | None = None
+
+    def model_dump(self) -> dict[str, Any]:
+        """Every field by name, as the model's `Target.model_dump()` gives them."""
+        return {name: getattr(self, name) for name in SHAPES["Target"]}
+
+
+@dataclass(frozen=True)
+class BundleFields:
+    """What the rest of the pipeline reads from the checked structure; the rest it reads from the data."""
+
+    bundleKey: str
+    target: TargetFields
+    prune: Literal["archive", "delete", "none"] = "archive"
+    movedFrom: str | None = None
+    pauses: Literal["respect", "heal"] = "respect"
+    respectFor: str | None = None
+    drift: Literal["heal", "report"] = "heal"
+
+
+def check_structure(document: Document) -> tuple[BundleFields | None, list[Diagnostic]]:
+    data = document.data
+    if not isinstance(data, dict):
         return None, [document.diagnostic((), "a bundle document must be a mapping (apiVersion, kind, ...)")]
+    if fits(data, ("model", "BundleSpec")):
+        return _fields(data, data["target"]), []
+    import pydantic
+
+    from reconciler.bundle.model import BundleSpec
+
     try:
-        return BundleSpec.model_validate(document.data), []
+        spec = BundleSpec.model_validate(data)
     except pydantic.ValidationError as exc:
         return None, _diagnostics(document, exc)
+    return _fields(spec.model_dump(), spec.target.model_dump()), []
+
+
+def _fields(bundle: dict[str, Any], target: dict[str, Any]) -> BundleFields:
+    names = (name for name in BundleFields.__dataclass_fields__ if name != "target" and name in bundle)
+    return BundleFields(
+        target=TargetFields(**{name: target[name] for name in SHAPES["Target"] if name in target}),
+        **{name: bundle[name] for name in names},
+    )
+
+
+# The model (reconciler/bundle/model.py) as shapes: each model's fields, each field as (shape, required,
+# None allowed). A shape is "str", "bool", "float", "any", ("int", minimum), ("pattern", regex),
+# ("literal", values), ("list", shape), ("dict", shape) (string keys), ("union", shapes...),
+# ("model", name) or "provider" (an installed provider's name).
+Shape = Any
+Field = tuple[Shape, bool, bool]
+_KEY = ("pattern", r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_TEXT: Field = ("str", False, True)
+_RANGES: Field = (("list", ("model", "CalendarRange")), False, True)
+_SCHEDULE_FIELDS: dict[str, Field] = {
+    "agent": _TEXT,
+    "state": (("literal", ("active", "paused")), False, True),
+    "when": (("model", "When"), False, True),
+    "input": (("model", "Input"), False, True),
+    "labels": (("dict", "str"), False, True),
+    "options": (("dict", "any"), False, True),
+    "ignore": (("list", "str"), False, True),
+}
+SHAPES: dict[str, dict[str, Field]] = {
+    "CalendarRange": {
+        "start": (("int", 0), True, False),
+        "end": (("int", 0), False, True),
+        "step": (("int", 1), False, True),
+    },
+    "CalendarRule": {
+        **{
+            name: _RANGES for name in ("second", "minute", "hour", "dayOfMonth", "month", "dayOfWeek", "year")
+        },
+        "comment": _TEXT,
+    },
+    "When": {
+        "cron": (("union", "str", ("list", "str")), False, True),
+        "every": _TEXT,
+        "offset": _TEXT,
+        "spread": (("union", "bool", "str"), False, True),
+        "at": _TEXT,
+        "calendars": (("list", ("model", "CalendarRule")), False, True),
+        "timezone": _TEXT,
+        "start": _TEXT,
+        "end": _TEXT,
+    },
+    "Input": {
+        "message": _TEXT,
+        "data": (("dict", "any"), False, True),
+        "secrets": (("dict", "str"), False, True),
+    },
+    "Defaults": _SCHEDULE_FIELDS,
+    "RenamedFrom": {"bundleKey": (_KEY, True, False), "name": ("str", True, False)},
+    "Schedule": {
+        **_SCHEDULE_FIELDS,
+        "name": ("str", True, False),
+        "protect": ("bool", False, True),
+        "adopt": ("bool", False, True),
+        "renamedFrom": (("union", "str", ("model", "RenamedFrom")), False, True),
+        "for_each": (("union", ("list", "any"), ("dict", "any")), False, True),
+    },
+    "Target": {
+        "provider": ("provider", True, False),
+        "workspace": _TEXT,
+        "api": _TEXT,
+        "namespace": _TEXT,
+        "taskQueue": _TEXT,
+    },
+    "MoneySpec": {
+        "amount": (("union", ("int", None), "float", "str"), True, False),
+        "currency": (("pattern", r"^[A-Z]{3}$"), True, False),
+    },
+    "BundleLimits": {
+        "maxRunsPerDay": (("int", 1), False, True),
+        "maxMonthlyCost": (("union", "str", ("model", "MoneySpec")), False, True),
+        "maxConcurrent": (("int", 1), False, True),
+    },
+    "BundleSpec": {
+        "apiVersion": (("literal", ("reconciler/v1",)), True, False),
+        "kind": (("literal", ("Bundle",)), True, False),
+        "bundleKey": (_KEY, True, False),
+        "target": (("model", "Target"), True, False),
+        "prune": (("literal", ("archive", "delete", "none")), False, False),
+        "movedFrom": _TEXT,
+        "pauses": (("literal", ("respect", "heal")), False, False),
+        "respectFor": _TEXT,
+        "drift": (("literal", ("heal", "report")), False, False),
+        "limits": (("model", "BundleLimits"), False, True),
+        "vars": (("dict", "any"), False, True),
+        "defaults": (("model", "Defaults"), False, True),
+        "schedules": (("list", ("model", "Schedule")), False, False),
+    },
+}
+
+
+def fits(value: Any, shape: Shape) -> bool:
+    """Whether the model surely accepts `value` as `shape`. Types are exact (a str subclass, a bool for an
+    int, a date for a string do not fit: the model decides those), so False means "ask the model", never
+    "invalid"."""
+    if shape == "str":
+        return type(value) is str
+    if shape == "any":
+        return True
+    if shape == "bool":
+        return type(value) is bool
+    if shape == "float":
+        return type(value) is float
+    if shape == "provider":
+        return type(value) is str and value in plugin.names()
+    kind = shape[0]
+    if kind == "int":
+        return type(value) is int and (shape[1] is None or value >= shape[1])
+    if kind == "pattern":  # no newline: `$` in Python's re matches before a final one, the model's does not
+        return type(value) is str and "\n" not in value and re.match(shape[1], value) is not None
+    if kind == "literal":
+        return type(value) is str and value in shape[1]
+    if kind == "list":
+        return type(value) is list and all(fits(item, shape[1]) for item in value)
+    if kind == "dict":
+        return type(value) is dict and all(
+            type(key) is str and fits(item, shape[1]) for key, item in value.items()
+        )
+    if kind == "union":
+        return any(fits(value, branch) for branch in shape[1:])
+    return _fits_model(value, SHAPES[shape[1]])
+
+
+def _fits_model(value: Any, fields: dict[str, Field]) -> bool:
+    if type(value) is not dict:
+        return False
+    for name, item in value.items():
+        field = fields.get(name) if type(name) is str else None
+        if field is None:
+            return False
+        shape, _, nullable = field
+        if not (item is None and nullable) and not fits(item, shape):
+            return False
+    return all(name in value for name, (_, required, _) in fields.items() if required)
 
 
 def _diagnostics(document: Document, exc: pydantic.ValidationError) -> list[Diagnostic]:
@@ -109,6 +296,8 @@ def _describe(value: Any) -> str:
 
 def _fields_at(path: Path_) -> list[str]:
     """The field names the model allows at `path` (for suggestions)."""
+    from reconciler.bundle.model import BundleSpec
+
     annotation: Any = BundleSpec
     for part in path:
         annotation = _unwrap(annotation, isinstance(part, int))
@@ -137,4 +326,6 @@ def _unwrap(annotation: Any, into_list: bool) -> Any:
 
 
 def _is_model(annotation: Any) -> bool:
+    import pydantic
+
     return isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)

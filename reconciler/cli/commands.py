@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import gc
 import importlib
+import re
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import typer
 import typer.main
 from typer import _click
-from typer.core import MarkupMode, TyperCommand, TyperGroup
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer.core import MarkupMode, TyperCommand, TyperGroup, _TyperParameter
 
 # verb: (module, the help `reconciler --help` shows: the first paragraph of the function's docstring)
 VERBS: dict[str, tuple[str, str]] = {
@@ -72,11 +76,85 @@ def load_verb(name: str, markup_mode: MarkupMode = None) -> _click.Command:
     module, _ = VERBS[name]
     function = getattr(importlib.import_module(module), name)
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=markup_mode)
-    single.command(name=name)(function)
+    single.command(name=name, cls=PlainCommand)(function)
     command = typer.main.get_command(single)
     if freeze_on_load:
         gc.freeze()
     return command
+
+
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")  # what every parser reads alike: no sign, space, _ or 0x
+_UNSURE = object()
+
+
+@dataclass(frozen=True)
+class PlainValues(RuntimeParam):
+    """How a parameter's command-line text becomes its value: the plain cases (a string, strings, a whole
+    number within bounds, a choice written exactly) here, every other value by typer's own coercion.
+
+    typer (0.29) coerces each parameter but a bool flag with a pydantic TypeAdapter, built on first use:
+    importing pydantic and building the adapters cost `validate` and `preview` a fifth of their start-up,
+    for values that need no more than `int(text)`. Anything else (a bad number, an unknown choice, a path
+    with checks) goes to typer's adapter, so its errors and results are typer's own, word for word."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        plain = plain_value(self.annotation, self.parameter_info, value, ctx)
+        if plain is not _UNSURE:
+            return plain
+        return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+def plain_value(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
+    """`value` coerced to `annotation` as typer's adapter would, or _UNSURE when only the adapter can say."""
+    if info.parser is not None or info.clamp:
+        return _UNSURE
+    if annotation is str:
+        return value if type(value) is str else _UNSURE
+    if annotation is bool:
+        return value if type(value) is bool else _UNSURE
+    if annotation == list[str]:
+        if type(value) in (list, tuple) and all(type(item) is str for item in value):
+            return list(value)
+        return _UNSURE
+    if annotation is int:
+        number = value if type(value) is int else _whole_number(value)
+        if number is None or (info.min is not None and number < info.min):
+            return _UNSURE
+        return _UNSURE if info.max is not None and number > info.max else number
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        if isinstance(value, annotation):
+            return value
+        if not info.case_sensitive or getattr(ctx, "token_normalize_func", None) is not None:
+            return _UNSURE
+        return next((member for member in annotation if str(member.value) == value), _UNSURE)
+    return _UNSURE
+
+
+def _whole_number(value: Any) -> int | None:
+    return int(value) if type(value) is str and _WHOLE_NUMBER.fullmatch(value) else None
+
+
+def plain_values_first(params: list[Any]) -> None:
+    """Give each of typer's parameters the coercion above (see PlainValues)."""
+    for param in params:
+        if isinstance(param, _TyperParameter) and param.type_descriptor.file_annotation is None:
+            descriptor = param.type_descriptor
+            param._runtime_param = PlainValues(
+                annotation=descriptor.annotation, parameter_info=descriptor.parameter_info
+            )
+
+
+class PlainCommand(TyperCommand):
+    """A verb: typer's command, its parameters (`--help` among them) coerced by PlainValues first."""
+
+    def __init__(self, *args: Any, **attrs: Any) -> None:
+        super().__init__(*args, **attrs)
+        plain_values_first(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        plain_values_first([option])
+        return option
 
 
 class LazyVerb(TyperCommand):
@@ -106,5 +184,11 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        plain_values_first(self.params)  # the group's own options are read on every command
         for name, (_, short_help) in VERBS.items():
             self.commands.setdefault(name, LazyVerb(name, short_help, self.rich_markup_mode))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        plain_values_first([option])
+        return option
