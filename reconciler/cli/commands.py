@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -64,6 +65,15 @@ VERBS: dict[str, tuple[str, str]] = {
     ),
 }
 
+
+# Command groups, loaded like the verbs: name: (module, its typer.Typer, the help `reconciler --help` shows).
+GROUPS: dict[str, tuple[str, str, str]] = {
+    "sandbox": (
+        "reconciler.cli.sandbox",
+        "sandbox_app",
+        "Run a local emulator of a provider's schedule API.",
+    ),
+}
 
 # Set by `reconciler.cli.main.run` (a process of its own): what a verb imports lives for the whole run, so it
 # is frozen out of garbage collection like everything imported before it.
@@ -157,16 +167,32 @@ class PlainCommand(TyperCommand):
         return option
 
 
-class LazyVerb(TyperCommand):
-    """Stands in for a verb in the group's listing; becomes the real command when the verb is used."""
+def load_group(name: str, markup_mode: MarkupMode = None) -> _click.Command:
+    """The command group `name` of GROUPS, built by typer as `app.add_typer(group, name=name)` would."""
+    module, attribute, _ = GROUPS[name]
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=markup_mode)
+    holder.add_typer(getattr(importlib.import_module(module), attribute), name=name)
+    group = typer.main.get_group(holder).commands[name]
+    if freeze_on_load:
+        gc.freeze()
+    return group
 
-    def __init__(self, name: str, short_help: str, markup_mode: MarkupMode) -> None:
+
+Loader = Callable[[str, MarkupMode], _click.Command]
+
+
+class LazyVerb(TyperCommand):
+    """Stands in for a verb (or a group of them) in the group's listing; becomes the real command when it is
+    used."""
+
+    def __init__(self, name: str, short_help: str, markup_mode: MarkupMode, load: Loader = load_verb) -> None:
         super().__init__(name=name, help=short_help, short_help=short_help, rich_markup_mode=markup_mode)
         self._real: _click.Command | None = None
+        self._load = load
 
     def real(self) -> _click.Command:
         if self._real is None:
-            self._real = load_verb(str(self.name), self.rich_markup_mode)
+            self._real = self._load(str(self.name), self.rich_markup_mode)
         return self._real
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
@@ -180,11 +206,14 @@ class LazyVerb(TyperCommand):
 
 
 class LazyGroup(TyperGroup):
-    """The `reconciler` group: typer's own, plus the verbs of VERBS as LazyVerb stand-ins."""
+    """The `reconciler` group: typer's own, plus the groups of GROUPS and the verbs of VERBS as LazyVerb
+    stand-ins, listed in that order."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         plain_values_first(self.params)  # the group's own options are read on every command
+        for name, (_, _, short_help) in GROUPS.items():
+            self.commands.setdefault(name, LazyVerb(name, short_help, self.rich_markup_mode, load_group))
         for name, (_, short_help) in VERBS.items():
             self.commands.setdefault(name, LazyVerb(name, short_help, self.rich_markup_mode))
 

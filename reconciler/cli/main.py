@@ -31,7 +31,6 @@ from reconciler.cli.completion import (
     show_completion,
 )
 from reconciler.cli.output import error_json, exception_json
-from reconciler.cli.sandbox import sandbox_app
 from reconciler.errors import ReconcilerError
 
 app = typer.Typer(
@@ -40,7 +39,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=LazyGroup,  # the verbs load when one runs (reconciler/cli/commands.py)
+    cls=LazyGroup,  # the verbs and `sandbox` load when one runs (reconciler/cli/commands.py)
 )
 
 
@@ -79,12 +78,6 @@ def _options(
     ] = None,
 ) -> None:
     """Schedules-as-code for AI agents: validate, plan and apply YAML bundles of agent schedules."""
-
-
-app.add_typer(sandbox_app, name="sandbox")
-# Command groups (`sandbox`): alone on the command line they print help. Named once, here: `main` may run
-# with `app` swapped for its click command (a test harness calling `main` in process does).
-GROUPS = tuple(str(group.name) for group in app.registered_groups)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
