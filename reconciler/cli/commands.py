@@ -94,7 +94,7 @@ def load_verb(name: str, markup_mode: MarkupMode = None) -> _click.Command:
 
 
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")  # what every parser reads alike: no sign, space, _ or 0x
-_UNSURE = object()
+UNSURE = object()
 
 
 @dataclass(frozen=True)
@@ -109,35 +109,35 @@ class PlainValues(RuntimeParam):
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         plain = plain_value(self.annotation, self.parameter_info, value, ctx)
-        if plain is not _UNSURE:
+        if plain is not UNSURE:
             return plain
         return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
 
 
 def plain_value(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
-    """`value` coerced to `annotation` as typer's adapter would, or _UNSURE when only the adapter can say."""
+    """`value` coerced to `annotation` as typer's adapter would, or UNSURE when only the adapter can say."""
     if info.parser is not None or info.clamp:
-        return _UNSURE
+        return UNSURE
     if annotation is str:
-        return value if type(value) is str else _UNSURE
+        return value if type(value) is str else UNSURE
     if annotation is bool:
-        return value if type(value) is bool else _UNSURE
+        return value if type(value) is bool else UNSURE
     if annotation == list[str]:
         if type(value) in (list, tuple) and all(type(item) is str for item in value):
             return list(value)
-        return _UNSURE
+        return UNSURE
     if annotation is int:
         number = value if type(value) is int else _whole_number(value)
         if number is None or (info.min is not None and number < info.min):
-            return _UNSURE
-        return _UNSURE if info.max is not None and number > info.max else number
+            return UNSURE
+        return UNSURE if info.max is not None and number > info.max else number
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         if isinstance(value, annotation):
             return value
         if not info.case_sensitive or getattr(ctx, "token_normalize_func", None) is not None:
-            return _UNSURE
-        return next((member for member in annotation if str(member.value) == value), _UNSURE)
-    return _UNSURE
+            return UNSURE
+        return next((member for member in annotation if str(member.value) == value), UNSURE)
+    return UNSURE
 
 
 def _whole_number(value: Any) -> int | None:

@@ -1,6 +1,7 @@
 """Each verb loads only what it uses: `reconciler --help` imports no verb, `validate` and `preview` no HTTP
-client, no server, no template engine for a bundle without templates, and no other platform's provider
-(reconciler/cli/commands.py). Help and errors that do not go to a terminal are drawn without rich.
+client, no server, no template engine for a bundle without templates, no other platform's provider, and no
+pydantic (reconciler/cli/commands.py, reconciler/bundle/structure.py). Help and errors that do not go to a
+terminal are drawn without rich.
 
 A user notices these only as speed; they are checked as the set of modules a real process loaded, never as a
 time (benchmarks/startup.py measures the time)."""
@@ -28,6 +29,15 @@ NETWORK_AND_SERVERS = (
 )
 # Loaded only where they are used: rich draws help and progress bars for a terminal, jinja2 renders templates.
 TERMINAL_AND_TEMPLATES = ("rich", "jinja2")
+# pydantic (with typer's adapters, which coerce option values through it, and the bundle's model) only for a
+# value or a document that is not plain; the sandbox's commands only for `reconciler sandbox`.
+MODELS_AND_SANDBOX = (
+    "pydantic",
+    "typer._adapters",
+    "reconciler.bundle.model",
+    "reconciler.cli.sandbox",
+    "reconciler.sandbox",
+)
 PROBE = """
 import json, sys
 from reconciler.cli.main import main
@@ -65,7 +75,7 @@ def test_the_listed_help_is_the_verbs_own(verb: str) -> None:
 def test_help_lists_every_verb_and_loads_none() -> None:
     verb_modules = [module for module, _ in VERBS.values()]
     code, loaded = loaded_by(
-        ["--help"], [*verb_modules, *NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, "pydantic"]
+        ["--help"], [*verb_modules, *NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *MODELS_AND_SANDBOX]
     )
     assert (code, loaded) == (0, [])
     listing = subprocess.run(
@@ -79,9 +89,28 @@ def test_help_lists_every_verb_and_loads_none() -> None:
 def test_offline_verbs_load_no_network_code_and_only_their_platform(verb: str) -> None:
     others = [f"reconciler.providers.{p}" for p in ("agentex", "orq", "oz", "tbd_agents", "temporal")]
     code, loaded = loaded_by(
-        [verb, "examples/cadenya"], [*NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *others]
+        [verb, "examples/cadenya", "--format", "json"],
+        [*NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *MODELS_AND_SANDBOX, *others],
     )
     assert (code, loaded) == (0, [])
+    count = ["--count", "3"] if verb == "preview" else ["--var", "team=x", "--strict"]
+    code, loaded = loaded_by([verb, "examples/cadenya", *count], list(MODELS_AND_SANDBOX))
+    assert (code, loaded) == (0, [])
+
+
+def test_a_bundle_the_plain_reading_refuses_is_checked_by_the_model(tmp_path: Path) -> None:
+    """The other side of the check above: pydantic is absent because nothing needed it. A bundle with a
+    mistake in its structure is worded from the model's own errors."""
+    bundle = tmp_path / "typo.yaml"
+    text = (ROOT / "examples/cadenya/bundle.yaml").read_text()
+    bundle.write_text(text.replace("bundleKey:", "bundleKeyy:", 1))
+    code, loaded = loaded_by(["validate", str(bundle)], ["pydantic", "reconciler.bundle.model"])
+    assert (code, loaded) == (1, ["pydantic", "reconciler.bundle.model"])
+
+
+def test_the_sandbox_group_loads_when_it_is_used() -> None:
+    code, loaded = loaded_by(["sandbox", "serve", "--help"], ["reconciler.cli.sandbox"])
+    assert (code, loaded) == (0, ["reconciler.cli.sandbox"])
 
 
 def test_a_bundle_with_templates_loads_the_template_engine(tmp_path: Path) -> None:
