@@ -13,7 +13,6 @@ import gc
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -97,8 +96,7 @@ _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")  # what every parser reads ali
 UNSURE = object()
 
 
-@dataclass(frozen=True)
-class PlainValues(RuntimeParam):
+class PlainValues(RuntimeParam):  # typer's frozen dataclass, with its fields: no @dataclass of its own
     """How a parameter's command-line text becomes its value: the plain cases (a string, strings, a whole
     number within bounds, a choice written exactly) here, every other value by typer's own coercion.
 

@@ -10,7 +10,6 @@ Under `--format json` every failure is a JSON document on stdout instead of a me
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from typing import Annotated
@@ -177,6 +176,8 @@ def _failed(as_json: bool, code: int, message: str, kind: str) -> int:
 
 
 def _print_json(document: dict[str, object]) -> None:
+    import json  # only for a JSON failure: its import is a few ms of every start-up
+
     print(json.dumps(document, indent=2), flush=True)
 
 

@@ -6,7 +6,6 @@ The forecast modules load when the command runs: every other verb imports this m
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -45,6 +44,8 @@ def preview(
     loaded.raise_for_problems()
     forecasts = compute_preview(loaded.bundles, after, count)
     if format is PreviewFormat.json:
+        import json  # only for JSON: its import is a few ms of every start-up
+
         print(json.dumps(preview_json(forecasts, after, count), indent=2, default=str))
     else:
         print(preview_text(forecasts, after, count))

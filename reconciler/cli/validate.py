@@ -6,7 +6,6 @@ change the exit code, unless `--strict`.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -71,6 +70,8 @@ def validate(
         result = _json_result(loaded_diagnostics, None if loaded_diagnostics else loaded)
         if warnings:  # only then: the documents without warnings stay exactly as they were
             result["warnings"] = [diagnostic_json(w) for w in warnings]
+        import json  # only for JSON: its import is a few ms of every start-up
+
         print(json.dumps(result, indent=2))
         return 1 if failed else 0
     if loaded_diagnostics:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from reconciler.timing.ranges import runs_text
 from reconciler.timing.spec import TimingError
@@ -47,8 +48,7 @@ _MACRO_LIST = " ".join(_MACROS)
 _SYNTAX = "numbers, names (jan-dec, sun-sat), ranges a-b, lists a,b and steps */n, a-b/n, a/n"
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(NamedTuple):  # not a dataclass: cheaper to define, for every start-up
     name: str
     low: int
     high: int  # highest value the text may use (7 for day-of-week: Sunday again)

@@ -30,7 +30,8 @@ NETWORK_AND_SERVERS = (
 # Loaded only where they are used: rich draws help and progress bars for a terminal, jinja2 renders templates.
 TERMINAL_AND_TEMPLATES = ("rich", "jinja2")
 # pydantic (with typer's adapters, which coerce option values through it, and the bundle's model) only for a
-# value or a document that is not plain; the sandbox's commands only for `reconciler sandbox`.
+# value or a document that is not plain; the sandbox's commands only for `reconciler sandbox`. (And json only
+# for JSON output: checked where the output is text.)
 MODELS_AND_SANDBOX = (
     "pydantic",
     "typer._adapters",
@@ -39,11 +40,13 @@ MODELS_AND_SANDBOX = (
     "reconciler.sandbox",
 )
 PROBE = """
-import json, sys
+import sys
 from reconciler.cli.main import main
 code = main(sys.argv[2:])
+modules = set(sys.modules)
+import json  # after the command: it is one of the modules watched
 watched = json.loads(sys.argv[1])
-print(json.dumps({"code": code, "loaded": [m for m in watched if m in sys.modules]}), file=sys.stderr)
+print(json.dumps({"code": code, "loaded": [m for m in watched if m in modules]}), file=sys.stderr)
 """
 
 
@@ -75,7 +78,8 @@ def test_the_listed_help_is_the_verbs_own(verb: str) -> None:
 def test_help_lists_every_verb_and_loads_none() -> None:
     verb_modules = [module for module, _ in VERBS.values()]
     code, loaded = loaded_by(
-        ["--help"], [*verb_modules, *NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *MODELS_AND_SANDBOX]
+        ["--help"],
+        [*verb_modules, *NETWORK_AND_SERVERS, *TERMINAL_AND_TEMPLATES, *MODELS_AND_SANDBOX, "json"],
     )
     assert (code, loaded) == (0, [])
     listing = subprocess.run(
@@ -94,7 +98,7 @@ def test_offline_verbs_load_no_network_code_and_only_their_platform(verb: str) -
     )
     assert (code, loaded) == (0, [])
     count = ["--count", "3"] if verb == "preview" else ["--var", "team=x", "--strict"]
-    code, loaded = loaded_by([verb, "examples/cadenya", *count], list(MODELS_AND_SANDBOX))
+    code, loaded = loaded_by([verb, "examples/cadenya", *count], [*MODELS_AND_SANDBOX, "json"])
     assert (code, loaded) == (0, [])
 
 

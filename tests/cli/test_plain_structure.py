@@ -68,11 +68,10 @@ def test_the_shapes_are_the_models_field_by_field() -> None:
     defaults = {
         name: field.default
         for name, field in model.BundleSpec.model_fields.items()
-        if name in BundleFields.__dataclass_fields__ and not field.is_required()
+        if name in BundleFields._fields and not field.is_required()
     }
-    assert defaults == {
-        name: field.default for name, field in BundleFields.__dataclass_fields__.items() if name in defaults
-    }
+    assert defaults == BundleFields._field_defaults
+    assert TargetFields._fields == tuple(model.Target.model_fields)
 
 
 def model_fields(data: Any) -> BundleFields | None:
@@ -81,7 +80,7 @@ def model_fields(data: Any) -> BundleFields | None:
         spec = model.BundleSpec.model_validate(data)
     except pydantic.ValidationError:
         return None
-    names = [name for name in BundleFields.__dataclass_fields__ if name != "target"]
+    names = [name for name in BundleFields._fields if name != "target"]
     return BundleFields(
         target=TargetFields(**spec.target.model_dump()), **{name: getattr(spec, name) for name in names}
     )
