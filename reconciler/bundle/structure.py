@@ -204,7 +204,7 @@ def _make_checker(shape: Shape) -> Check:
         "any": lambda value: True,
         "bool": lambda value: type(value) is bool,
         "float": lambda value: type(value) is float,
-        "provider": lambda value: type(value) is str and value in plugin.names(),
+        "provider": lambda value: type(value) is str and plugin.is_installed(value),
     }
     if isinstance(shape, str):
         return simple[shape]

@@ -127,17 +127,29 @@ class ProviderPlugin:
 
 @dataclass(frozen=True)
 class Installed:
-    """A plugin and where it came from."""
+    """A plugin and where it came from. The distribution and its version are looked up when asked for
+    (`reconciler providers`, an error message): finding them reads every installed package's metadata."""
 
     plugin: ProviderPlugin
-    distribution: str
-    version: str
     entry_point: str  # "module:attribute"
+
+    @property
+    def distribution(self) -> str:
+        return _entry_points()[self.plugin.name][1]
+
+    @property
+    def version(self) -> str:
+        return _entry_points()[self.plugin.name][2]
 
 
 def names() -> tuple[str, ...]:
     """The installed providers' names, sorted, without loading any descriptor."""
     return tuple(sorted(_entry_points()))
+
+
+def is_installed(name: str) -> bool:
+    """Whether a provider called `name` is installed; a built-in's name needs no package metadata read."""
+    return name in BUILT_IN or name in _entry_points()
 
 
 def get(name: str) -> ProviderPlugin:
@@ -146,6 +158,10 @@ def get(name: str) -> ProviderPlugin:
 
 
 def installed(name: str) -> Installed:
+    if (
+        name in BUILT_IN
+    ):  # a built-in's name is always the built-in (see `_entry_points`): no metadata to read
+        return _load(name)
     points = _entry_points()
     if name not in points:
         raise ConfigError(f"unknown provider '{name}'; installed: {', '.join(sorted(points))}")
@@ -157,7 +173,7 @@ def all_installed() -> tuple[Installed, ...]:
 
 
 def find(name: str) -> ProviderPlugin | None:
-    return get(name) if name in _entry_points() else None
+    return get(name) if is_installed(name) else None
 
 
 def forecast_family(provider: str) -> str:
@@ -176,7 +192,7 @@ def _entry_points() -> dict[str, tuple[str, str, str]]:
     for point in metadata.entry_points(group=GROUP):
         dist = point.dist
         origin = (dist.name, dist.version) if dist is not None else ("unknown distribution", "")
-        if point.name in found and found[point.name][1] == DISTRIBUTION:
+        if point.name in BUILT_IN and (origin[0] != DISTRIBUTION or point.value != BUILT_IN[point.name]):
             continue  # a built-in's name taken by another package: the built-in stays
         found[point.name] = (point.value, *origin)
     for name, value in BUILT_IN.items():
@@ -186,27 +202,34 @@ def _entry_points() -> dict[str, tuple[str, str, str]]:
 
 @cache
 def _load(name: str) -> Installed:
-    value, distribution, version = _entry_points()[name]
-    plugin = load_attribute(value, f"provider plugin '{name}' (from {distribution})")
+    value = BUILT_IN.get(name) or _entry_points()[name][0]
+
+    def origin() -> str:  # only for a message: finding it reads the metadata of every package
+        return _entry_points()[name][1]
+
+    plugin = load_attribute(value, f"provider plugin '{name}'", origin)
     if not isinstance(plugin, ProviderPlugin):
         raise ConfigError(
-            f"provider plugin '{name}' (from {distribution}): {value} is a {type(plugin).__name__}, "
+            f"provider plugin '{name}' (from {origin()}): {value} is a {type(plugin).__name__}, "
             "not a reconciler.providers.plugin.ProviderPlugin"
         )
     if plugin.name != name or not plugin.capabilities:
         raise ConfigError(
-            f"provider plugin '{name}' (from {distribution}): its descriptor names '{plugin.name}' and must "
+            f"provider plugin '{name}' (from {origin()}): its descriptor names '{plugin.name}' and must "
             "name its entry point, with at least one Capabilities"
         )
-    return Installed(plugin, distribution, version, value)
+    return Installed(plugin, value)
 
 
-def load_attribute(path: str, what: str) -> Any:
+def load_attribute(path: str, what: str, origin: Callable[[], str] | None = None) -> Any:
+    """The object `path` ("module:attribute") names; ConfigError naming `what` (and `origin()`, the package
+    it came from, when given) when it cannot be loaded."""
     module, _, attribute = path.partition(":")
     try:
         target: Any = importlib.import_module(module)
         for part in attribute.split(".") if attribute else ():
             target = getattr(target, part)
     except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"{what}: cannot load {path}: {exc}") from exc
+        where = f" (from {origin()})" if origin is not None else ""
+        raise ConfigError(f"{what}{where}: cannot load {path}: {exc}") from exc
     return target

@@ -30,9 +30,11 @@ NETWORK_AND_SERVERS = (
 # Loaded only where they are used: rich draws help and progress bars for a terminal, jinja2 renders templates.
 TERMINAL_AND_TEMPLATES = ("rich", "jinja2")
 # pydantic (with typer's adapters, which coerce option values through it, and the bundle's model) only for a
-# value or a document that is not plain; the sandbox's commands only for `reconciler sandbox`. (And json only
-# for JSON output: checked where the output is text.)
+# value or a document that is not plain; the sandbox's commands only for `reconciler sandbox`; every installed
+# package's metadata only to list providers (a built-in provider's name needs none). (And json only for JSON
+# output: checked where the output is text.)
 MODELS_AND_SANDBOX = (
+    "importlib.metadata",
     "pydantic",
     "typer._adapters",
     "reconciler.bundle.model",
