@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Hashable
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
@@ -227,7 +228,7 @@ def normal_options(options: dict[str, Any]) -> dict[str, Any]:
 def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     """The bundle's `when` for a wire schedule: cron where the calendars say exactly that.
 
-    Remembered by the schedule's canonical JSON: a listing repeats a few timings thousands of times, and reading
+    Remembered by what it is read from: a listing repeats a few timings thousands of times, and reading
     calendars back into cron parses and translates crons. Only shapes whose result is built afresh (one
     interval, or calendars alone) are remembered; each caller gets its own copy.
     """
@@ -243,22 +244,29 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     return {k: v if type(v) is str else copy.deepcopy(v) for k, v in known.items()}
 
 
-# Canonical JSON of a wire schedule -> its `when`. Shared by every thread reading a listing: a dict's get and
+# What a wire schedule's `when` is read from (`_when_key`) -> that `when`. Shared by every thread reading a listing: a dict's get and
 # set are atomic, and two threads computing one entry store equal values.
-_WHEN_MEMO: dict[str, dict[str, Any]] = {}
+_WHEN_MEMO: dict[Hashable, dict[str, Any]] = {}
 _WHEN_MEMO_SIZE = 4096
 
 
-def _when_key(schedule: dict[str, Any]) -> str | None:
+def _when_key(schedule: dict[str, Any]) -> Hashable | None:
+    """What `_when_from_wire` reads of `schedule`, as a key; None where the result is not remembered."""
     timezone, intervals = schedule.get("timezone"), schedule.get("intervals")
     calendars = schedule.get("calendars")
     if timezone is not None and type(timezone) is not str:
         return None
     if calendars and intervals:
         return None  # shown whole: the result holds the wire's own dicts, in the wire's key order
-    if intervals and (type(intervals) is not list or len(intervals) != 1):
+    if not intervals:
+        return canonical_json(schedule)  # calendars (or nothing): read back from their JSON alone
+    if type(intervals) is not list or len(intervals) != 1 or type(intervals[0]) is not dict:
         return None
-    return canonical_json(schedule)
+    # One interval: only its `every` and `offset` are read (a cheaper key than the JSON of the schedule).
+    every, offset = intervals[0].get("every", "0s"), intervals[0].get("offset")
+    if type(every) is not str or (offset is not None and type(offset) is not str):
+        return None
+    return (timezone, every, offset)
 
 
 def _when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
