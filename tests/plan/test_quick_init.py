@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+from typing import Any
 
 import pytest
 
@@ -14,8 +15,8 @@ from reconciler.plan.model import Action, Change
 from reconciler.plan.quick_init import quick_init
 
 
-def live(**extra: object) -> LiveSchedule:
-    return LiveSchedule("sch_1", "agent", "daily", "team", "active", {"every": "1h"}, {}, {}, {}, **extra)  # type: ignore[arg-type]
+def live(**extra: Any) -> LiveSchedule:
+    return LiveSchedule("sch_1", "agent", "daily", "team", "active", {"every": "1h"}, {}, {}, {}, **extra)
 
 
 def test_fields_and_defaults_are_the_dataclass_ones() -> None:

@@ -244,8 +244,8 @@ def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     return {k: v if type(v) is str else copy.deepcopy(v) for k, v in known.items()}
 
 
-# What a wire schedule's `when` is read from (`_when_key`) -> that `when`. Shared by every thread reading a listing: a dict's get and
-# set are atomic, and two threads computing one entry store equal values.
+# What a wire schedule's `when` is read from (`_when_key`) -> that `when`. Shared by every thread reading a
+# listing: a dict's get and set are atomic, and two threads computing one entry store equal values.
 _WHEN_MEMO: dict[Hashable, dict[str, Any]] = {}
 _WHEN_MEMO_SIZE = 4096
 
