@@ -6,9 +6,10 @@ sides here, once, so no later output can print one.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.bundle.sensitive import REDACTED
@@ -27,8 +28,31 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
     as the bundle is written, and lists are compared whole (an item-level list diff reads poorly for crons).
     """
     out: list[Change] = []
-    _walk((), before, after, out)
+    if not before and (after is None or isinstance(after, Mapping)):
+        _appeared((), after, out)  # a create: every leaf is new, so nothing needs comparing
+    else:
+        _walk((), before, after, out)
     return tuple(out)
+
+
+def _appeared(path: tuple[str, ...], after: Any, out: list[Change]) -> None:
+    """`_walk` with nothing before, as a create's plan has it (10,000 creates: 70,000 calls): the same changes
+    in the same order, without comparing each value with the None it replaces."""
+    if after is None:
+        return
+    if isinstance(after, Mapping):
+        for key in _ordered(path, after.keys()):
+            _appeared((*path, key), after[key], out)
+        return
+    secret = path[: len(_SECRETS)] == _SECRETS or _has_digest(after)
+    out.append(
+        Change(
+            path=".".join(map(_segment, path)),
+            before=None,
+            after=REDACTED if secret else after,
+            sensitive=secret,
+        )
+    )
 
 
 def _walk(path: tuple[str, ...], before: Any, after: Any, out: list[Change]) -> None:
@@ -43,7 +67,7 @@ def _walk(path: tuple[str, ...], before: Any, after: Any, out: list[Change]) -> 
     secret = path[: len(_SECRETS)] == _SECRETS or _has_digest(before) or _has_digest(after)
     out.append(
         Change(
-            path=".".join(_segment(key) for key in path),
+            path=".".join(map(_segment, path)),
             # Both sides masked: the old value may be the same secret stored before it was marked as one.
             before=REDACTED if secret and before is not None else before,
             after=REDACTED if secret and after is not None else after,
@@ -84,7 +108,7 @@ def _branch(value: Any) -> bool:
     return value is None or isinstance(value, Mapping)
 
 
-def _ordered(path: tuple[str, ...], keys: set[str]) -> list[str]:
+def _ordered(path: tuple[str, ...], keys: Iterable[str]) -> list[str]:
     if path:
         return sorted(keys)
     return sorted(keys, key=lambda k: (_FIELD_RANK.get(k, len(FIELDS)), k))
@@ -100,6 +124,7 @@ def _has_digest(value: Any) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)  # a plan repeats a few field names and label keys thousands of times
 def _segment(key: str) -> str:
     # Label keys such as `app.kubernetes.io/name` would make a dotted path ambiguous: quote them.
     return key if _PLAIN_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)

@@ -294,7 +294,7 @@ class _BundlePlanner:
         return normalise(digest_like(wanted, live_shape(item), self.digest_key))
 
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
-        keep, *extras = sorted(matches, key=keep_first)
+        keep, *extras = matches if len(matches) == 1 else sorted(matches, key=keep_first)
         self._check_source(keep)
         self.actions.append(self._completing_marker(self._step(desired, keep), keep))
         for extra in extras:

@@ -10,14 +10,17 @@ where exact.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+from collections.abc import Hashable
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.sensitive import Sensitive
 from reconciler.errors import ConfigError
 from reconciler.plan.live import LiveSchedule, LiveState
+from reconciler.plan.normalise import canonical_json
 from reconciler.plan.record import parse_record, parse_written_label, written_label
 from reconciler.providers import secretmarks
 from reconciler.providers.calendar_wire import (
@@ -144,6 +147,8 @@ def schedule_for(desired: DesiredSchedule) -> dict[str, Any]:
 
 
 def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveSchedule:
+    # Run once per listed schedule (10,000 in a large plan): the members most schedules lack (secrets, secret
+    # fields, options, a `written` note) are looked up once and skipped when absent.
     metadata = item.get("metadata") or {}
     spec = item.get("spec") or {}
     labels = dict(metadata.get("labels") or {})
@@ -159,29 +164,32 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         name = marked  # the marker names another schedule: copied onto this one, so this one is not ours
     elif owner and applied is None:
         incomplete = NO_RECORD
-    secret_keys = [k for k in labels.get(SECRETS_LABEL, "").split(".") if k]
-    data = dict(_first(spec, "data") or {})
-    secrets = {k: Sensitive(str(data.pop(k))).digest(digest_key) for k in secret_keys if k in data}
     live_input: dict[str, Any] = {}
     message = _first(spec, "initialMessage")
     if message:
         live_input["message"] = message
-    if data:
-        live_input["data"] = data
-    if secrets:
-        live_input["secrets"] = secrets
-    options = normal_options(
-        {
-            "userData": _first(spec, "userData"),
-            "overlapPolicy": spec.get("overlapPolicy"),
-            "variationId": spec.get("variationId"),
-        }
-    )
+    raw_data = _first(spec, "data")
+    secrets: dict[str, str] = {}
+    if raw_data:
+        data = dict(raw_data)
+        secret_keys = [k for k in labels.get(SECRETS_LABEL, "").split(".") if k]
+        secrets = {k: Sensitive(str(data.pop(k))).digest(digest_key) for k in secret_keys if k in data}
+        if data:
+            live_input["data"] = data
+        if secrets:
+            live_input["secrets"] = secrets
+    user_data = _first(spec, "userData")
+    overlap, variation = spec.get("overlapPolicy"), spec.get("variationId")
+    options: dict[str, Any] = {}
+    if user_data is not None or overlap is not None or variation is not None:
+        options = normal_options({"userData": user_data, "overlapPolicy": overlap, "variationId": variation})
     user_labels = {k: v for k, v in labels.items() if k not in _MARKER_LABELS}
     secret_codes = [c for c in labels.get(SECRET_FIELDS_LABEL, "").split(".") if c]
-    secret_paths = secretmarks.recorded(
-        {"input": live_input, "labels": user_labels, "options": options}, secret_codes
-    ) | {("input", "secrets", k) for k in secrets}
+    secret_paths: frozenset[tuple[str | int, ...]] = frozenset()
+    if secret_codes or secrets:
+        secret_paths = secretmarks.recorded(
+            {"input": live_input, "labels": user_labels, "options": options}, secret_codes
+        ) | {("input", "secrets", k) for k in secrets}
     return LiveSchedule(
         remote_id=metadata.get("id", ""),
         agent=agent,
@@ -218,7 +226,50 @@ def normal_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
-    """The bundle's `when` for a wire schedule: cron where the calendars say exactly that."""
+    """The bundle's `when` for a wire schedule: cron where the calendars say exactly that.
+
+    Remembered by what it is read from: a listing repeats a few timings thousands of times, and reading
+    calendars back into cron parses and translates crons. Only shapes whose result is built afresh (one
+    interval, or calendars alone) are remembered; each caller gets its own copy.
+    """
+    key = _when_key(schedule)
+    if key is None:
+        return _when_from_wire(schedule)
+    known = _WHEN_MEMO.get(key)
+    if known is None:
+        known = _when_from_wire(schedule)
+        if len(_WHEN_MEMO) >= _WHEN_MEMO_SIZE:
+            _WHEN_MEMO.clear()  # a bound, not an eviction policy: more distinct timings than this is rare
+        _WHEN_MEMO[key] = known
+    return {k: v if type(v) is str else copy.deepcopy(v) for k, v in known.items()}
+
+
+# What a wire schedule's `when` is read from (`_when_key`) -> that `when`. Shared by every thread reading a
+# listing: a dict's get and set are atomic, and two threads computing one entry store equal values.
+_WHEN_MEMO: dict[Hashable, dict[str, Any]] = {}
+_WHEN_MEMO_SIZE = 4096
+
+
+def _when_key(schedule: dict[str, Any]) -> Hashable | None:
+    """What `_when_from_wire` reads of `schedule`, as a key; None where the result is not remembered."""
+    timezone, intervals = schedule.get("timezone"), schedule.get("intervals")
+    calendars = schedule.get("calendars")
+    if timezone is not None and type(timezone) is not str:
+        return None
+    if calendars and intervals:
+        return None  # shown whole: the result holds the wire's own dicts, in the wire's key order
+    if not intervals:
+        return canonical_json(schedule)  # calendars (or nothing): read back from their JSON alone
+    if type(intervals) is not list or len(intervals) != 1 or type(intervals[0]) is not dict:
+        return None
+    # One interval: only its `every` and `offset` are read (a cheaper key than the JSON of the schedule).
+    every, offset = intervals[0].get("every", "0s"), intervals[0].get("offset")
+    if type(every) is not str or (offset is not None and type(offset) is not str):
+        return None
+    return (timezone, every, offset)
+
+
+def _when_from_wire(schedule: dict[str, Any]) -> dict[str, Any]:
     when: dict[str, Any] = {"timezone": schedule.get("timezone") or "UTC"}
     calendars = [_calendar_from_json(c) for c in schedule.get("calendars") or []]
     intervals = schedule.get("intervals") or []
