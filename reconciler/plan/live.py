@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reconciler.plan.quick_init import quick_init
 from reconciler.plan.record import AppliedRecord
 
 LiveState = Literal["active", "paused", "archived"]
@@ -45,7 +44,6 @@ class Activity:
     available: bool = True
 
 
-@quick_init  # one per schedule: built 10,000 times in a large plan
 @dataclass(frozen=True, slots=True)
 class LiveSchedule:
     remote_id: str  # the provider's id (or name, where the name is the identity)

@@ -11,7 +11,6 @@ from typing import Any, Literal, get_args
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.quick_init import quick_init
 
 ActionKind = Literal["create", "update", "pause", "resume", "archive", "delete", "adopt", "rename", "noop"]
 # The plan file's summary order (docs/plan-json.md); also the order of `BundlePlan.summary`.
@@ -19,7 +18,6 @@ KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 CHANGING_KINDS = frozenset(KINDS) - {"noop"}
 
 
-@quick_init  # one per schedule: built 10,000 times in a large plan
 @dataclass(frozen=True, slots=True)
 class Change:
     """One field, before and after, in canonical form; a sensitive change holds `(sensitive)` on both sides.
@@ -42,7 +40,6 @@ class Change:
     written: str = field(default="", compare=False)
 
 
-@quick_init  # one per schedule: built 10,000 times in a large plan
 @dataclass(frozen=True, slots=True)
 class Action:
     """One step against one live schedule (or one schedule to create).
