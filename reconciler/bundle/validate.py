@@ -227,8 +227,9 @@ def _bundle_placed(
     if (problems or warnings) and not document.positions:
         placed = _with_positions(document)
         if placed is not None:
+            document.data = placed.data  # equal: the first read's copy goes before the second check
             renderer.restore_budget(budget_before)
-            problems, warnings = [], []
+            problems, warnings, bundle = [], [], None
             bundle = _bundle_from(placed, overrides, renderer, problems, warnings, warn_from)
     result.diagnostics.extend(problems)
     result.warnings.extend(warnings)
