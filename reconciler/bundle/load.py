@@ -33,8 +33,9 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 # The limits admit 100,000 schedules in one run and refuse hostile input before it costs more than such a run
 # (docs/bundle-format.md, "Size limits", has the measurements). A schedule as generated (name, agent, when,
 # input.message) is 7 nodes and ~105 bytes; a rich one (cron and timezone, data, labels, options) 16 nodes and
-# ~310 bytes. Reading costs ~230 bytes of memory per node (a flat list) to ~570 (schedules, with positions);
-# validating one document at once ~0.9-1 kB per node at its peak.
+# ~310 bytes. Reading costs ~230 bytes of memory per node (a flat list), ~155 (schedules, read without the
+# positions inside them, as `load_bundles` first reads) to ~570 (schedules, with every position); validating
+# one document at once ~0.4 kB per node at its peak, ~0.9-1 kB when it is read again for its messages.
 # One file: 16 MiB holds 100,000 generated schedules or 50,000 rich ones.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # Aliases share one node, so parsing is cheap; the blow-up comes when they are expanded. Every expanded node
