@@ -101,22 +101,27 @@ def load_bundles(
     costs: list[Document] = []  # the Costs documents, in the order read
     bundle_documents = 0
     budget = Budget()  # bytes and nodes for all files of this run together
-    for raw in paths:  # a path that is not even YAML must not hide the problems of the others
-        for documents in _documents_of(raw, budget, result, allow_empty=allow_empty):
-            while documents:
-                document = documents.pop(0)  # popped: its data goes once checked
-                if is_costs_document(document.data):
-                    costs.append(document)
-                    continue
-                bundle_documents += 1
-                bundle = _bundle_placed(document, overrides, renderer, result, warn_from)
-                if bundle is not None:
-                    result.bundles.append(bundle)
-    if costs_file is not None:
-        try:
-            costs.extend(load_file(Path(costs_file), budget))
-        except BundleError as exc:
-            result.diagnostics.extend(exc.diagnostics)
+
+    def each_file() -> Iterator[list[Document]]:
+        """The documents of every file, one file at a time: the paths', then `costs_file`'s."""
+        for raw in paths:  # a path that is not even YAML must not hide the problems of the others
+            yield from _documents_of(raw, budget, result, allow_empty=allow_empty)
+        if costs_file is not None:
+            try:
+                yield load_file(Path(costs_file), budget, positions=False)
+            except BundleError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+
+    for documents in each_file():
+        while documents:
+            document = documents.pop(0)  # popped: its data goes once checked
+            if is_costs_document(document.data):
+                costs.append(document)
+                continue
+            bundle_documents += 1
+            bundle = _bundle_placed(document, overrides, renderer, result, warn_from)
+            if bundle is not None:
+                result.bundles.append(bundle)
     result.costs = _costs_of(costs, result.diagnostics)
     if result.diagnostics and not bundle_documents:
         return result

@@ -302,3 +302,29 @@ def test_a_lazy_read_keeps_the_positions_it_records_exactly() -> None:
         eager.mark(("schedules", i)) for i in range(500)
     ]
     assert lazy.mark(("schedules", 499, "when", "every")) == eager.mark(("schedules", 499))
+
+
+def test_a_bundle_in_the_costs_file_is_still_checked_and_placed(tmp_path: Path) -> None:
+    """`--costs FILE` may hold bundles too: they are checked like any other, each message at its place."""
+    fleet = write(tmp_path, big_bundle(200, {}), "fleet.yaml")
+    bad = schedule_lines(0, every="sometimes")
+    costs = [
+        "apiVersion: reconciler/v1",
+        "kind: Costs",
+        "agents:",
+        "  agent-1: {perRun: 0.40 USD}",
+        "---",
+        *HEADER[:2],
+        "bundleKey: other",
+        HEADER[3],
+        "schedules:",
+        *bad,
+    ]
+    costs_file = write(tmp_path, costs, "costs.yaml")
+
+    loaded = load_bundles([str(fleet)], read_secrets=False, costs_file=str(costs_file))
+
+    assert located(loaded.diagnostics) == [
+        ("costs.yaml", *where(costs, "sometimes"), loaded.diagnostics[0].message)
+    ]
+    assert loaded.costs is not None
