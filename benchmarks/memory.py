@@ -98,8 +98,13 @@ finally:
     if current > best[0]:
         best[:] = [current, tracemalloc.take_snapshot()]
     stats = best[1].statistics("lineno")
-    top = [{"where": f"{s.traceback[0].filename.split('/site-packages/')[-1].split('/w-mem/')[-1]}:"
-            f"{s.traceback[0].lineno}", "mb": round(s.size / 2**20, 2), "blocks": s.count} for s in stats[:25]]
+    def short(name):  # reconciler/..., a library's own path, or the standard library's file
+        for cut in ("/site-packages/", "/reconciler/"):
+            if cut in name:
+                return ("reconciler/" if cut == "/reconciler/" else "") + name.split(cut)[-1]
+        return name.rsplit("/lib/", 1)[-1]
+    top = [{"where": f"{short(s.traceback[0].filename)}:{s.traceback[0].lineno}",
+            "mb": round(s.size / 2**20, 2), "blocks": s.count} for s in stats[:25]]
     print(json.dumps({"traced_mb": round(best[0] / 2**20, 1), "top": top}))
 """
 

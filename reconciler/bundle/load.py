@@ -33,8 +33,9 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 # The limits admit 100,000 schedules in one run and refuse hostile input before it costs more than such a run
 # (docs/bundle-format.md, "Size limits", has the measurements). A schedule as generated (name, agent, when,
 # input.message) is 7 nodes and ~105 bytes; a rich one (cron and timezone, data, labels, options) 16 nodes and
-# ~310 bytes. Reading costs ~230 bytes of memory per node (a flat list) to ~570 (schedules, with positions);
-# validating one document at once ~0.9-1 kB per node at its peak.
+# ~310 bytes. Reading costs ~230 bytes of memory per node (a flat list), ~155 (schedules, read without the
+# positions inside them, as `load_bundles` first reads) to ~570 (schedules, with every position); validating
+# one document at once ~0.4 kB per node at its peak, ~0.9-1 kB when it is read again for its messages.
 # One file: 16 MiB holds 100,000 generated schedules or 50,000 rich ones.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # Aliases share one node, so parsing is cheap; the blow-up comes when they are expanded. Every expanded node
@@ -88,13 +89,18 @@ class Mark(NamedTuple):  # a tuple: there is one per node, so it should cost lit
 
 @dataclass
 class Document:
-    """One YAML document of one file: its data and the position of every value and key in it."""
+    """One YAML document of one file: its data and the position of every value and key in it.
+
+    Loaded with `positions=False`, the nodes inside each schedule (`schedules[i]...`) have no position of
+    their own: `mark` finds the schedule's, and `positions` is False so a caller about to report a problem
+    loads the file again with them (`load_bundles` does)."""
 
     file: str
     index: int
     data: Any
     values: dict[Path_, Mark] = field(default_factory=dict)
     keys: dict[Path_, Mark] = field(default_factory=dict)
+    positions: bool = True  # every node's position is recorded
 
     def mark(self, path: Path_) -> Mark:
         """Where `path` is written, or the nearest enclosing node that is."""
@@ -169,7 +175,10 @@ def _outside(link: Path, folder: Path) -> str:
     )
 
 
-def load_file(path: Path, budget: Budget | None = None) -> list[Document]:
+def load_file(path: Path, budget: Budget | None = None, *, positions: bool = True) -> list[Document]:
+    """The documents of one file. `positions=False` skips the positions of the nodes inside schedules (most
+    of a bundle): every check made while reading (duplicate keys, YAML 1.1 surprises, the limits) is the
+    same, only a message about a schedule's field would be placed at the schedule instead of the field."""
     name = _display_name(path)
     budget = budget or Budget()
     try:
@@ -194,13 +203,18 @@ def load_file(path: Path, budget: Budget | None = None) -> list[Document]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError([Diagnostic(name, 1, 1, f"file is not UTF-8 text ({exc.reason})")]) from None
-    return load_text(text, name, budget)
+    return load_text(text, name, budget, positions=positions)
 
 
 def load_text(
-    text: str, file: str, budget: Budget | None = None, *, parser: type[Any] = FAST_PARSER
+    text: str,
+    file: str,
+    budget: Budget | None = None,
+    *,
+    parser: type[Any] = FAST_PARSER,
+    positions: bool = True,
 ) -> list[Document]:
-    builder = _Builder(file, budget or Budget())
+    builder = _Builder(file, budget or Budget(), positions=positions)
     try:
         builder.run(parser(text))
     except yaml.MarkedYAMLError as exc:
@@ -282,6 +296,9 @@ class _Open:
     key: str | None = None
     key_path: Path_ = ()  # (*path, key): built once for the key's position, used again for its value's
     key_lines: dict[str, int] = field(default_factory=dict)
+    # Its children's positions are not recorded (`positions=False`, inside a schedule): their paths are not
+    # even built, except for a collection (its own path bounds the depth) or an anchored node.
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,9 +327,10 @@ class _Builder:
     This runs once per node of every bundle (70,000 nodes for 10,000 schedules), so the common events
     (scalars, collections) are handled with the fewest calls: the placing logic is written out in each."""
 
-    def __init__(self, file: str, budget: Budget) -> None:
+    def __init__(self, file: str, budget: Budget, *, positions: bool = True) -> None:
         self.file = file
         self.budget = budget
+        self.positions = positions
         self.documents: list[Document] = []
         self.index = -1
         # Untagged plain scalars by their text: what `_scalar` made of them (never an error). Bundles repeat
@@ -373,7 +391,9 @@ class _Builder:
 
     def _document_end(self, event: yaml.DocumentEndEvent) -> None:
         if self.root is not None:  # an empty document, e.g. after a trailing `---`, holds nothing
-            self.documents.append(Document(self.file, self.index, self.root, self.values, self.keys))
+            self.documents.append(
+                Document(self.file, self.index, self.root, self.values, self.keys, self.positions)
+            )
 
     # -- placing nodes ------------------------------------------------------------------------------------
 
@@ -388,7 +408,7 @@ class _Builder:
         if not top.is_map:
             return (*top.path, len(top.value))
         assert top.key is not None
-        return (*top.path, top.key)
+        return (*top.path, top.key)  # not `key_path`: a quiet mapping does not build it
 
     def _attach(self, value: Any) -> None:
         if not self.stack:
@@ -430,10 +450,15 @@ class _Builder:
             raise self.fail(event, "mapping keys must be plain strings")
         if event.tag not in _COLLECTION_TAGS:
             raise self.fail(event, f"YAML tags such as '{event.tag}' are not allowed")
+        quiet = False
         if top is None:
             path: Path_ = ()
         else:
-            path = top.key_path if top.is_map else (*top.path, len(top.value))
+            quiet = top.quiet
+            if top.is_map:
+                path = (*top.path, top.key) if quiet else top.key_path  # type: ignore[arg-type]
+            else:
+                path = (*top.path, len(top.value))
             if len(path) >= MAX_DEPTH:
                 raise self.fail(event, f"nested more than {MAX_DEPTH} levels deep")
         self.visited += 1  # `_count(1, event)`, written out as in `_scalar_event`
@@ -442,10 +467,14 @@ class _Builder:
             self.visited -= 1
             self.budget.nodes += 1
             self._count(1, event)  # raises, with the message
-        mark = event.start_mark
-        self.values.setdefault(
-            path, _tuple_new(Mark, (mark.line + 1, mark.column + 1)) if mark is not None else _NOWHERE
-        )
+        if not quiet:
+            mark = event.start_mark
+            self.values.setdefault(
+                path, _tuple_new(Mark, (mark.line + 1, mark.column + 1)) if mark is not None else _NOWHERE
+            )
+            # A schedule's own position is kept (each schedule's line, and where its problems fall back to);
+            # the nodes inside it are not, unless asked.
+            quiet = not self.positions and len(path) == 2 and path[0] == "schedules"
         is_map = type(event) is yaml.MappingStartEvent
         value: dict[str, Any] | list[Any] = {} if is_map else []
         if top is None:  # `_attach`, written out
@@ -455,7 +484,7 @@ class _Builder:
             top.key = None
         else:
             top.value.append(value)  # type: ignore[union-attr]
-        stack.append(_Open(path, value, event.anchor, self.visited - 1, is_map))
+        stack.append(_Open(path, value, event.anchor, self.visited - 1, is_map, quiet=quiet))
 
     def _close(self, event: yaml.MappingEndEvent | yaml.SequenceEndEvent) -> None:
         done = self.stack.pop()
@@ -464,18 +493,20 @@ class _Builder:
 
     def _scalar_event(self, event: yaml.ScalarEvent) -> None:
         stack = self.stack
+        path: Path_ = ()
         if not stack:
-            path: Path_ = ()
             top = None
+            quiet = False
         else:
             top = stack[-1]
-            key = top.key
+            quiet = top.quiet
             if top.is_map:
-                if key is None:
+                if top.key is None:
                     self._key(event, top)
                     return
-                path = top.key_path
-            else:
+                if not quiet:
+                    path = top.key_path
+            elif not quiet:
                 path = (*top.path, len(top.value))
         self.visited += 1
         self.budget.nodes -= 1
@@ -483,8 +514,8 @@ class _Builder:
             self.visited -= 1
             self.budget.nodes += 1
             self._count(1, event)  # raises, with the message
-        mark = event.start_mark
-        if path not in self.values:
+        if not quiet and path not in self.values:
+            mark = event.start_mark
             self.values[path] = (
                 _tuple_new(Mark, (mark.line + 1, mark.column + 1)) if mark is not None else _NOWHERE
             )
@@ -495,6 +526,8 @@ class _Builder:
         else:
             value = self._scalar(event)
         if event.anchor is not None:
+            if quiet:
+                path = self._path()
             self._remember(event.anchor, path, value, 1, event.value)
         if top is None:  # `_attach`, written out: this runs for every value of every bundle
             self.root = value
@@ -532,9 +565,10 @@ class _Builder:
         if first is not None:
             raise self.fail(event, f"duplicate key '{key}' (first defined at line {first})")
         lines[key] = line
-        path = top.key_path = (*top.path, key)
-        self.keys[path] = _tuple_new(Mark, (line, start.column + 1)) if start is not None else _NOWHERE
         top.key = key
+        if not top.quiet:
+            path = top.key_path = (*top.path, key)
+            self.keys[path] = _tuple_new(Mark, (line, start.column + 1)) if start is not None else _NOWHERE
 
     def _alias(self, event: yaml.AliasEvent) -> None:
         anchored = self.anchors.get(event.anchor or "")
@@ -555,10 +589,11 @@ class _Builder:
             )
         self.aliased = True
         self._count(anchored.nodes, event)
-        for relative, mark in anchored.values:
-            self.values.setdefault(path + relative, mark)
-        for relative, mark in anchored.keys:
-            self.keys.setdefault(path + relative, mark)
+        if not (self.stack and self.stack[-1].quiet):
+            for relative, mark in anchored.values:
+                self.values.setdefault(path + relative, mark)
+            for relative, mark in anchored.keys:
+                self.keys.setdefault(path + relative, mark)
         self._attach(copy.deepcopy(anchored.data))
 
     def _remember(self, anchor: str, path: Path_, value: Any, nodes: int, text: str | None) -> None:

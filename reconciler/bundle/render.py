@@ -77,6 +77,18 @@ class Renderer:
         self.expanded = 0  # values copied by for_each expansions so far (see MAX_EXPANDED_VALUES)
         self._cache: dict[str, jinja2.Template] = {}
 
+    def budget_spent(self) -> tuple[int, int, int]:
+        """What the run's templates and expansions have used so far (`restore_budget` takes it back)."""
+        env = self.__dict__.get("env")  # not built yet: nothing spent
+        return (self.expanded, env.steps if env else 0, env.work if env else 0)
+
+    def restore_budget(self, spent: tuple[int, int, int]) -> None:
+        """Back to what `budget_spent` said: a document checked again (with positions) spends only once."""
+        self.expanded = spent[0]
+        env = self.__dict__.get("env")
+        if env is not None:
+            env.steps, env.work = spent[1], spent[2]
+
     @functools.cached_property
     def env(self) -> BoundedSandbox:
         """One budget for every template of this run. Built (and Jinja imported) at the first template: a

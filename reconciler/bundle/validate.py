@@ -6,7 +6,7 @@ checks); `validate`, `plan` and `apply` all start here, so they agree on what a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -89,27 +89,42 @@ def load_bundles(
 
     A `kind: Costs` document among the files (or `costs_file`, `--costs`) is read into `costs`, not as a
     bundle: at most one per run.
+
+    Each file's documents are checked as soon as it is read, and dropped before the next file is read: the
+    run holds its `Bundle`s, never every file's raw data at once. Files are read without the positions of
+    the nodes inside schedules (most of a bundle, and most of the reading); a document with anything to say
+    is read again with them, so every message is placed exactly (`_bundle_placed`).
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
-    documents: list[Document] = []
+    overrides = dict(var_overrides or {})
+    costs: list[Document] = []  # the Costs documents, in the order read
+    bundle_documents = 0
     budget = Budget()  # bytes and nodes for all files of this run together
-    for raw in paths:  # a path that is not even YAML must not hide the problems of the others
-        documents.extend(_documents_of(raw, budget, result, allow_empty=allow_empty))
-    if costs_file is not None:
-        try:
-            documents.extend(load_file(Path(costs_file), budget))
-        except BundleError as exc:
-            result.diagnostics.extend(exc.diagnostics)
-    documents, result.costs = _costs_of(documents, result.diagnostics)
-    if result.diagnostics and not documents:
+
+    def each_file() -> Iterator[list[Document]]:
+        """The documents of every file, one file at a time: the paths', then `costs_file`'s."""
+        for raw in paths:  # a path that is not even YAML must not hide the problems of the others
+            yield from _documents_of(raw, budget, result, allow_empty=allow_empty)
+        if costs_file is not None:
+            try:
+                yield load_file(Path(costs_file), budget, positions=False)
+            except BundleError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+
+    for documents in each_file():
+        while documents:
+            document = documents.pop(0)  # popped: its data goes once checked
+            if is_costs_document(document.data):
+                costs.append(document)
+                continue
+            bundle_documents += 1
+            bundle = _bundle_placed(document, overrides, renderer, result, warn_from)
+            if bundle is not None:
+                result.bundles.append(bundle)
+    result.costs = _costs_of(costs, result.diagnostics)
+    if result.diagnostics and not bundle_documents:
         return result
-    for document in documents:
-        bundle = _bundle_from(
-            document, dict(var_overrides or {}), renderer, result.diagnostics, result.warnings, warn_from
-        )
-        if bundle is not None:
-            result.bundles.append(bundle)
     result.diagnostics.extend(_cross_bundle_problems(result.bundles))
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
@@ -126,13 +141,11 @@ def load_bundles(
     return result
 
 
-def _costs_of(
-    documents: list[Document], problems: list[Diagnostic]
-) -> tuple[list[Document], CostBook | None]:
-    """The bundle documents, and the CostBook of the one `kind: Costs` document among them."""
+def _costs_of(documents: list[Document], problems: list[Diagnostic]) -> CostBook | None:
+    """The CostBook of the one `kind: Costs` document among `documents`."""
     costs = [d for d in documents if is_costs_document(d.data)]
     if not costs:
-        return documents, None
+        return None
     first = costs[0]
     for extra in costs[1:]:
         problems.append(
@@ -144,17 +157,18 @@ def _costs_of(
         )
     book, found = parse_costs(first)
     problems.extend(found)
-    return [d for d in documents if not is_costs_document(d.data)], book
+    return book
 
 
-def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool) -> list[Document]:
-    """The bundle documents under one command-line path; its problems (and skipped files) go to `result`."""
+def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool) -> Iterator[list[Document]]:
+    """The documents under one command-line path, a file's at a time (read only when the caller has done
+    with the file before); its problems (and skipped files) go to `result`."""
     try:
         files = find_bundle_files([raw])
     except BundleError as exc:
         result.diagnostics.extend(exc.diagnostics)
-        return []
-    documents: list[Document] = []
+        return
+    read_any = False
     skipped: list[str] = []
     failed = False
     for path, explicit in files:
@@ -163,7 +177,7 @@ def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool
             skipped.append(str(path))
             continue
         try:
-            found = load_file(path, budget)
+            found = load_file(path, budget, positions=False)
         except BundleError as exc:
             result.diagnostics.extend(exc.diagnostics)
             failed = True
@@ -179,9 +193,10 @@ def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool
                 )
             )
             failed = True
-        documents.extend(found)
+        read_any = read_any or bool(found)
+        yield found
     result.skipped.extend(skipped)
-    if not documents and not failed and not allow_empty and not Path(raw).is_file():
+    if not read_any and not failed and not allow_empty and not Path(raw).is_file():
         shown = raw if len(raw) <= 200 else raw[:200] + "..."
         if skipped:
             why = (
@@ -195,7 +210,47 @@ def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool
                 shown, 1, 1, f"no bundle found in this folder: {why}; pass --allow-empty if that is meant"
             )
         )
-    return documents
+
+
+def _bundle_placed(
+    document: Document,
+    overrides: dict[str, str],
+    renderer: Renderer,
+    result: Loaded,
+    warn_from: datetime | None,
+) -> Bundle | None:
+    """`_bundle_from`, with every problem and warning at its exact file:line:col.
+
+    A document read without positions is checked as it is; only when it has something to say is its file
+    read again with them and the document checked again (with the run's template budget as it was before
+    the first check, so the second sees what the first saw). Should the file have changed in between, the
+    first check's messages stand, placed at their schedule."""
+    budget_before = renderer.budget_spent()
+    problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    bundle = _bundle_from(document, overrides, renderer, problems, warnings, warn_from)
+    if (problems or warnings) and not document.positions:
+        placed = _with_positions(document)
+        if placed is not None:
+            document.data = placed.data  # equal: the first read's copy goes before the second check
+            renderer.restore_budget(budget_before)
+            problems, warnings, bundle = [], [], None
+            bundle = _bundle_from(placed, overrides, renderer, problems, warnings, warn_from)
+    result.diagnostics.extend(problems)
+    result.warnings.extend(warnings)
+    return bundle
+
+
+def _with_positions(document: Document) -> Document | None:
+    """`document` read again from its file with every position, or None if the file no longer holds it."""
+    try:
+        again = load_file(Path(document.file), Budget())  # its limits held on the first read
+    except BundleError:
+        return None
+    for candidate in again:
+        if candidate.index == document.index and candidate.data == document.data:
+            return candidate
+    return None
 
 
 def _bundle_from(
@@ -210,6 +265,9 @@ def _bundle_from(
     problems.extend(structural)
     if spec is None:
         return None
+    # The checked copies of the schedules are not used (the raw ones are rendered and checked below), and at
+    # 10,000 schedules they hold 17 MB: gone before rendering makes its own.
+    spec.schedules.clear()
     data: dict[str, Any] = document.data
     caps = capabilities_for(spec.target.provider, spec.target.api)
     variables = {**(data.get("vars") or {}), **overrides}
