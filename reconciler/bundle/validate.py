@@ -265,9 +265,6 @@ def _bundle_from(
     problems.extend(structural)
     if spec is None:
         return None
-    # The checked copies of the schedules are not used (the raw ones are rendered and checked below), and at
-    # 10,000 schedules they hold 17 MB: gone before rendering makes its own.
-    spec.schedules.clear()
     data: dict[str, Any] = document.data
     caps = capabilities_for(spec.target.provider, spec.target.api)
     variables = {**(data.get("vars") or {}), **overrides}
