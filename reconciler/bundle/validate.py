@@ -75,6 +75,7 @@ def load_bundles(
     allow_empty: bool = False,
     warn_from: datetime | None = None,
     costs_file: str | None = None,
+    on_valid: Callable[[Bundle, frozenset[str]], None] | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
 
@@ -89,6 +90,10 @@ def load_bundles(
 
     A `kind: Costs` document among the files (or `costs_file`, `--costs`) is read into `costs`, not as a
     bundle: at most one per run.
+
+    `on_valid(bundle, secrets so far)`: called as each bundle is found valid while no problem is known yet,
+    before the later files are checked (`plan` starts reading its live state then); the bundle may still be
+    refused by the checks across bundles.
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
@@ -110,6 +115,8 @@ def load_bundles(
         )
         if bundle is not None:
             result.bundles.append(bundle)
+            if on_valid is not None and not result.diagnostics:
+                on_valid(bundle, frozenset(renderer.secret_values))
     result.diagnostics.extend(_cross_bundle_problems(result.bundles))
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
