@@ -202,18 +202,26 @@ class _EarlyReads:
         return providers
 
     def reading_of(self, bundle: Bundle, secrets: set[str]) -> Future[list[LiveSchedule]] | None:
-        """The read started for `bundle`, if one did; a failure's message without any secret of the run (the
-        read began before the later bundles' secrets were known to its client)."""
+        """The read started for `bundle`, if one did, as a future that never waits here; a failure comes with
+        no secret of the run in its message (the read began before the later bundles' secrets were known to
+        its client)."""
         reading = self._reads.get(id(bundle))
-        if reading is None or reading.exception() is None:
-            return reading
-        error = reading.exception()
-        if isinstance(error, ReconcilerError) and any(s in str(error) for s in secrets):
-            redacted: Future[list[LiveSchedule]] = Future()
-            status = error.status if isinstance(error, ProviderError) else None
-            redacted.set_exception(ProviderError(redact_text(str(error), secrets), status=status))
-            return redacted
-        return reading
+        if reading is None:
+            return None
+        settled: Future[list[LiveSchedule]] = Future()
+
+        def settle(done: Future[list[LiveSchedule]]) -> None:
+            error = done.exception()
+            if error is None:
+                settled.set_result(done.result())
+            elif isinstance(error, ReconcilerError) and any(s in str(error) for s in secrets):
+                status = error.status if isinstance(error, ProviderError) else None
+                settled.set_exception(ProviderError(redact_text(str(error), secrets), status=status))
+            else:
+                settled.set_exception(error)
+
+        reading.add_done_callback(settle)
+        return settled
 
     def finish(self) -> None:
         """Every read of the plan is done: later reads (apply's checks, read-backs) ask the platform."""
