@@ -37,6 +37,7 @@ class Counting(InterruptingProxy):
     def __init__(self, upstream: str) -> None:
         super().__init__(upstream)
         self.refuse = False
+        self.refusal = "unauthenticated"  # what the 401 says
         self.first_read = threading.Event()
         self._count = threading.Lock()
         self.reads = self.writes = 0
@@ -49,7 +50,7 @@ class Counting(InterruptingProxy):
                 self.reads += 1
         self.first_read.set()
         if self.refuse and not is_write(handler.command, handler.path):
-            body = json.dumps({"code": 16, "message": "unauthenticated"}).encode()
+            body = json.dumps({"code": 16, "message": self.refusal}).encode()
             return self._answer(handler, 401, {"Content-Type": "application/json"}, body)
         return super().handle(handler)
 
@@ -135,6 +136,24 @@ def test_a_refused_read_of_an_early_bundle_never_hides_a_later_files_problem(
     ran = cli(sandbox, "apply", "--auto-approve", good, bad, env={sandbox.url_env: proxy.url})
     assert ran.code == 1
     assert "b.yaml:" in ran.err and "401" not in ran.err + ran.out
+    assert proxy.writes == 0
+
+
+def test_a_refused_read_never_shows_a_secret_of_a_bundle_checked_after_it(
+    sandbox: Server, proxy: Counting, tmp_path: Path
+) -> None:
+    """a.yaml's read starts before b.yaml (and its secret) is rendered; the platform's refusal happens to
+    quote that secret: the error shows it redacted all the same."""
+    later_secret = "s3cr3t-of-the-later-bundle"
+    good = write(tmp_path, bundle_text(TARGET, schedules("one", "agent_a", 3), "one"), "a.yaml")
+    secretive = schedules("two", "agent_b", 1)
+    secretive[0]["input"] = {"message": "m", "secrets": {"token": "{{ secret('LATER_TOKEN') }}"}}
+    later = write(tmp_path, bundle_text(TARGET, secretive, "two"), "b.yaml")
+    proxy.refuse, proxy.refusal = True, f"unauthenticated (key {later_secret})"
+    env = {sandbox.url_env: proxy.url, "LATER_TOKEN": later_secret}
+    ran = cli(sandbox, "plan", good, later, env=env)
+    assert ran.code == 1 and "401" in ran.err, ran.err
+    assert later_secret not in ran.out + ran.err
     assert proxy.writes == 0
 
 
