@@ -75,6 +75,7 @@ def load_bundles(
     allow_empty: bool = False,
     warn_from: datetime | None = None,
     costs_file: str | None = None,
+    on_valid: Callable[[Bundle, frozenset[str]], None] | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
 
@@ -94,6 +95,10 @@ def load_bundles(
     run holds its `Bundle`s, never every file's raw data at once. Files are read without the positions of
     the nodes inside schedules (most of a bundle, and most of the reading); a document with anything to say
     is read again with them, so every message is placed exactly (`_bundle_placed`).
+
+    `on_valid(bundle, secrets so far)`: called as each bundle is found valid while no problem is known yet,
+    before the later files are checked (`plan` starts reading its live state then); the bundle may still be
+    refused by the checks across bundles.
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
@@ -122,6 +127,8 @@ def load_bundles(
             bundle = _bundle_placed(document, overrides, renderer, result, warn_from)
             if bundle is not None:
                 result.bundles.append(bundle)
+                if on_valid is not None and not result.diagnostics:
+                    on_valid(bundle, frozenset(renderer.secret_values))
     result.costs = _costs_of(costs, result.diagnostics)
     if result.diagnostics and not bundle_documents:
         return result

@@ -1,25 +1,28 @@
 """What `plan` and `apply` share: load and validate bundles, open providers, read live state, plan.
 
-Every bundle is fully validated, and every live state read, before anything is changed.
+A bundle's live state is read as soon as that bundle is valid, while the later files are still checked; but
+nothing is changed before every bundle is valid, within budget, read and planned.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.semantics import timing_from_when
+from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import warn_transport
 from reconciler.envflag import env_flag
-from reconciler.errors import BundleError
+from reconciler.errors import BundleError, ProviderError, ReconcilerError
 from reconciler.forecast.checks import budget_problems
 from reconciler.forecast.costs import CostBook
+from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.planner import Scope, plan_bundle
 from reconciler.plan.selection import selector
@@ -68,39 +71,54 @@ def sandbox_requested(flag: bool) -> bool:
 
 
 def open_session(options: Options) -> Session:
-    loaded = load_bundles(
-        options.paths,
-        parse_var_overrides(options.vars),
-        allow_empty=options.allow_empty,
-        costs_file=options.costs,
-    )
-    if loaded.diagnostics:
-        raise BundleError(loaded.diagnostics)
-    # A budget the bundles exceed stops here, before any platform is contacted or anything is applied.
-    over = budget_problems(loaded.bundles, loaded.costs, datetime.now(UTC))
-    if over:
-        raise BundleError(over)
+    """Every bundle loaded, validated, within budget, read and planned; nothing is changed here.
+
+    A bundle's live state is read as soon as that bundle is valid, while the later files are still being
+    checked (`_EarlyReads`): when one of them is invalid, or the budget is exceeded, those reads are abandoned
+    and the error is exactly the one a run that read nothing would show."""
+    overrides = parse_var_overrides(options.vars)
+    early = _EarlyReads(options)
+    try:
+        loaded = load_bundles(
+            options.paths,
+            overrides,
+            allow_empty=options.allow_empty,
+            costs_file=options.costs,
+            on_valid=early.start if early.enabled else None,
+        )
+        if loaded.diagnostics:
+            raise BundleError(loaded.diagnostics)
+        # A budget the bundles exceed stops here, before anything is applied (reads may have started).
+        over = budget_problems(loaded.bundles, loaded.costs, datetime.now(UTC))
+        if over:
+            raise BundleError(over)
+        providers = early.providers_for(loaded.bundles, loaded.secret_values)
+    except BaseException:
+        early.abandon()
+        raise
     key = digest_key()
-    providers = open_providers(loaded.bundles, options, loaded.secret_values)
     claims = _claims(loaded.bundles, options)
-    shared = list(_share_reads(loaded.bundles, providers))
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(len(loaded.bundles), 4))) as pool:
             plans = list(
                 pool.map(
-                    lambda b: _plan_one(b, providers[b.key], options, key, claims.get(b.key, frozenset())),
+                    lambda b: _plan_one(
+                        b,
+                        providers[b.key],
+                        options,
+                        key,
+                        claims.get(b.key, frozenset()),
+                        early.reading_of(b, loaded.secret_values),
+                    ),
                     loaded.bundles,
                 )
             )
     except BaseException:
+        early.finish()
         for provider in providers.values():
             provider.client.close()
         raise
-    finally:  # every read of the plan is done: later reads (apply's checks, read-backs) ask the platform
-        for reads in shared:
-            reads.close()
-        for provider in providers.values():
-            provider.client.share_reads(None)
+    early.finish()  # every read of the plan is done: later reads (apply's checks, read-backs) ask the platform
     return Session(
         options,
         Plan(tuple(plans), options.only, options.exclude),
@@ -124,21 +142,128 @@ def _claims(bundles: Sequence[Bundle], options: Options) -> dict[str, frozenset[
     return {key: frozenset(names) for key, names in found.items()}
 
 
-def _share_reads(bundles: Sequence[Bundle], providers: dict[str, Provider]) -> Iterator[SharedReads]:
-    """One `SharedReads` per group of two or more bundles on the same platform, endpoint and target (a lone
-    bundle shares nothing: what it sends is unchanged); the embedded sandbox has no platform to share."""
-    groups: dict[tuple[str, str, str], list[Provider]] = {}
-    for bundle in bundles:
-        provider = providers[bundle.key]
-        if not provider.client.embedded:
-            target = json.dumps(bundle.target, sort_keys=True, default=str)
-            groups.setdefault((bundle.provider, provider.client.base_url, target), []).append(provider)
-    for group in groups.values():
-        if len(group) > 1:
-            reads = SharedReads()
+class _EarlyReads:
+    """The live reads of one run, each started as soon as its bundle is valid (`load_bundles(on_valid=)`).
+
+    Reading only: nothing is written before every bundle is valid, within budget, read and planned. What a run
+    shows when a later file is invalid does not change: a provider that cannot be opened (a missing API key)
+    is reported only once every bundle is valid, a failed read only when the plan needs it, and a provider
+    with a transport warning (plain http, --insecure) reads nothing before the warning is shown."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        # The embedded sandbox creates its database when opened: it opens once every bundle is valid.
+        self.enabled = not (sandbox_requested(options.sandbox) or options.endpoint == "sandbox")
+        self.slots = RequestSlots(options.parallelism)  # `--parallelism` is per run, not per bundle
+        self._opened: dict[int, tuple[Bundle, Provider | Exception]] = {}  # by id() of the valid bundle
+        self._keys: set[str] = set()
+        self._reads: dict[int, Future[list[LiveSchedule]]] = {}
+        # Bundles on the same platform, endpoint and target share their identical GETs (providers/shared_reads)
+        self._groups: dict[tuple[str, str, str], tuple[SharedReads, list[Provider]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, bundle: Bundle, secrets: frozenset[str]) -> None:
+        """`bundle` is valid: open its provider and start reading, unless a run-wide check must come first."""
+        if bundle.key in self._keys:
+            return  # two bundles with one key: the checks across bundles refuse the run
+        self._keys.add(bundle.key)
+        try:
+            provider = self._open(bundle, secrets)
+        except Exception as exc:  # a missing API key, say: a later file's problems are reported first
+            self._opened[id(bundle)] = (bundle, exc)
+            return
+        self._opened[id(bundle)] = (bundle, provider)
+        if not provider.client.warnings:
+            self._share(bundle, provider)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-read")
+            self._reads[id(bundle)] = self._pool.submit(provider.list_live)
+
+    def providers_for(self, bundles: Sequence[Bundle], secrets: set[str]) -> dict[str, Provider]:
+        """Every bundle is valid and within budget: one provider per bundle key, the transport warnings shown
+        (before any request of theirs), and the reads that have not started set to share with their group."""
+        providers: dict[str, Provider] = {}
+        for bundle in bundles:
+            _, opened = self._opened.get(id(bundle)) or (bundle, None)
+            if isinstance(opened, Exception):
+                raise opened
+            if opened is None:
+                opened = self._open(bundle, secrets)
+                self._opened[id(bundle)] = (bundle, opened)
+            providers[bundle.key] = opened
+        warn_transport(w for p in providers.values() for w in p.client.warnings)
+        for bundle in bundles:
+            if id(bundle) not in self._reads and not providers[bundle.key].client.embedded:
+                self._share(bundle, providers[bundle.key])
+        for reads, group in self._groups.values():
+            if len(group) == 1:  # a lone bundle shares nothing: what it sends is unchanged
+                reads.close()
+                group[0].client.share_reads(None)
+        return providers
+
+    def reading_of(self, bundle: Bundle, secrets: set[str]) -> Future[list[LiveSchedule]] | None:
+        """The read started for `bundle`, if one did, as a future that never waits here; a failure comes with
+        no secret of the run in its message (the read began before the later bundles' secrets were known to
+        its client)."""
+        reading = self._reads.get(id(bundle))
+        if reading is None:
+            return None
+        settled: Future[list[LiveSchedule]] = Future()
+
+        def settle(done: Future[list[LiveSchedule]]) -> None:
+            error = done.exception()
+            if error is None:
+                settled.set_result(done.result())
+            elif isinstance(error, ReconcilerError) and any(s in str(error) for s in secrets):
+                status = error.status if isinstance(error, ProviderError) else None
+                settled.set_exception(ProviderError(redact_text(str(error), secrets), status=status))
+            else:
+                settled.set_exception(error)
+
+        reading.add_done_callback(settle)
+        return settled
+
+    def finish(self) -> None:
+        """Every read of the plan is done: later reads (apply's checks, read-backs) ask the platform."""
+        for reads, group in self._groups.values():
+            reads.close()
             for provider in group:
-                provider.client.share_reads(reads)
-            yield reads
+                provider.client.share_reads(None)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """The run stops before its plan: later GETs fail at once, every provider is closed (a read in flight
+        ends with its request), and the readers are joined."""
+        for reads, _ in self._groups.values():
+            reads.abandon()
+        for _, opened in self._opened.values():
+            if isinstance(opened, Provider):
+                opened.client.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _open(self, bundle: Bundle, secrets: Iterable[str]) -> Provider:
+        options = self.options
+        return open_provider(
+            bundle,
+            endpoint=options.endpoint,
+            sandbox=sandbox_requested(options.sandbox),
+            parallelism=options.parallelism,
+            digest_key=digest_key(),
+            secrets=secrets,
+            security=options.security,
+            slots=self.slots,
+        )
+
+    def _share(self, bundle: Bundle, provider: Provider) -> None:
+        if provider.client.embedded:
+            return  # the embedded sandbox has no platform to share
+        target = json.dumps(bundle.target, sort_keys=True, default=str)
+        group = (bundle.provider, provider.client.base_url, target)
+        reads, members = self._groups.setdefault(group, (SharedReads(), []))
+        members.append(provider)
+        provider.client.share_reads(reads)
 
 
 def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str]) -> dict[str, Provider]:
@@ -172,11 +297,14 @@ def _plan_one(
     options: Options,
     key: bytes,
     claimed: frozenset[tuple[str, str]] = frozenset(),
+    reading: Future[list[LiveSchedule]] | None = None,
 ) -> BundlePlan:
+    """`reading`: the live read, when the session started it already (as soon as the bundle was valid)."""
     # The live read is mostly waiting for the platform: it runs on a thread of its own while this one puts
     # the desired schedules in their read-back form (CPU only, no request), which needs nothing live.
     with ThreadPoolExecutor(max_workers=1) as reader:
-        reading = reader.submit(provider.list_live)
+        if reading is None:
+            reading = reader.submit(provider.list_live)
         normalised = replace(
             bundle,
             schedules=tuple(provider.normalise(s) for s in bundle.schedules),

@@ -10,6 +10,10 @@ filters what it gets by its own ownership. Only identical requests are shared, s
 is unchanged, and sharing stops (its responses are dropped) before anything is written. What is kept is
 bounded (`keep_bytes`): bundles that filter their listings by their own key send requests no other bundle
 sends, and a hundred such bundles would otherwise hold every answer until the last plan is made.
+
+A bundle's reads start as soon as it is valid, while later files are still being checked (cli/session.py):
+if one of them turns out invalid, `abandon` makes every later GET of the run fail at once (`ReadsAbandoned`),
+so the reads in flight end within one request rather than listing on.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ class RequestSlots:
         self._free.release()
 
 
+class ReadsAbandoned(Exception):
+    """The run stopped before its reads were done (a later bundle is invalid): never shown to a user."""
+
+
 @dataclass
 class _Read:
     done: threading.Event = field(default_factory=threading.Event)
@@ -66,12 +74,15 @@ class SharedReads:
         self._lock = threading.Lock()
         self._reads: dict[Hashable, _Read] = {}
         self._open = True
+        self._abandoned = False
         self.shared = 0  # requests answered from another reader's response, not sent
         self.keep_bytes = keep_bytes
         self.kept_bytes = 0  # body bytes of the answers kept
 
     def fetch(self, key: Hashable, send: Callable[[], httpx.Response]) -> httpx.Response:
         with self._lock:
+            if self._abandoned:
+                raise ReadsAbandoned("the run stopped before its reads were done")
             if not self._open:
                 return send()
             read = self._reads.get(key)
@@ -104,5 +115,12 @@ class SharedReads:
         """Stop sharing: later reads see the platform as it is then (after writes), not as it was read."""
         with self._lock:
             self._open = False
+            self._reads.clear()
+            self.kept_bytes = 0
+
+    def abandon(self) -> None:
+        """Refuse every later GET (`ReadsAbandoned`): the run will not use what it reads."""
+        with self._lock:
+            self._abandoned = True
             self._reads.clear()
             self.kept_bytes = 0

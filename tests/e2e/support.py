@@ -44,6 +44,17 @@ def requests_made(server: Server) -> int:
     return int(server.admin("GET", "stats")["total"])
 
 
+def writes_made(server: Server) -> int:
+    """How many requests the sandbox answered that could change something (any method but GET)."""
+    routes = server.admin("GET", "stats")["routes"]
+    return sum(
+        int(n)
+        for route, answers in routes.items()
+        if not route.startswith("GET ") and "/_sandbox/" not in route
+        for n in answers.values()
+    )
+
+
 def export(server: Server, tmp_path: Path, *flags: str) -> tuple[str, str, str]:
     """`reconciler export FLAGS --bundle-key imported` into a file that must validate: (its path, its text,
     what export said on stderr). Its plan (adoptions only, then nothing) is the conformance kit's."""
