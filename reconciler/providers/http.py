@@ -42,13 +42,12 @@ import httpx
 from reconciler import __version__
 from reconciler.bundle.sensitive import Sensitive, revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
-from reconciler.providers.http11 import Http11Transport, PreparedRequests
+from reconciler.providers.http11 import Http11Transport, PreparedRequests, send
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
 
 log = logging.getLogger("reconciler.http")
-_httpx_log = logging.getLogger("httpx")  # httpx's own line per request, written here when httpx is bypassed
 
 # Told of every attempt's outcome (the controller's request metrics): the client, the method, the URL's path,
 # the status (None: no answer) and the seconds it took. Empty outside the controller: costs one loop test.
@@ -236,7 +235,7 @@ class ApiClient:
         self._prefix = None if url.query or url.fragment else str(url).rstrip("/") + "/"
         # Requests to joined URLs are built from parts worked out here, and handed straight to the one
         # transport (no proxy in between: httpx's client would only pick that same transport, then parse
-        # every answer's headers for cookies); see `_deliver`.
+        # every answer's headers for cookies); see `reconciler.providers.http11.send`.
         self._prepared = PreparedRequests.for_client(self._http) if self._prefix else None
         self._direct = direct
 
@@ -294,34 +293,6 @@ class ApiClient:
             return self._http.build_request(method, path, params=params, json=body, headers=headers)
         return self._http.build_request(method, joined, json=body, headers=headers)
 
-    def _deliver(self, request: httpx.Request) -> httpx.Response:
-        """`request` sent and its answer read, as `httpx.Client.send` does it: through the client where a
-        proxy may be involved (or the client is closed: it says so), else straight to the transport, with
-        the client's one piece of work on the answer that matters here, keeping cookies, done only when the
-        answer sets one."""
-        transport = self._direct
-        if transport is None or self._http.is_closed:
-            return self._http.send(request)
-        try:
-            response = transport.handle_request(request)
-        except httpx.RequestError as exc:
-            exc.request = request  # as httpx's client does for a transport that did not say
-            raise
-        response.request = request
-        try:
-            response.read()
-        except BaseException:
-            response.close()
-            raise
-        if "set-cookie" in response.headers:
-            self._http.cookies.extract_cookies(response)
-        if _httpx_log.isEnabledFor(logging.INFO):
-            _httpx_log.info(
-                'HTTP Request: %s %s "%s %d %s"', request.method, request.url, response.http_version,
-                response.status_code, response.reason_phrase,
-            )  # fmt: skip
-        return response
-
     def share_reads(self, reads: SharedReads | None) -> None:
         """Answer a GET another client of `reads` sent already with its response (None: stop sharing)."""
         self._shared_reads = reads
@@ -337,7 +308,7 @@ class ApiClient:
             start = time.perf_counter()
             try:
                 with self._slots:  # released before any wait for a retry: a waiting request holds no slot
-                    response = self._deliver(request)
+                    response = send(self._http, self._direct, request)
             except httpx.TransportError as exc:
                 untrusted = _certificate_failure(exc)
                 if untrusted is not None:  # not transient: retrying cannot make a certificate trusted

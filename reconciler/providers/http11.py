@@ -20,6 +20,7 @@ dropped, never written to (a POST sent on it would be lost, its outcome unknown)
 from __future__ import annotations
 
 import http.client
+import logging
 import re
 import select
 import socket
@@ -30,6 +31,7 @@ from typing import Any, BinaryIO
 import httpx
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_httpx_log = logging.getLogger("httpx")  # httpx's own line per request, written by `send` when it bypasses
 
 
 class Http11Transport(httpx.BaseTransport):
@@ -313,7 +315,10 @@ class PreparedRequests:
         headers = client.headers
         if any(name in headers for name in ("host", "content-length", "transfer-encoding", "content-type")):
             return None
+        # Credentials in the base URL are sent by httpx's client as basic auth: built and sent there.
         if client.params or client.auth is not None or any(client.event_hooks.values()):
+            return None
+        if client.base_url.userinfo:
             return None
         head = [(b"Host", client.base_url.netloc), *headers.raw]
         return cls(head, {"timeout": client.timeout.as_dict()})
@@ -337,3 +342,33 @@ class PreparedRequests:
         )  # fmt: skip
         request.read()  # what build_request leaves: `request.content` readable
         return request
+
+
+def send(
+    client: httpx.Client, transport: httpx.BaseTransport | None, request: httpx.Request
+) -> httpx.Response:
+    """`request` sent and its answer read, as `client.send` does it: through the client where a proxy may be
+    involved (`transport` None) or the client is closed (it says so), else straight to `transport`, the
+    client's only one, with what the client does to an answer that matters here (keeping the cookies it
+    sets, its log line) done only when needed: httpx's client parses every answer's headers for cookies."""
+    if transport is None or client.is_closed or request.url.userinfo:  # userinfo: basic auth, by the client
+        return client.send(request)
+    try:
+        response = transport.handle_request(request)
+    except httpx.RequestError as exc:
+        exc.request = request  # as httpx's client does for a transport that did not say
+        raise
+    response.request = request
+    try:
+        response.read()
+    except BaseException:
+        response.close()
+        raise
+    if "set-cookie" in response.headers:
+        client.cookies.extract_cookies(response)
+    if _httpx_log.isEnabledFor(logging.INFO):
+        _httpx_log.info(
+            'HTTP Request: %s %s "%s %d %s"', request.method, request.url, response.http_version,
+            response.status_code, response.reason_phrase,
+        )  # fmt: skip
+    return response

@@ -3,6 +3,7 @@ what httpx's client did on the way (sending cookies back, its own log line) stil
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -90,3 +91,15 @@ def test_httpx_request_log_line_is_still_written(caplog: pytest.LogCaptureFixtur
 def test_extra_headers_are_sent_after_the_clients_own() -> None:
     (request,) = _sent([("DELETE", "/v1/x", {"headers": {"If-Match": "7"}})])
     assert request.headers.raw[-1] == (b"If-Match", b"7")
+
+
+def test_credentials_in_the_base_url_are_still_sent_as_basic_auth() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    with ApiClient("http://user:pw@127.0.0.1:9/", transport=httpx.MockTransport(answer)) as api:
+        api.request("POST", "/v1/x", json={})
+    assert seen[0].headers["authorization"] == "Basic " + base64.b64encode(b"user:pw").decode()
