@@ -306,7 +306,9 @@ class PreparedRequests:
     _URLS_KEPT = 4096
 
     def __init__(self, head: list[tuple[bytes, bytes]], extensions: dict[str, Any]) -> None:
-        self._head = head  # Host, then the client's headers, as httpx puts them first
+        self._head = httpx.Headers(head)  # Host, then the client's headers, as httpx puts them first
+        # A POST, PUT or PATCH without a body says so, right after the Host (as httpx writes it).
+        self._empty_body = httpx.Headers([head[0], (b"Content-Length", b"0"), *head[1:]])
         self._extensions = extensions
         self._urls: dict[str, httpx.URL] = {}
 
@@ -315,10 +317,9 @@ class PreparedRequests:
         headers = client.headers
         if any(name in headers for name in ("host", "content-length", "transfer-encoding", "content-type")):
             return None
-        # Credentials in the base URL are sent by httpx's client as basic auth: built and sent there.
         if client.params or client.auth is not None or any(client.event_hooks.values()):
             return None
-        if client.base_url.userinfo:
+        if client.base_url.userinfo:  # sent by httpx's client as basic auth: built and sent there
             return None
         head = [(b"Host", client.base_url.netloc), *headers.raw]
         return cls(head, {"timeout": client.timeout.as_dict()})
@@ -331,13 +332,14 @@ class PreparedRequests:
             if len(self._urls) >= self._URLS_KEPT:
                 self._urls.clear()  # another thread may be reading: a dict's clear() is atomic
             parsed = self._urls[url] = httpx.URL(url)
-        raw = list(self._head)
         if body is not None:
-            raw += ((b"Content-Length", str(len(body)).encode()), (b"Content-Type", b"application/json"))
-        elif method in ("POST", "PUT", "PATCH"):
-            raw.insert(1, (b"Content-Length", b"0"))
+            headers = httpx.Headers(self._head)  # a copy of the list: no header is normalised again
+            headers["Content-Length"] = str(len(body))
+            headers["Content-Type"] = "application/json"
+        else:
+            headers = self._empty_body if method in ("POST", "PUT", "PATCH") else self._head
         request = httpx.Request(
-            method, parsed, headers=httpx.Headers(raw), stream=httpx.ByteStream(body or b""),
+            method, parsed, headers=headers, stream=httpx.ByteStream(body or b""),
             extensions=self._extensions,
         )  # fmt: skip
         request.read()  # what build_request leaves: `request.content` readable
