@@ -20,6 +20,7 @@ passed `--insecure`; a certificate that fails verification is an error at once, 
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import logging
 import math
 import random
@@ -39,9 +40,9 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from reconciler import __version__
-from reconciler.bundle.sensitive import revealed
+from reconciler.bundle.sensitive import Sensitive, revealed
 from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
-from reconciler.providers.http11 import Http11Transport
+from reconciler.providers.http11 import Http11Transport, PreparedRequests, send
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
@@ -202,22 +203,22 @@ class ApiClient:
         )  # the embedded sandbox or a test's: no platform to share reads of
         self._sleep = sleep
         verify = security.verify() if transport is None else True
+        # Direct connections: http.client under httpx (reconciler.providers.http11), a quarter of the
+        # client's CPU a request less. httpx honours proxies from the environment only with its own
+        # transport, so where one is set that transport stays, except for loopback endpoints (the
+        # sandbox): those never go through a proxy, since a proxy on another host would carry their
+        # plain-http requests, API key included, off this machine, past the "plain http to this machine
+        # only" rule of reconciler.providers.transport.
+        direct = transport or (
+            None
+            if _proxied() and not is_loopback(httpx.URL(base_url).host)
+            else Http11Transport(verify, max_idle=parallelism)
+        )
         self._http = httpx.Client(
             base_url=base_url,
             headers=default_headers,
             timeout=timeout,
-            # Direct connections: http.client under httpx (reconciler.providers.http11), a quarter of the
-            # client's CPU a request less. httpx honours proxies from the environment only with its own
-            # transport, so where one is set that transport stays, except for loopback endpoints (the
-            # sandbox): those never go through a proxy, since a proxy on another host would carry their
-            # plain-http requests, API key included, off this machine, past the "plain http to this machine
-            # only" rule of reconciler.providers.transport.
-            transport=transport
-            or (
-                None
-                if _proxied() and not is_loopback(httpx.URL(base_url).host)
-                else Http11Transport(verify, max_idle=parallelism)
-            ),
+            transport=direct,
             verify=verify,
             follow_redirects=False,
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
@@ -232,6 +233,11 @@ class ApiClient:
         # a tenth of a millisecond a request, 10 % of the client's CPU in an apply. Joined here instead,
         # the way httpx joins them, whenever the base URL is a plain one (no query, no fragment).
         self._prefix = None if url.query or url.fragment else str(url).rstrip("/") + "/"
+        # Requests to joined URLs are built from parts worked out here, and handed straight to the one
+        # transport (no proxy in between: httpx's client would only pick that same transport, then parse
+        # every answer's headers for cookies); see `reconciler.providers.http11.send`.
+        self._prepared = PreparedRequests.for_client(self._http) if self._prefix else None
+        self._direct = direct
 
     def request(
         self,
@@ -255,13 +261,7 @@ class ApiClient:
             # A bug, not bad input: values are encoded by `segment`, so only a caller that skipped it gets here.
             raise ValueError(f"path {path!r} has a '.' or '..' segment: build paths with segment()")
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        # A `Sensitive` left in a body (an option, a parameter) is sent in clear: the platform needs the value.
-        body = None if json is None else revealed(json)
-        joined = self._join(path, params)
-        if joined is None:
-            request = self._http.build_request(method, path, params=params, json=body, headers=headers)
-        else:
-            request = self._http.build_request(method, joined, json=body, headers=headers)
+        request = self._build(method, path, params, json, headers)
         # Only a debug log line shows the URL; without one, redacting it for every request is wasted work.
         url = self._redact(str(request.url)) if log.isEnabledFor(logging.DEBUG) else ""
         if json is not None and log.isEnabledFor(logging.DEBUG):
@@ -273,6 +273,25 @@ class ApiClient:
             key = (str(request.url), tuple(sorted(request.headers.multi_items())), frozenset(expected))
             return shared.fetch(key, lambda: self._send(request, url, safe, expected))
         return self._send(request, url, safe, expected)
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        joined = self._join(path, params)
+        prepared = self._prepared
+        # Cookies a server set are sent back by httpx's own building: then, and for extra headers, build there.
+        if joined is not None and prepared is not None and not headers and not self._http.cookies:
+            # A `Sensitive` in a body (an option, a parameter) is sent in clear: the platform needs the value.
+            return prepared.build(method, joined, None if json is None else _JSON.encode(json).encode())
+        body = None if json is None else revealed(json)
+        if joined is None:
+            return self._http.build_request(method, path, params=params, json=body, headers=headers)
+        return self._http.build_request(method, joined, json=body, headers=headers)
 
     def share_reads(self, reads: SharedReads | None) -> None:
         """Answer a GET another client of `reads` sent already with its response (None: stop sharing)."""
@@ -289,7 +308,7 @@ class ApiClient:
             start = time.perf_counter()
             try:
                 with self._slots:  # released before any wait for a retry: a waiting request holds no slot
-                    response = self._http.send(request)
+                    response = send(self._http, self._direct, request)
             except httpx.TransportError as exc:
                 untrusted = _certificate_failure(exc)
                 if untrusted is not None:  # not transient: retrying cannot make a certificate trusted
@@ -410,6 +429,19 @@ def _certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | N
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+def _reveal_sensitive(value: Any) -> Any:
+    if isinstance(value, Sensitive):
+        return value.reveal()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The JSON httpx writes for `json=` (the same bytes), with each `Sensitive` in clear as it is met, rather
+# than a revealed copy of every body first.
+_JSON = jsonlib.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_reveal_sensitive
+)
 
 
 def _shape(body: Any, size: int) -> str:

@@ -238,3 +238,54 @@ def test_a_loopback_endpoint_never_goes_through_a_proxy(
             assert client.request("GET", "/things").json() == {"ok": True}
     assert through_proxy == []
     assert sum(served) == 1  # answered by the endpoint itself
+
+
+def test_an_http_1_0_answer_closes_its_connection_unless_kept_alive() -> None:
+    def old(keep: bool) -> Reply:
+        extra = "Connection: keep-alive\r\n" if keep else ""
+        return lambda _: f"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n{extra}\r\n{{}}".encode()
+
+    for keep, connections in ((False, 2), (True, 1)):
+        with server(old(keep)) as (url, served), ApiClient(url) as client:
+            assert client.request("GET", "/a").json() == {}
+            assert client.request("GET", "/b").json() == {}
+            assert len(served) == connections
+
+
+def test_an_answer_without_a_length_ends_with_its_connection() -> None:
+    reply: Reply = lambda _: b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"whole": true}'  # noqa: E731
+    with server(reply, keep_open=False) as (url, served), ApiClient(url) as client:
+        assert client.request("GET", "/a").json() == {"whole": True}
+        assert client.request("GET", "/b").json() == {"whole": True}
+    assert len(served) == 2
+
+
+def test_an_interim_answer_is_skipped_and_folded_headers_joined() -> None:
+    reply: Reply = lambda _: (  # noqa: E731
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 201 Created\r\nX-Long: one\r\n two\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with server(reply) as (url, _), ApiClient(url) as client:
+        response = client.request("POST", "/a", json={})
+    assert response.status_code == 201
+    assert response.headers["x-long"] == "one two"
+
+
+def test_a_header_that_would_inject_another_is_never_sent() -> None:
+    seen: list[bytes] = []
+
+    def record(request: bytes) -> bytes | None:
+        seen.append(request)
+        return ok()(request)
+
+    transport = Http11Transport(False)
+    with server(record) as (url, _), pytest.raises(ValueError):
+        transport.handle_request(httpx.Request("GET", url, headers={"X-Team": "a\r\nX-Admin: yes"}))
+    transport.close()
+    assert seen == []
+
+
+def test_an_answer_cut_short_is_a_protocol_error() -> None:
+    reply: Reply = lambda _: b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{}"  # noqa: E731
+    with server(reply, keep_open=False) as (url, _), ApiClient(url) as client, pytest.raises(TransportError):
+        client.request("POST", "/a", json={})
