@@ -167,6 +167,9 @@ class _EarlyReads:
         if bundle.key in self._keys:
             return  # two bundles with one key: the checks across bundles refuse the run
         self._keys.add(bundle.key)
+        for _, opened in self._opened.values():  # earlier clients redact this bundle's secrets as well
+            if isinstance(opened, Provider):
+                opened.client.learn_secrets(secrets)
         try:
             provider = self._open(bundle, secrets)
         except Exception as exc:  # a missing API key, say: a later file's problems are reported first
@@ -190,6 +193,8 @@ class _EarlyReads:
             if opened is None:
                 opened = self._open(bundle, secrets)
                 self._opened[id(bundle)] = (bundle, opened)
+            else:  # opened early: it redacts every secret of the run from now on, as a late one does
+                opened.client.learn_secrets(secrets)
             providers[bundle.key] = opened
         warn_transport(w for p in providers.values() for w in p.client.warnings)
         for bundle in bundles:

@@ -293,6 +293,14 @@ class ApiClient:
             return self._http.build_request(method, path, params=params, json=body, headers=headers)
         return self._http.build_request(method, joined, json=body, headers=headers)
 
+    def learn_secrets(self, secrets: Iterable[str]) -> None:
+        """Redact `secrets` too from now on: a client opened while the run's later bundles were still being
+        rendered (a read started early) learns their secrets as they become known."""
+        known = self._secrets | frozenset(s for s in secrets if s)
+        if known != self._secrets:
+            self._secrets = known
+            self._secret_forms = secret_forms(known)  # replaced whole: a thread mid-redaction keeps the old
+
     def share_reads(self, reads: SharedReads | None) -> None:
         """Answer a GET another client of `reads` sent already with its response (None: stop sharing)."""
         self._shared_reads = reads

@@ -38,6 +38,7 @@ class Counting(InterruptingProxy):
         super().__init__(upstream)
         self.refuse = False
         self.refusal = "unauthenticated"  # what the 401 says
+        self.refuse_writes = ""  # when set: every write is answered 400 with this message
         self.first_read = threading.Event()
         self._count = threading.Lock()
         self.reads = self.writes = 0
@@ -52,6 +53,9 @@ class Counting(InterruptingProxy):
         if self.refuse and not is_write(handler.command, handler.path):
             body = json.dumps({"code": 16, "message": self.refusal}).encode()
             return self._answer(handler, 401, {"Content-Type": "application/json"}, body)
+        if self.refuse_writes and is_write(handler.command, handler.path):
+            body = json.dumps({"code": 3, "message": self.refuse_writes}).encode()
+            return self._answer(handler, 400, {"Content-Type": "application/json"}, body)
         return super().handle(handler)
 
 
@@ -155,6 +159,24 @@ def test_a_refused_read_never_shows_a_secret_of_a_bundle_checked_after_it(
     assert ran.code == 1 and "401" in ran.err, ran.err
     assert later_secret not in ran.out + ran.err
     assert proxy.writes == 0
+
+
+def test_a_refused_write_of_an_early_bundle_never_shows_a_later_bundles_secret(
+    sandbox: Server, proxy: Counting, tmp_path: Path
+) -> None:
+    """a.yaml's client is opened (to read early) before b.yaml's secret is rendered; when the platform refuses
+    one of a.yaml's creates quoting that secret, the apply's error shows it redacted, as it did when every
+    client was opened after validation."""
+    later_secret = "s3cr3t-of-the-later-bundle"
+    good = write(tmp_path, bundle_text(TARGET, schedules("one", "agent_a", 1), "one"), "a.yaml")
+    secretive = schedules("two", "agent_b", 1)
+    secretive[0]["input"] = {"message": "m", "secrets": {"token": "{{ secret('LATER_TOKEN') }}"}}
+    later = write(tmp_path, bundle_text(TARGET, secretive, "two"), "b.yaml")
+    proxy.refuse_writes = f"invalid schedule (token {later_secret})"
+    env = {sandbox.url_env: proxy.url, "LATER_TOKEN": later_secret}
+    ran = cli(sandbox, "apply", "--auto-approve", good, later, env=env)
+    assert ran.code != 0 and "invalid schedule" in ran.out + ran.err, ran.out + ran.err
+    assert later_secret not in ran.out + ran.err
 
 
 def test_a_missing_api_key_is_still_the_error_when_every_bundle_is_valid(
