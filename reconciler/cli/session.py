@@ -249,17 +249,7 @@ class _EarlyReads:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _open(self, bundle: Bundle, secrets: Iterable[str]) -> Provider:
-        options = self.options
-        return open_provider(
-            bundle,
-            endpoint=options.endpoint,
-            sandbox=sandbox_requested(options.sandbox),
-            parallelism=options.parallelism,
-            digest_key=digest_key(),
-            secrets=secrets,
-            security=options.security,
-            slots=self.slots,
-        )
+        return _open_one(bundle, self.options, secrets, self.slots)
 
     def _share(self, bundle: Bundle, provider: Provider) -> None:
         if provider.client.embedded:
@@ -278,22 +268,27 @@ def open_providers(bundles: Sequence[Bundle], options: Options, secrets: set[str
     slots = RequestSlots(options.parallelism)
     try:
         for bundle in bundles:
-            providers[bundle.key] = open_provider(
-                bundle,
-                endpoint=options.endpoint,
-                sandbox=sandbox_requested(options.sandbox),
-                parallelism=options.parallelism,
-                digest_key=digest_key(),
-                secrets=secrets,
-                security=options.security,
-                slots=slots,
-            )
+            providers[bundle.key] = _open_one(bundle, options, secrets, slots)
         warn_transport(w for p in providers.values() for w in p.client.warnings)
     except BaseException:
         for provider in providers.values():
             provider.client.close()
         raise
     return providers
+
+
+def _open_one(bundle: Bundle, options: Options, secrets: Iterable[str], slots: RequestSlots) -> Provider:
+    """The provider of `bundle`, as the run's options say, sharing the run's cap of requests in flight."""
+    return open_provider(
+        bundle,
+        endpoint=options.endpoint,
+        sandbox=sandbox_requested(options.sandbox),
+        parallelism=options.parallelism,
+        digest_key=digest_key(),
+        secrets=secrets,
+        security=options.security,
+        slots=slots,
+    )
 
 
 def _plan_one(
