@@ -346,6 +346,7 @@ def bench(
                     peak_rss_mb=round(run.rss_mb, 1),
                     requests=sum(sum(o.values()) for o in routes.values()),
                     min_requests=minimum.total,
+                    deliberate_requests=spec.deliberate(work),
                     writes_needed=minimum.writes,
                     writes_done=writes_done(routes),
                     ideal_s=round(ideal, 3),

@@ -326,6 +326,9 @@ class Spec:
     update: int = 1
     archive: int = 1
     unique_names: bool = True  # False: after creating, list once more to find a concurrent apply's twins
+    # Requests reconciler sends beyond the API's minimum by choice, and why: counted apart, never hidden in it.
+    deliberate: Callable[[Work], int] = lambda work: 0
+    deliberate_why: str = ""
     # Beyond this size the default run keeps only the first three scenarios (`--full` runs all), and why.
     cut_above: int | None = None
     cut_reason: str = ""
@@ -450,6 +453,10 @@ SPECS: dict[str, Spec] = {
             "parallel; create POST, update one PATCH, archive = one PATCH is_active=false (orq has no archive); "
             + RELIST,
             unique_names=False,
+            deliberate=lambda work: work.creates,
+            deliberate_why="one PATCH after each create: the seed API has no schedule names, so the ownership "
+            "marker records the schedule's own id, which exists only once it is created; without it a hand-made "
+            "copy of the schedule (which carries the marker) would pass for ours",
         ),
         Spec(
             key="oz",
@@ -464,6 +471,10 @@ SPECS: dict[str, Spec] = {
             "listed item has every field a PUT needs), archive one PUT (enabled=false + the archived marker); "
             + RELIST,
             unique_names=False,
+            deliberate=lambda work: work.updates + work.archives,
+            deliberate_why="one GET before each PUT: a PUT replaces the whole schedule and Oz has no version or "
+            "If-Match, so the PUT is built from the schedule as it is then, not from a list that may be minutes old "
+            "(a saved plan: hours), which would undo an `agent_config` changed since",
         ),
         Spec(
             key="tbd-agents",
@@ -479,6 +490,10 @@ SPECS: dict[str, Spec] = {
             "archive = PATCH /disable + PATCH of the name (a PATCH cannot set `enabled`, and the name is the only "
             "place the archived marker can live); " + RELIST,
             unique_names=False,
+            deliberate=lambda work: 1 if work.creates else 0,
+            deliberate_why="one GET /api/workflows when the plan creates: a schedule's agent must be one of the "
+            "caller's workflows, and a missing one is reported by the plan instead of failing halfway through the "
+            "apply",
         ),
     )
 }

@@ -3,8 +3,9 @@ provider's real CLI sends exactly the requests the benchmark calls the API's min
 the sequential baseline script converges the same scenarios.
 
 The slow test is the benchmark's "requests = minimum" target as a regression check: one extra request per
-schedule (a per-schedule GET during plan, a read before each write) fails it, and a known, deliberate excess
-is listed here with its reason.
+schedule (a per-schedule GET during plan, a read before each write) fails it; a known, deliberate excess is
+declared, with its reason, by the provider's spec in benchmarks/plan_apply_providers.py (`deliberate`), and
+the report counts it apart from the minimum.
 """
 
 from __future__ import annotations
@@ -48,35 +49,27 @@ def test_every_providers_bundles_validate_in_every_scenario(bench: ModuleType, t
     assert {s.provider for s in specs} == {"cadenya", "agentex", "orq", "oz", "tbd-agents"}
 
 
-# Oz writes read-modify-write: a fresh GET of the schedule before each PUT keeps an `agent_config` set outside
-# the bundle even if it changed during the apply (reconciler/providers/oz/README.md). The API would allow the
-# PUT alone, built from the listed item: one request more per update and per archive, by choice.
-# TBD Agents: a plan that creates schedules first lists the caller's workflows (one GET), so a create for a
-# workflow that does not exist is refused at plan time instead of failing at apply (issue 17, item 13).
-DELIBERATE = {
-    ("oz", "apply: 10% updates"): N // 10,
-    ("oz", "apply: 10% archives"): N // 10,
-    ("tbd-agents", "apply: all creates"): 1,
-    # orq's original API has no names: after each create one PATCH records the schedule's own id in its
-    # ownership marker, so a hand-made copy of it (which carries the marker) is never taken for ours.
-    ("orq", "apply: all creates"): N,
-}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["cadenya", "agentex", "agentex-run-schedules", "orq", "oz", "tbd-agents"])
 def test_the_cli_sends_the_minimum_and_the_baseline_does_the_same_work(bench: ModuleType, key: str) -> None:
     opts = argparse.Namespace(
-        latency=0.0, parallelism=4, baseline=True, full=True, baseline_full=N, baseline_sample=N
+        latency=0.0,
+        parallelism=4,
+        baseline=True,
+        full=True,
+        baseline_full=N,
+        baseline_sample=N,
+        best_script=False,
     )
     spec = bench.SPECS[key]
     with bench.sandbox(spec, bench.agents_for(N), 0.0) as server:
         rows, _ = bench.bench(spec, N, opts, server, with_cpu=False)
     assert [r.scenario for r in rows] == [s.name for s in bench.SCENARIOS]
     for row in rows:
-        extra = DELIBERATE.get((key, row.scenario), 0)
-        assert row.requests == row.min_requests + extra, (row.scenario, row.routes)
-        writes = N if (key, row.scenario) == ("orq", "apply: all creates") else 0  # the id PATCH above
+        assert row.requests == row.min_requests + row.deliberate_requests, (row.scenario, row.routes)
+        writes = (
+            N if (key, row.scenario) == ("orq", "apply: all creates") else 0
+        )  # orq: the id PATCH after each create (see its deliberate_why)
         assert row.writes_done == row.writes_needed + writes, (row.scenario, row.routes)
         assert row.baseline_basis == "measured" and row.baseline_requests, row.scenario
     creates = rows[0]
