@@ -56,6 +56,8 @@ class Step:
     reconciler: list[Run] = field(default_factory=list)
     script: list[Run] = field(default_factory=list)
     load: list[float] = field(default_factory=list)  # 1-minute load average after each round
+    # CPU seconds the sandbox spent serving each run: with the contender's own CPU, where the time went.
+    served: dict[str, list[float]] = field(default_factory=lambda: {"reconciler": [], "script": []})
 
     def summary(self) -> dict[str, object]:
         def walls(runs: list[Run]) -> dict[str, float]:
@@ -72,6 +74,9 @@ class Step:
             "script_s": walls(self.script),
             "reconciler_rss_mb": max(r.rss_mb for r in self.reconciler),
             "script_rss_mb": max(r.rss_mb for r in self.script),
+            "reconciler_cpu_s": round(statistics.median(r.cpu_s for r in self.reconciler), 2),
+            "script_cpu_s": round(statistics.median(r.cpu_s for r in self.script), 2),
+            "sandbox_cpu_s": {who: round(statistics.median(v), 2) for who, v in self.served.items() if v},
             "script_over_reconciler": round(statistics.median(ratios), 3),
             "reconciler_over_ideal": round(
                 statistics.median(r.wall_s for r in self.reconciler) / self.ideal_s, 3
@@ -102,6 +107,7 @@ def run_round(
             for name in ORDER:
                 scenario = STEPS[name]
                 write_bundle(bundle, spec, n, agents, changed=int(n * scenario.changed))
+                served = server.cpu_s()
                 if who == "reconciler":
                     verb = ["apply", "--auto-approve"] if scenario.apply else ["plan"]
                     argv = [sys.executable, "-m", "reconciler", *verb, str(bundle)]
@@ -110,6 +116,7 @@ def run_round(
                 else:
                     run = run_best_script(bundle, spec, server, opts.parallelism, dry=not scenario.apply)
                 getattr(steps[name], who).append(run)
+                steps[name].served[who].append(server.cpu_s() - served)
     for step in steps.values():
         step.load.append(os.getloadavg()[0])
 
@@ -123,8 +130,9 @@ def markdown(rows: list[dict[str, object]], header: dict[str, object]) -> str:
         f"{header['busy']:.0%} of its CPUs outside this benchmark's own processes",
         "",
         "| provider | N | step | reconciler s (min–max) | script s (min–max) | script ÷ reconciler | "
-        "reconciler ÷ ideal | peak RSS MB (reconciler / script) | load 1m |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "reconciler ÷ ideal | CPU s: reconciler / script | sandbox CPU s serving reconciler / script | "
+        "peak RSS MB (reconciler / script) | load 1m |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         rec, scr = row["reconciler_s"], row["script_s"]
@@ -132,7 +140,7 @@ def markdown(rows: list[dict[str, object]], header: dict[str, object]) -> str:
         lines.append(
             f"| {row['provider']} | {row['n']:,} | {row['step']} | {rec['median']:.2f} ({rec['min']:.2f}–"
             f"{rec['max']:.2f}) | {scr['median']:.2f} ({scr['min']:.2f}–{scr['max']:.2f}) | "
-            f"{row['script_over_reconciler']} | {row['reconciler_over_ideal']} | "
+            f"{row['script_over_reconciler']} | {row['reconciler_over_ideal']} | {_cpu(row)} | "
             f"{row['reconciler_rss_mb']:.0f} / {row['script_rss_mb']:.0f} | "
             f"{', '.join(str(v) for v in row['load_1m'])} |"  # type: ignore[attr-defined]
         )
@@ -143,6 +151,17 @@ def markdown(rows: list[dict[str, object]], header: dict[str, object]) -> str:
         "thread pool of the same parallelism.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cpu(row: dict[str, object]) -> str:
+    """Two cells: the contenders' own CPU, and the sandbox's while serving each (– in older results)."""
+    served = row.get("sandbox_cpu_s")
+    if "reconciler_cpu_s" not in row or not isinstance(served, dict):
+        return "– | –"
+    return (
+        f"{row['reconciler_cpu_s']} / {row['script_cpu_s']} | "
+        f"{served.get('reconciler', '–')} / {served.get('script', '–')}"
+    )
 
 
 README = Path(__file__).resolve().parent.parent / "README.md"
