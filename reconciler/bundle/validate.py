@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
+from reconciler.bundle.document import Document
+from reconciler.bundle.files import claims_to_be_bundle, find_bundle_files
+from reconciler.bundle.load import Budget, load_file
 from reconciler.bundle.money import parse_limits
 from reconciler.bundle.refactoring import move_problems, rename_problems
 from reconciler.bundle.render import (
