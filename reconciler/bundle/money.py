@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from reconciler.bundle.load import Document
+from reconciler.bundle.document import Document
 
 Path_ = tuple[str | int, ...]
 Report = Callable[[Path_, str], None]

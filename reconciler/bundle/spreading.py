@@ -1,6 +1,6 @@
 """`H` and `spread` in a schedule's `when`: what the hash is taken of, and the concrete values they choose.
 
-Pure helpers for `semantics._check_when` (docs/bundle-format.md#h-and-spread); the hash itself and the
+Pure helpers for `when.check_when` (docs/bundle-format.md#h-and-spread); the hash itself and the
 choices are in `reconciler.timing.hashed`.
 """
 

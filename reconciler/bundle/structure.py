@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from reconciler.bundle.load import Document
+from reconciler.bundle.document import Document
 from reconciler.errors import Diagnostic
 from reconciler.providers import plugin
 

@@ -7,36 +7,20 @@ checks); `validate`, `plan` and `apply` all start here, so they agree on what a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.load import Budget, Document, claims_to_be_bundle, find_bundle_files, load_file
-from reconciler.bundle.money import parse_limits
-from reconciler.bundle.refactoring import move_problems, rename_problems
-from reconciler.bundle.render import (
-    NOT_RENDERED,
-    Renderer,
-    field_name,
-    is_template,
-    literal_templates,
-    render_schedules,
-)
-from reconciler.bundle.semantics import WhenMemo, check_schedule, check_target
+from reconciler.bundle.assemble import bundle_from
+from reconciler.bundle.cross_bundle import cross_bundle_problems
+from reconciler.bundle.desired import Bundle
+from reconciler.bundle.document import Document
+from reconciler.bundle.files import claims_to_be_bundle, find_bundle_files
+from reconciler.bundle.load import Budget, load_file
+from reconciler.bundle.render import NOT_RENDERED, Renderer, is_template
 from reconciler.bundle.sensitive import redact_text
-from reconciler.bundle.structure import check_structure
 from reconciler.errors import BundleError, Diagnostic
 from reconciler.forecast.costs import CostBook, is_costs_document, parse_costs
-from reconciler.providers.capabilities import Capabilities, capabilities_for
-from reconciler.timing.dst import dst_hits, dst_message
-from reconciler.timing.durations import format_duration, parse_duration
-from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
-from reconciler.timing.spec import Timing, TimingError
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
-
-Path_ = tuple[str | int, ...]
 
 
 @dataclass
@@ -132,7 +116,7 @@ def load_bundles(
     result.costs = _costs_of(costs, result.diagnostics)
     if result.diagnostics and not bundle_documents:
         return result
-    result.diagnostics.extend(_cross_bundle_problems(result.bundles))
+    result.diagnostics.extend(cross_bundle_problems(result.bundles))
     result.secret_values = set(renderer.secret_values)
     # A message may quote a rendered value; secrets must not escape through it.
     # (a set: for_each repeats one problem once per item)
@@ -226,7 +210,7 @@ def _bundle_placed(
     result: Loaded,
     warn_from: datetime | None,
 ) -> Bundle | None:
-    """`_bundle_from`, with every problem and warning at its exact file:line:col.
+    """`bundle_from`, with every problem and warning at its exact file:line:col.
 
     A document read without positions is checked as it is; only when it has something to say is its file
     read again with them and the document checked again (with the run's template budget as it was before
@@ -235,14 +219,14 @@ def _bundle_placed(
     budget_before = renderer.budget_spent()
     problems: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
-    bundle = _bundle_from(document, overrides, renderer, problems, warnings, warn_from)
+    bundle = bundle_from(document, overrides, renderer, problems, warnings, warn_from)
     if (problems or warnings) and not document.positions:
         placed = _with_positions(document)
         if placed is not None:
             document.data = placed.data  # equal: the first read's copy goes before the second check
             renderer.restore_budget(budget_before)
             problems, warnings, bundle = [], [], None
-            bundle = _bundle_from(placed, overrides, renderer, problems, warnings, warn_from)
+            bundle = bundle_from(placed, overrides, renderer, problems, warnings, warn_from)
     result.diagnostics.extend(problems)
     result.warnings.extend(warnings)
     return bundle
@@ -258,183 +242,3 @@ def _with_positions(document: Document) -> Document | None:
         if candidate.index == document.index and candidate.data == document.data:
             return candidate
     return None
-
-
-def _bundle_from(
-    document: Document,
-    overrides: dict[str, str],
-    renderer: Renderer,
-    problems: list[Diagnostic],
-    warnings: list[Diagnostic],
-    warn_from: datetime | None,
-) -> Bundle | None:
-    spec, structural = check_structure(document)
-    problems.extend(structural)
-    if spec is None:
-        return None
-    data: dict[str, Any] = document.data
-    caps = capabilities_for(spec.target.provider, spec.target.api)
-    variables = {**(data.get("vars") or {}), **overrides}
-    count_before = len(problems)
-
-    def report(path: Path_, message: str) -> None:
-        problems.append(document.diagnostic(path, message))
-
-    for section in ("vars", "target"):
-        for path in literal_templates(data.get(section), (section,)):
-            report(path, f"{field_name(path)}: {NOT_RENDERED[section]}")
-
-    check_target(data.get("target") or {}, report)
-    respect_for = _respect_for(spec.respectFor, spec.pauses, report)
-
-    rendered = render_schedules(
-        list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer, report
-    )
-    schedules: list[DesiredSchedule] = []
-    first_line: dict[str, int] = {}
-    dst: list[Diagnostic] = []  # kept only when the bundle is valid
-    when_memo: WhenMemo = {}  # one `when` shared by many schedules is checked once
-    for entry in rendered:
-        base: Path_ = ("schedules", entry.source_index)
-
-        def report_field(
-            path: Path_, message: str, base: Path_ = base, taken: set[str] = entry.from_defaults
-        ) -> None:
-            dotted = ".".join(str(p) for p in path[:2])
-            origin: Path_ = ("defaults",) if (path and (str(path[0]) in taken or dotted in taken)) else base
-            report(origin + path, message)
-
-        line = document.mark(base).line
-        schedule = check_schedule(
-            entry.data, caps, spec.bundleKey, report_field, document.file, line, when_memo
-        )
-        if schedule is None:
-            continue
-        if schedule.name in first_line:
-            report_field(
-                ("name",),
-                f"duplicate schedule name '{schedule.name}' in bundle '{spec.bundleKey}' "
-                f"(first declared at line {first_line[schedule.name]})",
-            )
-            continue
-        first_line[schedule.name] = line
-        schedules.append(schedule)
-        if warn_from is not None and not caps.utc_only:
-            origin = ("defaults",) if "when" in entry.from_defaults else base
-            dst.extend(_dst_warnings(document, origin, entry.from_defaults, schedule, caps, warn_from))
-    problems.extend(rename_problems(spec.bundleKey, schedules))
-    limits = parse_limits(document, data.get("limits"), ("limits",), report)
-    if len(problems) > count_before:
-        return None
-    warnings.extend(dst)
-    return Bundle(
-        key=spec.bundleKey,
-        provider=spec.target.provider,
-        target={k: v for k, v in spec.target.model_dump().items() if k != "provider" and v is not None},
-        prune=spec.prune,
-        schedules=tuple(schedules),
-        file=document.file,
-        line=document.mark(("bundleKey",)).line,
-        moved_from=spec.movedFrom or "",
-        pauses=spec.pauses,
-        respect_for=respect_for,
-        drift=spec.drift,
-        limits=limits,
-    )
-
-
-def _dst_warnings(
-    document: Document,
-    origin: Path_,
-    from_defaults: set[str],
-    schedule: DesiredSchedule,
-    caps: Capabilities,
-    now: datetime,
-) -> list[Diagnostic]:
-    """One warning per rule of the schedule (each cron, each calendar, the interval) whose wall times a DST
-    change of the next 12 months skips or repeats, at the line that writes the rule."""
-    timing = schedule.timing
-    # (where, the rule as the message names it, the timing of that rule alone). The interval's name (None
-    # here) is worded only when a change hits it: this runs for every schedule, and nearly all are hit by none.
-    rules: list[tuple[Path_, str | None, Any]] = []
-    for i, text in enumerate(timing.cron):
-        path: Path_ = ("when", "cron", i) if len(timing.cron) > 1 else ("when", "cron")
-        rules.append((path, f"when.cron '{text}'", replace(timing, calendars=(), cron=(text,))))
-    for i, calendar in enumerate(timing.calendars):
-        rules.append(
-            (
-                ("when", "calendars", i),
-                f"when.calendars[{i}]",
-                replace(timing, cron=(), calendars=(calendar,)),
-            )
-        )
-    if timing.every is not None:
-        rules.append((("when", "every"), None, timing))
-    found = []
-    for path, rule, part in rules:
-        hits = dst_hits(
-            part,
-            now,
-            wall_clock_intervals=caps.provider in WALL_CLOCK_INTERVAL_PROVIDERS,
-            server_walk=caps.provider in SERVER_WALK_FAMILIES,
-        )
-        if hits:
-            where = ("defaults",) if f"when.{path[1]}" in from_defaults else origin
-            message = dst_message(schedule.name, part, hits, caps.provider, rule or _every_rule(timing))
-            found.append(document.diagnostic(where + path, message))
-    return found
-
-
-def _every_rule(timing: Timing) -> str:
-    assert timing.every is not None
-    offset = f" (offset {format_duration(timing.offset)})" if timing.offset else ""
-    return f"when.every {format_duration(timing.every)}{offset}"
-
-
-def _respect_for(text: str | None, pauses: str, report: Callable[[Path_, str], None]) -> int | None:
-    """`respectFor` in seconds; a duration that does not parse, or one without `pauses: respect`, is refused."""
-    if text is None:
-        return None
-    if pauses != "respect":
-        report(("respectFor",), "respectFor: only means something with `pauses: respect`; remove one of them")
-        return None
-    try:
-        return parse_duration(text)
-    except TimingError as exc:
-        report(("respectFor",), f"respectFor: {exc}")
-        return None
-
-
-def _cross_bundle_problems(bundles: list[Bundle]) -> list[Diagnostic]:
-    """Two bundles must not share a key, nor declare the same schedule on the same target."""
-    problems: list[Diagnostic] = []
-    keys: dict[str, Bundle] = {}
-    declared: dict[tuple[Any, ...], DesiredSchedule] = {}
-    for bundle in bundles:
-        other = keys.setdefault(bundle.key, bundle)
-        if other is not bundle:
-            problems.append(
-                Diagnostic(
-                    bundle.file,
-                    bundle.line,
-                    1,
-                    f"bundleKey '{bundle.key}' is already used by "
-                    f"the bundle at {other.file}:{other.line}; each bundle needs its own key",
-                )
-            )
-            continue
-        target = (bundle.provider, tuple(sorted(bundle.target.items())))
-        for schedule in bundle.schedules:
-            identity = (target, schedule.agent, schedule.name)
-            first = declared.setdefault(identity, schedule)
-            if first is not schedule:
-                problems.append(
-                    Diagnostic(
-                        schedule.file,
-                        schedule.line,
-                        1,
-                        f"schedule '{schedule.name}' for agent '{schedule.agent}' is also declared "
-                        f"at {first.file}:{first.line}; one schedule can have only one owner",
-                    )
-                )
-    return problems + move_problems(bundles)

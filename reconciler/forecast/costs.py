@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.bundle.load import Document
+from reconciler.bundle.document import Document
 from reconciler.bundle.money import Limits, Money, Path_, Where, parse_limits, parse_money, where_of
 from reconciler.errors import Diagnostic
 from reconciler.timing import TimingError, format_duration, parse_duration

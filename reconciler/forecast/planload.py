@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.money import Money, format_amount
-from reconciler.bundle.semantics import timing_from_when
+from reconciler.bundle.when import timing_from_when
 from reconciler.forecast.budgets import LoadDelta, Scope, delta_text, load_deltas
 from reconciler.forecast.costs import CostBook
 from reconciler.forecast.fires import ScheduleRef

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.bundle.semantics import calendar_as_bundle
+from reconciler.bundle.when import calendar_as_bundle
 from reconciler.timing import (
     Calendar,
     Range,

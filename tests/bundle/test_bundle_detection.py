@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.bundle.load import claims_to_be_bundle
+from reconciler.bundle.files import claims_to_be_bundle
 
 BUNDLE = {
     "apiVersion": "reconciler/v1",

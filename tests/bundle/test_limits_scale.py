@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.bundle.load import MAX_DEPTH, MAX_NODES_PER_DOCUMENT
+from reconciler.bundle.limits import MAX_DEPTH, MAX_NODES_PER_DOCUMENT
 from reconciler.bundle.validate import load_bundles
 
 

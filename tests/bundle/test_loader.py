@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 
 from reconciler.bundle import load
-from reconciler.bundle.load import find_bundle_files, load_text
+from reconciler.bundle.document import Mark
+from reconciler.bundle.files import find_bundle_files
+from reconciler.bundle.load import load_text
 from reconciler.errors import BundleError
 
 
 def test_positions_of_values_and_keys() -> None:
     [doc] = load_text("a: 1\nb:\n  - x\n  - {c: 'q'}\n", "f.yaml")
     assert doc.data == {"a": 1, "b": ["x", {"c": "q"}]}
-    assert doc.mark(("b", 1, "c")) == load.Mark(4, 9)
-    assert doc.key_mark(("b",)) == load.Mark(2, 1)
-    assert doc.mark(("b", 1, "missing")) == load.Mark(4, 5)  # nearest written ancestor
+    assert doc.mark(("b", 1, "c")) == Mark(4, 9)
+    assert doc.key_mark(("b",)) == Mark(2, 1)
+    assert doc.mark(("b", 1, "missing")) == Mark(4, 5)  # nearest written ancestor
 
 
 def test_several_documents_per_file() -> None:

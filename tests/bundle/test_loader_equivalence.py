@@ -17,7 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.bundle.load import Document, Mark, load_text
+from reconciler.bundle.document import Document, Mark
+from reconciler.bundle.load import load_text
 from reconciler.errors import BundleError
 
 SETTINGS = settings(

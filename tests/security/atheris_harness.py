@@ -13,9 +13,9 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["reconciler"]):
+    from reconciler.bundle.assemble import bundle_from
     from reconciler.bundle.load import load_text
     from reconciler.bundle.render import Renderer
-    from reconciler.bundle.validate import _bundle_from
     from reconciler.errors import BundleError, Diagnostic
 
 
@@ -35,7 +35,7 @@ def test_one_input(data: bytes) -> None:
     renderer = Renderer({"TOKEN": "canary-atheris"})
     for document in documents:
         problems: list[Diagnostic] = []
-        _bundle_from(document, {}, renderer, problems)
+        bundle_from(document, {}, renderer, problems, [], None)  # no warnings asked (warn_from None)
         check(problems)
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.bundle.semantics import calendar_as_bundle
+from reconciler.bundle.when import calendar_as_bundle
 from reconciler.errors import ConfigError
 from reconciler.timing import TimingError, calendars_to_cron, format_duration
 from reconciler.timing.temporal_cron import parse_temporal_cron

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.bundle.desired import DesiredSchedule
-from reconciler.bundle.semantics import calendar_as_bundle
 from reconciler.bundle.sensitive import Sensitive
+from reconciler.bundle.when import calendar_as_bundle
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers import secretmarks
