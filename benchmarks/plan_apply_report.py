@@ -259,7 +259,7 @@ def _why(rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> 
             )
         )
     creates = [r for r in writes if r.scenario == "apply: all creates"]
-    if creates:
+    if creates and settings["latency_ms"]:  # with no latency there is no network pace to compare CPU with
         sent = sum(r.requests for r in creates) or 1
         ours = sum(r.cpu_s + r.sandbox_cpu_s for r in creates) / sent * 1000
         client = sum(r.cpu_s for r in creates) / sent * 1000
