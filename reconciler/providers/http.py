@@ -108,7 +108,7 @@ class ApiClient:
         timeout: float | httpx.Timeout = 30.0,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         secrets: Iterable[str] = (),
         parallelism: int = 8,
         security: TransportSecurity | None = None,
@@ -121,6 +121,7 @@ class ApiClient:
         produced (plain http allowed, TLS verification off) are in `self.warnings` for the caller to show.
         A caller-supplied `transport` (the embedded sandbox, tests) never touches the network: not checked.
         `slots`: the run's cap on requests in flight, shared by every bundle's client (`--parallelism`).
+        `sleep`: how to wait before a retry (tests pass their own); by default a wait that `close` ends at once.
         """
         security = security or TransportSecurity.from_environment()
         self.warnings: tuple[str, ...] = ()
@@ -138,6 +139,9 @@ class ApiClient:
             transport is not None
         )  # the embedded sandbox or a test's: no platform to share reads of
         self._sleep = sleep
+        # Set by `close`: a request waiting to be retried (a Retry-After of up to a minute) stops waiting and
+        # ends with its last failure, so a run that stops early (cli/session.py) does not wait for it.
+        self._closed = threading.Event()
         verify = security.verify() if transport is None else True
         # Direct connections: http.client under httpx (reconciler.providers.http11), a quarter of the
         # client's CPU a request less. httpx honours proxies from the environment only with its own
@@ -264,9 +268,8 @@ class ApiClient:
                 error = f"could not reach {self.origin}: {reason}"
                 if not safe and not isinstance(exc, _NOT_SENT):
                     raise TransportError(error + outcome_unknown_note(request), outcome_unknown=True) from exc
-                if attempt == policy.max_attempts:
+                if attempt == policy.max_attempts or not self._wait(policy.backoff(attempt - 1), attempt):
                     raise TransportError(f"{error} (after {attempt} attempts)") from exc
-                self._wait(policy.backoff(attempt - 1), attempt)
                 continue
             status = response.status_code
             self._observe(request, status, start)
@@ -279,8 +282,8 @@ class ApiClient:
             if status in policy.statuses and (safe or status == 429) and attempt < policy.max_attempts:
                 retry_after = parse_retry_after(response.headers)
                 delay = policy.backoff(attempt - 1) if retry_after is None else retry_after
-                self._wait(min(delay, policy.max_retry_after), attempt)
-                continue
+                if self._wait(min(delay, policy.max_retry_after), attempt):
+                    continue
             raise status_error(
                 request,
                 response,
@@ -303,6 +306,8 @@ class ApiClient:
         return f"{joined}?{urlencode(params)}" if params else joined
 
     def close(self) -> None:
+        """Close the connections; a request of another thread waiting to be retried stops waiting."""
+        self._closed.set()
         self._http.close()
 
     def _observe(self, request: httpx.Request, status: int | None, start: float) -> None:
@@ -315,9 +320,14 @@ class ApiClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _wait(self, delay: float, attempt: int) -> None:
+    def _wait(self, delay: float, attempt: int) -> bool:
+        """Wait `delay` seconds before the next attempt; False if the client is closed by then (or while
+        waiting, which ends the wait): the request then ends as though its last attempt was spent."""
         log.debug("retrying in %.2f s (attempt %d failed)", delay, attempt)
+        if self._sleep is None:
+            return not self._closed.wait(delay)
         self._sleep(delay)
+        return not self._closed.is_set()
 
     def _redact(self, text: str) -> str:
         return redact_forms(text, self._secret_forms)
