@@ -239,7 +239,8 @@ class _EarlyReads:
 
     def abandon(self) -> None:
         """The run stops before its plan: later GETs fail at once, every provider is closed (a read in flight
-        ends with its request), and the readers are joined."""
+        ends with its request, one waiting to be retried stops waiting: `ApiClient.close`), and the readers
+        are joined; what they end with is not shown."""
         for reads, _ in self._groups.values():
             reads.abandon()
         for _, opened in self._opened.values():

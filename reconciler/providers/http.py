@@ -15,17 +15,15 @@ may have been committed anyway: look the object up by its ownership marker befor
 Transport security (`reconciler.providers.transport`): the base URL is checked before any request
 (https, or http to this machine only unless allowed), and TLS certificates are verified unless the caller
 passed `--insecure`; a certificate that fails verification is an error at once, never retried.
+
+Beside it: `http_retry` (when a request is tried again, how long to wait), `http_errors` (a failed request as
+the error a user reads), `http_body` (a request's JSON, secrets in clear), `http11` (the transport).
 """
 
 from __future__ import annotations
 
-import email.utils
-import json as jsonlib
 import logging
-import math
-import random
 import re
-import ssl
 import threading
 import time
 import urllib.request
@@ -33,16 +31,25 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from reconciler import __version__
-from reconciler.bundle.sensitive import Sensitive, revealed
-from reconciler.errors import ConflictError, ProviderError, RejectedError, TemporaryError, TransportError
+from reconciler.bundle.sensitive import revealed
+from reconciler.errors import ProviderError, TransportError
 from reconciler.providers.http11 import Http11Transport, PreparedRequests, send
+from reconciler.providers.http_body import JSON_BODY, body_shape
+from reconciler.providers.http_errors import (
+    certificate_failure,
+    outcome_unknown_note,
+    server_message,
+    status_error,
+    untrusted_message,
+)
+from reconciler.providers.http_retry import IDEMPOTENT_METHODS, parse_retry_after
+from reconciler.providers.http_retry import RetryPolicy as RetryPolicy  # `ApiClient(retry=)`: its API too
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
@@ -54,31 +61,10 @@ log = logging.getLogger("reconciler.http")
 RequestObserver = Callable[["ApiClient", str, str, int | None, float], None]
 request_observers: list[RequestObserver] = []
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Raised before a byte of the request left this process, so repeating is safe whatever the method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _LOG_LIMIT = 2000  # characters of a body worth a debug line
-_MESSAGE_LIMIT = 300  # characters of a non-JSON error body worth showing a user
 _DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: bool = True
-    max_retry_after: float = 60.0  # a longer Retry-After is waited for this long, then retried
-    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("RetryPolicy.max_attempts must be at least 1")
-
-    def backoff(self, retry: int) -> float:
-        """Delay before retry number `retry` (0-based): capped exponential with full jitter."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** min(retry, 32))
-        return random.uniform(0, ceiling) if self.jitter else ceiling
 
 
 @dataclass
@@ -109,56 +95,6 @@ def segment(value: str) -> str:
     return "%2E" * len(encoded) if encoded in (".", "..") else encoded
 
 
-def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait: `retry-after-ms`, else `Retry-After` (seconds or HTTP-date)."""
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name, "").strip()
-        try:
-            seconds = float(value) * scale
-        except ValueError:
-            continue
-        if math.isfinite(seconds):
-            return max(0.0, seconds)
-    try:
-        when = email.utils.parsedate_to_datetime(headers.get("retry-after", ""))
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # "-0000" parses as naive; HTTP-dates are always GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def server_message(response: httpx.Response) -> str:
-    """The server's own explanation from the common JSON error shapes, else the start of the body."""
-    try:
-        found = _message_in(response.json())
-    except ValueError:  # not JSON (JSONDecodeError and UnicodeDecodeError are ValueErrors)
-        found = ""
-    return found or " ".join(response.text.split())[:_MESSAGE_LIMIT]
-
-
-def _message_in(body: Any) -> str:
-    if not isinstance(body, dict):
-        return ""
-    title, detail, error = body.get("title"), body.get("detail"), body.get("error")
-    if isinstance(detail, list):  # FastAPI / pydantic: [{"loc": ["body", "cron"], "msg": "..."}]
-        return "; ".join(_validation_item(item) for item in detail)
-    if isinstance(title, str) and isinstance(detail, str):  # RFC 7807 problem details
-        return f"{title}: {detail}"
-    for text in (detail, body.get("message"), title, error):
-        if isinstance(text, str) and text:
-            return text
-    return _message_in(error)  # {"error": {"message": "..."}}
-
-
-def _validation_item(item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    loc = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
-    msg = str(item.get("msg", item))
-    return f"{loc}: {msg}" if loc else msg
-
-
 class ApiClient:
     """One platform's API: base URL, bearer auth, retries, errors for users. Thread-safe."""
 
@@ -172,7 +108,7 @@ class ApiClient:
         timeout: float | httpx.Timeout = 30.0,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         secrets: Iterable[str] = (),
         parallelism: int = 8,
         security: TransportSecurity | None = None,
@@ -185,6 +121,7 @@ class ApiClient:
         produced (plain http allowed, TLS verification off) are in `self.warnings` for the caller to show.
         A caller-supplied `transport` (the embedded sandbox, tests) never touches the network: not checked.
         `slots`: the run's cap on requests in flight, shared by every bundle's client (`--parallelism`).
+        `sleep`: how to wait before a retry (tests pass their own); by default a wait that `close` ends at once.
         """
         security = security or TransportSecurity.from_environment()
         self.warnings: tuple[str, ...] = ()
@@ -202,6 +139,9 @@ class ApiClient:
             transport is not None
         )  # the embedded sandbox or a test's: no platform to share reads of
         self._sleep = sleep
+        # Set by `close`: a request waiting to be retried (a Retry-After of up to a minute) stops waiting and
+        # ends with its last failure, so a run that stops early (cli/session.py) does not wait for it.
+        self._closed = threading.Event()
         verify = security.verify() if transport is None else True
         # Direct connections: http.client under httpx (reconciler.providers.http11), a quarter of the
         # client's CPU a request less. httpx honours proxies from the environment only with its own
@@ -267,7 +207,7 @@ class ApiClient:
         if json is not None and log.isEnabledFor(logging.DEBUG):
             # The shape, never the values: a body may carry what the platform stores, such as a secret of an
             # earlier run that this one cannot recognise (a read-modify-write PUT sends back what it read).
-            log.debug("%s %s body: %s", method, url, _shape(json, len(request.content)))
+            log.debug("%s %s body: %s", method, url, body_shape(json, len(request.content)))
         shared = self._shared_reads
         if shared is not None and method == "GET":
             key = (str(request.url), tuple(sorted(request.headers.multi_items())), frozenset(expected))
@@ -287,7 +227,7 @@ class ApiClient:
         # Cookies a server set are sent back by httpx's own building: then, and for extra headers, build there.
         if joined is not None and prepared is not None and not headers and not self._http.cookies:
             # A `Sensitive` in a body (an option, a parameter) is sent in clear: the platform needs the value.
-            return prepared.build(method, joined, None if json is None else _JSON.encode(json).encode())
+            return prepared.build(method, joined, None if json is None else JSON_BODY.encode(json).encode())
         body = None if json is None else revealed(json)
         if joined is None:
             return self._http.build_request(method, path, params=params, json=body, headers=headers)
@@ -318,19 +258,18 @@ class ApiClient:
                 with self._slots:  # released before any wait for a retry: a waiting request holds no slot
                     response = send(self._http, self._direct, request)
             except httpx.TransportError as exc:
-                untrusted = _certificate_failure(exc)
+                untrusted = certificate_failure(exc)
                 if untrusted is not None:  # not transient: retrying cannot make a certificate trusted
-                    raise TransportError(self._untrusted(untrusted)) from exc
+                    raise TransportError(untrusted_message(self.origin, untrusted, self._redact)) from exc
                 reason = self._redact(str(exc)) or type(exc).__name__
                 failure = f"{type(exc).__name__}: {reason}"
                 log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, url, failure, _ms(start), attempt)
                 self._observe(request, None, start)
                 error = f"could not reach {self.origin}: {reason}"
                 if not safe and not isinstance(exc, _NOT_SENT):
-                    raise TransportError(error + self._unknown(request), outcome_unknown=True) from exc
-                if attempt == policy.max_attempts:
+                    raise TransportError(error + outcome_unknown_note(request), outcome_unknown=True) from exc
+                if attempt == policy.max_attempts or not self._wait(policy.backoff(attempt - 1), attempt):
                     raise TransportError(f"{error} (after {attempt} attempts)") from exc
-                self._wait(policy.backoff(attempt - 1), attempt)
                 continue
             status = response.status_code
             self._observe(request, status, start)
@@ -343,9 +282,16 @@ class ApiClient:
             if status in policy.statuses and (safe or status == 429) and attempt < policy.max_attempts:
                 retry_after = parse_retry_after(response.headers)
                 delay = policy.backoff(attempt - 1) if retry_after is None else retry_after
-                self._wait(min(delay, policy.max_retry_after), attempt)
-                continue
-            raise self._status_error(request, response, safe)
+                if self._wait(min(delay, policy.max_retry_after), attempt):
+                    continue
+            raise status_error(
+                request,
+                response,
+                safe=safe,
+                origin=self.origin,
+                api_key_env=self._api_key_env,
+                redact=self._redact,
+            )
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _join(self, path: str, params: Mapping[str, Any] | None) -> str | None:
@@ -360,6 +306,8 @@ class ApiClient:
         return f"{joined}?{urlencode(params)}" if params else joined
 
     def close(self) -> None:
+        """Close the connections; a request of another thread waiting to be retried stops waiting."""
+        self._closed.set()
         self._http.close()
 
     def _observe(self, request: httpx.Request, status: int | None, start: float) -> None:
@@ -372,9 +320,14 @@ class ApiClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _wait(self, delay: float, attempt: int) -> None:
+    def _wait(self, delay: float, attempt: int) -> bool:
+        """Wait `delay` seconds before the next attempt; False if the client is closed by then (or while
+        waiting, which ends the wait): the request then ends as though its last attempt was spent."""
         log.debug("retrying in %.2f s (attempt %d failed)", delay, attempt)
+        if self._sleep is None:
+            return not self._closed.wait(delay)
         self._sleep(delay)
+        return not self._closed.is_set()
 
     def _redact(self, text: str) -> str:
         return redact_forms(text, self._secret_forms)
@@ -383,79 +336,12 @@ class ApiClient:
         """`text` without this client's API key or the run's secrets: for any message about its requests."""
         return self._redact(text)
 
-    def _untrusted(self, error: ssl.SSLCertVerificationError) -> str:
-        reason = self._redact(error.verify_message or error.reason or str(error))
-        return (
-            f"could not reach {self.origin}: its TLS certificate could not be verified ({reason}); "
-            "nothing was sent. If the platform uses a private CA, pass --ca-bundle FILE (or set SSL_CERT_FILE); "
-            "--insecure turns verification off (not recommended)"
-        )
-
-    def _unknown(self, request: httpx.Request) -> str:
-        return f"; {request.method} {request.url.path} may or may not have been applied"
-
-    def _status_error(self, request: httpx.Request, response: httpx.Response, safe: bool) -> ProviderError:
-        status = response.status_code
-        what = f"{request.method} {request.url.path}"
-        detail = self._redact(server_message(response)) or response.reason_phrase
-        if status in (401, 403):
-            problem = "authentication failed" if status == 401 else "permission denied"
-            check = f"check {self._api_key_env}" if self._api_key_env else "check the API key"
-            return RejectedError(f"{self.origin}: {problem} ({status} {detail}): {check}", status=status)
-        if status == 409:
-            return ConflictError(f"{what}: conflict with the live state (409): {detail}", status=status)
-        if status == 429 or status >= 500:
-            unknown = status != 429 and not safe
-            note = self._unknown(request) if unknown else ""
-            return TemporaryError(
-                f"{what}: {self.origin} answered {status} {detail}{note}",
-                status=status,
-                retry_after=parse_retry_after(response.headers),
-                outcome_unknown=unknown,
-            )
-        if status == 404:
-            return RejectedError(f"{what}: not found (404): {detail}", status=status)
-        if status >= 400:
-            return RejectedError(f"{what} was rejected ({status}): {detail}", status=status)
-        return ProviderError(f"{what}: unexpected response {status} {detail}", status=status)
-
 
 def _proxied() -> bool:
     """Does the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, or the system's settings) name a proxy?
     httpx reads the same."""
     found = urllib.request.getproxies()
     return any(found.get(scheme) for scheme in ("http", "https", "all"))
-
-
-def _certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate verification error behind a transport error (httpx wraps httpcore wraps ssl), if any."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _reveal_sensitive(value: Any) -> Any:
-    if isinstance(value, Sensitive):
-        return value.reveal()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# The JSON httpx writes for `json=` (the same bytes), with each `Sensitive` in clear as it is met, rather
-# than a revealed copy of every body first.
-_JSON = jsonlib.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_reveal_sensitive
-)
-
-
-def _shape(body: Any, size: int) -> str:
-    if isinstance(body, dict):
-        return f"{size} bytes, fields {', '.join(sorted(str(k) for k in body))}"
-    return f"{size} bytes, {type(body).__name__}"
 
 
 def _ms(start: float) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -32,13 +33,15 @@ def server() -> Iterator[Server]:
 
 
 class Counting(InterruptingProxy):
-    """Counts the reads and writes that reach it; `refuse` answers every read 401 without forwarding it."""
+    """Counts the reads and writes that reach it; `refuse` answers every read 401 without forwarding it,
+    `throttle` answers every read 429 with that Retry-After (seconds)."""
 
     def __init__(self, upstream: str) -> None:
         super().__init__(upstream)
         self.refuse = False
         self.refusal = "unauthenticated"  # what the 401 says
         self.refuse_writes = ""  # when set: every write is answered 400 with this message
+        self.throttle = ""
         self.first_read = threading.Event()
         self._count = threading.Lock()
         self.reads = self.writes = 0
@@ -53,6 +56,10 @@ class Counting(InterruptingProxy):
         if self.refuse and not is_write(handler.command, handler.path):
             body = json.dumps({"code": 16, "message": self.refusal}).encode()
             return self._answer(handler, 401, {"Content-Type": "application/json"}, body)
+        if self.throttle and not is_write(handler.command, handler.path):
+            body = json.dumps({"code": 8, "message": "slow down"}).encode()
+            headers = {"Content-Type": "application/json", "Retry-After": self.throttle}
+            return self._answer(handler, 429, headers, body)
         if self.refuse_writes and is_write(handler.command, handler.path):
             body = json.dumps({"code": 3, "message": self.refuse_writes}).encode()
             return self._answer(handler, 400, {"Content-Type": "application/json"}, body)
@@ -140,6 +147,26 @@ def test_a_refused_read_of_an_early_bundle_never_hides_a_later_files_problem(
     ran = cli(sandbox, "apply", "--auto-approve", good, bad, env={sandbox.url_env: proxy.url})
     assert ran.code == 1
     assert "b.yaml:" in ran.err and "401" not in ran.err + ran.out
+    assert proxy.writes == 0
+
+
+def test_a_read_waiting_out_a_retry_after_never_delays_a_later_files_problem(
+    sandbox: Server, proxy: Counting, tmp_path: Path
+) -> None:
+    """The platform answers a.yaml's early read 429 "retry after 120 s"; b.yaml is invalid. The run stops with
+    b.yaml's problem without waiting for that read's retry (which would take the client's cap of 60 s): the
+    read stops waiting when the run abandons it. The bound on the run's length is deliberately loose."""
+    good, bad = good_and_bad(tmp_path, bad_count=2000)
+    proxy.throttle = "120"
+    started = time.monotonic()
+    ran = cli(sandbox, "plan", good, bad, env={sandbox.url_env: proxy.url})
+    took = time.monotonic() - started
+    assert ran.code == 1
+    assert "b.yaml:" in ran.err and "0 25 * * *" in ran.err and "429" not in ran.err + ran.out
+    assert proxy.reads >= 1, (
+        "a.yaml's read reached the platform (and was told to wait) before the run stopped"
+    )
+    assert took < 40, f"the run waited out the read's retry: {took:.0f} s"
     assert proxy.writes == 0
 
 

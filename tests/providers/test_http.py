@@ -13,7 +13,8 @@ import pytest
 import respx
 
 from reconciler.errors import ConflictError, RejectedError, TemporaryError, TransportError
-from reconciler.providers.http import ApiClient, RetryPolicy, parse_retry_after
+from reconciler.providers.http import ApiClient, RetryPolicy
+from reconciler.providers.http_retry import parse_retry_after
 from reconciler.providers.redact import redact
 
 BASE = "https://api.example.test/v1"
