@@ -32,9 +32,8 @@ from reconciler.forecast.costs import CostBook, is_costs_document, parse_costs
 from reconciler.providers.capabilities import Capabilities, capabilities_for
 from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration, parse_duration
-from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
+from reconciler.timing.families import SERVER_WALK_FAMILIES, WALL_CLOCK_INTERVAL_PROVIDERS
 from reconciler.timing.spec import Timing, TimingError
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 
 Path_ = tuple[str | int, ...]
 

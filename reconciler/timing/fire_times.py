@@ -37,8 +37,13 @@ from itertools import islice
 
 from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.cron import parse_cron
+from reconciler.timing.families import (
+    ABSOLUTE_INTERVAL_PROVIDERS,
+    SERVER_WALK_FAMILIES,
+    WALL_CLOCK_INTERVAL_PROVIDERS,
+)
 from reconciler.timing.spec import Calendar, Timing, TimingError
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, server_instants
+from reconciler.timing.temporal_walk import server_instants
 from reconciler.timing.wallclock import (
     DAY,
     EPOCH,
@@ -50,8 +55,6 @@ from reconciler.timing.wallclock import (
 )
 from reconciler.timing.zones import load_zone
 
-ABSOLUTE_INTERVAL_PROVIDERS = frozenset({"temporal", "agentex", "orq", "oz", "tbd-agents"})
-WALL_CLOCK_INTERVAL_PROVIDERS = frozenset({"cadenya"})
 SEARCH_HORIZON_DAYS = 5 * 366
 LAST_INSTANT = to_instant(datetime(9999, 12, 30, tzinfo=UTC))  # the engine's end of time (a day of headroom)
 # Temporal's schedules end with the year 2100 (its maxCalendarYear): nothing fires later on the platforms that
