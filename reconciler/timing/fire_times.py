@@ -35,7 +35,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import islice
 
-from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.cron import parse_cron
 from reconciler.timing.families import (
     ABSOLUTE_INTERVAL_PROVIDERS,
@@ -281,5 +280,9 @@ def _cron_source(text: str) -> _DaySource:
 
 @lru_cache(maxsize=4096)
 def _calendar_source(calendar: Calendar) -> _DaySource:
+    from reconciler.timing.calendars import (
+        expand_calendar,
+    )  # here: a preview of crons and intervals needs none
+
     sets = expand_calendar(calendar)
     return _DaySource(sets.seconds, sets.minutes, sets.hours, sets.months, sets.years, sets.day_matches)

@@ -138,7 +138,10 @@ def test_validate_of_intervals_loads_no_fire_time_engine_and_preview_no_calendar
     code, loaded = loaded_by(["validate", str(bundle)], [*FIRE_TIME_ENGINE, *CALENDAR_ONLY, *DIGESTS])
     assert (code, loaded) == (0, [])
     for output in ("text", "json"):
-        code, loaded = loaded_by(["preview", str(bundle), "--format", output], [*CALENDAR_ONLY, *DIGESTS])
+        code, loaded = loaded_by(
+            ["preview", str(bundle), "--format", output],
+            [*CALENDAR_ONLY, *DIGESTS, "reconciler.timing.calendars"],
+        )
         assert (code, loaded) == (0, [])
 
 
