@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/startup.py --code /tmp/old      # A/B: another copy, interleaved round by round
     .venv/bin/python benchmarks/startup.py --rounds 11 --big 0  # without the 10,000-schedule bundle
 
-Commands: `reconciler --help`, `validate` and `preview` of a 5-schedule Cadenya bundle, and `validate` of a
-10,000-schedule one (the bundles benchmarks/profile_plan_apply.py writes). Targets (issue 22): `--help`,
+Commands: `reconciler --help`, `validate` and `preview` of a 5-schedule Cadenya bundle (intervals in UTC, as
+benchmarks/profile_plan_apply.py writes it, and the same schedules as crons in Europe/Berlin: a zone other than
+UTC is looked up in the tz database), and `validate` of a 10,000-schedule one. Targets (issue 22): `--help`,
 `validate` and `preview` of 5 schedules ≤ 0.2 s wall on an idle machine.
 
 Each round runs every command once (and, with `--code`, each command of both versions back to back), so a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -32,7 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from profile_plan_apply import write_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"--help": 0.2, "validate 5": 0.2, "preview 5": 0.2}
+TARGETS = {
+    "--help": 0.2,
+    "validate 5": 0.2,
+    "preview 5": 0.2,
+    "validate 5 zoned": 0.2,
+    "preview 5 zoned": 0.2,
+}
 
 
 def environment(code: Path) -> dict[str, str]:
@@ -81,10 +89,18 @@ def main() -> int:
         work = Path(tmp)
         agents = [f"agent_{i:03d}" for i in range(200)]
         write_bundle(work / "five.yaml", 5, agents)
+        zoned = (work / "five.yaml").read_text()
+        zoned, count = re.subn(
+            r'\{"every": "[0-9]+h"\}', '{"cron": "0 9 * * *", "timezone": "Europe/Berlin"}', zoned
+        )
+        assert count == 5, "benchmarks/profile_plan_apply.py writes `when` otherwise now"
+        (work / "zoned.yaml").write_text(zoned)
         commands = {
             "--help": ["--help"],
             "validate 5": ["validate", "five.yaml"],
             "preview 5": ["preview", "five.yaml"],
+            "validate 5 zoned": ["validate", "zoned.yaml"],
+            "preview 5 zoned": ["preview", "zoned.yaml"],
         }
         if opts.big:
             write_bundle(work / "big.yaml", opts.big, agents)

@@ -13,9 +13,8 @@ from reconciler.errors import Diagnostic
 from reconciler.providers.capabilities import Capabilities
 from reconciler.timing.dst import dst_hits, dst_message
 from reconciler.timing.durations import format_duration
-from reconciler.timing.fire_times import WALL_CLOCK_INTERVAL_PROVIDERS
+from reconciler.timing.families import SERVER_WALK_FAMILIES, WALL_CLOCK_INTERVAL_PROVIDERS
 from reconciler.timing.spec import Timing
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 
 Path_ = tuple[str | int, ...]
 

@@ -5,8 +5,6 @@ Only a provider building a request calls `reveal()`. Comparisons use a keyed dig
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,6 +25,9 @@ class Sensitive:
         """A stable fingerprint for change detection; with a private key it reveals nothing about the value."""
         found = self._digests.get(key)
         if found is None:
+            import hashlib  # here, like hmac below: OpenSSL's start-up is not paid by a run without secrets
+            import hmac
+
             found = self._digests[key] = (
                 "hmac-sha256:" + hmac.new(key, self._value.encode(), hashlib.sha256).hexdigest()
             )
@@ -41,6 +42,8 @@ class Sensitive:
         return REDACTED
 
     def __eq__(self, other: object) -> bool:
+        import hmac
+
         return isinstance(other, Sensitive) and hmac.compare_digest(self._value, other._value)
 
     def __hash__(self) -> int:

@@ -28,8 +28,8 @@ from reconciler.forecast.semantics import UTC_NAMES
 from reconciler.timing import Calendar, Timing, load_zone, next_fire_times, parse_cron
 from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.dst import offset_changes
-from reconciler.timing.fire_times import ABSOLUTE_INTERVAL_PROVIDERS, last_instant
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
+from reconciler.timing.families import ABSOLUTE_INTERVAL_PROVIDERS, SERVER_WALK_FAMILIES
+from reconciler.timing.fire_times import last_instant
 from reconciler.timing.wallclock import DAY, EPOCH_ORDINAL, to_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -13,7 +13,8 @@ from reconciler.bundle.desired import DesiredSchedule
 from reconciler.providers.plugin import forecast_family
 from reconciler.timing import format_duration, load_zone, parse_cron
 from reconciler.timing.dst import Change, offset_changes
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, go_date, weekday_moves_back
+from reconciler.timing.families import SERVER_WALK_FAMILIES
+from reconciler.timing.temporal_walk import go_date, weekday_moves_back
 from reconciler.timing.wallclock import to_instant
 from reconciler.timing.zones import is_utc
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.bundle.money import format_amount
 from reconciler.forecast.fires import Forecast, ScheduleRef
 from reconciler.forecast.moments import iso_utc
-from reconciler.forecast.view import CalendarView
 from reconciler.timing import load_zone
+
+if TYPE_CHECKING:  # `calendar` builds the view; `preview` never loads its collision and load engines
+    from reconciler.forecast.view import CalendarView
 
 
 def schedule_json(ref: ScheduleRef) -> dict[str, Any]:

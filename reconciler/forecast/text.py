@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from reconciler.bundle.money import Money
-from reconciler.forecast.collisions import TOP_GROUPS
 from reconciler.forecast.fires import Forecast, ScheduleRef
 from reconciler.forecast.heatmap import legend, level
 from reconciler.forecast.moments import at_second, iso_utc, local_text, offset_text
 from reconciler.forecast.semantics import UTC_NAMES
-from reconciler.forecast.view import CalendarView
 from reconciler.timing import Timing, format_duration, load_zone
+
+if TYPE_CHECKING:  # `calendar` builds the view; `preview` never loads its collision and load engines
+    from reconciler.forecast.view import CalendarView
 
 BLOCKS = "▁▂▃▄▅▆▇█"  # levels 1..8
 EMPTY = "··"  # in the window, no fire
@@ -188,6 +190,8 @@ def _paint(text: str, value: int, color: bool) -> str:
 
 
 def report_lines(view: CalendarView, *, fail_on: int | None = None) -> list[str]:
+    from reconciler.forecast.collisions import TOP_GROUPS  # here: `preview` never loads the collision report
+
     report, zone, labels = view.report, view.zone, [item.ref.label for item in view.fires]
     lines = [f"Busiest minutes ({zone})"]
     for load in report.busiest_minutes:

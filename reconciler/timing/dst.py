@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from reconciler.timing.calendars import expand_calendar
-from reconciler.timing.cron import parse_cron
-from reconciler.timing.fire_times import next_fire_times
+from reconciler.timing.families import SERVER_WALK_FAMILIES
 from reconciler.timing.spec import Timing
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES
 from reconciler.timing.zones import is_utc, load_zone
+
+# The cron, calendar and fire-time engines are imported where a cron, a calendar or Temporal's walk is met:
+# `validate` checks every schedule here, and one with an interval or a single time needs none of them.
 
 HORIZON = timedelta(days=365)  # "the next 12 months"
 _SHOWN = 3  # wall times named in a message before "..."
@@ -205,6 +205,8 @@ def _server_only(timing: Timing, change: Change) -> Iterator[datetime]:
     fired by one and not the other, within three hours of the change."""
     if not (timing.cron or timing.calendars):
         return
+    from reconciler.timing.fire_times import next_fire_times
+
     around = Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
     low, high = change.instant - _AROUND, change.instant + _AROUND
     server = next_fire_times(around, low, _AROUND_FIRES, provider="temporal")
@@ -222,6 +224,11 @@ def _server_only(timing: Timing, change: Change) -> Iterator[datetime]:
 
 
 def _rules(timing: Timing) -> Iterator[_Sets]:
+    if not (timing.cron or timing.calendars):
+        return
+    from reconciler.timing.calendars import expand_calendar
+    from reconciler.timing.cron import parse_cron
+
     for text in timing.cron:
         expr = parse_cron(text)
         days = (expr.days_of_month, expr.days_of_week, expr.day_or)
@@ -305,6 +312,8 @@ def _server_outcome(timing: Timing, change: Change) -> str:
 
     Its walk is not the documented rule on such days (reconciler.timing.temporal_walk), so the warning says what
     it does rather than what the documentation says."""
+    from reconciler.timing.fire_times import next_fire_times
+
     around = Timing(cron=timing.cron, calendars=timing.calendars, timezone=timing.timezone)
     low, high = change.instant - timedelta(hours=2), change.instant + timedelta(hours=2)
     fires = [t for t in next_fire_times(around, low, 500, provider="temporal") if t <= high]

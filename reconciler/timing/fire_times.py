@@ -35,10 +35,14 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import islice
 
-from reconciler.timing.calendars import expand_calendar
 from reconciler.timing.cron import parse_cron
+from reconciler.timing.families import (
+    ABSOLUTE_INTERVAL_PROVIDERS,
+    SERVER_WALK_FAMILIES,
+    WALL_CLOCK_INTERVAL_PROVIDERS,
+)
 from reconciler.timing.spec import Calendar, Timing, TimingError
-from reconciler.timing.temporal_walk import SERVER_WALK_FAMILIES, server_instants
+from reconciler.timing.temporal_walk import server_instants
 from reconciler.timing.wallclock import (
     DAY,
     EPOCH,
@@ -50,8 +54,6 @@ from reconciler.timing.wallclock import (
 )
 from reconciler.timing.zones import load_zone
 
-ABSOLUTE_INTERVAL_PROVIDERS = frozenset({"temporal", "agentex", "orq", "oz", "tbd-agents"})
-WALL_CLOCK_INTERVAL_PROVIDERS = frozenset({"cadenya"})
 SEARCH_HORIZON_DAYS = 5 * 366
 LAST_INSTANT = to_instant(datetime(9999, 12, 30, tzinfo=UTC))  # the engine's end of time (a day of headroom)
 # Temporal's schedules end with the year 2100 (its maxCalendarYear): nothing fires later on the platforms that
@@ -278,5 +280,9 @@ def _cron_source(text: str) -> _DaySource:
 
 @lru_cache(maxsize=4096)
 def _calendar_source(calendar: Calendar) -> _DaySource:
+    from reconciler.timing.calendars import (
+        expand_calendar,
+    )  # here: a preview of crons and intervals needs none
+
     sets = expand_calendar(calendar)
     return _DaySource(sets.seconds, sets.minutes, sets.hours, sets.months, sets.years, sets.day_matches)

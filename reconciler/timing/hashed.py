@@ -12,7 +12,6 @@ change it: a different function would move the minute of every schedule that use
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import NamedTuple
 
@@ -23,6 +22,8 @@ def hash_choice(identity: str, salt: str, size: int) -> int:
     """One of `size` choices (0..size-1) for `identity` (`bundleKey/name`); the same forever."""
     if size < 1:
         raise ValueError("size must be at least 1")
+    import hashlib  # here: OpenSSL's start-up is paid only where `H` or `spread` is used
+
     digest = hashlib.sha256(f"{identity}#{salt}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % size
 

@@ -38,7 +38,6 @@ from reconciler.timing.wallclock import (
     local_ordinal,
 )
 
-SERVER_WALK_FAMILIES = frozenset({"temporal", "agentex"})  # providers whose schedules are Temporal schedules
 MAX_CALENDAR_YEAR = 2100  # Temporal's maxCalendarYear: a calendar walk gives up after that year
 _HOUR = 3600
 _MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -41,6 +41,23 @@ MODELS_AND_SANDBOX = (
     "reconciler.cli.sandbox",
     "reconciler.sandbox",
 )
+# The fire-time and calendar engines only where fire times are computed or a cron or calendar is met: `validate` of a bundle of intervals checks DST without them (reconciler/timing/dst.py).
+FIRE_TIME_ENGINE = (
+    "reconciler.timing.calendars",
+    "reconciler.timing.fire_times",
+    "reconciler.timing.temporal_walk",
+    "reconciler.timing.wallclock",
+)
+# What only `calendar` draws: its view, collision report and load grid (reconciler/forecast/view.py).
+CALENDAR_ONLY = (
+    "reconciler.forecast.collisions",
+    "reconciler.forecast.firecount",
+    "reconciler.forecast.load",
+    "reconciler.forecast.loadgrid",
+    "reconciler.forecast.view",
+)
+# OpenSSL's digests only where a secret is digested or compared, or an `H`/spread minute is hashed.
+DIGESTS = ("hashlib", "hmac")
 PROBE = """
 import sys
 from reconciler.cli.main import main
@@ -49,6 +66,17 @@ modules = set(sys.modules)
 import json  # after the command: it is one of the modules watched
 watched = json.loads(sys.argv[1])
 print(json.dumps({"code": code, "loaded": [m for m in watched if m in modules]}), file=sys.stderr)
+"""
+
+
+INTERVALS = """\
+apiVersion: reconciler/v1
+kind: Bundle
+bundleKey: intervals
+target: {provider: cadenya, workspace: ws_demo}
+schedules:
+  - {name: hourly, agent: agent_1, when: {every: "1h"}, input: {message: "Run"}}
+  - {name: daily, agent: agent_2, when: {every: "1d"}, input: {message: "Run"}}
 """
 
 
@@ -102,6 +130,40 @@ def test_offline_verbs_load_no_network_code_and_only_their_platform(verb: str) -
     count = ["--count", "3"] if verb == "preview" else ["--var", "team=x", "--strict"]
     code, loaded = loaded_by([verb, "examples/cadenya", *count], [*MODELS_AND_SANDBOX, "json"])
     assert (code, loaded) == (0, [])
+
+
+def test_validate_of_intervals_loads_no_fire_time_engine_and_preview_no_calendar_view(tmp_path: Path) -> None:
+    bundle = tmp_path / "intervals.yaml"
+    bundle.write_text(INTERVALS)
+    code, loaded = loaded_by(["validate", str(bundle)], [*FIRE_TIME_ENGINE, *CALENDAR_ONLY, *DIGESTS])
+    assert (code, loaded) == (0, [])
+    for output in ("text", "json"):
+        code, loaded = loaded_by(
+            ["preview", str(bundle), "--format", output],
+            [*CALENDAR_ONLY, *DIGESTS, "reconciler.timing.calendars"],
+        )
+        assert (code, loaded) == (0, [])
+
+
+def test_the_engines_load_where_a_cron_needs_them(tmp_path: Path) -> None:
+    """The other side of the check above: a cron in a zone with DST changes is checked against them, with the
+    cron and calendar engines, and `calendar` draws its view."""
+    bundle = tmp_path / "cron.yaml"
+    bundle.write_text(INTERVALS.replace('{every: "1h"}', '{cron: "30 2 * * *", timezone: "Europe/Berlin"}'))
+    engines = ["reconciler.timing.calendars"]
+    code, loaded = loaded_by(["validate", str(bundle)], engines)
+    assert (code, loaded) == (0, engines)
+    code, loaded = loaded_by(["calendar", str(bundle)], list(CALENDAR_ONLY))
+    assert (code, loaded) == (0, list(CALENDAR_ONLY))
+
+
+def test_every_name_of_the_timing_package_loads_on_use() -> None:
+    import reconciler.timing as timing
+
+    for name in timing.__all__:
+        assert getattr(timing, name).__name__ == name
+    with pytest.raises(AttributeError):
+        timing.no_such_name  # noqa: B018
 
 
 def test_a_bundle_the_plain_reading_refuses_is_checked_by_the_model(tmp_path: Path) -> None:
