@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 
@@ -310,7 +309,9 @@ def test_bad_intervals() -> None:
 # --- speed ----------------------------------------------------------------------------------------------
 
 
-def test_a_week_of_fires_for_a_thousand_schedules_is_fast() -> None:
+def test_a_week_of_fires_for_a_thousand_schedules_stays_inside_the_week() -> None:
+    """Every fire of a mixed thousand (crons, intervals, calendars; six zones; a DST change) lies in the week
+    asked for, in order. How fast: benchmarks/forecast.py (the same week for 1,000 schedules), not a test."""
     zones = [
         "UTC",
         "Europe/Berlin",
@@ -342,11 +343,10 @@ def test_a_week_of_fires_for_a_thousand_schedules_is_fast() -> None:
         else:
             calendar = Calendar(minute=(Range(0, 45, 15),), hour=(Range(9, 17),), day_of_week=(Range(1, 5),))
             timings.append(Timing(calendars=(calendar,), timezone=zone, end=end))
-    started = time.perf_counter()
-    total = sum(
-        len(next_fire_times(t, after, 100_000, provider=("temporal", "cadenya")[i % 2]))
-        for i, t in enumerate(timings)
-    )
-    elapsed = time.perf_counter() - started
+    total = 0
+    for i, t in enumerate(timings):
+        fires = next_fire_times(t, after, 100_000, provider=("temporal", "cadenya")[i % 2])
+        assert all(after < f <= end for f in fires), t
+        assert fires == sorted(set(fires)), t
+        total += len(fires)
     assert total > 50_000
-    assert elapsed < 2.0, f"{elapsed:.2f}s for {total} fires"
