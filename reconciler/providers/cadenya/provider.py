@@ -73,7 +73,7 @@ class CadenyaProvider(Provider):
             return [live for found in per_agent for live in found]
 
     def _agent_ids(self) -> Iterator[str]:
-        for item in self._pages(f"{self._ws()}/agents", {}):
+        for item in self._items(f"{self._ws()}/agents", {}):
             agent_id = (item.get("metadata") or {}).get("id")
             if agent_id:
                 yield agent_id
@@ -82,26 +82,39 @@ class CadenyaProvider(Provider):
         params = {"labels": f"{wire.BUNDLE_LABEL}={self.bundle.key}"} if owned_only else {}
         if info:
             params["includeInfo"] = "true"
+        lives: list[LiveSchedule] = []
         try:
-            items = list(self._pages(self._schedules(agent), params))
+            # Page by page (`_items` lets each page go before asking for the next), and a listed schedule
+            # keeps none of the wire item (`raw`): its counters, where asked for, are read here at once.
+            for item in self._items(self._schedules(agent), params):
+                live = wire.live_from_wire(item, agent, self.digest_key, keep_raw=False)
+                if owned_only and live.owner != self.bundle.key:
+                    continue
+                lives.append(replace(live, activity=activity_from_wire(item)) if info else live)
         except RejectedError as exc:
             if exc.status == 404:  # an agent the bundle names but the workspace lacks: nothing live yet
                 self._missing.add(agent)
                 return []
             raise
-        lives = [wire.live_from_wire(item, agent, self.digest_key) for item in items]
-        if info:
-            lives = [replace(live, activity=activity_from_wire(live.raw)) for live in lives]
-        return [live for live in lives if live.owner == self.bundle.key or not owned_only]
+        return lives
 
-    def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+    def _items(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of a list; a page's items are let go (cleared) before the next page is asked for."""
+        for page in self._pages(path, params):
+            yield from page
+            page.clear()
+
+    def _pages(self, path: str, params: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
+        """The items of each page of a list, one page at a time (as large as the API allows)."""
         cursor = ""
         while True:
             query = {**params, "limit": str(PAGE_SIZE), **({"cursor": cursor} if cursor else {})}
             body = self.client.request("GET", path, params=query).json()
-            yield from body.get("items") or []
             pagination = body.get("pagination") or {}
             cursor = pagination.get("nextCursor") or pagination.get("next_cursor") or ""
+            items: list[dict[str, Any]] = body.get("items") or []
+            del body  # only the items are held while they are read
+            yield items
             if not cursor:
                 return
 
