@@ -129,7 +129,7 @@ class CadenyaProvider(Provider):
             answer = self.client.request("GET", self._schedules(agent), params=self._page(params, cursor))
             digest = hashlib.sha256(answer.content).digest()
             if len(pages) < len(reuse) and reuse[len(pages)].digest == digest:
-                page = reuse[len(pages)]  # the same bytes after the same cursor: the same schedules
+                page = reuse[len(pages)]  # the same bytes: the same schedules, and the same next cursor
             else:
                 body = answer.json()
                 lives = tuple(self._decode(item, agent, info) for item in body.get("items") or [])
