@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -470,12 +471,15 @@ class _BundlePlanner:
         Keyed, because live values include what platforms return in clear, secrets too: an unkeyed hash in a
         plan file would let anyone who knows the other fields (the bundle, the plan) test guesses of one.
         """
-        lines = sorted(
-            (item.remote_id, _quoted(item.remote_id, item.owner, item.name, item.display_name), shape)
-            for item, shape in self.considered.values()
-        )
-        text = "".join(f"[{identity},{shape}]\n" for _, identity, shape in lines)
-        return "sha256:" + hmac.new(self.digest_key, text.encode(), hashlib.sha256).hexdigest()
+        mac = hmac.new(self.digest_key, digestmod=hashlib.sha256)
+        # Line by line into the MAC, in (remote_id, identity, shape) order: the text is never built whole
+        # (at 10,000 schedules it and its bytes were the largest thing a plan held at its end). Lines are
+        # made for one remote_id at a time, so only ties (duplicates of one id) are sorted by their text.
+        by_id = sorted(self.considered.values(), key=lambda pair: pair[0].remote_id)
+        for _, group in itertools.groupby(by_id, key=lambda pair: pair[0].remote_id):
+            for identity, shape in sorted((_identity(item), shape) for item, shape in group):
+                mac.update(f"[{identity},{shape}]\n".encode())
+        return "sha256:" + mac.hexdigest()
 
 
 def written_for(written: dict[str, str], path: str) -> str:
@@ -486,6 +490,10 @@ def written_for(written: dict[str, str], path: str) -> str:
     if path == "when.cron" and "when.calendars" in written:
         return f"calendars, {written['when.calendars']}"
     return ""
+
+
+def _identity(item: LiveSchedule) -> str:
+    return _quoted(item.remote_id, item.owner, item.name, item.display_name)
 
 
 def _quoted(*values: str | None) -> str:

@@ -398,6 +398,18 @@ def test_the_fingerprint_follows_the_live_schedules_the_plan_depends_on() -> Non
     assert plan(bundle(schedule), [replace(live[0], state="paused"), live[1]]).live_fingerprint != base
 
 
+def test_the_fingerprint_of_schedules_sharing_one_id_does_not_depend_on_their_listing_order() -> None:
+    """Two listings of one platform may return two schedules with one id (a read racing a write) in either
+    order: a plan made from one must not be stale against the other, and a change to either is seen."""
+    schedule = desired("a")
+    first = reported(schedule, "sch_1")
+    twin = replace(reported(desired("b"), "sch_1"), labels={"team": "ops"})
+    base = plan(bundle(schedule, desired("b")), [first, twin]).live_fingerprint
+    assert plan(bundle(schedule, desired("b")), [twin, first]).live_fingerprint == base
+    changed_twin = replace(twin, labels={"team": "sales"})
+    assert plan(bundle(schedule, desired("b")), [changed_twin, first]).live_fingerprint != base
+
+
 def test_the_fingerprint_covers_colliding_schedules() -> None:
     schedule = desired("a", adopt=True)
     look_alike = reported(desired("a"), "sch_1", owner=None)

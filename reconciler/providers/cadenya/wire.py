@@ -146,7 +146,11 @@ def schedule_for(desired: DesiredSchedule) -> dict[str, Any]:
     return schedule
 
 
-def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveSchedule:
+def live_from_wire(
+    item: dict[str, Any], agent: str, digest_key: bytes, *, keep_raw: bool = True
+) -> LiveSchedule:
+    """`keep_raw=False` keeps none of `item` in `LiveSchedule.raw`: what a listing asks for, which reads the
+    counters (`activity_from_wire`) from the item itself; a write's answer keeps its metadata and info."""
     # Run once per listed schedule (10,000 in a large plan): the members most schedules lack (secrets, secret
     # fields, options, a `written` note) are looked up once and skipped when absent.
     metadata = item.get("metadata") or {}
@@ -208,9 +212,9 @@ def live_from_wire(item: dict[str, Any], agent: str, digest_key: bytes) -> LiveS
         applied=applied,
         changed_at=utc(metadata.get("updatedAt")),
         written=parse_written_label(labels.get(WRITTEN_LABEL)) if owner else {},
-        # Only what is read later (activity_from_wire: info and metadata.createdAt; read-backs: the labels), not
-        # the whole decoded item: at 10,000 schedules the kept JSON was a quarter of a plan's memory.
-        raw={key: item[key] for key in _KEPT if key in item},
+        # Only what is read later (activity_from_wire: info and metadata.createdAt; a write's labels), not the
+        # whole decoded item; a listing keeps nothing: at 10,000 schedules the kept JSON was a fifth of a plan.
+        raw={key: item[key] for key in _KEPT if key in item} if keep_raw else {},
     )
 
 
