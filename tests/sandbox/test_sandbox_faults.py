@@ -48,11 +48,15 @@ def test_switch_parsing() -> None:
 
 
 # --- over real HTTP ---------------------------------------------------------------------------------
+BROKEN = "broken connection"
+
+
 def outcome(call: Any) -> int | str:
     try:
         return int(call().status_code)
-    except httpx.TransportError as exc:
-        return type(exc).__name__
+    except httpx.TransportError:
+        # A dropped connection reaches the client as a close without an answer or as a reset, by timing.
+        return BROKEN
 
 
 def run_sequence(server: Server) -> tuple[list[int | str], Any]:
@@ -74,10 +78,9 @@ def test_same_seed_same_requests_same_faults() -> None:
         second, second_stats = run_sequence(two)
     assert first == second
     assert first_stats == second_stats
-    expected = {None: 200, "500": 500, "503": 503, "429": 429, "drop": "RemoteProtocolError"}
-    expected["lost"] = "RemoteProtocolError"
+    expected = {None: 200, "500": 500, "503": 503, "429": 429, "drop": BROKEN, "lost": BROKEN}
     assert first == [expected[fault_for(7, k, 0.3, FAULT_KINDS)] for k in range(40)]
-    assert 200 in first and {500, 503, 429, "RemoteProtocolError"} & set(first)
+    assert 200 in first and {500, 503, 429, BROKEN} & set(first)
 
 
 def faults(http: httpx.Client, **settings: Any) -> None:
@@ -88,7 +91,9 @@ def test_dropped_connection_is_a_transport_error_and_nothing_is_written(
     http: httpx.Client, sdk: Cadenya
 ) -> None:
     faults(http, faultRate=1, faultKinds=["drop"])
-    with pytest.raises(httpx.RemoteProtocolError):
+    # The dropped connection reaches the client as a close without an answer or as a reset, depending on
+    # timing (a reset was seen under load): either is a transport error, and that is what matters.
+    with pytest.raises(httpx.TransportError):
         http.post(SCHEDULES, json=schedule_body("dropped"))
     with pytest.raises(APIConnectionError):
         sdk.agents.schedules.create(
@@ -100,7 +105,7 @@ def test_dropped_connection_is_a_transport_error_and_nothing_is_written(
 
 def test_lost_answer_still_commits_the_write(sandbox: Server, http: httpx.Client, sdk: Cadenya) -> None:
     faults(http, faultRate=1, faultKinds=["lost"])
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.TransportError):  # a close without an answer or a reset, by timing
         http.post(SCHEDULES, json=schedule_body("committed"))
     with pytest.raises(APIConnectionError):
         sdk.agents.schedules.create(AGENTS[0], metadata={"name": "also"}, spec=schedule_body("x")["spec"])
