@@ -199,10 +199,21 @@ class Platform:
         )
 
 
+# What a schedule's own firing changes (the sandboxes fire in real time): a history that crosses a full hour
+# sees another bundle's hourly schedule fire, which is not a change anyone made to it.
+FIRE_BOOKKEEPING = frozenset({"trigger_count", "num_actions_taken", "num_actions_missed", "task_count"})
+
+
+def _moves_with_the_clock(key: str) -> bool:
+    lowered = key.lower()
+    return "next" in lowered or lowered.startswith("last_") or lowered in FIRE_BOOKKEEPING
+
+
 def without_fire_times(value: Any) -> Any:
-    """The platform's object minus what moves with the clock alone (next fire times)."""
+    """The platform's object minus what moves with the clock alone: next fire times, and what firing
+    records (when it last fired, how often)."""
     if isinstance(value, dict):
-        return {k: without_fire_times(v) for k, v in sorted(value.items()) if "next" not in k.lower()}
+        return {k: without_fire_times(v) for k, v in sorted(value.items()) if not _moves_with_the_clock(k)}
     if isinstance(value, list):
         return [without_fire_times(v) for v in value]
     return value
