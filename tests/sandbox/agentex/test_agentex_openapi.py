@@ -26,22 +26,12 @@ from tests.sandbox.agentex.venvs import tool_python
 from tests.sandbox_server import API_KEY, Server
 
 DOCUMENT = ROOT / "tests" / "data" / "agentex" / "seed-openapi.yaml"
-SEED = ROOT.parent / "shared" / "seeds" / "000_a0e244ab29379e32.txt"
 EXCLUDED = (
     "status_code_conformance",
     "positive_data_acceptance",
     "negative_data_rejection",
     "unsupported_method",
 )
-
-
-def test_the_copy_is_the_seeds_document() -> None:
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is not beside this checkout")
-    text = SEED.read_text()
-    start = text.index("\n", text.index("````yaml")) + 1
-    body = DOCUMENT.read_text().split("\n", 2)[2]  # after the two comment lines
-    assert body == text[start : text.index("````", start)]
 
 
 @pytest.mark.slow

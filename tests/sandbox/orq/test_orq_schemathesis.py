@@ -1,9 +1,10 @@
-"""The seed's own OpenAPI document (the create operation, in `002_c6fd21f8a6245bba.txt`) run against the orq
-sandbox with schemathesis: examples, coverage and fuzzing, every response checked against the document.
+"""orq's published OpenAPI document for the create operation (`tests/data/orq/seed-openapi.yaml`, copied
+verbatim) run against the orq sandbox with schemathesis: examples, coverage and fuzzing, every response
+checked against the document.
 
 schemathesis is not a test dependency: it is installed once in a virtualenv of its own under
-`$SCHEMATHESIS_VENV` (default `~/.cache/reconciler/schemathesis-4.32.5`). The seed lives beside the
-repository (`../shared/seeds/`); without it the test skips. Slow: `pytest --runslow <this file>`.
+`$SCHEMATHESIS_VENV` (default `~/.cache/reconciler/schemathesis-4.32.5`). Slow: `pytest --runslow <this
+file>`.
 
 Adjustments to the document, each for a stated reason:
 - a 401 response is added: the operation declares bearer security but not the answer to a missing key;
@@ -29,7 +30,7 @@ from tests.sandbox.agentex.venvs import building
 from tests.sandbox_server import API_KEY, running_sandbox
 
 VERSION = "4.32.5"
-SEED = ROOT.parent / "shared" / "seeds" / "002_c6fd21f8a6245bba.txt"
+DOCUMENT = ROOT / "tests" / "data" / "orq" / "seed-openapi.yaml"
 PATH = "/v3/agents/{agent_key}/schedules"
 AGENT = "customer_digest"
 
@@ -57,13 +58,8 @@ def schemathesis() -> Path:
 
 
 def seed_document() -> dict[str, object]:
-    """The OpenAPI block of the seed (between ````yaml post PATH and ````), with the 401 added."""
-    if not SEED.exists():
-        pytest.skip(f"the seed {SEED} is not beside the repository")
-    text = SEED.read_text()
-    start = text.index(f"````yaml post {PATH}\n")
-    block = text[start:].split("\n", 1)[1]
-    document: dict[str, object] = yaml.safe_load(block[: block.index("````")])
+    """The published document, with the 401 added."""
+    document: dict[str, object] = yaml.safe_load(DOCUMENT.read_text())
     operation = document["paths"][PATH]["post"]  # type: ignore[index]
     operation["responses"]["401"] = {
         "description": "Missing or wrong API key (added: the seed declares bearer security but not its 401).",
