@@ -53,8 +53,9 @@ from harness import Run as Run
 from harness import run_header as run_header
 from harness import timed as timed
 from plan_apply_baselines import baseline, best_script, global_read
+from plan_apply_plot import svg
 from plan_apply_providers import DEFAULT, SPECS, Spec
-from plan_apply_report import Row, Summary, markdown, svg
+from plan_apply_report import Row, Summary, markdown
 from scenarios import SCENARIOS, agents_for, work_for, write_bundle
 
 RESULTS = ROOT / "benchmarks" / "results"
