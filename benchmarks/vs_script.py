@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import run_best_script
 from plan_apply import (
     RESULTS,
     Run,
     Server,
     agents_for,
     busy_seconds,
-    run_best_script,
     run_header,
     sandbox,
     timed,

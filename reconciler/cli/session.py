@@ -24,7 +24,8 @@ from reconciler.forecast.checks import budget_problems
 from reconciler.forecast.costs import CostBook
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan, Plan
-from reconciler.plan.planner import Scope, plan_bundle
+from reconciler.plan.options import Scope
+from reconciler.plan.planner import plan_bundle
 from reconciler.plan.selection import selector
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for

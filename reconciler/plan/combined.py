@@ -11,7 +11,8 @@ from reconciler.plan.errors import EmptyBundleError, PlanError
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.normalise import DEFAULT_DIGEST_KEY
-from reconciler.plan.planner import DisplayName, RestoreMode, UpdateReason, as_is, no_reason, plan_bundle
+from reconciler.plan.options import DisplayName, RestoreMode, UpdateReason, as_is, no_reason
+from reconciler.plan.planner import plan_bundle
 
 
 def plan_all(

@@ -6,39 +6,22 @@ the empty-bundle guard are decided here and nowhere else. Pure: live schedules c
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from json.encoder import encode_basestring
-from typing import Any, Literal
+from typing import Literal
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.bundle.sensitive import digest_at, digest_like, holds_sensitive
 from reconciler.errors import Diagnostic
 from reconciler.plan.diff import field_changes
 from reconciler.plan.errors import EmptyBundleError, PlanError
-from reconciler.plan.ignore import ignored_form, keep_ignored
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.markers import applied_elsewhere, completing_marker, other_files_problem
 from reconciler.plan.model import Action, ActionKind, BundlePlan, Change
-from reconciler.plan.normalise import (
-    DEFAULT_DIGEST_KEY,
-    canonical_json,
-    comparable,
-    comparable_live,
-    desired_shape,
-    live_shape,
-    normalise,
-)
-from reconciler.plan.origins import TimingOf, leave_alone, with_origins
-
-RestoreMode = Literal["resume", "create"]
-DisplayName = Callable[[str], str]
-# Why an update or adoption is carried out as it is, when the diff alone does not say (a provider's words).
-UpdateReason = Callable[[DesiredSchedule, LiveSchedule], str]
+from reconciler.plan.normalise import DEFAULT_DIGEST_KEY, comparable
+from reconciler.plan.options import DisplayName, RestoreMode, Scope, UpdateReason, as_is, no_reason
+from reconciler.plan.origins import TimingOf
+from reconciler.plan.steps import ScheduleSteps
 
 # Creates, adopts and updates first, then state changes, prunes last (Argo CD's PruneLast): a failed apply
 # then never leaves the platform with schedules removed but their replacements missing.
@@ -55,36 +38,6 @@ _STEPS: tuple[ActionKind, ...] = (
     "noop",
 )
 _ORDER = {kind: rank for rank, kind in enumerate(_STEPS)}
-
-
-def as_is(name: str) -> str:
-    return name
-
-
-def _everything(name: str) -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a plan may touch beyond the bundle's own declarations (docs/refactoring.md).
-
-    `selected(name)`: whether `--only`/`--exclude` let the plan touch the schedule of that bundle name (one
-    outside the selection is neither changed nor pruned); `claimed`: live schedules of this bundle that
-    another bundle of the same run takes over (`renamedFrom: {bundleKey, name}`), as (agent, name): never
-    pruned here; `renames_in_place`: whether the provider can rename a live schedule (else a rename is a
-    create and the removal of the old one); `agents_in_identity`: whether a schedule's agent is part of its
-    identity on the platform (else, as on Temporal, whose schedule id is the name alone, moving a schedule to
-    another agent is an update of the same schedule, not a create and a removal)."""
-
-    selected: Callable[[str], bool] = _everything
-    claimed: frozenset[tuple[str, str]] = frozenset()
-    renames_in_place: bool = True
-    agents_in_identity: bool = True
-
-
-def no_reason(desired: DesiredSchedule, live: LiveSchedule) -> str:
-    return ""
 
 
 def plan_bundle(
@@ -145,35 +98,9 @@ def plan_bundle(
     )
 
 
-class _BundlePlanner:
-    """The working state of one `plan_bundle` call; it never outlives it."""
-
-    def __init__(
-        self,
-        bundle: Bundle,
-        display_name: DisplayName,
-        restore: RestoreMode,
-        digest_key: bytes,
-        update_reason: UpdateReason = no_reason,
-        unknown_agents: frozenset[str] = frozenset(),
-        timing_of: TimingOf | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        self.bundle = bundle
-        self.timing_of = timing_of
-        self.now = now or datetime.now(UTC)
-        self.scope = Scope()
-        self.unknown_agents = unknown_agents
-        self.update_reason = update_reason
-        self.display_name = display_name
-        self.restore = restore
-        self.digest_key = digest_key
-        self.actions: list[Action] = []
-        self.problems: list[Diagnostic] = []
-        self.from_other_files: list[LiveSchedule] = []  # owned, acted on, and applied from another file
-        # The live schedules the plan depends on (owned + colliding) with their shape's JSON, by id().
-        self.considered: dict[int, tuple[LiveSchedule, str]] = {}
-        self._forms: dict[int, dict[str, Any]] = {}
+class _BundlePlanner(ScheduleSteps):
+    """The ownership rules over one `plan_bundle` call's working state: which live schedules are ours, which
+    desired schedule each matches, renames, adoption, duplicates and pruning."""
 
     def _who(self, agent: str) -> str:
         """The agent as part of a schedule's identity: itself, or "" where the platform's identity is the
@@ -261,39 +188,6 @@ class _BundlePlanner:
             and item.display_name == self.display_name(item.name)
         )
 
-    def _consider(self, item: LiveSchedule) -> str:
-        """Record `item` as something the plan depends on; its shape as canonical JSON."""
-        key = id(item)
-        seen = self.considered.get(key)
-        if seen is None:
-            seen = self.considered[key] = (item, canonical_json(live_shape(item)))
-        return seen[1]
-
-    def _form(self, item: LiveSchedule) -> dict[str, Any]:
-        key = id(item)
-        form = self._forms.get(key)
-        if form is None:
-            form = self._forms[key] = comparable_live(item)
-        return form
-
-    def _seen(self, item: LiveSchedule, desired: DesiredSchedule) -> dict[str, Any]:
-        """`item` compared with `desired`: where the bundle holds a secret, the platform's value by digest.
-
-        Platforms return what a secret was written into in clear (a prompt, a data value, an option), while
-        the bundle's side is its digest; compared as they are, the secret would show as changed on every plan.
-        Where the platform's marker records which fields hold secrets, those (and only those) are compared by
-        digest: a value the bundle now reads from secret() but the marker does not list yet is an update,
-        which records it (`export` must never write it).
-        """
-        if item.secret_paths is not None:
-            if not item.secret_paths:
-                return self._form(item)
-            return normalise(digest_at(live_shape(item), item.secret_paths, self.digest_key))
-        wanted = desired_shape(desired)
-        if not holds_sensitive(wanted):
-            return self._form(item)
-        return normalise(digest_like(wanted, live_shape(item), self.digest_key))
-
     def _converge(self, desired: DesiredSchedule, matches: list[LiveSchedule]) -> None:
         keep, *extras = matches if len(matches) == 1 else sorted(matches, key=keep_first)
         self._check_source(keep)
@@ -303,51 +197,6 @@ class _BundlePlanner:
             # already harmless, and touching it again on every run would gain nothing.
             if extra.state != "archived":
                 self._remove(extra, "duplicate", "delete" if self.bundle.prune == "delete" else "archive")
-
-    def _step(self, desired: DesiredSchedule, live: LiveSchedule) -> Action:
-        have_json = self._consider(live)
-        if live.state == "archived":
-            want = comparable(desired, self.digest_key)
-            if self.restore == "create":
-                changes = field_changes({}, want)
-                return self._action("create", desired, None, changes, "restore archived", live)
-            changes = field_changes(self._seen(live, desired), want)
-            # Restored straight into the bundle's state: one re-added as paused must never run in between.
-            restored_as: ActionKind = "pause" if desired.state == "paused" else "resume"
-            return self._action(restored_as, desired, live.remote_id, changes, "restore archived", live)
-        # Two strings settle the common unchanged case before either side is normalised or walked; equal
-        # JSON of the raw shapes implies equal canonical forms. (Not where the marker records secrets: the
-        # raw shape holds them in clear, so a value that stopped being a secret would look unchanged.)
-        want_json = canonical_json(desired_shape(desired), self.digest_key)
-        if not live.secret_paths and want_json == have_json:
-            return self._action("noop", desired, live.remote_id, (), "", live)
-        # Where it does, the same test on the platform's side with those fields as their digests, as `_seen`
-        # compares them: an unchanged schedule holding a secret is settled without normalising or walking.
-        if live.secret_paths and want_json == canonical_json(
-            digest_at(live_shape(live), live.secret_paths, self.digest_key)
-        ):
-            return self._action("noop", desired, live.remote_id, (), "", live)
-        seen, want = self._seen(live, desired), comparable(desired, self.digest_key)
-        ignored: tuple[Change, ...] = ()
-        if desired.ignore:  # fields left to the platform: compared as the platform has them, written as such
-            want, ignored = ignored_form(want, seen, desired.ignore)
-            desired = keep_ignored(desired, live, desired.ignore, self.timing_of)
-        changes = field_changes(seen, want)
-        if not changes:  # only noise differed: server defaults, empty values, spellings of one value
-            return replace(self._action("noop", desired, live.remote_id, (), "", live), ignored=ignored)
-        changes = with_origins(changes, desired, live, want, seen, self.digest_key)
-        desired, changes, kept, notes = leave_alone(
-            self.bundle, desired, live, changes, self.now, self.digest_key, self.timing_of
-        )
-        reason = "; ".join(notes)
-        kind: ActionKind = "noop"
-        if changes and all(change.path == "state" for change in changes):
-            kind = "pause" if desired.state == "paused" else "resume"
-        elif changes:
-            kind = "update"
-            reason = "; ".join(text for text in (self.update_reason(desired, live), *notes) if text)
-        action = self._action(kind, desired, live.remote_id, changes, reason, live, kept)
-        return replace(action, ignored=ignored)
 
     def _completing_marker(self, action: Action, live: LiveSchedule) -> Action:
         return completing_marker(self.bundle, action, live)
@@ -442,63 +291,10 @@ class _BundlePlanner:
             "noop", item.name or "", item.agent, item.remote_id, (), reason, desired=None, live=item
         )
 
-    @staticmethod
-    def _action(
-        kind: ActionKind,
-        desired: DesiredSchedule,
-        remote_id: str | None,
-        changes: tuple[Change, ...],
-        reason: str,
-        live: LiveSchedule | None,
-        kept: tuple[Change, ...] = (),
-    ) -> Action:
-        if desired.written:
-            changes = tuple(replace(c, written=written_for(desired.written, c.path)) for c in changes)
-        return Action(
-            kind, desired.name, desired.agent, remote_id, changes, reason, kept, desired=desired, live=live
-        )
-
     def _problem(self, desired: DesiredSchedule, message: str) -> None:
         self.problems.append(
             Diagnostic(desired.file, desired.line, 0, f"schedule '{desired.name}': {message}")
         )
-
-    def fingerprint(self) -> str:
-        """HMAC-SHA256 (the digest key) over every considered live schedule in remote_id order: it changes
-        when any of them does.
-
-        Unowned schedules that collide with nothing are left out, so their churn never makes a plan stale.
-        Keyed, because live values include what platforms return in clear, secrets too: an unkeyed hash in a
-        plan file would let anyone who knows the other fields (the bundle, the plan) test guesses of one.
-        """
-        mac = hmac.new(self.digest_key, digestmod=hashlib.sha256)
-        # Line by line into the MAC, in (remote_id, identity, shape) order: the text is never built whole
-        # (at 10,000 schedules it and its bytes were the largest thing a plan held at its end). Lines are
-        # made for one remote_id at a time, so only ties (duplicates of one id) are sorted by their text.
-        by_id = sorted(self.considered.values(), key=lambda pair: pair[0].remote_id)
-        for _, group in itertools.groupby(by_id, key=lambda pair: pair[0].remote_id):
-            for identity, shape in sorted((_identity(item), shape) for item, shape in group):
-                mac.update(f"[{identity},{shape}]\n".encode())
-        return "sha256:" + mac.hexdigest()
-
-
-def written_for(written: dict[str, str], path: str) -> str:
-    """What the bundle wrote for the field at `path` where `H` or `spread` chose its value; "" elsewhere."""
-    if path in written:
-        return written[path]
-    # A provider may compare calendars as the one cron they equal (Temporal): the spread is still beside it.
-    if path == "when.cron" and "when.calendars" in written:
-        return f"calendars, {written['when.calendars']}"
-    return ""
-
-
-def _identity(item: LiveSchedule) -> str:
-    return _quoted(item.remote_id, item.owner, item.name, item.display_name)
-
-
-def _quoted(*values: str | None) -> str:
-    # JSON strings joined by commas: unambiguous, and much cheaper than encoding a list per schedule.
-    return ",".join("null" if value is None else encode_basestring(value) for value in values)
 
 
 def keep_first(item: LiveSchedule) -> tuple[bool, int, int, str]:

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from reconciler.plan.explain import to_text
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import Scope, plan_bundle
+from reconciler.plan.options import Scope
+from reconciler.plan.planner import plan_bundle
 from reconciler.plan.selection import selector
 from reconciler.timing.spec import Timing
 from tests.plan.factories import KEY, NOW, bundle, desired, reported

@@ -23,7 +23,8 @@ from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan
-from reconciler.plan.planner import Scope, plan_bundle
+from reconciler.plan.options import Scope
+from reconciler.plan.planner import plan_bundle
 from reconciler.providers.agentex.provider import AgentexProvider
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient, RetryPolicy

@@ -9,48 +9,32 @@ the platform's own SDK must be exactly the bundle: every declared schedule once,
 schedule that left the bundle archived by the provider's rule (or gone with `prune: delete`); nothing else
 owned by the bundle; the stranger's schedule and the other bundle's untouched; and `plan` says "no changes".
 
-The CLI runs in-process (`reconciler.cli.main.main`), which saves Python's start-up on each of thousands
-of applies. Three things the soak does not test are made cheap: the typer command is built once; retry
-backoff sleeps are a millisecond (the behaviour under test is convergence, not waiting); and one
-certificate store serves every client (each `httpx.Client` would load certifi's again, 40 ms, for a
-plain-http loopback server that never uses it). Two client settings vary by step: the attempts per
-request (3 or the default 5: with 3, failed applies and re-runs are common) and, on steps with timeouts,
-the timeout.
+The CLI runs in-process, made fast, with the attempts per request and the timeout varied by step
+(in_process_cli.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import signal
-import ssl
 import tempfile
 import time
 import traceback
-import types
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer.main
 
-import reconciler.cli.main as cli_main
-import reconciler.providers.agentex.provider as agentex_provider
-import reconciler.providers.http as http_module
-import reconciler.providers.registry as registry
 from tests.conftest import Run
+from tests.reliability.in_process_cli import KNOBS, fast_in_process_cli, run_in_process
 from tests.reliability.soak_backends import Backend, backend_for
 from tests.reliability.soak_model import History, Sched, Step
 from tests.reliability.soak_platforms import KEY, OTHER, Clients, Platform, Row
 
 MAX_APPLIES = 12
-_RealRetryPolicy = http_module.RetryPolicy
-
-
 TIMEOUT_LATENCY = "0-60"  # ms the sandbox waits before running a request, in a step with timeouts
 CLIENT_TIMEOUT = 0.045  # s: the client gives up on about a quarter of those requests. The server still runs
 # those it had read (a GET, a body-less POST or DELETE) after the client gave up; one whose body it had not
@@ -59,61 +43,6 @@ PATIENT_AFTER = 3  # failed applies at CLIENT_TIMEOUT; each re-run after those d
 # 45 ms is meant to lose a quarter of the answers, not all of them: on a machine busy enough that every
 # request takes longer (a CI runner shared with other work), no apply could ever finish, and the soak would
 # report the machine's load as a reconciler failure. The first runs still give up on answers as designed.
-
-
-@dataclass
-class ClientKnobs:
-    attempts: int = 5  # RetryPolicy.max_attempts for the next CLI runs
-    timeout: float | None = None  # the ApiClient timeout; None: its default
-
-
-KNOBS = ClientKnobs()
-
-
-def _fast_retry_policy(**kwargs: Any) -> http_module.RetryPolicy:
-    """The client's own policy (the same statuses, Retry-After honoured up to a cap), with millisecond
-    backoff and the step's number of attempts."""
-    fast = {"base_delay": 0.001, "max_delay": 0.002, "max_retry_after": 0.0, "max_attempts": KNOBS.attempts}
-    return _RealRetryPolicy(**{**fast, **kwargs})
-
-
-class _KnobbedClient(http_module.ApiClient):
-    """The CLI's ApiClient, with the step's timeout when it has one."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if KNOBS.timeout is not None:
-            kwargs["timeout"] = KNOBS.timeout
-        super().__init__(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def fast_in_process_cli() -> Iterator[None]:
-    """Patches for running the CLI thousands of times in one process; see the module docstring."""
-    real_context = ssl.create_default_context
-    contexts: dict[tuple[Any, ...], ssl.SSLContext] = {}
-
-    def shared_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        key = (args, tuple(sorted(kwargs.items())))
-        if key not in contexts:
-            contexts[key] = real_context(*args, **kwargs)
-        return contexts[key]
-
-    no_sleep = types.SimpleNamespace(**{**vars(time), "sleep": lambda seconds: None})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli_main, "app", typer.main.get_command(cli_main.app))
-        mp.setattr(http_module, "RetryPolicy", _fast_retry_policy)
-        mp.setattr(registry, "ApiClient", _KnobbedClient)
-        mp.setattr(agentex_provider, "time", no_sleep)  # the legacy recreate's own backoff
-        mp.setattr(ssl, "create_default_context", shared_context)
-        mp.delenv("RECONCILER_SANDBOX", raising=False)
-        yield
-
-
-def run_in_process(*args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli_main.main(list(args))
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 @dataclass

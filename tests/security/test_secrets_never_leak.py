@@ -13,14 +13,13 @@ verbose log there is (`RECONCILER_LOG=debug`), through every command and failure
 Everything is kept (stdout, stderr, every file the CLI wrote, the sandbox server's own stdout/stderr) and
 searched for each canary at the end, raw and in the encodings a value takes on its way out (JSON, URL, base64).
 A request timeout takes the client's 30 s to happen for real, so it is exercised in process, through the same
-HTTP client, with a transport that times out (`test_timeouts_and_transport_errors_are_redacted`).
+HTTP client, with a transport that times out (`test_secrets_never_leak_in_process.py`). The canaries are in
+`canaries.py`, the platforms and their bundles in `leak_variants.py`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import logging
 import os
 import re
 import signal
@@ -32,215 +31,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
 
-import httpx
 import pytest
 
-from reconciler.apply.executor import execute
-from reconciler.bundle.export import export_bundle
-from reconciler.bundle.sensitive import Sensitive
-from reconciler.errors import ReconcilerError, RejectedError
-from reconciler.plan.explain import to_json, to_text
-from reconciler.plan.live import LiveSchedule
-from reconciler.plan.model import Plan
-from reconciler.plan.planner import plan_bundle
-from reconciler.providers.cadenya.provider import CadenyaProvider
-from reconciler.providers.http import ApiClient, RetryPolicy
 from tests.conftest import ROOT, Run
-from tests.plan import factories
 from tests.sandbox_server import admin_request
-
-SECRET = "canary-secret-5f0c1e77"
-ROTATED = "canary-rotated-8d2b4731"
-API_KEY = "canary-apikey-3e9a71c4"
-WRONG_KEY = "canary-wrongkey-1c7d0b9e"
-CANARIES = (SECRET, ROTATED, API_KEY, WRONG_KEY)
-S = "{{ secret('TOKEN') }}"
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One platform (and API revision): how to serve it, its credentials, a bundle that uses secrets."""
-
-    id: str
-    provider: str
-    serve: tuple[str, ...]
-    key_env: str
-    target: dict[str, str]
-    schedule: dict[str, Any]  # uses TOKEN wherever this platform lets a secret go
-    rejected_agent: str  # an agent the sandbox does not know: creating a schedule for it is refused (4xx)
-    # A second agent's schedule with the secret only where the platform keeps it write-only (`input.secrets`
-    # on cadenya and orq; elsewhere nowhere). A secret inside a message, data, a label or an option is stored
-    # in clear by every platform; the ownership marker records where, so `export` (which reads the platform,
-    # not a bundle) writes a placeholder there (or, where the platform has no room to record it, writes none
-    # of the values of an owned schedule's field that may hold one).
-    vault: dict[str, Any] = field(default_factory=dict)
-    export: tuple[str, ...] = ()
-    placeholders: int = 1  # at least this many `secret()` placeholders in the export
-
-
-VARIANTS = (
-    Variant(
-        "cadenya",
-        "cadenya",
-        ("--workspace", "ws_leak", "--agents", "agent_a,agent_b"),
-        "CADENYA_API_KEY",
-        {"workspace": "ws_leak"},
-        {
-            "agent": "agent_a",
-            "when": {"cron": "0 9 * * *"},
-            "input": {"message": f"Brief {S}", "data": {"d": f"x-{S}"}, "secrets": {"token": S}},
-            "labels": {"team": f"t{S}"},
-            "options": {"userData": {"u": S}},
-        },
-        "agent_missing",
-        {
-            "agent": "agent_b",
-            "when": {"cron": "0 10 * * *"},
-            "input": {"message": "Vault", "secrets": {"token": S}},
-        },
-        ("--workspace", "ws_leak"),
-        placeholders=6,
-    ),
-    Variant(
-        "agentex-legacy",
-        "agentex",
-        ("--agents", "agent-a,agent-b"),
-        "AGENTEX_SDK_API_KEY",
-        {},
-        {
-            "agent": "agent-a",
-            "when": {"cron": "0 9 * * *"},
-            "options": {"workflow_name": "wf", "task_queue": "q", "workflow_params": {"token": S}},
-        },
-        "agent-missing",
-        {
-            "agent": "agent-b",
-            "when": {"cron": "0 10 * * *"},
-            "options": {"workflow_name": "v", "task_queue": "q"},
-        },
-    ),
-    Variant(
-        "agentex-run-schedules",
-        "agentex",
-        ("--api", "run-schedules", "--agents", "agent-a,agent-b"),
-        "AGENTEX_SDK_API_KEY",
-        {"api": "run-schedules"},
-        {
-            "agent": "agent-a",
-            "when": {"cron": "0 9 * * *"},
-            "input": {"message": f"Brief {S}"},
-            "options": {"task_params": {"token": S}},
-        },
-        "agent-missing",
-        {"agent": "agent-b", "when": {"cron": "0 10 * * *"}, "input": {"message": "Vault"}},
-        ("--api", "run-schedules"),
-        placeholders=2,
-    ),
-    Variant(
-        "orq",
-        "orq",
-        ("--agents", "digest,vault"),
-        "ORQ_API_KEY",
-        {},
-        {
-            "agent": "digest",
-            "when": {"cron": "0 9 * * *"},
-            "input": {"message": f"Brief {S}", "data": {"d": f"x-{S}"}, "secrets": {"token": S}},
-            "labels": {"team": S},
-            "options": {"metadata": {"api": S}, "agent_tag": S},
-        },
-        "agent_missing",
-        {
-            "agent": "vault",
-            "when": {"cron": "0 10 * * *"},
-            "input": {"message": "Vault", "secrets": {"token": S}},
-        },
-        placeholders=7,
-    ),
-    Variant(
-        "orq-display-name",
-        "orq",
-        ("--api", "display-name", "--agents", "digest,vault"),
-        "ORQ_API_KEY",
-        {"api": "display-name"},
-        {
-            "agent": "digest",
-            "when": {"cron": "0 9 * * *"},
-            "input": {"message": f"Brief {S}", "secrets": {"token": S}},
-            "options": {"metadata": {"api": S}},
-        },
-        "agent_missing",
-        {
-            "agent": "vault",
-            "when": {"cron": "0 10 * * *"},
-            "input": {"message": "Vault", "secrets": {"token": S}},
-        },
-        ("--api", "display-name"),
-        placeholders=4,
-    ),
-    Variant(
-        "oz",
-        "oz",
-        ("--workspace", "team_leak", "--agents", "agent_ops"),
-        "WARP_API_KEY",
-        {},
-        {
-            "agent": "agent_ops",
-            "when": {"cron": "0 9 * * *"},
-            "input": {"message": f"Brief {S}"},
-            "labels": {"team": S},
-        },
-        "agent_missing",
-        {"agent": "default", "when": {"cron": "0 10 * * *"}, "input": {"message": "Vault"}},
-        placeholders=2,
-    ),
-    Variant(
-        "tbd-agents",
-        "tbd-agents",
-        ("--workspace", "leak", "--agents", "wf_docs,wf_ops"),
-        "TBD_AGENTS_TOKEN",
-        {},
-        {
-            "agent": "wf_docs",
-            "when": {"every": "1d", "start": "2026-12-01T00:00:00Z"},
-            "input": {"message": f"Brief {S}"},
-        },
-        "wf_missing",
-        {
-            "agent": "wf_ops",
-            "when": {"every": "1d", "start": "2026-12-01T00:00:00Z"},
-            "input": {"message": "Vault"},
-        },
-    ),
-)
-
-
-def bundle(variant: Variant, *schedules: dict[str, Any]) -> str:
-    return json.dumps(
-        {
-            "apiVersion": "reconciler/v1",
-            "kind": "Bundle",
-            "bundleKey": "leak",
-            "target": {"provider": variant.provider, **variant.target},
-            "schedules": list(schedules),
-        }
-    )
-
-
-def invalid_bundle(variant: Variant) -> str:
-    """Wrong in several ways right next to the secret, so every error path has it at hand."""
-    broken = json.loads(json.dumps(variant.schedule))
-    broken["when"] = {**broken["when"], "cron": "61 * * * *"} if "cron" in broken["when"] else {"every": "7x"}
-    return bundle(
-        variant,
-        {"name": "broken", **broken},
-        {"name": f"bad name {S}", **variant.schedule},
-        {"name": "agent-secret", **{**variant.schedule, "agent": S}},
-        {"name": "unknown-field", "labelz": {"k": S}, **variant.schedule},
-        {"name": "s1", **variant.schedule, "when": {"cron": S}},
-    )
+from tests.security.canaries import API_KEY, CANARIES, ROTATED, SECRET, WRONG_KEY, _encodings
+from tests.security.leak_variants import VARIANTS, Variant, bundle, invalid_bundle
 
 
 @dataclass
@@ -264,19 +61,6 @@ class Evidence:
                     if form in text:
                         found.append(f"{canary!r} (as {form!r}) in {where}")
         return found
-
-
-def _encodings(value: str) -> set[str]:
-    raw = value.encode()
-    return {
-        value,
-        json.dumps(value)[1:-1],
-        quote(value, safe=""),
-        quote_plus(value),
-        base64.b64encode(raw).decode(),
-        base64.b64encode(f"x:{value}".encode()).decode()[4:],  # inside a basic-auth header
-        raw.hex(),
-    }
 
 
 @dataclass
@@ -458,133 +242,3 @@ def test_offline_commands_never_show_a_secret(tmp_path: Path) -> None:
         assert run.code == 0, f"{what}: {run.out}{run.err}"
     evidence.add_file("calendar.html", html)
     assert not evidence.leaks(), "\n".join(evidence.leaks())
-
-
-@pytest.mark.parametrize(
-    "failure",
-    [
-        httpx.ReadTimeout(f"timed out reading https://x/?token={SECRET}&key={API_KEY}"),
-        httpx.ConnectTimeout(f"timed out connecting with {API_KEY}"),
-        httpx.RemoteProtocolError(f"peer closed connection; last body {json.dumps({'token': SECRET})}"),
-    ],
-    ids=["read-timeout", "connect-timeout", "dropped"],
-)
-def test_timeouts_and_transport_errors_are_redacted(
-    failure: httpx.TransportError, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The client's own messages and debug log, when the network fails with the secret in the request."""
-
-    def fail(request: httpx.Request) -> httpx.Response:
-        raise failure
-
-    client = ApiClient(
-        "https://platform.example",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(fail),
-        retry=RetryPolicy(max_attempts=2, jitter=False, base_delay=0),
-        sleep=lambda _: None,
-        secrets=[SECRET],
-    )
-    caplog.set_level(logging.DEBUG, logger="reconciler")
-    messages = []
-    for method in ("GET", "POST"):
-        with pytest.raises(ReconcilerError) as info:
-            client.request(method, "/schedules", params={"q": SECRET}, json={"message": f"Brief {SECRET}"})
-        messages.append(str(info.value))
-    shown = "\n".join(messages) + "\n" + caplog.text
-    assert "(sensitive)" in shown
-    assert not [c for c in CANARIES if any(form in shown for form in _encodings(c))], shown
-
-
-def test_export_writes_secret_placeholders_never_values_or_digests() -> None:
-    """What a provider recognised as a secret (through its marker) comes back as a digest; `export` writes a
-    `secret()` for the author to fill in, named after its field."""
-    digest = "hmac-sha256:" + "0" * 64
-    live = LiveSchedule(
-        remote_id="r1",
-        agent="digest",
-        name="s1",
-        owner="leak",
-        state="active",
-        when={"cron": "0 9 * * *"},
-        input={"message": digest, "data": {"d": digest, "plain": "kept"}, "secrets": {"token": digest}},
-        labels={},
-        options={"metadata": {"api-key": digest}},
-    )
-    [entry] = export_bundle([live], bundle_key="leak", provider="orq", target={}).document["schedules"]
-    assert entry["input"] == {
-        "message": "{{ secret('MESSAGE') }}",
-        "data": {"d": "{{ secret('D') }}", "plain": "kept"},
-        "secrets": {"token": "{{ secret('TOKEN') }}"},
-    }
-    assert entry["options"] == {"metadata": {"api-key": "{{ secret('API_KEY') }}"}}
-
-
-def test_a_secret_the_platform_returns_in_clear_is_compared_by_digest() -> None:
-    """Pure planner: a secret message, data value and option, read back in clear, is no change; a different
-    value is one change per field, shown only as `(sensitive)` on both sides."""
-    wanted = factories.desired(
-        "s",
-        input={"message": Sensitive(f"Brief {SECRET}"), "data": {"d": Sensitive(SECRET), "plain": "p"}},
-        options={"workflow_params": {"token": Sensitive(SECRET)}},
-    )
-    clear = factories.reported(
-        wanted,
-        "r1",
-        input={"message": f"Brief {SECRET}", "data": {"d": SECRET, "plain": "p"}},
-        options={"workflow_params": {"token": SECRET}},
-    )
-    same = plan_bundle(factories.bundle(wanted), [clear], now=factories.NOW)
-    assert [a.kind for a in same.actions] == ["noop"]
-    old = factories.reported(
-        wanted,
-        "r1",
-        input={"message": f"Brief {ROTATED}", "data": {"d": ROTATED, "plain": "p"}},
-        options={"workflow_params": {"token": ROTATED}},
-    )
-    changed = plan_bundle(factories.bundle(wanted), [old], now=factories.NOW)
-    [action] = changed.actions
-    assert action.kind == "update"
-    assert {c.path: (c.before, c.after) for c in action.changes} == {
-        "input.message": ("(sensitive)", "(sensitive)"),
-        "input.data.d": ("(sensitive)", "(sensitive)"),
-        "options.workflow_params.token": ("(sensitive)", "(sensitive)"),
-    }
-    shown = json.dumps(to_json(Plan((changed,)))) + to_text(Plan((changed,)), color=False)
-    assert SECRET not in shown and ROTATED not in shown
-
-
-def test_a_secret_left_in_a_request_body_is_sent_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
-    sent: list[bytes] = []
-
-    def platform(request: httpx.Request) -> httpx.Response:
-        sent.append(request.content)
-        return httpx.Response(201, json={})
-
-    client = ApiClient("https://platform.example", api_key=API_KEY, transport=httpx.MockTransport(platform))
-    caplog.set_level(logging.DEBUG, logger="reconciler")
-    client.request("POST", "/schedules", json={"options": {"token": Sensitive(SECRET)}, "stored": ROTATED})
-    assert json.loads(sent[0]) == {"options": {"token": SECRET}, "stored": ROTATED}  # the platform needs it
-    assert "fields options, stored" in caplog.text
-    assert SECRET not in caplog.text and ROTATED not in caplog.text and API_KEY not in caplog.text
-
-
-def test_a_failed_step_never_shows_a_secret_its_exception_held() -> None:
-    """The applier's last line of defence: whatever a step raises, its message is redacted."""
-    wanted = factories.desired("s", input={"message": Sensitive(SECRET)})
-    plan = plan_bundle(factories.bundle(wanted), [], now=factories.NOW)
-    client = ApiClient("https://platform.example", api_key=API_KEY, secrets=[SECRET])
-    provider = CadenyaProvider(client, factories.bundle(wanted), b"reconciler", environ={})
-
-    def broken(desired: Any) -> Any:
-        raise KeyError(f"{SECRET} with {API_KEY}")
-
-    def refused(desired: Any) -> Any:
-        raise RejectedError(f"the platform said: {SECRET}", status=422)
-
-    for failure in (broken, refused):
-        provider.create = failure  # type: ignore[method-assign]
-        [outcome] = execute(plan, provider).failures
-        assert outcome.error and SECRET not in outcome.error and API_KEY not in outcome.error, outcome.error
-        assert "(sensitive)" in outcome.error
-    client.close()
