@@ -27,7 +27,9 @@ from typing import Any
 
 import httpx
 import yaml
-from plan_apply_providers import SPECS, WS, Script, hours, name
+from generated import WS, hours, name
+from plan_apply_providers import SPECS
+from sequential_scripts import Script
 
 Wanted = tuple[int, str, bool]  # (index, agent, edited)
 GLOBAL_LISTS = ("oz", "tbd-agents")  # one list of every schedule; elsewhere each agent has its own

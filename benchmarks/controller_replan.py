@@ -28,8 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from plan_apply import RESULTS, SCENARIOS, agents_for, run_cli, run_header, sandbox, work_for, write_bundle
+from harness import run_cli, run_header, sandbox
+from plan_apply import RESULTS
 from plan_apply_providers import SPECS
+from scenarios import SCENARIOS, agents_for, work_for, write_bundle
 
 from reconciler.cli.session import Options
 from reconciler.controller.git import GitSource, Revision

@@ -22,9 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness import Run, run_header, sandbox, timed
 from memory import fresh, write_bundles
-from plan_apply import RESULTS, Run, agents_for, run_header, sandbox, timed
+from plan_apply import RESULTS
 from plan_apply_providers import SPECS
+from scenarios import agents_for
 
 TARGET_MB = 600
 

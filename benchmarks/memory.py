@@ -24,8 +24,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from plan_apply import RESULTS, Server, agents_for, run_header, sandbox, timed
+from harness import Server, run_header, sandbox, timed
+from plan_apply import RESULTS
 from plan_apply_providers import SPECS
+from scenarios import agents_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,10 +136,10 @@ class Row:
         return (self.peak_mb - self.startup_mb) / (self.n / 1000)
 
 
-def measure(n: int, bundles: int, opts: argparse.Namespace) -> tuple[list[Row], dict[str, object]]:
+def measure(n: int, bundles: int, opts: argparse.Namespace) -> tuple[list[Row], dict[str, dict[str, object]]]:
     agents = agents_for(n)
     rows: list[Row] = []
-    traced: dict[str, object] = {}
+    traced: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp, sandbox(SPECS["cadenya"], agents, opts.latency) as server:
         small = Path(tmp) / "one"
         write_bundles(small, 1, 1, agents)

@@ -35,7 +35,7 @@ def svg(rows: list[Row], specs: list[Spec]) -> str:
         "log-log, per provider</text>",
     ]
     for i, label in enumerate(COLOURS):
-        x = 20 + i * 200
+        x: float = 20 + i * 200
         parts.append(
             f'<line x1="{x}" y1="36" x2="{x + 24}" y2="36" stroke="{COLOURS[label]}" stroke-width="2"/>'
         )

@@ -192,14 +192,14 @@ def main() -> int:
             for name, args, count in plan:
                 if name not in wanted:
                     continue
-                runs = []
+                measured: list[dict[str, float]] = []
                 for i in range(count):
                     if name == "updates":  # edit 10 %, then restore them: the same work every time
                         write_bundle(same, n, agents, changed=n // 10 if i % 2 == 0 else 0)
                         args = ["apply", "--auto-approve", str(same)]
                     sent, server = requests_sent(url), cpu_of(pid)
                     wall, cpu = runner.cli([*args, *par], url, prof(name))
-                    runs.append(
+                    measured.append(
                         {
                             "wall_s": wall,
                             "cli_cpu_s": cpu,
@@ -207,7 +207,7 @@ def main() -> int:
                             "requests": requests_sent(url) - sent,
                         }
                     )
-                results[name] = summary(runs)
+                results[name] = summary(measured)
                 print(name, results[name], file=sys.stderr, flush=True)
     print(json.dumps(results, indent=2))
     return 0

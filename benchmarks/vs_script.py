@@ -27,21 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import run_best_script
-from plan_apply import (
-    RESULTS,
-    Run,
-    Server,
-    agents_for,
-    busy_seconds,
-    run_header,
-    sandbox,
-    timed,
-    work_for,
-    write_bundle,
-)
-from plan_apply import SCENARIOS as ALL_SCENARIOS
+from harness import Run, Server, busy_seconds, run_best_script, run_header, sandbox, timed
+from plan_apply import RESULTS
 from plan_apply_providers import SPECS
+from scenarios import SCENARIOS as ALL_SCENARIOS
+from scenarios import agents_for, work_for, write_bundle
 
 STEPS = {s.name: s for s in ALL_SCENARIOS}
 ORDER = ("apply: all creates", "plan: no changes", "apply: 10% updates")
