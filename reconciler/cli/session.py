@@ -6,26 +6,27 @@ nothing is changed before every bundle is valid, within budget, read and planned
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.semantics import timing_from_when
-from reconciler.bundle.sensitive import redact_text
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.common import warn_transport
+from reconciler.cli.live_parts import LiveParts
 from reconciler.envflag import env_flag
-from reconciler.errors import BundleError, ProviderError, ReconcilerError
+from reconciler.errors import BundleError
 from reconciler.forecast.checks import budget_problems
 from reconciler.forecast.costs import CostBook
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.model import BundlePlan, Plan
 from reconciler.plan.options import Scope
-from reconciler.plan.planner import plan_bundle
+from reconciler.plan.planner import BundlePlanning
 from reconciler.plan.selection import selector
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import capabilities_for
@@ -109,7 +110,8 @@ def open_session(options: Options) -> Session:
                         options,
                         key,
                         claims.get(b.key, frozenset()),
-                        early.reading_of(b, loaded.secret_values),
+                        early.reading_of(b),
+                        loaded.secret_values,
                     ),
                     loaded.bundles,
                 )
@@ -158,7 +160,7 @@ class _EarlyReads:
         self.slots = RequestSlots(options.parallelism)  # `--parallelism` is per run, not per bundle
         self._opened: dict[int, tuple[Bundle, Provider | Exception]] = {}  # by id() of the valid bundle
         self._keys: set[str] = set()
-        self._reads: dict[int, Future[list[LiveSchedule]]] = {}
+        self._reads: dict[int, LiveParts] = {}
         # Bundles on the same platform, endpoint and target share their identical GETs (providers/shared_reads)
         self._groups: dict[tuple[str, str, str], tuple[SharedReads, list[Provider]]] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -181,7 +183,7 @@ class _EarlyReads:
             self._share(bundle, provider)
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-read")
-            self._reads[id(bundle)] = self._pool.submit(provider.list_live)
+            self._reads[id(bundle)] = LiveParts.start(self._pool, provider)
 
     def providers_for(self, bundles: Sequence[Bundle], secrets: set[str]) -> dict[str, Provider]:
         """Every bundle is valid and within budget: one provider per bundle key, the transport warnings shown
@@ -207,27 +209,9 @@ class _EarlyReads:
                 group[0].client.share_reads(None)
         return providers
 
-    def reading_of(self, bundle: Bundle, secrets: set[str]) -> Future[list[LiveSchedule]] | None:
-        """The read started for `bundle`, if one did, as a future that never waits here; a failure comes with
-        no secret of the run in its message (the read began before the later bundles' secrets were known to
-        its client)."""
-        reading = self._reads.get(id(bundle))
-        if reading is None:
-            return None
-        settled: Future[list[LiveSchedule]] = Future()
-
-        def settle(done: Future[list[LiveSchedule]]) -> None:
-            error = done.exception()
-            if error is None:
-                settled.set_result(done.result())
-            elif isinstance(error, ReconcilerError) and any(s in str(error) for s in secrets):
-                status = error.status if isinstance(error, ProviderError) else None
-                settled.set_exception(ProviderError(redact_text(str(error), secrets), status=status))
-            else:
-                settled.set_exception(error)
-
-        reading.add_done_callback(settle)
-        return settled
+    def reading_of(self, bundle: Bundle) -> LiveParts | None:
+        """The read started for `bundle`, if one did."""
+        return self._reads.get(id(bundle))
 
     def finish(self) -> None:
         """Every read of the plan is done: later reads (apply's checks, read-backs) ask the platform."""
@@ -299,33 +283,30 @@ def _plan_one(
     options: Options,
     key: bytes,
     claimed: frozenset[tuple[str, str]] = frozenset(),
-    reading: Future[list[LiveSchedule]] | None = None,
+    reading: LiveParts | None = None,
+    secrets: Collection[str] = (),
 ) -> BundlePlan:
-    """`reading`: the live read, when the session started it already (as soon as the bundle was valid)."""
+    """`reading`: the live read, when the session started it already (as soon as the bundle was valid);
+    `secrets`: the run's, none of which a failed read's message may show."""
     # The live read is mostly waiting for the platform: it runs on a thread of its own while this one puts
-    # the desired schedules in their read-back form (CPU only, no request), which needs nothing live.
+    # the desired schedules in their read-back form (CPU only, no request), which needs nothing live, and then
+    # plans each part of the live state (an agent's list) as it arrives.
     with ThreadPoolExecutor(max_workers=1) as reader:
         if reading is None:
-            reading = reader.submit(provider.list_live)
+            reading = LiveParts.start(reader, provider)
         normalised = replace(
             bundle,
             schedules=tuple(provider.normalise(s) for s in bundle.schedules),
             moved_from=provider.source_token(bundle.moved_from) if bundle.moved_from else "",
             source=provider.source,
         )
-        live = reading.result()
-    now = datetime.now(UTC)
-
-    def plan(unknown_agents: frozenset[str] = frozenset()) -> BundlePlan:
-        return plan_bundle(
+        planning_of = functools.partial(
+            BundlePlanning,
             normalised,
-            live,
             display_name=provider.display_name,
             restore_archived="create" if provider.restore_archived == "create" else "resume",
             update_reason=provider.update_reason,
-            allow_empty=options.allow_empty,
             digest_key=key,
-            unknown_agents=unknown_agents,
             scope=Scope(
                 selector(bundle.key, options.only, options.exclude),
                 claimed,
@@ -335,11 +316,19 @@ def _plan_one(
             timing_of=lambda when: timing_from_when(
                 when, capabilities_for(bundle.provider, bundle.target.get("api"))
             ),
-            now=now,
+            now=datetime.now(UTC),
         )
-
-    planned = plan()
+        planning = planning_of()
+        live: list[LiveSchedule] = []
+        for schedules, agents in reading.parts(secrets):
+            live.extend(schedules)
+            planning.add(schedules, agents)
+    planned = planning.finish(allow_empty=options.allow_empty)
     # A create for an agent the platform does not have can only fail at apply: where the provider can tell
     # (most know from their listing, at no cost), plan again so each such schedule is refused at its line.
     unknown = provider.missing_agents({a.agent for a in planned.actions if a.kind == "create"})
-    return plan(frozenset(unknown)) if unknown else planned
+    if not unknown:
+        return planned
+    again = planning_of(unknown_agents=frozenset(unknown))
+    again.add(live)
+    return again.finish(allow_empty=options.allow_empty)

@@ -6,7 +6,7 @@ the empty-bundle guard are decided here and nowhere else. Pure: live schedules c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -64,38 +64,103 @@ def plan_bundle(
     create for an unknown agent) at once, and `EmptyBundleError` when an empty bundle would prune everything
     without `allow_empty`.
     """
-    planner = _BundlePlanner(
-        bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents, timing_of, now
+    planning = BundlePlanning(
+        bundle,
+        display_name=display_name,
+        restore_archived=restore_archived,
+        update_reason=update_reason,
+        digest_key=digest_key,
+        unknown_agents=unknown_agents,
+        timing_of=timing_of,
+        scope=scope,
+        now=now,
     )
-    planner.scope = scope
-    planner.run(live)
-    planner.refuse_other_files()
-    if planner.problems:
-        raise PlanError(planner.problems)
-    actions = sorted(planner.actions, key=lambda a: (_ORDER[a.kind], a.name, a.agent, a.remote_id or ""))
-    removing = [a for a in actions if a.kind in ("archive", "delete")]
-    if not bundle.schedules and removing and not allow_empty:
-        verb = bundle.prune
-        raise EmptyBundleError(
-            [
-                Diagnostic(
-                    bundle.file,
-                    bundle.line,
-                    0,
-                    f"bundle '{bundle.key}' has no schedules, but it owns {len(removing)} live schedule(s) that "
-                    f"`prune: {verb}` would {verb}. An emptied file must not {verb} everything by accident: "
-                    "if that is what you want, run again with --allow-empty.",
-                )
-            ]
+    planning.add(live)
+    return planning.finish(allow_empty=allow_empty)
+
+
+class BundlePlanning:
+    """`plan_bundle` fed the live state in parts: a part that holds every live schedule of some agents has
+    those agents' schedules planned at once, while the parts of the other agents are still being read.
+
+    Where a schedule's agent is part of its identity (`Scope.agents_in_identity`), everything the rules
+    compare is one agent's: a desired schedule matches, adopts, renames from or collides with live schedules
+    of its own agent only, and what an agent's part leaves unmatched is pruned. So planning agent by agent
+    gives exactly the plan of the whole (`finish` sorts the steps and takes the fingerprint over everything,
+    as `plan_bundle` does). A part without agents (a platform that lists every schedule at once), and every
+    part where the agent is not part of the identity, waits for `finish`, which plans all that is left.
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        *,
+        display_name: DisplayName = as_is,
+        restore_archived: RestoreMode = "resume",
+        update_reason: UpdateReason = no_reason,
+        digest_key: bytes = DEFAULT_DIGEST_KEY,
+        unknown_agents: frozenset[str] = frozenset(),
+        timing_of: TimingOf | None = None,
+        scope: Scope = Scope(),
+        now: datetime,
+    ) -> None:
+        self.bundle, self.now = bundle, now
+        self._planner = _BundlePlanner(
+            bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents, timing_of, now
         )
-    return BundlePlan(
-        bundle_key=bundle.key,
-        provider=bundle.provider,
-        target=dict(bundle.target),
-        created_at=_timestamp(now),
-        actions=tuple(actions),
-        live_fingerprint=planner.fingerprint(),
-    )
+        self._planner.scope = scope
+        self._waiting: list[LiveSchedule] = []  # parts left to `finish`
+        self._unplanned: dict[
+            str, list[DesiredSchedule]
+        ] = {}  # the bundle's schedules by agent, until planned
+        self._done: set[str] = set()  # the agents whose part was planned
+        for desired in bundle.schedules:
+            self._unplanned.setdefault(desired.agent, []).append(desired)
+
+    def add(self, live: Sequence[LiveSchedule], agents: Collection[str] | None = None) -> None:
+        """A part of the live state: with `agents`, every live schedule of those agents (and nothing else)."""
+        if agents is None or not self._planner.scope.agents_in_identity:
+            self._waiting.extend(live)
+            return
+        if any(agent in self._done for agent in agents) or any(item.agent not in agents for item in live):
+            raise ValueError("a part of the live state holds another agent's schedules, or one agent twice")
+        schedules = [d for agent in agents for d in self._unplanned.pop(agent, [])]
+        self._done.update(agents)
+        self._planner.run(live, schedules)
+
+    def finish(self, *, allow_empty: bool = False) -> BundlePlan:
+        """The plan: what is left planned against the parts without agents; `PlanError`, `EmptyBundleError` as
+        `plan_bundle` raises them."""
+        planner, bundle = self._planner, self.bundle
+        planner.run(self._waiting, [d for schedules in self._unplanned.values() for d in schedules])
+        self._waiting, self._unplanned = [], {}
+        planner.refuse_other_files()
+        if planner.problems:
+            raise PlanError(planner.problems)
+        actions = sorted(planner.actions, key=lambda a: (_ORDER[a.kind], a.name, a.agent, a.remote_id or ""))
+        removing = [a for a in actions if a.kind in ("archive", "delete")]
+        if not bundle.schedules and removing and not allow_empty:
+            verb = bundle.prune
+            raise EmptyBundleError(
+                [
+                    Diagnostic(
+                        bundle.file,
+                        bundle.line,
+                        0,
+                        f"bundle '{bundle.key}' has no schedules, but it owns {len(removing)} live schedule(s) "
+                        f"that `prune: {verb}` would {verb}. An emptied file must not {verb} everything by "
+                        "accident: if that is what you want, run again with --allow-empty.",
+                    )
+                ]
+            )
+        return BundlePlan(
+            bundle_key=bundle.key,
+            provider=bundle.provider,
+            target=dict(bundle.target),
+            created_at=_timestamp(self.now),
+            actions=tuple(actions),
+            live_fingerprint=planner.fingerprint(),
+        )
 
 
 class _BundlePlanner(ScheduleSteps):
@@ -107,7 +172,9 @@ class _BundlePlanner(ScheduleSteps):
         name alone (Scope.agents_in_identity)."""
         return agent if self.scope.agents_in_identity else ""
 
-    def run(self, live: Sequence[LiveSchedule]) -> None:
+    def run(self, live: Sequence[LiveSchedule], schedules: Sequence[DesiredSchedule]) -> None:
+        """Plan `schedules` against `live`, which holds every live schedule they could match (all of their
+        agents'), and prune what of `live` is ours but matched by none."""
         who = self._who
         owned: dict[tuple[str, str], list[LiveSchedule]] = {}
         others: dict[tuple[str, str], list[LiveSchedule]] = {}
@@ -124,7 +191,7 @@ class _BundlePlanner(ScheduleSteps):
                     elsewhere.setdefault((item.owner, who(item.agent), item.name), []).append(item)
         selected = self.scope.selected
         # Renames first: the old identity is taken before a new schedule may reuse its name.
-        for desired in sorted(self.bundle.schedules, key=lambda d: d.renamed_from is None):
+        for desired in sorted(schedules, key=lambda d: d.renamed_from is None):
             if not selected(desired.name):
                 owned.pop((who(desired.agent), desired.name), None)  # outside the selection: left as it is
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -21,6 +21,10 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.plan.normalise import applied_record
 from reconciler.providers.capabilities import Capabilities
 from reconciler.providers.http import ApiClient
+
+# A part of the live state as it is read: its schedules, and the agents whose every schedule it holds (None:
+# no such promise). See `Provider.list_live_parts`.
+LivePart = Callable[[list[LiveSchedule], Collection[str] | None], None]
 
 
 class Provider(ABC):
@@ -94,6 +98,13 @@ class Provider(ABC):
     def list_live(self) -> list[LiveSchedule]:
         """Every live schedule this bundle owns, plus unowned ones whose identity a desired schedule
         claims; with the fewest requests the API allows."""
+
+    def list_live_parts(self, emit: LivePart) -> None:
+        """What `list_live` reports, handed to `emit(schedules, agents)` in parts as they are read (from any
+        thread): with `agents`, every schedule of those agents, so that the plan of those agents can start
+        while the rest is still being read; without (None), any schedules at all. By default one part of
+        everything; providers that list agent by agent override it."""
+        emit(self.list_live(), None)
 
     @cached_property
     def rename_claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:

@@ -16,7 +16,7 @@ from typing import Any
 from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.errors import ConfigError, RejectedError
 from reconciler.plan.live import LiveSchedule
-from reconciler.providers.base import Provider
+from reconciler.providers.base import LivePart, Provider
 from reconciler.providers.cadenya import wire
 from reconciler.providers.cadenya.activity import activity_from_wire
 from reconciler.providers.capabilities import CAPABILITIES
@@ -83,14 +83,21 @@ class CadenyaProvider(Provider):
         extra request (the API counts such a list "more against your rate limit", so only `status` asks)."""
         return self._read(info=True)
 
-    def _read(self, *, info: bool) -> list[LiveSchedule]:
+    def list_live_parts(self, emit: LivePart) -> None:
+        self._read(info=False, emit=emit)  # agent by agent: each agent's list is one part
+
+    def _read(self, *, info: bool, emit: LivePart | None = None) -> list[LiveSchedule]:
         wanted = {s.agent for s in self.bundle.schedules}
         agents = sorted(set(self._agent_ids()) | wanted)
+
+        def one(agent: str) -> list[LiveSchedule]:
+            found = self._list_agent(agent, owned_only=agent not in wanted, info=info)
+            if emit is not None:
+                emit(found, (agent,))
+            return found
+
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            per_agent = pool.map(
-                lambda agent: self._list_agent(agent, owned_only=agent not in wanted, info=info), agents
-            )
-            return [live for found in per_agent for live in found]
+            return [live for found in pool.map(one, agents) for live in found]
 
     def _agent_ids(self) -> Iterator[str]:
         for item in self._items(f"{self._ws()}/agents", {}):

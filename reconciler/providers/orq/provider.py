@@ -16,7 +16,7 @@ from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.errors import ConfigError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
-from reconciler.providers.base import Provider
+from reconciler.providers.base import LivePart, Provider
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.http import ApiClient, segment
 from reconciler.providers.orq import wire
@@ -65,16 +65,24 @@ class OrqProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
+        return self._read()
+
+    def list_live_parts(self, emit: LivePart) -> None:
+        self._read(emit)  # agent by agent: each agent's list is one part
+
+    def _read(self, emit: LivePart | None = None) -> list[LiveSchedule]:
         wanted = {s.agent for s in self.bundle.schedules}
         agents = sorted(set(self._agent_keys()) | wanted)
+
+        def one(agent: str) -> list[LiveSchedule]:
+            found = self._list_agent(agent, self._in_bundle)
+            kept = found if agent in wanted else [live for live in found if live.owner == self.bundle.key]
+            if emit is not None:
+                emit(kept, (agent,))
+            return kept
+
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            per_agent = pool.map(lambda agent: self._list_agent(agent, self._in_bundle), agents)
-            return [
-                live
-                for agent, found in zip(agents, per_agent, strict=True)
-                for live in found
-                if agent in wanted or live.owner == self.bundle.key
-            ]
+            return [live for found in pool.map(one, agents) for live in found]
 
     def list_twins(self, agents: set[str]) -> list[LiveSchedule]:
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
