@@ -110,7 +110,8 @@ class OzProvider(Provider):
         return wire.live_from_wire(item)
 
     def update_reason(self, desired: DesiredSchedule, live: LiveSchedule) -> str:
-        if self._team_changes(desired, live.raw):
+        # The listed scope is `options.team` (False: personal); raw keeps no more of the item than agent_config.
+        if desired.options.get("team", True) != live.options.get("team", True):
             return "recreate: oz cannot move a schedule between team and personal scope"
         if "agent_config" not in desired.options and live.raw.get("agent_config"):
             return "read-modify-write PUT: keeps agent_config set outside the bundle"
