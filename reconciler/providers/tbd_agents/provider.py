@@ -18,6 +18,7 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
 from reconciler.providers.http import segment
+from reconciler.providers.json_items import list_items
 from reconciler.providers.tbd_agents import wire
 
 SCHEDULES = "/api/scheduled-agents"
@@ -45,12 +46,9 @@ class TbdAgentsProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def _items(self) -> Iterator[dict[str, Any]]:
-        """Every schedule of the one list, in its order; each item is let go once the next is asked for, so
-        the decoded list shrinks while the live schedules read from it grow (the peak holds not both whole)."""
-        items = list(self.client.request("GET", SCHEDULES).json())
-        items.reverse()
-        while items:
-            yield items.pop()
+        """Every schedule of the one list, in its order, decoded one at a time: each is let go once read, so
+        the whole decoded list and the live schedules read from it are never held together."""
+        return list_items(self.client.request("GET", SCHEDULES).content)
 
     def list_live(self) -> list[LiveSchedule]:
         """Ours, and look-alikes of declared schedules shown under the owned name they collide with: the
