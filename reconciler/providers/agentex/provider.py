@@ -146,19 +146,29 @@ class AgentexProvider(Provider):
     ) -> list[LiveSchedule]:
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             listed = list(pool.map(lambda agent: self._list_agent(agent, live=live), agents))
-            rows = [(agent, item) for agent, (items, _) in zip(agents, listed, strict=True) for item in items]
-            chosen = [(agent, item) for agent, item in rows if keep(item, agent)]
+            chosen = [
+                (agent, item)
+                for agent, (items, _) in zip(agents, listed, strict=True)
+                for item in items
+                if keep(item, agent)
+            ]
+            unseen = self._unseen(agents, listed) if fallback else []
+            for items, _ in listed:
+                items.clear()  # only the chosen items are held from here on, each let go once read
             window = 4 * self.parallelism  # enough to keep the pool busy, not a future per schedule at once
             if self.legacy:  # list items carry no spec: read each chosen schedule by name
-                found = bounded_map(
-                    pool, lambda pair: self._get(pair[0], str(pair[1]["name"])), chosen, window
-                )
+                wanted = [(agent, str(item["name"])) for agent, item in chosen]
+                chosen.clear()
+                found = bounded_map(pool, lambda key: self._get(*key), wanted, window)
                 lives = [live for live in found if live is not None]
             else:
-                lives = [runs.live_from_wire(item, agent) for agent, item in chosen]
-            if fallback:
-                by_name = bounded_map(pool, lambda key: self._get(*key), self._unseen(agents, listed), window)
-                lives += [live for live in by_name if live is not None]
+                chosen.reverse()
+                lives = []
+                while chosen:
+                    agent, item = chosen.pop()
+                    lives.append(runs.live_from_wire(item, agent))
+            by_name = bounded_map(pool, lambda key: self._get(*key), unseen, window)
+            lives += [live for live in by_name if live is not None]
         return lives
 
     def _unseen(
