@@ -1,9 +1,9 @@
 """The items of a JSON list answer, decoded one at a time.
 
-Oz and TBD Agents answer one list with every schedule. `json.loads` of it builds every item before the first
-is read, so the decoded list (27 MB for 10,000 Oz schedules) and the live schedules made from it are held at
-once; decoded one at a time, each item is let go once it is read. The answer's text is held meanwhile, as it
-is by `json.loads`.
+Oz answers one list with every schedule. `json.loads` of it builds every item before the first is read, so
+the decoded list (27 MB for 10,000 Oz schedules) and the live schedules made from it are held at once;
+decoded one at a time, each item is let go once it is read. The answer's text is held meanwhile (by
+`json.loads` only while it decodes): where items are small, that can cost more than it saves.
 """
 
 from __future__ import annotations

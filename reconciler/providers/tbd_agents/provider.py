@@ -18,7 +18,6 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import Provider
 from reconciler.providers.capabilities import CAPABILITIES
 from reconciler.providers.http import segment
-from reconciler.providers.json_items import list_items
 from reconciler.providers.tbd_agents import wire
 
 SCHEDULES = "/api/scheduled-agents"
@@ -46,9 +45,14 @@ class TbdAgentsProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def _items(self) -> Iterator[dict[str, Any]]:
-        """Every schedule of the one list, in its order, decoded one at a time: each is let go once read, so
-        the whole decoded list and the live schedules read from it are never held together."""
-        return list_items(self.client.request("GET", SCHEDULES).content)
+        """Every schedule of the one list, in its order; each item is let go once the next is asked for, so
+        the decoded list shrinks while the live schedules read from it grow. (Not json_items' decoding one
+        at a time, as Oz's: with TBD Agents' small items it held the text longer than it saved, and an
+        `apply` of 10,000 creates peaked 6 MB higher.)"""
+        items = list(self.client.request("GET", SCHEDULES).json())
+        items.reverse()
+        while items:
+            yield items.pop()
 
     def list_live(self) -> list[LiveSchedule]:
         """Ours, and look-alikes of declared schedules shown under the owned name they collide with: the
