@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/memory.py                              # N = 10,000 in 1 bundle, 100,000 in 100
     .venv/bin/python benchmarks/memory.py --sizes 10000 --bundles 1
     .venv/bin/python benchmarks/memory.py --sizes 10000 --holders      # + tracemalloc's top holders at the peak
+    .venv/bin/python benchmarks/memory.py --provider oz --sizes 2000,10000 --bundles 1,1
 
-Against the Cadenya sandbox, in its own process (benchmarks/plan_apply.py starts it), with the latency given
+Against the Cadenya sandbox (or `--provider`'s), in its own process (benchmarks/plan_apply.py starts it), with the latency given
 (0 by default: memory does not depend on it). Every CLI run is a process of its own, forked from a small
 launcher, so its peak RSS (`ru_maxrss`, the kernel's high-water mark) is its own. The bare start-up is the
 peak of the same command on a bundle of one schedule: what is left, divided by N / 1,000, is the memory each
@@ -32,10 +33,12 @@ from scenarios import agents_for
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_bundles(folder: Path, n: int, bundles: int, agents: list[str]) -> list[Path]:
-    """`n` Cadenya schedules spread over `bundles` files (bundle keys `fleet-000`...), over `agents`: block
-    YAML with JSON values, what a generated bundle looks like (benchmarks/plan_apply.py writes the same)."""
-    spec = SPECS["cadenya"]
+def write_bundles(
+    folder: Path, n: int, bundles: int, agents: list[str], provider: str = "cadenya"
+) -> list[Path]:
+    """`n` schedules of `provider` spread over `bundles` files (bundle keys `fleet-000`...), over `agents`:
+    block YAML with JSON values, what a generated bundle looks like (benchmarks/plan_apply.py writes the same)."""
+    spec = SPECS[provider]
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for b in range(bundles):
@@ -140,14 +143,14 @@ def measure(n: int, bundles: int, opts: argparse.Namespace) -> tuple[list[Row], 
     agents = agents_for(n)
     rows: list[Row] = []
     traced: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as tmp, sandbox(SPECS["cadenya"], agents, opts.latency) as server:
+    with tempfile.TemporaryDirectory() as tmp, sandbox(SPECS[opts.provider], agents, opts.latency) as server:
         small = Path(tmp) / "one"
-        write_bundles(small, 1, 1, agents)
+        write_bundles(small, 1, 1, agents, opts.provider)
         fresh(server, agents)
         startup = {"apply": cli(server, ["apply", "--auto-approve"], small, opts.parallelism)}
         startup["plan"] = cli(server, ["plan"], small, opts.parallelism)
         folder = Path(tmp) / "fleet"
-        write_bundles(folder, n, bundles, agents)
+        write_bundles(folder, n, bundles, agents, opts.provider)
         fresh(server, agents)
         peak = cli(server, ["apply", "--auto-approve"], folder, opts.parallelism)
         rows.append(Row(n, bundles, "apply: all creates", peak, startup["apply"], os.getloadavg()[0]))
@@ -162,9 +165,11 @@ def measure(n: int, bundles: int, opts: argparse.Namespace) -> tuple[list[Row], 
     return rows, traced
 
 
-def markdown(rows: list[Row], traced: dict[str, dict[str, object]], header: dict[str, object]) -> str:
+def markdown(
+    rows: list[Row], traced: dict[str, dict[str, object]], header: dict[str, object], provider: str
+) -> str:
     out = [
-        "# Peak memory by number of schedules (Cadenya sandbox)",
+        f"# Peak memory by number of schedules ({provider} sandbox)",
         "",
         f"{header['when']}, {header['cpu']} ({header['cpus']} CPUs), latency {header['latency_ms']:g} ms, "
         f"parallelism {header['parallelism']}, Python {header['python']}.",
@@ -189,6 +194,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--provider", default="cadenya", choices=sorted(SPECS))
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--bundles", default="1,100", help="bundles per size, in the same order")
     parser.add_argument("--latency", type=float, default=0.0, help="ms per request in the sandbox")
@@ -212,9 +218,12 @@ def main() -> int:
         "rows": [{**vars(r), "per_1000_mb": r.per_1000_mb} for r in rows],
         "traced": traced,
     }
-    (opts.out / "memory.json").write_text(json.dumps(data, indent=2) + "\n")
-    text = markdown(rows, traced, header)
-    (opts.out / "memory.md").write_text(text)
+    stem = (
+        "memory" if opts.provider == "cadenya" else f"memory-{opts.provider}"
+    )  # Cadenya's: the first results
+    (opts.out / f"{stem}.json").write_text(json.dumps({**data, "provider": opts.provider}, indent=2) + "\n")
+    text = markdown(rows, traced, header, opts.provider)
+    (opts.out / f"{stem}.md").write_text(text)
     print(text)
     return 0
 

@@ -105,25 +105,46 @@ class BundlePlanning:
         now: datetime,
     ) -> None:
         self.bundle, self.now = bundle, now
-        self._planner = _BundlePlanner(
-            bundle, display_name, restore_archived, digest_key, update_reason, unknown_agents, timing_of, now
-        )
-        self._planner.scope = scope
+
+        def planner() -> _BundlePlanner:
+            made = _BundlePlanner(
+                bundle,
+                display_name,
+                restore_archived,
+                digest_key,
+                update_reason,
+                unknown_agents,
+                timing_of,
+                now,
+            )
+            made.scope = scope
+            return made
+
+        self._new_planner = planner
+        self._planner = planner()
+        self._seen: list[LiveSchedule] = []  # every part so far, should the whole have to be planned again
         self._waiting: list[LiveSchedule] = []  # parts left to `finish`
         self._unplanned: dict[
             str, list[DesiredSchedule]
-        ] = {}  # the bundle's schedules by agent, until planned
+        ] = {}  # the bundle's schedules by agent, till planned
         self._done: set[str] = set()  # the agents whose part was planned
+        self._whole = False  # a part broke its promise: `finish` plans everything at once instead
         for desired in bundle.schedules:
             self._unplanned.setdefault(desired.agent, []).append(desired)
 
     def add(self, live: Sequence[LiveSchedule], agents: Collection[str] | None = None) -> None:
-        """A part of the live state: with `agents`, every live schedule of those agents (and nothing else)."""
+        """A part of the live state: with `agents`, all that will be read of those agents' schedules."""
+        self._seen.extend(live)
+        if self._whole:
+            return
         if agents is None or not self._planner.scope.agents_in_identity:
             self._waiting.extend(live)
             return
         if any(agent in self._done for agent in agents) or any(item.agent not in agents for item in live):
-            raise ValueError("a part of the live state holds another agent's schedules, or one agent twice")
+            # A platform that files a schedule under another agent than the list it came in (or lists an
+            # agent twice): what was planned part by part may be wrong, so the whole is planned at `finish`.
+            self._whole = True
+            return
         schedules = [d for agent in agents for d in self._unplanned.pop(agent, [])]
         self._done.update(agents)
         self._planner.run(live, schedules)
@@ -131,9 +152,14 @@ class BundlePlanning:
     def finish(self, *, allow_empty: bool = False) -> BundlePlan:
         """The plan: what is left planned against the parts without agents; `PlanError`, `EmptyBundleError` as
         `plan_bundle` raises them."""
-        planner, bundle = self._planner, self.bundle
-        planner.run(self._waiting, [d for schedules in self._unplanned.values() for d in schedules])
-        self._waiting, self._unplanned = [], {}
+        bundle = self.bundle
+        if self._whole:
+            planner = self._new_planner()
+            planner.run(self._seen, bundle.schedules)
+        else:
+            planner = self._planner
+            planner.run(self._waiting, [d for schedules in self._unplanned.values() for d in schedules])
+        self._seen, self._waiting, self._unplanned = [], [], {}
         planner.refuse_other_files()
         if planner.problems:
             raise PlanError(planner.problems)

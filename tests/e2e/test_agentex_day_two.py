@@ -81,7 +81,8 @@ def test_apply_records_the_state_it_set_paused_then_active(sandbox: Server, tmp_
         assert first.applied is None and not reader(sandbox, path).records_applied
         return
     assert first.applied is not None and first.applied.state == "active" and first.incomplete_marker == ""
-    assert first.changed_at == utc(first.raw["updated_at"]) and first.changed_by is None
+    row = raw(sandbox, "GET", f"/agents/agent-a/schedules/{first.remote_id}")
+    assert first.changed_at == utc(row["updated_at"]) and first.changed_by is None
 
     write(tmp_path, bundle(sandbox, state="paused"))
     assert plan_json(sandbox, path)["summary"]["pause"] == 1
@@ -110,9 +111,9 @@ def test_an_old_marker_without_a_record_is_completed_by_one_update(sandbox: Serv
         pytest.skip("legacy schedules have no field for a record: nothing to complete")
     path = write(tmp_path, bundle(sandbox))
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
-    row = hourly(reader(sandbox, path).list_live()).raw
-    metadata = {k: v for k, v in row["task_metadata"].items() if k != runs.RECORD_KEY}
-    raw(sandbox, "PATCH", f"/agents/agent-a/schedules/{row['id']}", {"task_metadata": metadata})
+    listed = hourly(reader(sandbox, path).list_live())
+    metadata = {k: v for k, v in listed.raw["task_metadata"].items() if k != runs.RECORD_KEY}
+    raw(sandbox, "PATCH", f"/agents/agent-a/schedules/{listed.remote_id}", {"task_metadata": metadata})
     old = hourly(reader(sandbox, path).list_live())
     assert old.applied is None and "record what was applied" in old.incomplete_marker
 
@@ -142,7 +143,8 @@ def test_a_pause_made_on_the_platform_leaves_the_record_saying_active(
     raw(sandbox, "POST", f"/agents/agent-a/schedules/name/{name}/pause", {"note": "incident"})
     live = hourly(reader(sandbox, path).list_live())
     assert live.state == "paused" and live.applied is not None and live.applied.state == "active"
-    assert live.changed_at == utc(live.raw["updated_at"]) and live.changed_by is None
+    row = raw(sandbox, "GET", f"/agents/agent-a/schedules/{live.remote_id}")
+    assert live.changed_at == utc(row["updated_at"]) and live.changed_by is None
 
 
 def test_read_activity_after_fires_and_an_overlap_skip(sandbox: Server, tmp_path: Path) -> None:
@@ -150,11 +152,11 @@ def test_read_activity_after_fires_and_an_overlap_skip(sandbox: Server, tmp_path
     path = write(tmp_path, bundle(sandbox))
     assert cli(sandbox, "apply", "--auto-approve", path).code == 0
     if not legacy(sandbox):  # a skip on request, through the API's own route
-        row = hourly(reader(sandbox, path).list_live()).raw
+        listed = hourly(reader(sandbox, path).list_live())
         raw(
             sandbox,
             "POST",
-            f"/agents/agent-a/schedules/{row['id']}/skip",
+            f"/agents/agent-a/schedules/{listed.remote_id}/skip",
             {"scheduled_time": "2026-03-02T03:00:00Z"},
         )
     sandbox.admin("POST", "clock", {"advance": "14400s"})  # 01:00 … 04:00

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,14 +110,24 @@ def test_parts_of_a_platform_whose_identity_is_the_name_are_planned_together() -
     assert [(a.kind, a.remote_id) for a in result.actions] == [("update", "7")]
 
 
-def test_a_part_with_another_agents_schedule_is_refused() -> None:
-    planning = BundlePlanning(bundle(desired("digest", "agent_a")), now=NOW)
-    with pytest.raises(ValueError, match="another agent"):
-        planning.add([reported(desired("digest", "agent_b"), "1")], ["agent_a"])
+def test_a_part_that_holds_another_agents_schedule_has_the_whole_planned_again() -> None:
+    # A platform that files a schedule under another agent than the list it came in: the agent's schedules
+    # were planned without it, so the plan is made again from everything, as plan_bundle makes it.
+    b = bundle(desired("digest", "agent_a"), desired("report", "agent_b"))
+    stray = reported(desired("digest", "agent_a"), "1")
+    on_b = reported(desired("report", "agent_b"), "2")
+    planning = BundlePlanning(b, now=NOW)
+    planning.add([], ["agent_a"])  # agent_a's own list: its schedule is not there (yet)
+    planning.add([stray, on_b], ["agent_b"])  # ...but filed in agent_b's
+    result = planning.finish()
+    assert result == plan_bundle(b, [stray, on_b], now=NOW)
+    assert {a.kind for a in result.actions} == {"noop"}  # nothing created twice
 
 
-def test_an_agent_planned_twice_is_refused() -> None:
-    planning = BundlePlanning(bundle(desired("digest", "agent_a")), now=NOW)
-    planning.add([], ["agent_a"])
-    with pytest.raises(ValueError, match="one agent twice"):
-        planning.add([reported(desired("digest", "agent_a"), "1")], ["agent_a"])
+def test_an_agent_listed_twice_has_the_whole_planned_again() -> None:
+    b = bundle(desired("digest", "agent_a"))
+    first, again = reported(desired("digest", "agent_a"), "1"), reported(desired("digest", "agent_a"), "2")
+    planning = BundlePlanning(b, now=NOW)
+    planning.add([first], ["agent_a"])
+    planning.add([again], ["agent_a"])
+    assert planning.finish() == plan_bundle(b, [first, again], now=NOW)  # one kept, its twin archived

@@ -257,6 +257,32 @@ def test_apply_twice_is_a_no_op_and_only_owned_schedules_are_listed(
     assert (mine.owner, mine.name, mine.display_name) == ("team", "x", "team--x")
 
 
+def test_a_listed_schedule_keeps_only_what_its_writes_read(
+    tmp_path: Path, app: SandboxApp, faults: Faults
+) -> None:
+    """Legacy keeps nothing of the item (an update is a delete and a create, an archive a pause); run
+    schedules keep the fields a PATCH may send, not the row's ids, times and counters. An archive (its record
+    written from the kept task_metadata) and an update read from what is kept still do what they did."""
+    items = schedules_for(app, [{"name": "x", "agent": "agent-a", "when": {"every": "1h"}}])
+    provider = open_provider(load(tmp_path, items, api_of(app)), faults)
+    assert apply(provider) == [None]
+    [listed] = provider.list_live()
+    if app.sandbox.api == "legacy":
+        assert listed.raw == {}
+    else:
+        assert set(listed.raw) <= set(runs.FIELDS) and "task_metadata" in listed.raw
+        assert not listed.raw.keys() & {"id", "agent_id", "created_at", "updated_at"}
+    archived = provider.archive(listed)
+    assert archived.state in ("paused", "archived")  # archived where the bundle no longer declares it
+    if app.sandbox.api != "legacy":
+        assert archived.applied is not None and archived.applied.state == "paused"
+    edited = schedules_for(app, [{"name": "x", "agent": "agent-a", "when": {"every": "2h"}}])
+    provider = open_provider(load(tmp_path, edited, api_of(app)), faults)
+    assert all(error is None for error in apply(provider))
+    [after] = provider.list_live()
+    assert (after.state, after.when.get("every"), after.remote_id) == ("active", "2h", listed.remote_id)
+
+
 def test_faults_between_the_delete_and_the_create_are_retried(
     tmp_path: Path, app: SandboxApp, faults: Faults
 ) -> None:

@@ -17,7 +17,9 @@ from reconciler.bundle.desired import Bundle, DesiredSchedule
 from reconciler.bundle.validate import load_bundles
 from reconciler.providers.base import Provider
 from reconciler.providers.http import ApiClient
+from reconciler.providers.oz import wire as oz_wire
 from reconciler.providers.oz.provider import OzProvider
+from reconciler.providers.tbd_agents import wire as tbd_wire
 from reconciler.providers.tbd_agents.provider import TbdAgentsProvider
 
 COUNT = 300
@@ -58,11 +60,14 @@ def bundle(tmp_path: Path, provider: str) -> Bundle:
 
 
 def listing(provider: Provider, loaded: Bundle) -> httpx.MockTransport:
-    """The platform's one list: every schedule of the bundle as applied (the item `as_live` reads back)."""
+    """The platform's one list: every schedule of the bundle as applied (its create body, as read back)."""
     items = []
     for i, desired in enumerate(loaded.schedules):
-        item = {**provider.as_live(desired).raw, "id": f"id{i:04d}", "created_at": "2026-11-01T00:00:00Z"}
-        items.append(item)
+        if isinstance(provider, OzProvider):
+            applied = oz_wire.body_for(loaded.key, desired)
+        else:
+            applied = {**tbd_wire.create_body(loaded.key, desired), "enabled": True}
+        items.append({**applied, "id": f"id{i:04d}", "created_at": "2026-11-01T00:00:00Z"})
     body = {"schedules": items} if isinstance(provider, OzProvider) else items
     return httpx.MockTransport(lambda request: httpx.Response(200, json=body))
 

@@ -125,6 +125,32 @@ def test_an_archive_records_paused_in_the_same_patch_so_a_re_add_is_a_restore(
     assert archived.applied.digests == (live.applied.digests if live.applied else ())
 
 
+def test_a_listed_schedule_keeps_only_what_its_writes_read_and_an_archive_still_resends_the_whole_payload(
+    app: SandboxApp, admin: httpx.Client, tmp_path: Path
+) -> None:
+    """A listed schedule keeps of the wire item only what a later write reads: not the counters, times and
+    ids the LiveSchedule holds already; but the whole payload, since an archive resends it (orq replaces a
+    payload whole) with metadata and a variable set in orq, which the bundle does not own."""
+    provider, recorder = make(app, tmp_path, input={"message": "go", "data": {"region": "eu"}})
+    created = provider.create(provider.normalise(provider.bundle.schedules[0]))
+    payload = json.loads(json.dumps(created.raw["payload"]))
+    payload["metadata"]["cost_center"] = "ops"  # set in orq, outside the bundle
+    payload["variables"]["tenant"] = "acme"
+    path = f"/v3/agents/digest/schedules/{created.remote_id}"
+    assert admin.patch(path, json={"payload": payload}).status_code == 200
+    listed = one(provider)
+    assert set(listed.raw) <= set(wire.KEPT)
+    assert not listed.raw.keys() & {"agent_key", "trigger_count", "created", "updated", "generation"}
+    recorder.log.clear()
+    provider.archive(listed)
+    [(route, body)] = recorder.log
+    assert route.startswith("PATCH") and body["is_active"] is False
+    sent = body["payload"]
+    assert sent["metadata"]["cost_center"] == "ops" and sent["variables"]["tenant"] == "acme"
+    assert sent["variables"]["region"] == "eu" and sent["input"] == "go"
+    assert sent["metadata"][wire.RECORD_KEY].startswith("paused.")
+
+
 def test_an_archive_never_resends_a_secret_it_cannot_read(app: SandboxApp, tmp_path: Path) -> None:
     secret = {"input": {"message": "go", "secrets": {"token": "sk-123456"}}}
     provider, recorder = make(app, tmp_path, **secret)

@@ -74,7 +74,7 @@ def test_a_rename_alone_is_one_put_on_the_same_id_and_the_history_stays(sb: Sand
         "nightly",
         "team",
     )
-    metadata = renamed.raw["metadata"]
+    metadata = sb.admin.get(f"/agent/schedules/{live.remote_id}").json()["metadata"]  # what Oz holds now
     assert (metadata[wire.NAME], metadata[wire.APPLIED]) == ("nightly", renamed_bundle.record_of(desired))
     assert history(renamed_bundle, live.remote_id) == ("2030-01-07T02:00:00Z", "2030-01-07T03:00:00Z")
     assert sb.clock(advance="1800s") == 1  # 03:00 fires, on the renamed schedule

@@ -116,6 +116,27 @@ def test_personal_scope_reads_as_team_false(tmp_path: Path) -> None:
     assert live.options == {"team": False}
 
 
+def test_a_listed_schedule_keeps_of_its_item_only_an_agent_config(tmp_path: Path) -> None:
+    """Every write reads the schedule afresh (GET before PUT): a listed schedule keeps no copy of the item
+    (metadata, history, who changed it), only the `agent_config` that says why an update is planned as it is
+    once the bundle's view dropped it; the scope is read at once, as `team`."""
+    schedule = desired(tmp_path, {"every": "1h"})
+    history = {"last_ran": "2026-01-01T08:00:00Z", "next_run": "2026-01-01T09:00:00Z"}
+    config = {"environment_id": "env_1"}
+    item = item_for(
+        schedule,
+        scope={"type": "User", "uid": "u"},
+        history=history,
+        agent_config=config,
+        updated_by={"email": "a@b"},
+    )
+    live = wire.live_from_wire(item)
+    assert live.raw == {"agent_config": config}
+    assert live.options["team"] is False and live.changed_by == "a@b"
+    assert live.activity is not None and live.activity.next_fire == "2026-01-01T09:00:00Z"
+    assert wire.live_from_wire(item_for(schedule, history=history)).raw == {}
+
+
 def test_put_body_keeps_what_it_was_not_told_to_change() -> None:
     item = {
         "id": "u-1",

@@ -137,3 +137,35 @@ def test_counters_and_last_change_are_read_in_either_time_spelling() -> None:
     assert (ran.changed_at, ran.changed_by) == ("2026-05-15T09:00:00.250000Z", None)
     # the name is the whole marker: no record is ever read, and none is asked for
     assert ran.applied is None and ran.incomplete_marker == ""
+
+
+def test_a_listed_schedule_keeps_only_what_its_writes_read(tmp_path: Path) -> None:
+    """The list's item as the server sends it: a listed schedule keeps the fields a PATCH, a recreate or an
+    end-of-window check reads, not the ids, counters and creation time it has no use for again; and the
+    writes planned from what it keeps are those planned from the whole item."""
+    item = {
+        "id": "665f1c2e9b1e8a0012345678",
+        "name": "team:s",
+        "workflow_id": "wf",
+        "prompt": "old",
+        "interval_value": 120,
+        "interval_unit": "minutes",
+        "start_at": "2026-12-01T00:00:00",
+        "end_at": "2027-01-01T00:00:00",
+        "enabled": False,
+        "created_at": "2026-11-30T10:00:00",
+        "updated_at": "2027-01-01T01:00:00",
+        "last_run_at": "2026-12-31T23:00:00",
+        "next_run_at": None,
+        "user_id": "u-1",
+    }
+    live = wire.live_from_wire(item)
+    assert not live.raw.keys() & {"id", "workflow_id", "created_at", "last_run_at", "next_run_at", "user_id"}
+    for schedule in (
+        desired(tmp_path, every="2h"),
+        desired(tmp_path, every="1h", end="2027-02-01T00:00:00Z"),
+    ):
+        assert wire.patch_body("team", schedule, live.raw) == wire.patch_body("team", schedule, item)
+        assert wire.needs_recreate(schedule, live.raw) == wire.needs_recreate(schedule, item)
+    assert wire.ended(live.raw) and wire.ended(item)
+    assert (live.remote_id, live.agent, live.display_name) == ("665f1c2e9b1e8a0012345678", "wf", "team:s")

@@ -30,6 +30,7 @@ from reconciler.plan.live import LiveSchedule
 from reconciler.plan.normalise import comparable, desired_shape, live_shape, normalise
 from reconciler.providers.agentex import legacy, names, runs
 from reconciler.providers.base import Provider
+from reconciler.providers.bounded_map import bounded_map
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.http import ApiClient, segment
 
@@ -145,19 +146,29 @@ class AgentexProvider(Provider):
     ) -> list[LiveSchedule]:
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             listed = list(pool.map(lambda agent: self._list_agent(agent, live=live), agents))
-            rows = [(agent, item) for agent, (items, _) in zip(agents, listed, strict=True) for item in items]
-            chosen = [(agent, item) for agent, item in rows if keep(item, agent)]
+            chosen = [
+                (agent, item)
+                for agent, (items, _) in zip(agents, listed, strict=True)
+                for item in items
+                if keep(item, agent)
+            ]
+            unseen = self._unseen(agents, listed) if fallback else []
+            for items, _ in listed:
+                items.clear()  # only the chosen items are held from here on, each let go once read
+            window = 4 * self.parallelism  # enough to keep the pool busy, not a future per schedule at once
             if self.legacy:  # list items carry no spec: read each chosen schedule by name
-                found = list(pool.map(lambda pair: self._get(pair[0], str(pair[1]["name"])), chosen))
+                wanted = [(agent, str(item["name"])) for agent, item in chosen]
+                chosen.clear()
+                found = bounded_map(pool, lambda key: self._get(*key), wanted, window)
                 lives = [live for live in found if live is not None]
             else:
-                lives = [runs.live_from_wire(item, agent) for agent, item in chosen]
-            if fallback:
-                lives += [
-                    live
-                    for live in pool.map(lambda key: self._get(*key), self._unseen(agents, listed))
-                    if live is not None
-                ]
+                chosen.reverse()
+                lives = []
+                while chosen:
+                    agent, item = chosen.pop()
+                    lives.append(runs.live_from_wire(item, agent))
+            by_name = bounded_map(pool, lambda key: self._get(*key), unseen, window)
+            lives += [live for live in by_name if live is not None]
         return lives
 
     def _unseen(
@@ -245,6 +256,8 @@ class AgentexProvider(Provider):
                 kept = {
                     k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None
                 }
+                if all(live.options.get(k) == v for k, v in kept.items()):
+                    return live  # as the bundle has them already: no copy of each schedule kept
                 return replace(live, options={**live.options, **kept})
             return live
         if (live.agent, live.owner, live.name) in self.rename_claims:

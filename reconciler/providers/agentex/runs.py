@@ -185,5 +185,7 @@ def live_from_wire(item: dict[str, Any], agent: str) -> LiveSchedule:
         # not who changed it last, and nothing else does: `changed_by` stays unknown.
         changed_at=utc(item.get("updated_at")),
         activity=runs_activity(item),
-        raw=item,
+        # Only what `changes` and `state_patch` read of the row (the fields a PATCH may send: a task_metadata
+        # resent whole carries the keys reconciler does not own), not its ids, times and counters.
+        raw={key: item[key] for key in FIELDS if key in item},
     )

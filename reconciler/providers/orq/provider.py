@@ -120,7 +120,9 @@ class OrqProvider(Provider):
                 return []
             raise
         items = body.get("schedules") or []
-        return [wire.live_from_wire(self.ctx, {"agent_key": agent, **i}, in_bundle=in_bundle) for i in items]
+        for item in items:  # the agent's key set on the item itself: a copy of each would be read and dropped
+            item.setdefault("agent_key", agent)
+        return [wire.live_from_wire(self.ctx, item, in_bundle=in_bundle) for item in items]
 
     def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
         for live in self._list_agent(desired.agent, self._in_bundle):

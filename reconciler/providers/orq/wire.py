@@ -287,6 +287,12 @@ def _json_map(text: Any) -> dict[str, Any]:
 
 
 InBundle = dict[tuple[str, str], str]  # (agent, name) -> the state the bundle asks for
+# What is read of a live schedule's wire item after it was listed: patch_body (which fields differ, the id the
+# seed revision's marker records), is_done, and the payload an archive resends with its record saying paused
+# (orq replaces a payload whole, so it must carry the variables and metadata reconciler does not own). Not the
+# counters, times and ids the LiveSchedule holds already: at 10,000 schedules the kept items were a seventh of
+# a plan's traced memory.
+KEPT = ("_id", "type", "expression", "display_name", "agent_tag", "is_active", "last_triggered_at", "payload")
 
 
 def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | None = None) -> LiveSchedule:
@@ -367,7 +373,7 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         input=live_input,
         labels=labels,
         options=options,
-        secret_paths=frozenset(secret_paths),
+        secret_paths=frozenset(secret_paths) if secret_paths else secretmarks.NONE,
         protected=bool(owner) and metadata.get(PROTECT_KEY) == "true",
         display_name=display,
         incomplete_marker="; ".join(missing),
@@ -377,7 +383,7 @@ def live_from_wire(ctx: Context, item: dict[str, Any], *, in_bundle: InBundle | 
         changed_by=changed_by,
         written=parse_written_note(metadata.get(WRITTEN_KEY)) if owner else {},
         activity=activity_of(item),
-        raw=item,
+        raw={key: item[key] for key in KEPT if key in item},
     )
 
 

@@ -26,6 +26,11 @@ UNIT_SECONDS = dict(UNITS)
 # The fire counters the server keeps: the last tick that ran and the one after it. No count, no skips (a
 # tick skipped while the previous run is active only logs), no error.
 COUNTERS = ("last_run_at", "next_run_at")
+# What is read of a live schedule's wire item after it was listed (patch_body, needs_recreate, ended, the state
+# an update converges to): a listed schedule keeps these, not the whole item, whose other fields (ids, counters,
+# creation time) are in the LiveSchedule already or never read again: at 10,000 schedules the kept JSON was a
+# tenth of a plan's traced memory.
+KEPT = ("name", "prompt", "interval_value", "interval_unit", "start_at", "end_at", "enabled", "updated_at")
 _BUNDLE_KEY = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -142,12 +147,13 @@ def live_from_wire(item: Mapping[str, Any]) -> LiveSchedule:
         input=live_input,
         labels={},
         options={},
-        display_name=platform_name(owner, name) if owner and name else platform,
+        # The wire name itself where it is the owned name (not archived): one string per schedule, not two.
+        display_name=(platform_name(owner, name) if archived else platform) if owner and name else platform,
         # No record: the name is the whole marker (see README.md). `updated_at` also moves with every tick
         # that runs, so it says when the schedule last changed *or fired*; the server does not say who.
         changed_at=_utc(item.get("updated_at")),
         activity=activity_of(item),
-        raw=dict(item),
+        raw={key: item[key] for key in KEPT if key in item},
     )
 
 
