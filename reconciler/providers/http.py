@@ -311,7 +311,10 @@ class ApiClient:
             remaining = max(a.given_up for a in attempts) + self._late_window - time.monotonic()
             if remaining > 0:
                 log.debug("%s %s went unanswered: waiting %.2f s for it to land", method, path, remaining)
-                self._closed.wait(remaining)
+                if self._sleep is None:
+                    self._closed.wait(remaining)
+                else:
+                    self._sleep(remaining)
         return bool(attempts)
 
     def _join(self, path: str, params: Mapping[str, Any] | None) -> str | None:
