@@ -149,7 +149,9 @@ def test_a_schedule_that_cannot_be_created_again_fails_the_apply_and_says_why(
     [failure] = report.failures
     error = failure.error or ""
     assert "schedule 'bravo' (agent agent-a) is missing" in error
-    assert "a DELETE of 'team--bravo' sent earlier in this apply got no answer and ran on the platform" in error
+    assert (
+        "a DELETE of 'team--bravo' sent earlier in this apply got no answer and ran on the platform" in error
+    )
     assert "Run `reconciler apply` again to recreate it" in error
     transport.refuse = 0
     assert not apply(open_provider(bundle_of(tmp_path, "2h"), transport, waits)).failures
