@@ -5,6 +5,7 @@ list items carry no spec, so each owned schedule is then read by name. Ownership
 `<bundleKey>--<name>`. Archiving is pausing (an owned paused schedule the bundle no longer declares is
 `archived`). Legacy updates are delete + create under the same name, the create retried and looked up by
 name; if it still fails, the error says the schedule is lost and how to recreate it (the next apply does).
+A DELETE that timed out and was repeated may land after the create: `recheck_rewrites` (late_delete.py).
 Run schedules keep the applied record in `task_metadata` and change it with the state in one PATCH.
 """
 
