@@ -151,10 +151,14 @@ class BundleExecution:
                 continue
             _run_all(steps, self._run, self.parallelism)  # a phase at a time
             if phase is CREATES and self._made and not self.provider.unique_names and not self.stopped:
+                self.provider.client.wait_for_late_writes()  # a create that went unanswered may land yet
                 for action, error in _settle_twins(self.plan, self.provider, self._made):
                     self.report.replace(Outcome(action, error))
         if not self.stopped:
             self._recheck_rewrites()
+            # A write that timed out and may still land must not land on the next apply's writes (a late
+            # pause after the next apply's resume): this apply ends once each has had time to.
+            self.provider.client.wait_for_late_writes()
         return self.report
 
     def _recheck_rewrites(self) -> None:

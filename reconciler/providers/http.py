@@ -50,7 +50,7 @@ from reconciler.providers.http_errors import (
 )
 from reconciler.providers.http_retry import IDEMPOTENT_METHODS, parse_retry_after
 from reconciler.providers.http_retry import RetryPolicy as RetryPolicy  # `ApiClient(retry=)`: its API too
-from reconciler.providers.http_unanswered import UnansweredRequests, late_window
+from reconciler.providers.http_unanswered import Unanswered, UnansweredRequests, late_window
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
@@ -307,15 +307,24 @@ class ApiClient:
         attempt has had the late window (`http_unanswered.late_window`) to land since the client gave up on
         it, so that what the caller reads next shows what it did. Ends early if the client is closed."""
         attempts = self.unanswered.of(method, path)
-        if attempts:
-            remaining = max(a.given_up for a in attempts) + self._late_window - time.monotonic()
-            if remaining > 0:
-                log.debug("%s %s went unanswered: waiting %.2f s for it to land", method, path, remaining)
-                if self._sleep is None:
-                    self._closed.wait(remaining)
-                else:
-                    self._sleep(remaining)
+        self._wait_to_land(attempts, f"{method} {path}")
         return bool(attempts)
+
+    def wait_for_late_writes(self) -> None:
+        """Wait until every write that went unanswered has had the late window to land (at once if none
+        did): an apply that ends here leaves none to land on the next apply's writes."""
+        self._wait_to_land(self.unanswered.writes(), "a write")
+
+    def _wait_to_land(self, attempts: list[Unanswered], what: str) -> None:
+        if not attempts:
+            return
+        remaining = max(a.given_up for a in attempts) + self._late_window - time.monotonic()
+        if remaining > 0:
+            log.debug("%s went unanswered: waiting %.2f s for it to land", what, remaining)
+            if self._sleep is None:
+                self._closed.wait(remaining)
+            else:
+                self._sleep(remaining)
 
     def _join(self, path: str, params: Mapping[str, Any] | None) -> str | None:
         """`path` and `params` joined to the base URL as httpx joins them (`{base}/{path without its leading

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 # what it may have undone: the client's own timeout (a server that held a request that long may hold it as
 # long again), capped so that one slow request cannot make an apply wait minutes.
 LATE_WINDOW_CAP = 5.0
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class UnansweredRequests:
         """The attempts of `method` on `path` that may still land (oldest first)."""
         with self._lock:
             return list(self._by_target.get((method.upper(), path.partition("?")[0]), ()))
+
+    def writes(self) -> list[Unanswered]:
+        """Every attempt that could change something on the platform (all but GET and HEAD)."""
+        with self._lock:
+            return [u for (method, _), items in self._by_target.items() if method not in READS for u in items]
 
     def __len__(self) -> int:
         with self._lock:

@@ -205,3 +205,20 @@ def test_what_never_left_or_was_answered_is_not_recorded(first: Any) -> None:
     assert len(client.unanswered) == 0
     before = list(waits)
     assert not client.wait_for_late("DELETE", "/s/x") and waits == before
+
+
+def test_an_apply_ends_once_every_unanswered_write_had_time_to_land() -> None:
+    """A late write must not land on the next apply's writes (a late pause after its resume): the client waits
+    for writes that went unanswered, never for reads."""
+    router, waits = respx.MockRouter(base_url="https://api.example.com"), []
+    router.get("/s").mock(side_effect=[httpx.ReadTimeout("t"), httpx.Response(200, json=[])])
+    router.patch("/s/x").mock(side_effect=[httpx.ReadTimeout("t"), httpx.Response(200, json={})])
+    client = client_for(router, waits)
+    client.request("GET", "/s")
+    retries = list(waits)  # the backoffs before each repeat
+    client.wait_for_late_writes()
+    assert waits == retries  # a late read changes nothing
+    client.request("PATCH", "/s/x", json={"paused": True}, idempotent=True)
+    retries = list(waits)
+    client.wait_for_late_writes()
+    assert len(waits) == len(retries) + 1 and 0 < waits[-1] <= 3.0
