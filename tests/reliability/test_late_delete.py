@@ -6,7 +6,7 @@ answer; the first attempt may still be running on the platform and land after th
 just created. The long fault soak found it by chance (sandbox latency beyond the client's timeout); here it is
 made to happen every time: a proxy holds the first DELETE past the client's timeout, lets the repeat and the
 POST through, and only then forwards the held DELETE to the sandbox. The real CLI applies, in this process,
-with a client timeout of a second.
+with a client timeout of two seconds.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tests.reliability.soak_driver import run_in_process
 from tests.sandbox_server import Server, running_sandbox
 
 LEGACY = next(p for p in PROFILES if p.id == "agentex-legacy")
-CLIENT_TIMEOUT = 1.0  # s; the first DELETE is held until the POST after it is answered: far longer
+CLIENT_TIMEOUT = 2.0  # s; also how long the apply gives the late DELETE to land (ms here, once released)
 
 
 class LateFirstDelete(InterruptingProxy):
