@@ -151,9 +151,37 @@ class BundleExecution:
                 continue
             _run_all(steps, self._run, self.parallelism)  # a phase at a time
             if phase is CREATES and self._made and not self.provider.unique_names and not self.stopped:
+                self.provider.client.wait_for_late_writes()  # a create that went unanswered may land yet
                 for action, error in _settle_twins(self.plan, self.provider, self._made):
                     self.report.replace(Outcome(action, error))
+        if not self.stopped:
+            self._recheck_rewrites()
+            # A write that timed out and may still land must not land on the next apply's writes (a late
+            # pause after the next apply's resume): this apply ends once each has had time to.
+            self.provider.client.wait_for_late_writes()
         return self.report
+
+    def _recheck_rewrites(self) -> None:
+        """Last: the schedules created under a name an unanswered DELETE had addressed, which may have run
+        after the create (`Provider.recheck_rewrites`). One still missing fails its step, so that an apply
+        never exits 0 with a declared schedule gone."""
+        for check in self.provider.recheck_rewrites():
+            steps = [a for a in self.plan.actions if (a.agent, a.name) == (check.agent, check.name)]
+            action = (steps or self.plan.actions)[0]
+            done = next((o for o in self.report.outcomes if o.action is action), None)
+            if check.error is not None:
+                log.info("%s", check.error)
+                earlier = f"{done.error}; " if done is not None and done.error else ""
+                self._record(Outcome(action, earlier + check.error), done)
+            elif check.note and (done is None or done.ok):
+                log.info("%s %s (agent %s): %s", action.kind, check.name, check.agent, check.note)
+                self._record(Outcome(action, note=check.note), done)
+
+    def _record(self, outcome: Outcome, earlier: Outcome | None) -> None:
+        if earlier is None:
+            self.report.outcomes.append(outcome)
+        else:
+            self.report.replace(outcome)
 
     def _start(self, action: Action) -> bool:
         with self._lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -25,6 +25,17 @@ from reconciler.providers.http import ApiClient
 # A part of the live state as it is read: its schedules, and the agents whose every schedule it holds (None:
 # no such promise). See `Provider.list_live_parts`.
 LivePart = Callable[[list[LiveSchedule], Collection[str] | None], None]
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """How the end-of-apply check of one schedule went (`Provider.recheck_rewrites`): `error` if it is
+    still missing, else `note` says what was done (empty: it was there)."""
+
+    agent: str
+    name: str  # the bundle's name
+    error: str | None = None
+    note: str = ""
 
 
 class Provider(ABC):
@@ -142,6 +153,14 @@ class Provider(ABC):
         concurrent apply created (platforms without unique names). Override where listing fewer agents
         saves requests."""
         return self.list_live()
+
+    def recheck_rewrites(self) -> list[Recheck]:
+        """Called once an apply's steps are done: the schedules this apply created under an identity that
+        an unanswered DELETE had addressed (`ApiClient.unanswered`), each looked up again, and created once
+        more if that DELETE ran on the platform after the create. By default there are none: a platform
+        that addresses schedules by an id it assigns gives a created schedule a new id, which no earlier
+        request can name."""
+        return []
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every live schedule in the target (or of one agent), whoever owns it: what `export` reads."""

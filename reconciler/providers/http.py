@@ -50,6 +50,7 @@ from reconciler.providers.http_errors import (
 )
 from reconciler.providers.http_retry import IDEMPOTENT_METHODS, parse_retry_after
 from reconciler.providers.http_retry import RetryPolicy as RetryPolicy  # `ApiClient(retry=)`: its API too
+from reconciler.providers.http_unanswered import Unanswered, UnansweredRequests, late_window
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
@@ -169,6 +170,10 @@ class ApiClient:
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"  # never the userinfo
         self.base_url = self.origin + url.path  # what two clients must share to be talking to the same API
         self.stats = ClientStats()
+        # Attempts sent and never answered, which the platform may still carry out after a later request:
+        # see `reconciler.providers.http_unanswered` and `wait_for_late`.
+        self.unanswered = UnansweredRequests()
+        self._late_window = late_window(httpx.Timeout(timeout).read)
         # Joining a relative path to the base URL makes httpx parse URLs three times (path, join, params):
         # a tenth of a millisecond a request, 10 % of the client's CPU in an apply. Joined here instead,
         # the way httpx joins them, whenever the base URL is a plain one (no query, no fragment).
@@ -211,8 +216,8 @@ class ApiClient:
         shared = self._shared_reads
         if shared is not None and method == "GET":
             key = (str(request.url), tuple(sorted(request.headers.multi_items())), frozenset(expected))
-            return shared.fetch(key, lambda: self._send(request, url, safe, expected))
-        return self._send(request, url, safe, expected)
+            return shared.fetch(key, lambda: self._send(request, url, safe, expected, path))
+        return self._send(request, url, safe, expected, path)
 
     def _build(
         self,
@@ -246,9 +251,10 @@ class ApiClient:
         self._shared_reads = reads
 
     def _send(
-        self, request: httpx.Request, url: str, safe: bool, expected: Collection[int]
+        self, request: httpx.Request, url: str, safe: bool, expected: Collection[int], path: str
     ) -> httpx.Response:
-        """`request` sent, retried as `request` describes; `url` is its redacted URL for debug logs."""
+        """`request` sent, retried as `request` describes; `url` is its redacted URL for debug logs, `path`
+        the caller's, under which an attempt that got no answer is recorded in `unanswered`."""
         method = request.method
         policy = self._retry
         for attempt in range(1, policy.max_attempts + 1):
@@ -265,6 +271,8 @@ class ApiClient:
                 failure = f"{type(exc).__name__}: {reason}"
                 log.debug("%s %s -> %s after %.0f ms (attempt %d)", method, url, failure, _ms(start), attempt)
                 self._observe(request, None, start)
+                if not isinstance(exc, _NOT_SENT):  # it left: the platform may still carry it out, later
+                    self.unanswered.record(method, path)
                 error = f"could not reach {self.origin}: {reason}"
                 if not safe and not isinstance(exc, _NOT_SENT):
                     raise TransportError(error + outcome_unknown_note(request), outcome_unknown=True) from exc
@@ -293,6 +301,30 @@ class ApiClient:
                 redact=self._redact,
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def wait_for_late(self, method: str, path: str) -> bool:
+        """Whether an attempt of `method` on `path` went unanswered; if one did, first wait until each such
+        attempt has had the late window (`http_unanswered.late_window`) to land since the client gave up on
+        it, so that what the caller reads next shows what it did. Ends early if the client is closed."""
+        attempts = self.unanswered.of(method, path)
+        self._wait_to_land(attempts, f"{method} {path}")
+        return bool(attempts)
+
+    def wait_for_late_writes(self) -> None:
+        """Wait until every write that went unanswered has had the late window to land (at once if none
+        did): an apply that ends here leaves none to land on the next apply's writes."""
+        self._wait_to_land(self.unanswered.writes(), "a write")
+
+    def _wait_to_land(self, attempts: list[Unanswered], what: str) -> None:
+        if not attempts:
+            return
+        remaining = max(a.given_up for a in attempts) + self._late_window - time.monotonic()
+        if remaining > 0:
+            log.debug("%s went unanswered: waiting %.2f s for it to land", what, remaining)
+            if self._sleep is None:
+                self._closed.wait(remaining)
+            else:
+                self._sleep(remaining)
 
     def _join(self, path: str, params: Mapping[str, Any] | None) -> str | None:
         """`path` and `params` joined to the base URL as httpx joins them (`{base}/{path without its leading

@@ -25,7 +25,7 @@ class Pausing:
     unique_names = True
 
     def __init__(self, gate: threading.Event | None = None) -> None:
-        self.client = SimpleNamespace(redact=lambda text: text)
+        self.client = SimpleNamespace(redact=lambda text: text, wait_for_late_writes=lambda: None)
         self.gate = gate
         self.started: list[str] = []
         self.lock = threading.Lock()
@@ -38,6 +38,9 @@ class Pausing:
         return live
 
     resume = archive = pause  # looked up beside `pause`, never called here
+
+    def recheck_rewrites(self) -> list[object]:
+        return []  # nothing deleted and created again here
 
 
 def pauses(key: str, count: int) -> BundlePlan:

@@ -5,6 +5,7 @@ list items carry no spec, so each owned schedule is then read by name. Ownership
 `<bundleKey>--<name>`. Archiving is pausing (an owned paused schedule the bundle no longer declares is
 `archived`). Legacy updates are delete + create under the same name, the create retried and looked up by
 name; if it still fails, the error says the schedule is lost and how to recreate it (the next apply does).
+A DELETE that timed out and was repeated may land after the create: `recheck_rewrites` (late_delete.py).
 Run schedules keep the applied record in `task_metadata` and change it with the state in one PATCH.
 """
 
@@ -28,8 +29,8 @@ from reconciler.errors import (
 )
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.normalise import comparable, desired_shape, live_shape, normalise
-from reconciler.providers.agentex import legacy, names, runs
-from reconciler.providers.base import Provider
+from reconciler.providers.agentex import late_delete, legacy, names, runs
+from reconciler.providers.base import Provider, Recheck
 from reconciler.providers.bounded_map import bounded_map
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.http import ApiClient, segment
@@ -76,6 +77,7 @@ class AgentexProvider(Provider):
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
         self._declared = {(s.agent, s.name): s for s in bundle.schedules}
         self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
+        self._created = late_delete.CreatedByName()  # legacy: what a late DELETE of its name could remove
 
     def display_name(self, name: str) -> str:
         return names.platform_name(self.bundle.key, name)
@@ -281,7 +283,15 @@ class AgentexProvider(Provider):
             if not self.legacy and exc.status == 400 and self._get(desired.agent, body["name"]) is not None:
                 raise ConflictError(str(exc), status=exc.status) from exc
             raise
+        if self.legacy:
+            self._created.add(body["name"], desired)
         return self._from(item, desired.agent)
+
+    def recheck_rewrites(self) -> list[Recheck]:
+        if not self.legacy:  # run schedules are addressed by id: a new one has an id no earlier request named
+            return []
+        created, find = self._created, self.find_owned
+        return late_delete.recheck(self.client, created, self._by_name, find, self._create_checked)
 
     def update(self, desired: DesiredSchedule, live: LiveSchedule) -> LiveSchedule:
         if not self.legacy:
