@@ -50,7 +50,8 @@ from reconciler.providers.http_errors import (
 )
 from reconciler.providers.http_retry import IDEMPOTENT_METHODS, parse_retry_after
 from reconciler.providers.http_retry import RetryPolicy as RetryPolicy  # `ApiClient(retry=)`: its API too
-from reconciler.providers.http_unanswered import Unanswered, UnansweredRequests, late_window
+from reconciler.providers.http_unanswered import Unanswered, UnansweredRequests
+from reconciler.providers.http_unanswered import late_window as late_window_for
 from reconciler.providers.redact import redact_forms, secret_forms
 from reconciler.providers.shared_reads import RequestSlots, SharedReads
 from reconciler.providers.transport import TransportSecurity, check_endpoint, is_loopback
@@ -115,6 +116,7 @@ class ApiClient:
         security: TransportSecurity | None = None,
         url_source: str = "the base URL",
         slots: RequestSlots | None = None,
+        late_window: float | None = None,
     ) -> None:
         """`url_source` names where `base_url` came from (an environment variable, `--endpoint`) for errors.
 
@@ -123,6 +125,8 @@ class ApiClient:
         A caller-supplied `transport` (the embedded sandbox, tests) never touches the network: not checked.
         `slots`: the run's cap on requests in flight, shared by every bundle's client (`--parallelism`).
         `sleep`: how to wait before a retry (tests pass their own); by default a wait that `close` ends at once.
+        `late_window`: how long a request that went unanswered is given to land (`http_unanswered`); by default
+        the timeout, at most 5 s. A test whose server is known to run nothing later than that passes less.
         """
         security = security or TransportSecurity.from_environment()
         self.warnings: tuple[str, ...] = ()
@@ -173,7 +177,9 @@ class ApiClient:
         # Attempts sent and never answered, which the platform may still carry out after a later request:
         # see `reconciler.providers.http_unanswered` and `wait_for_late`.
         self.unanswered = UnansweredRequests()
-        self._late_window = late_window(httpx.Timeout(timeout).read)
+        self._late_window = (
+            late_window_for(httpx.Timeout(timeout).read) if late_window is None else late_window
+        )
         # Joining a relative path to the base URL makes httpx parse URLs three times (path, join, params):
         # a tenth of a millisecond a request, 10 % of the client's CPU in an apply. Joined here instead,
         # the way httpx joins them, whenever the base URL is a plain one (no query, no fragment).
