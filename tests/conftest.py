@@ -40,6 +40,16 @@ def run_cli(
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The commands the tests run keep their parse cache (docs/cli.md) in this run's temporary folder, never
+    in the user's: the whole suite reads large bundles through it, as users' runs do."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RECONCILER_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def cli() -> type[Run]:
     return Run

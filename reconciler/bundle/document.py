@@ -66,3 +66,40 @@ def iter_paths(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:
     elif isinstance(data, list):
         for i, value in enumerate(data):
             yield from iter_paths(value, (*path, i))
+
+
+# A document as plain builtins (tuples, dicts, lists, scalars), for `parsed_cache` to keep between runs.
+PlainDocument = tuple[
+    int,
+    Any,
+    tuple[Path_, ...],
+    tuple[tuple[int, int], ...],
+    tuple[Path_, ...],
+    tuple[tuple[int, int], ...],
+    bool,
+]
+
+
+def document_to_plain(document: Document) -> PlainDocument:
+    return (
+        document.index,
+        document.data,
+        tuple(document.values),
+        tuple((mark.line, mark.col) for mark in document.values.values()),
+        tuple(document.keys),
+        tuple((mark.line, mark.col) for mark in document.keys.values()),
+        document.positions,
+    )
+
+
+def document_from_plain(file: str, plain: PlainDocument) -> Document:
+    index, data, value_paths, value_marks, key_paths, key_marks, positions = plain
+    make = Mark._make
+    return Document(
+        file,
+        index,
+        data,
+        dict(zip(value_paths, map(make, value_marks), strict=True)),
+        dict(zip(key_paths, map(make, key_marks), strict=True)),
+        positions,
+    )

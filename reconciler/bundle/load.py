@@ -13,17 +13,21 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from reconciler.bundle.document import Document
+from reconciler.bundle import limits
+from reconciler.bundle.document import Document, document_from_plain, document_to_plain
 from reconciler.bundle.files import display_name, find_bundle_files
 from reconciler.bundle.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: callers read `load.MAX_...`
 from reconciler.bundle.limits import MAX_FILE_BYTES, MAX_RUN_BYTES, MAX_RUN_NODES
 from reconciler.bundle.limits import MAX_NODES_PER_DOCUMENT as MAX_NODES_PER_DOCUMENT
 from reconciler.bundle.yaml_reader import DocumentBuilder
 from reconciler.errors import BundleError, Diagnostic
+
+if TYPE_CHECKING:  # `parsed_cache` imports this module (for its fingerprint): a type here only
+    from reconciler.bundle.parsed_cache import ParsedFiles
 
 # The parsers that produce the event stream `DocumentBuilder` turns into documents. libyaml's (C) is several
 # times faster; the pure-Python one is the fallback where PyYAML was built without libyaml. Both give every
@@ -43,10 +47,15 @@ class Budget:
     nodes: int = field(default_factory=lambda: MAX_RUN_NODES)
 
 
-def load_file(path: Path, budget: Budget | None = None, *, positions: bool = True) -> list[Document]:
+def load_file(
+    path: Path, budget: Budget | None = None, *, positions: bool = True, cache: ParsedFiles | None = None
+) -> list[Document]:
     """The documents of one file. `positions=False` skips the positions of the nodes inside schedules (most
     of a bundle): every check made while reading (duplicate keys, YAML 1.1 surprises, the limits) is the
-    same, only a message about a schedule's field would be placed at the schedule instead of the field."""
+    same, only a message about a schedule's field would be placed at the schedule instead of the field.
+
+    `cache`: what these very bytes parsed to in an earlier run, if kept there (`parsed_cache`), instead of
+    parsing them again; a file that parses is kept there for the next run."""
     name = display_name(path)
     budget = budget or Budget()
     try:
@@ -67,11 +76,43 @@ def load_file(path: Path, budget: Budget | None = None, *, positions: bool = Tru
                 )
             ]
         )
+    if cache is not None and not cache.wants(raw):
+        cache = None
+    slot = _slot(name, positions)
+    if cache is not None:
+        kept = _recalled(cache, slot, raw, name, budget)
+        if kept is not None:
+            return kept
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError([Diagnostic(name, 1, 1, f"file is not UTF-8 text ({exc.reason})")]) from None
-    return load_text(text, name, budget, positions=positions)
+    nodes_before = budget.nodes
+    documents = load_text(text, name, budget, positions=positions)
+    if cache is not None:
+        cache.keep(slot, raw, (nodes_before - budget.nodes, [document_to_plain(d) for d in documents]))
+    return documents
+
+
+def _slot(name: str, positions: bool) -> str:
+    """What, besides the bytes, decides what a file parses to: its name (messages quote it), whether
+    positions are kept, and the limits the reader applies (tests lower them)."""
+    return f"{name}\0{positions}\0{limits.MAX_DEPTH}\0{limits.MAX_NODES_PER_DOCUMENT}"
+
+
+def _recalled(cache: ParsedFiles, slot: str, raw: bytes, name: str, budget: Budget) -> list[Document] | None:
+    """The documents kept for `raw`, their nodes taken from the run's budget; None when nothing usable is
+    kept, or when the run's budget cannot afford them (parsing again says where it runs out)."""
+    kept = cache.recall(slot, raw)
+    try:
+        nodes, plain = kept  # type: ignore[misc]
+        if not isinstance(nodes, int) or nodes > budget.nodes:
+            return None
+        documents = [document_from_plain(name, p) for p in plain]
+    except (TypeError, ValueError):  # nothing kept, or an entry of another shape
+        return None
+    budget.nodes -= nodes
+    return documents
 
 
 def load_text(

@@ -17,6 +17,7 @@ from reconciler.bundle.desired import Bundle
 from reconciler.bundle.document import Document
 from reconciler.bundle.files import claims_to_be_bundle, find_bundle_files
 from reconciler.bundle.load import Budget, load_file
+from reconciler.bundle.parsed_cache import ParsedFiles
 from reconciler.bundle.render import NOT_RENDERED, Renderer, is_template
 from reconciler.bundle.sensitive import redact_text
 from reconciler.errors import BundleError, Diagnostic
@@ -60,6 +61,7 @@ def load_bundles(
     warn_from: datetime | None = None,
     costs_file: str | None = None,
     on_valid: Callable[[Bundle, frozenset[str]], None] | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
 
@@ -83,6 +85,9 @@ def load_bundles(
     `on_valid(bundle, secrets so far)`: called as each bundle is found valid while no problem is known yet,
     before the later files are checked (`plan` starts reading its live state then); the bundle may still be
     refused by the checks across bundles.
+
+    `parsed`: where what large files parsed to is kept between runs (`parsed_cache`; the commands pass
+    `parse_cache_from(os.environ)`): only the YAML parse is skipped, every check runs.
     """
     result = Loaded()
     renderer = Renderer(environ, read_secrets=read_secrets)
@@ -94,7 +99,7 @@ def load_bundles(
     def each_file() -> Iterator[list[Document]]:
         """The documents of every file, one file at a time: the paths', then `costs_file`'s."""
         for raw in paths:  # a path that is not even YAML must not hide the problems of the others
-            yield from _documents_of(raw, budget, result, allow_empty=allow_empty)
+            yield from _documents_of(raw, budget, result, allow_empty=allow_empty, parsed=parsed)
         if costs_file is not None:
             try:
                 yield load_file(Path(costs_file), budget, positions=False)
@@ -151,7 +156,9 @@ def _costs_of(documents: list[Document], problems: list[Diagnostic]) -> CostBook
     return book
 
 
-def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool) -> Iterator[list[Document]]:
+def _documents_of(
+    raw: str, budget: Budget, result: Loaded, *, allow_empty: bool, parsed: ParsedFiles | None
+) -> Iterator[list[Document]]:
     """The documents under one command-line path, a file's at a time (read only when the caller has done
     with the file before); its problems (and skipped files) go to `result`."""
     try:
@@ -168,7 +175,7 @@ def _documents_of(raw: str, budget: Budget, result: Loaded, *, allow_empty: bool
             skipped.append(str(path))
             continue
         try:
-            found = load_file(path, budget, positions=False)
+            found = load_file(path, budget, positions=False, cache=parsed)
         except BundleError as exc:
             result.diagnostics.extend(exc.diagnostics)
             failed = True

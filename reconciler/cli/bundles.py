@@ -22,7 +22,7 @@ import typer
 
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import Loaded, load_bundles, parse_var_overrides
-from reconciler.cli.common import Paths, Vars
+from reconciler.cli.common import Paths, Vars, parsed_files
 from reconciler.cli.output import exception_json
 from reconciler.controller.shards import shard_of
 from reconciler.errors import BundleError
@@ -80,7 +80,9 @@ def bundles(
     `--matrix --shards N`: a GitHub Actions matrix instead, one job per shard (docs/deploying.md).
     """
     try:
-        loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False)
+        loaded = load_bundles(
+            paths, parse_var_overrides(var or []), read_secrets=False, parsed=parsed_files()
+        )
         loaded.raise_for_problems()
     except BundleError as exc:
         if format is BundlesFormat.json or matrix:

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.common import CostsFile, Paths, Vars, use_color
+from reconciler.cli.common import CostsFile, Paths, Vars, parsed_files, use_color
 from reconciler.cli.preview import parse_from
 from reconciler.timing import TimingError, load_zone
 
@@ -108,7 +108,9 @@ def calendar(
         name = "'--window'" if window is not None else "'--write'"
         raise typer.BadParameter("goes with --suggest-spread", param_hint=name)
     overrides = parse_var_overrides(var or [])
-    loaded = load_bundles(paths, overrides, read_secrets=False, allow_empty=allow_empty, costs_file=costs)
+    loaded = load_bundles(
+        paths, overrides, read_secrets=False, allow_empty=allow_empty, costs_file=costs, parsed=parsed_files()
+    )
     loaded.raise_for_problems()
     view = build(
         loaded.bundles,

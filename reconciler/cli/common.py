@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from reconciler.bundle.parsed_cache import ParsedFiles, parse_cache_from
 from reconciler.envflag import ALLOW_HTTP_ENV
 
 if TYPE_CHECKING:  # httpx loads with the providers, not for `--help` or `validate`
@@ -111,3 +112,8 @@ def warn_transport(warnings: Iterable[str]) -> None:
     """Each transport warning once, loudly, on stderr: shown on every run that weakens a connection."""
     for text in dict.fromkeys(warnings):
         print(f"WARNING: {text}", file=sys.stderr)
+
+
+def parsed_files() -> ParsedFiles | None:
+    """Where the commands keep what large bundle files parsed to (docs/cli.md, "The parse cache")."""
+    return parse_cache_from(os.environ)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.common import Paths, Vars
+from reconciler.cli.common import Paths, Vars, parsed_files
 
 
 class PreviewFormat(StrEnum):
@@ -40,7 +40,13 @@ def preview(
     from reconciler.forecast.text import preview_text
 
     after = parse_from(from_, "UTC")
-    loaded = load_bundles(paths, parse_var_overrides(var or []), read_secrets=False, allow_empty=allow_empty)
+    loaded = load_bundles(
+        paths,
+        parse_var_overrides(var or []),
+        read_secrets=False,
+        allow_empty=allow_empty,
+        parsed=parsed_files(),
+    )
     loaded.raise_for_problems()
     forecasts = compute_preview(loaded.bundles, after, count)
     if format is PreviewFormat.json:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.semantics import timing_from_when
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
-from reconciler.cli.common import warn_transport
+from reconciler.cli.common import parsed_files, warn_transport
 from reconciler.cli.live_parts import LiveParts
 from reconciler.envflag import env_flag
 from reconciler.errors import BundleError
@@ -87,6 +87,7 @@ def open_session(options: Options) -> Session:
             allow_empty=options.allow_empty,
             costs_file=options.costs,
             on_valid=early.start if early.enabled else None,
+            parsed=parsed_files(),
         )
         if loaded.diagnostics:
             raise BundleError(loaded.diagnostics)

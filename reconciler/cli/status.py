@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     Paths,
     UseSandbox,
     Vars,
+    parsed_files,
     transport_security,
 )
 from reconciler.cli.plan import PlanFormat
@@ -83,7 +84,7 @@ def status(
 ) -> int:
     """Did each schedule fire as declared? Exit 2 when any needs attention."""
     window = Window(_instant(now), _duration(since, "--since"), _duration(grace, "--grace"))
-    loaded = load_bundles(tuple(paths), parse_var_overrides(tuple(var or ())))
+    loaded = load_bundles(tuple(paths), parse_var_overrides(tuple(var or ())), parsed=parsed_files())
     if loaded.diagnostics:
         raise BundleError(loaded.diagnostics)
     security = transport_security(insecure, allow_http, ca_bundle)

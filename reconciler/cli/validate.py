@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from reconciler.bundle.validate import Loaded, load_bundles, parse_var_overrides
-from reconciler.cli.common import CostsFile
+from reconciler.cli.common import CostsFile, parsed_files
 from reconciler.cli.output import (
     GITHUB_ANNOTATION_LIMIT,
     annotation,
@@ -58,6 +58,7 @@ def validate(
             allow_empty=allow_empty,
             warn_from=datetime.now(UTC),
             costs_file=costs,
+            parsed=parsed_files(),
         )
     except BundleError as exc:
         loaded_diagnostics = exc.diagnostics

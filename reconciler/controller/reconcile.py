@@ -9,6 +9,7 @@ refused unless `--allow-delete`, as `apply` refuses it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from typing import Any, cast
 
 from reconciler.apply.executor import execute
 from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.parsed_cache import parse_cache_from
 from reconciler.bundle.validate import load_bundles, parse_var_overrides
 from reconciler.cli.session import Options, _plan_one
 from reconciler.errors import ReconcilerError
@@ -44,7 +46,12 @@ class Reading:
 def read_folder(folder: Path, variables: Sequence[str], *, allow_empty: bool = False) -> Reading:
     """Every bundle under `folder`; a file with any problem (its own, or one it shares with another file,
     such as a bundleKey used twice) gives no bundle. A folder that cannot be read at all is one problem."""
-    loaded = load_bundles([str(folder)], parse_var_overrides(variables), allow_empty=allow_empty)
+    loaded = load_bundles(
+        [str(folder)],
+        parse_var_overrides(variables),
+        allow_empty=allow_empty,
+        parsed=parse_cache_from(os.environ),
+    )
     over = budget_problems(loaded.bundles, loaded.costs, datetime.now(UTC)) if loaded.bundles else []
     reading = Reading(secrets=set(loaded.secret_values))
     for problem in (*loaded.diagnostics, *over):
