@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,16 @@ import httpx
 import pytest
 import respx
 
-from reconciler.apply.executor import ApplyReport, execute
+from reconciler.apply.executor import ApplyReport
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles
-from reconciler.plan.planner import plan_bundle
 from reconciler.providers.agentex import provider as agentex_provider
 from reconciler.providers.agentex.provider import AgentexProvider
 from reconciler.providers.http import ApiClient, RetryPolicy
 from reconciler.sandbox.app import SandboxApp, build_app
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.transport import in_process_transport
+from tests.providers.planning import apply
 
 OPTIONS = {"workflow_name": "wf", "task_queue": "q"}
 CREATE = "POST /agents/agent-a/schedules"
@@ -100,20 +99,6 @@ def open_provider(bundle: Bundle, transport: httpx.BaseTransport, waits: list[fl
         timeout=2.0,
     )
     return AgentexProvider(client, bundle, b"reconciler")
-
-
-def apply(provider: AgentexProvider) -> ApplyReport:
-    bundle = provider.bundle
-    schedules = tuple(provider.normalise(s) for s in bundle.schedules)
-    normalised = Bundle(bundle.key, bundle.provider, bundle.target, bundle.prune, schedules)
-    plan = plan_bundle(
-        normalised,
-        provider.list_live(),
-        display_name=provider.display_name,
-        update_reason=provider.update_reason,
-        now=datetime.now(UTC),
-    )
-    return execute(plan, provider, parallelism=2)
 
 
 def updated(tmp_path: Path, app: SandboxApp, transport: LateDelete, waits: list[float]) -> ApplyReport:

@@ -15,11 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.apply.executor import execute
 from reconciler.bundle.desired import Bundle
 from reconciler.bundle.validate import load_bundles
 from reconciler.errors import ConfigError
-from reconciler.plan.planner import plan_bundle
 from reconciler.providers.agentex import legacy, names, runs
 from reconciler.providers.agentex import provider as agentex_provider
 from reconciler.providers.agentex.provider import AgentexProvider, LostScheduleError
@@ -30,6 +28,7 @@ from reconciler.sandbox.transport import in_process_transport
 from reconciler.timing import Timing, TimingError, next_fire_times, parse_cron
 from reconciler.timing.cron import ALL_DAYS, ALL_WEEKDAYS
 from reconciler.timing.temporal_cron import parse_temporal_cron
+from tests.providers import planning
 
 LEGACY_OPTIONS = {"workflow_name": "wf", "task_queue": "q"}
 
@@ -113,23 +112,7 @@ def schedules_for(app: SandboxApp, items: list[dict[str, Any]]) -> list[dict[str
 
 
 def apply(provider: AgentexProvider) -> list[str | None]:
-    bundle = provider.bundle
-    normalised = Bundle(
-        bundle.key,
-        bundle.provider,
-        bundle.target,
-        bundle.prune,
-        tuple(provider.normalise(s) for s in bundle.schedules),
-    )
-    plan = plan_bundle(
-        normalised,
-        provider.list_live(),
-        display_name=provider.display_name,
-        update_reason=provider.update_reason,
-        now=datetime.now(UTC),
-    )
-    report = execute(plan, provider, parallelism=2)
-    return [o.error for o in report.outcomes]
+    return [o.error for o in planning.apply(provider).outcomes]
 
 
 def api_of(app: SandboxApp) -> str | None:

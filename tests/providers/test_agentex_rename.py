@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from reconciler.apply.executor import execute
-from reconciler.bundle.desired import Bundle, DesiredSchedule
+from reconciler.bundle.desired import DesiredSchedule
 from reconciler.bundle.validate import load_bundles
 from reconciler.errors import ProviderError
 from reconciler.plan.live import LiveSchedule
-from reconciler.plan.planner import plan_bundle
 from reconciler.providers.agentex import runs
 from reconciler.providers.agentex.provider import AgentexProvider
 from reconciler.providers.http import ApiClient, RetryPolicy
 from reconciler.sandbox.app import SandboxApp, build_app
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.transport import in_process_transport
+from tests.providers import planning
 
 API_KEY = "sandbox-key"
 START = "2030-01-07T00:30:00Z"
@@ -128,22 +125,7 @@ def created(app: SandboxApp, tmp_path: Path, name: str = "old", key: str = "team
 
 def steps(provider: AgentexProvider) -> list[tuple[str, str]]:
     """The plan for the provider's bundle against what is live: (kind, name) of each step."""
-    bundle = provider.bundle
-    normalised = Bundle(
-        bundle.key,
-        bundle.provider,
-        bundle.target,
-        bundle.prune,
-        tuple(map(provider.normalise, bundle.schedules)),
-    )
-    plan = plan_bundle(
-        normalised,
-        provider.list_live(),
-        display_name=provider.display_name,
-        update_reason=provider.update_reason,
-        now=datetime.now(UTC),
-    )
-    return [(a.kind, a.name) for a in plan.actions if a.kind != "noop"]
+    return [(a.kind, a.name) for a in planning.plan(provider).actions if a.kind != "noop"]
 
 
 def fires(provider: AgentexProvider, name: str) -> int | None:
@@ -243,12 +225,7 @@ def test_legacy_cannot_rename_and_plans_a_create_and_an_archive(
     assert provider.renames_in_place is False
     assert sorted(steps(provider)) == [("archive", "old"), ("create", "new")]
 
-    bundle = provider.bundle
-    normalised = replace(bundle, schedules=tuple(map(provider.normalise, bundle.schedules)))
-    plan = plan_bundle(
-        normalised, provider.list_live(), display_name=provider.display_name, now=datetime.now(UTC)
-    )
-    report = execute(plan, provider, parallelism=2)
+    report = planning.apply(provider)
     assert [o.error for o in report.outcomes] == [None, None]
     states = {s.display_name: s.state for s in provider.list_live()}
     assert states == {"team--new": "active", "team--old": "archived"}  # the old one paused, kept

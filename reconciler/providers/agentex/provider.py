@@ -1,7 +1,7 @@
 """Agentex over HTTP, both revisions: `target.api` unset or `legacy` (the original API), or `run-schedules`.
 
 Schedules are listed per agent (agents in page-number pages), concurrently, at the largest page; legacy
-list items carry no spec, so each owned schedule is then read by name. Ownership is the name
+list items carry no spec, so each owned schedule is then read by name (listing.py). Ownership is the name
 `<bundleKey>--<name>`. Archiving is pausing (an owned paused schedule the bundle no longer declares is
 `archived`). Legacy updates are delete + create under the same name, the create retried and looked up by
 name; if it still fails, the error says the schedule is lost and how to recreate it (the next apply does).
@@ -12,8 +12,7 @@ Run schedules keep the applied record in `task_metadata` and change it with the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,14 +29,12 @@ from reconciler.errors import (
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.normalise import comparable, desired_shape, live_shape, normalise
 from reconciler.providers.agentex import late_delete, legacy, names, runs
+from reconciler.providers.agentex.listing import Listing, by_name_path, schedules_path
 from reconciler.providers.base import Provider, Recheck
-from reconciler.providers.bounded_map import bounded_map
 from reconciler.providers.capabilities import capabilities_for
 from reconciler.providers.http import ApiClient, segment
 
 REVISIONS = ("legacy", "run-schedules")
-PAGE_SIZE = 1000  # the schedule lists' maximum (`page_size` legacy, `limit` run schedules)
-AGENT_PAGE = 50  # GET /agents' default `limit`; its maximum is not documented, so never ask for more
 RECREATE_ATTEMPTS = 3
 
 
@@ -75,8 +72,7 @@ class AgentexProvider(Provider):
         if self.legacy:  # no field to record which workflow_params are secret: export writes none
             self.unrecorded_secrets = (("options", "workflow_params"),)
         self.capabilities = capabilities_for("agentex", None if self.legacy else api)
-        self._declared = {(s.agent, s.name): s for s in bundle.schedules}
-        self._missing: set[str] = set()  # agents whose schedule list answered 404 (see missing_agents)
+        self._listing = Listing(self, legacy=self.legacy)  # every read, and what the planner is shown
         self._created = late_delete.CreatedByName()  # legacy: what a late DELETE of its name could remove
 
     def display_name(self, name: str) -> str:
@@ -96,191 +92,46 @@ class AgentexProvider(Provider):
 
     # -- reading -------------------------------------------------------------------------------------
     def list_live(self) -> list[LiveSchedule]:
-        return self._owned(live=False)
+        return self._listing.owned(live=False)
 
     def read_activity(self) -> list[LiveSchedule]:
         """Legacy: `list_live` (its read by name carries the counters). Run schedules: the same lists with
         `include_live=true` (at most 200 rows enriched a list; past that, counters unavailable)."""
-        return self._owned(live=not self.legacy)
-
-    def _owned(self, *, live: bool) -> list[LiveSchedule]:
-        agents = sorted(set(self._agent_ids()) | {agent for agent, _ in self._declared})
-        lives = self._read(agents, lambda item, agent: self._wanted(item, agent), live=live)
-        return [self._as_seen(found) for found in lives]
+        return self._listing.owned(live=not self.legacy)
 
     def missing_agents(self, agents: set[str]) -> set[str]:
-        return agents & self._missing  # every agent the bundle names was listed by `list_live`
+        return agents & self._listing.missing  # every agent the bundle names was listed by `list_live`
 
     def list_all(self, agent: str | None = None) -> list[LiveSchedule]:
         """Every schedule (of one agent, or of all), whoever owns it: what `export` reads."""
-        agents = [agent] if agent else sorted(set(self._agent_ids()))
-        return self._read(agents, lambda item, agent: True, fallback=False)
+        return self._listing.every(agent)
 
     def find_owned(self, desired: DesiredSchedule) -> LiveSchedule | None:
-        live = self._get(desired.agent, self.display_name(desired.name))
-        return None if live is None else self._as_seen(live)
+        live = self._listing.get(desired.agent, self.display_name(desired.name))
+        return None if live is None else self._listing.as_seen(live)
 
     def as_live(self, desired: DesiredSchedule) -> LiveSchedule:
         if self.legacy:
             item = legacy.echo(legacy.create_body(self.bundle.key, desired), desired.agent)
-            return self._as_seen(legacy.live_from_wire(item, desired.agent))
+            return self._listing.as_seen(legacy.live_from_wire(item, desired.agent))
         body = runs.create_body(self.bundle.key, desired, self.source, self.record_of(desired))
         item = runs.echo(body, desired.agent)
         return runs.live_from_wire(item, desired.agent)
-
-    def _wanted(self, item: dict[str, Any], agent: str) -> bool:
-        """Worth reading in full for `list_live`: ours by name, or a look-alike the planner must see: a
-        declared bundle name under another bundle's key, or alone (no owner) where it says `adopt: true`."""
-        platform = str(item.get("name", ""))
-        owner, name = names.split(platform)
-        if owner == self.bundle.key or (agent, owner, name) in self.rename_claims:
-            return True
-        declared = self._declared.get((agent, platform if owner is None else name or ""))
-        return declared is not None and (owner is not None or declared.adopt)
-
-    def _read(
-        self,
-        agents: list[str],
-        keep: Callable[[dict[str, Any], str], bool],
-        *,
-        fallback: bool = True,
-        live: bool = False,
-    ) -> list[LiveSchedule]:
-        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            listed = list(pool.map(lambda agent: self._list_agent(agent, live=live), agents))
-            chosen = [
-                (agent, item)
-                for agent, (items, _) in zip(agents, listed, strict=True)
-                for item in items
-                if keep(item, agent)
-            ]
-            unseen = self._unseen(agents, listed) if fallback else []
-            for items, _ in listed:
-                items.clear()  # only the chosen items are held from here on, each let go once read
-            window = 4 * self.parallelism  # enough to keep the pool busy, not a future per schedule at once
-            if self.legacy:  # list items carry no spec: read each chosen schedule by name
-                wanted = [(agent, str(item["name"])) for agent, item in chosen]
-                chosen.clear()
-                found = bounded_map(pool, lambda key: self._get(*key), wanted, window)
-                lives = [live for live in found if live is not None]
-            else:
-                chosen.reverse()
-                lives = []
-                while chosen:
-                    agent, item = chosen.pop()
-                    lives.append(runs.live_from_wire(item, agent))
-            by_name = bounded_map(pool, lambda key: self._get(*key), unseen, window)
-            lives += [live for live in by_name if live is not None]
-        return lives
-
-    def _unseen(
-        self, agents: list[str], listed: list[tuple[list[dict[str, Any]], bool]]
-    ) -> list[tuple[str, str]]:
-        """Declared schedules (and those a `renamedFrom` names) a possibly truncated list could have hidden:
-        read them by name instead.
-
-        Legacy: the server caps the namespace's listing before it keeps the agent's rows, so once the
-        lists together reach the cap any agent's page may be short. Run schedules: an agent whose page is
-        full may have more (there is no cursor).
-        """
-        seen = {
-            (agent, str(item.get("name")))
-            for agent, (items, _) in zip(agents, listed, strict=True)
-            for item in items
-        }
-        if self.legacy:
-            full = set(agents) if sum(len(items) for items, _ in listed) >= PAGE_SIZE else set()
-        else:
-            full = {agent for agent, (_, truncated) in zip(agents, listed, strict=True) if truncated}
-        wanted = {(agent, self.display_name(name)) for agent, name in self._declared}
-        wanted |= {(agent, names.platform_name(owner, name)) for agent, owner, name in self.rename_claims}
-        return sorted((agent, name) for agent, name in wanted if agent in full and (agent, name) not in seen)
-
-    def _list_agent(self, agent: str, *, live: bool = False) -> tuple[list[dict[str, Any]], bool]:
-        """An agent's schedule list, and whether it may have been cut short by the page size. `live`: run
-        schedules with their counters (`include_live`)."""
-        params = {"page_size": str(PAGE_SIZE)} if self.legacy else {"limit": str(PAGE_SIZE)}
-        if live:
-            params["include_live"] = "true"
-        try:
-            body = self.client.request("GET", self._schedules(agent), params=params).json()
-        except RejectedError as exc:
-            if exc.status == 404:  # an agent the bundle names but the platform lacks: nothing live yet
-                self._missing.add(agent)
-                return [], False
-            raise
-        items = list(body.get("schedules" if self.legacy else "run_schedules") or [])
-        return items, int(body.get("total", len(items))) >= PAGE_SIZE or len(items) >= PAGE_SIZE
-
-    def _agent_ids(self) -> Iterator[str]:
-        page = 1
-        while True:
-            params = {"limit": str(AGENT_PAGE), "page_number": str(page)}
-            agents = self.client.request("GET", "/agents", params=params).json()
-            if not isinstance(agents, list):
-                raise ProviderError(f"GET /agents answered {type(agents).__name__}, not a list of agents")
-            for agent in agents:
-                if isinstance(agent, dict) and agent.get("id"):
-                    yield str(agent["id"])
-            if len(agents) < AGENT_PAGE:
-                return
-            page += 1
-
-    def _get(self, agent: str, platform_name: str) -> LiveSchedule | None:
-        path = self._by_name(agent, platform_name)
-        response = self.client.request("GET", path, expected=(200, 404))
-        if response.status_code == 404:
-            return None
-        item = response.json()
-        return legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)
-
-    def _as_seen(self, live: LiveSchedule) -> LiveSchedule:
-        """What the planner should see: archived = owned, paused and no longer declared; write-only
-        options as the bundle has them; a look-alike under the owned name it collides with.
-
-        The owner lives in the name, so `team-old--x` and `team-new--x` are two platform names: without
-        this, a bundle whose key changed would create every schedule again beside the old one (both fire).
-        Shown as `team-new--x`, the planner refuses it as another bundle's, as on every other platform. An
-        unowned `x` is shown so only where the schedule says `adopt: true`, and is adopted."""
-        if live.owner == self.bundle.key and live.name is not None:
-            desired = self._declared.get((live.agent, live.name))
-            # A name a `renamedFrom` leaves reads in its own state, not archived: the rename takes the row as
-            # it is. Not on legacy, where the old schedule stays behind archived once the new one is created.
-            if desired is None and self.renames_in_place:
-                desired = self.rename_claims.get((live.agent, live.owner, live.name))
-            if desired is None:
-                # Archive is a pause here; a paused leaver whose record says the reconciler left it active was
-                # paused by someone else: it reads paused, so the prune archives it (writing the record) and
-                # adding it back restores it.
-                operators = live.applied is not None and live.applied.state == "active"
-                return replace(live, state="archived") if live.state == "paused" and not operators else live
-            if self.legacy:
-                kept = {
-                    k: desired.options[k] for k in legacy.WRITE_ONLY if desired.options.get(k) is not None
-                }
-                if all(live.options.get(k) == v for k, v in kept.items()):
-                    return live  # as the bundle has them already: no copy of each schedule kept
-                return replace(live, options={**live.options, **kept})
-            return live
-        if (live.agent, live.owner, live.name) in self.rename_claims:
-            return live  # another bundle's, that a `renamedFrom` takes over: as it is, never a look-alike
-        declared = self._declared.get(
-            (live.agent, live.display_name if live.owner is None else live.name or "")
-        )
-        if declared is not None and (live.owner is not None or declared.adopt):
-            return replace(live, display_name=self.display_name(declared.name))
-        return live
 
     # -- writing -------------------------------------------------------------------------------------
     def create(self, desired: DesiredSchedule) -> LiveSchedule:
         body = self._body(desired)
         try:
-            item = self.client.request("POST", self._schedules(desired.agent), json=body).json()
+            item = self.client.request("POST", schedules_path(desired.agent), json=body).json()
         except RejectedError as exc:
             # Run schedules answer a taken name with 400, not 409 (the seed): when the name is indeed taken,
             # it is the same conflict, so the applier looks the schedule up instead of failing (two applies
             # racing to create it).
-            if not self.legacy and exc.status == 400 and self._get(desired.agent, body["name"]) is not None:
+            if (
+                not self.legacy
+                and exc.status == 400
+                and self._listing.get(desired.agent, body["name"]) is not None
+            ):
                 raise ConflictError(str(exc), status=exc.status) from exc
             raise
         if self.legacy:
@@ -390,7 +241,7 @@ class AgentexProvider(Provider):
             return None
 
     def _lost_message(self, desired: DesiredSchedule, cause: ProviderError, why: str) -> str:
-        where = self._schedules(desired.agent)
+        where = schedules_path(desired.agent)
         return legacy.lost_message(desired, self._body(desired), cause, why, where, RECREATE_ATTEMPTS)
 
     def _differences(self, desired: DesiredSchedule, live: LiveSchedule) -> set[str]:
@@ -398,7 +249,7 @@ class AgentexProvider(Provider):
         marker records them, exactly those fields), so a change of the record alone is written too."""
         normalised = self.normalise(desired)
         want = comparable(normalised, self.digest_key)
-        seen = self._as_seen(live)
+        seen = self._listing.as_seen(live)
         shape = live_shape(seen)
         if seen.secret_paths is not None:
             shape = digest_at(shape, seen.secret_paths, self.digest_key)
@@ -414,16 +265,12 @@ class AgentexProvider(Provider):
 
     def _from(self, item: dict[str, Any], agent: str) -> LiveSchedule:
         live = legacy.live_from_wire(item, agent) if self.legacy else runs.live_from_wire(item, agent)
-        return self._as_seen(live)
+        return self._listing.as_seen(live)
 
     # -- paths ---------------------------------------------------------------------------------------
-    def _schedules(self, agent: str) -> str:
-        return f"/agents/{segment(agent)}/schedules"
-
     def _by_name(self, agent: str, platform_name: str) -> str:
-        middle = "" if self.legacy else "/name"
-        return f"{self._schedules(agent)}{middle}/{segment(platform_name)}"
+        return by_name_path(agent, platform_name, legacy=self.legacy)
 
     def _path(self, live: LiveSchedule) -> str:
         """Legacy schedules are addressed by name, run schedules by id."""
-        return f"{self._schedules(live.agent)}/{segment(live.remote_id)}"
+        return f"{schedules_path(live.agent)}/{segment(live.remote_id)}"
