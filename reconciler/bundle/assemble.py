@@ -31,7 +31,12 @@ def bundle_from(
     problems: list[Diagnostic],
     warnings: list[Diagnostic],
     warn_from: datetime | None,
+    on_rendered: Callable[[Bundle, frozenset[str]], None] | None = None,
 ) -> Bundle | None:
+    """`on_rendered(bundle, agents)`: called once the target is checked and the schedules rendered, before
+    each schedule is checked, with the bundle as far as it is known (its key, platform and target; no
+    schedules) and the agents its schedules name, unless a problem is known already. What a plan reads
+    depends only on those (`Provider.read_ahead`), so its reads can start while the schedules are checked."""
     spec, structural = check_structure(document)
     problems.extend(structural)
     if spec is None:
@@ -54,6 +59,12 @@ def bundle_from(
     rendered = render_schedules(
         list(data.get("schedules") or []), data.get("defaults") or {}, variables, renderer, report
     )
+    target = {k: v for k, v in spec.target.model_dump().items() if k != "provider" and v is not None}
+    if on_rendered is not None and len(problems) == count_before:
+        agents = {entry.data.get("agent") for entry in rendered}
+        if all(type(agent) is str and agent for agent in agents):  # else a schedule is refused below
+            known = Bundle(spec.bundleKey, spec.target.provider, target, spec.prune, file=document.file)
+            on_rendered(known, frozenset(agents))  # type: ignore[arg-type]
     schedules: list[DesiredSchedule] = []
     first_line: dict[str, int] = {}
     dst: list[Diagnostic] = []  # kept only when the bundle is valid
@@ -94,7 +105,7 @@ def bundle_from(
     return Bundle(
         key=spec.bundleKey,
         provider=spec.target.provider,
-        target={k: v for k, v in spec.target.model_dump().items() if k != "provider" and v is not None},
+        target=target,
         prune=spec.prune,
         schedules=tuple(schedules),
         file=document.file,

@@ -61,6 +61,7 @@ def load_bundles(
     warn_from: datetime | None = None,
     costs_file: str | None = None,
     on_valid: Callable[[Bundle, frozenset[str]], None] | None = None,
+    on_rendered: Callable[[Bundle, frozenset[str], frozenset[str]], None] | None = None,
     parsed: ParsedFiles | None = None,
 ) -> Loaded:
     """Every bundle under `paths`, with all problems collected (never just the first).
@@ -85,6 +86,10 @@ def load_bundles(
     `on_valid(bundle, secrets so far)`: called as each bundle is found valid while no problem is known yet,
     before the later files are checked (`plan` starts reading its live state then); the bundle may still be
     refused by the checks across bundles.
+
+    `on_rendered(bundle so far, agents, secrets so far)`: called as each bundle's target is checked and its
+    schedules rendered, while no problem is known yet, before its schedules are checked (`assemble.bundle_from`);
+    `plan` sends the GETs of its live read then.
 
     `parsed`: where what large files parsed to is kept between runs (`parsed_cache`; the commands pass
     `parse_cache_from(os.environ)`): only the YAML parse is skipped, every check runs.
@@ -113,7 +118,14 @@ def load_bundles(
                 costs.append(document)
                 continue
             bundle_documents += 1
-            bundle = _bundle_placed(document, overrides, renderer, result, warn_from)
+            ahead = None
+            if on_rendered is not None and not result.diagnostics:
+
+                def ahead(known: Bundle, agents: frozenset[str]) -> None:
+                    assert on_rendered is not None
+                    on_rendered(known, agents, frozenset(renderer.secret_values))
+
+            bundle = _bundle_placed(document, overrides, renderer, result, warn_from, ahead)
             if bundle is not None:
                 result.bundles.append(bundle)
                 if on_valid is not None and not result.diagnostics:
@@ -216,6 +228,7 @@ def _bundle_placed(
     renderer: Renderer,
     result: Loaded,
     warn_from: datetime | None,
+    on_rendered: Callable[[Bundle, frozenset[str]], None] | None = None,
 ) -> Bundle | None:
     """`bundle_from`, with every problem and warning at its exact file:line:col.
 
@@ -226,7 +239,7 @@ def _bundle_placed(
     budget_before = renderer.budget_spent()
     problems: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
-    bundle = bundle_from(document, overrides, renderer, problems, warnings, warn_from)
+    bundle = bundle_from(document, overrides, renderer, problems, warnings, warn_from, on_rendered)
     if (problems or warnings) and not document.positions:
         placed = _with_positions(document)
         if placed is not None:

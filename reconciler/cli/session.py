@@ -6,10 +6,11 @@ nothing is changed before every bundle is valid, within budget, read and planned
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -87,6 +88,7 @@ def open_session(options: Options) -> Session:
             allow_empty=options.allow_empty,
             costs_file=options.costs,
             on_valid=early.start if early.enabled else None,
+            on_rendered=early.read_ahead if early.enabled else None,
             parsed=parsed_files(),
         )
         if loaded.diagnostics:
@@ -165,14 +167,37 @@ class _EarlyReads:
         # Bundles on the same platform, endpoint and target share their identical GETs (providers/shared_reads)
         self._groups: dict[tuple[str, str, str], tuple[SharedReads, list[Provider]]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._ahead: list[Provider] = []  # opened to send a bundle's GETs ahead (`read_ahead`)
+
+    def read_ahead(self, known: Bundle, agents: frozenset[str], secrets: frozenset[str]) -> None:
+        """`known`'s target is checked and its schedules name `agents`: send the GETs of its live read now,
+        while its schedules are checked, through a provider of its own whose answers the bundle's provider
+        shares once the bundle is valid (`Provider.read_ahead`). Nothing is shown of this: a failure here is
+        met again, and reported, by the read that follows."""
+        if known.key in self._keys or any(p.bundle.key == known.key for p in self._ahead):
+            return
+        try:
+            provider = self._open(known, secrets)
+        except Exception:  # a missing API key, say: reported when the bundle's provider is opened
+            return
+        self._ahead.append(provider)
+        if provider.client.warnings:
+            return  # plain http, --insecure: nothing is sent before the warning is shown
+        self._share(known, provider)
+        self._pool_of_reads().submit(_quietly, provider.read_ahead, agents)
+
+    def _pool_of_reads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-read")
+        return self._pool
 
     def start(self, bundle: Bundle, secrets: frozenset[str]) -> None:
         """`bundle` is valid: open its provider and start reading, unless a run-wide check must come first."""
         if bundle.key in self._keys:
             return  # two bundles with one key: the checks across bundles refuse the run
         self._keys.add(bundle.key)
-        for _, opened in self._opened.values():  # earlier clients redact this bundle's secrets as well
-            if isinstance(opened, Provider):
+        for opened in [*(o for _, o in self._opened.values()), *self._ahead]:
+            if isinstance(opened, Provider):  # earlier clients redact this bundle's secrets as well
                 opened.client.learn_secrets(secrets)
         try:
             provider = self._open(bundle, secrets)
@@ -182,9 +207,7 @@ class _EarlyReads:
         self._opened[id(bundle)] = (bundle, provider)
         if not provider.client.warnings:
             self._share(bundle, provider)
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-read")
-            self._reads[id(bundle)] = LiveParts.start(self._pool, provider)
+            self._reads[id(bundle)] = LiveParts.start(self._pool_of_reads(), provider)
 
     def providers_for(self, bundles: Sequence[Bundle], secrets: set[str]) -> dict[str, Provider]:
         """Every bundle is valid and within budget: one provider per bundle key, the transport warnings shown
@@ -222,6 +245,8 @@ class _EarlyReads:
                 provider.client.share_reads(None)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        for provider in self._ahead:
+            provider.client.close()
 
     def abandon(self) -> None:
         """The run stops before its plan: later GETs fail at once, every provider is closed (a read in flight
@@ -229,7 +254,7 @@ class _EarlyReads:
         are joined; what they end with is not shown."""
         for reads, _ in self._groups.values():
             reads.abandon()
-        for _, opened in self._opened.values():
+        for opened in [*(o for _, o in self._opened.values()), *self._ahead]:
             if isinstance(opened, Provider):
                 opened.client.close()
         if self._pool is not None:
@@ -333,3 +358,8 @@ def _plan_one(
     again = planning_of(unknown_agents=frozenset(unknown))
     again.add(live)
     return again.finish(allow_empty=options.allow_empty)
+
+
+def _quietly(work: Callable[[frozenset[str]], None], agents: frozenset[str]) -> None:
+    with contextlib.suppress(Exception):  # met again, and reported, by the read that follows
+        work(agents)

@@ -117,6 +117,17 @@ class Provider(ABC):
         everything; providers that list agent by agent override it."""
         emit(self.list_live(), None)
 
+    def read_ahead(self, agents: frozenset[str]) -> None:
+        """Send the GETs of `list_live_parts` for a bundle whose schedules name `agents`, and decode nothing.
+
+        Called on a worker thread while the bundle's schedules are still being checked, on a provider opened
+        for the bundle's key, platform and target alone (no schedules yet). Its client shares its answers
+        with the read the plan makes once the bundle is valid (`SharedReads`): that read then finds them
+        sent, or in flight. Only GETs whose every parameter is known from the target and `agents` can be
+        sent ahead. A GET the real read does not make costs one request, and a failure here costs nothing
+        (the real read sends it again and reports what it gets). By default nothing is sent."""
+        return None  # optional: most providers' reads need the declared schedules themselves
+
     @cached_property
     def rename_claims(self) -> dict[tuple[str, str, str], DesiredSchedule]:
         """The bundle's schedules by the (agent, bundleKey, name) their `renamedFrom` names: the live schedules

@@ -7,6 +7,7 @@ ownership label elsewhere (to find what left the bundle). Pages are as large as 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.errors import ConfigError, RejectedError
+from reconciler.errors import ConfigError, ReconcilerError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.providers.base import LivePart, Provider
 from reconciler.providers.cadenya import wire
@@ -86,6 +87,18 @@ class CadenyaProvider(Provider):
     def list_live_parts(self, emit: LivePart) -> None:
         self._read(info=False, emit=emit)  # agent by agent: each agent's list is one part
 
+    def read_ahead(self, agents: frozenset[str]) -> None:
+        # The agent listing and each listed agent's first page, as `_read` asks for them. Not sent: a later
+        # page (its cursor is in the page before it, not decoded here) and the list of an agent the workspace
+        # lacks (its 404 is an error, which reads do not share: the real read would send it again).
+        def first_page(agent: str) -> None:
+            params = self._list_params(owned_only=agent not in agents, info=False)
+            with contextlib.suppress(ReconcilerError):  # sent again by the real read, which reports it
+                self.client.request("GET", self._schedules(agent), params=self._page(params, ""))
+
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            list(pool.map(first_page, sorted(set(self._agent_ids()))))
+
     def _read(self, *, info: bool, emit: LivePart | None = None) -> list[LiveSchedule]:
         wanted = {s.agent for s in self.bundle.schedules}
         agents = sorted(set(self._agent_ids()) | wanted)
@@ -106,11 +119,8 @@ class CadenyaProvider(Provider):
                 yield agent_id
 
     def _list_agent(self, agent: str, *, owned_only: bool, info: bool = False) -> list[LiveSchedule]:
-        params = {"labels": f"{wire.BUNDLE_LABEL}={self.bundle.key}"} if owned_only else {}
-        if info:
-            params["includeInfo"] = "true"
         try:
-            pages = self._schedule_pages(agent, params, info)
+            pages = self._schedule_pages(agent, self._list_params(owned_only=owned_only, info=info), info)
         except RejectedError as exc:
             if exc.status == 404:  # an agent the bundle names but the workspace lacks: nothing live yet
                 self._missing.add(agent)
@@ -119,6 +129,12 @@ class CadenyaProvider(Provider):
         return [
             live for page in pages for live in page.lives if live.owner == self.bundle.key or not owned_only
         ]
+
+    def _list_params(self, *, owned_only: bool, info: bool) -> dict[str, str]:
+        params = {"labels": f"{wire.BUNDLE_LABEL}={self.bundle.key}"} if owned_only else {}
+        if info:
+            params["includeInfo"] = "true"
+        return params
 
     def _schedule_pages(self, agent: str, params: dict[str, str], info: bool) -> list[_Page]:
         """An agent's schedules, page by page; a page whose bytes are those this provider read last time (for

@@ -8,12 +8,13 @@ left the bundle reads back as `archived`, so pruning it again is never planned.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler.bundle.desired import Bundle, DesiredSchedule
-from reconciler.errors import ConfigError, RejectedError
+from reconciler.errors import ConfigError, ReconcilerError, RejectedError
 from reconciler.plan.live import LiveSchedule
 from reconciler.plan.record import parse_record
 from reconciler.providers.base import LivePart, Provider
@@ -69,6 +70,17 @@ class OrqProvider(Provider):
 
     def list_live_parts(self, emit: LivePart) -> None:
         self._read(emit)  # agent by agent: each agent's list is one part
+
+    def read_ahead(self, agents: frozenset[str]) -> None:
+        # Each listed agent's list, as `_list_agent` asks for it; not that of an agent the platform lacks (its
+        # 404 is an error, which reads do not share: the real read would send it again). `agents` plays no
+        # part: orq lists an agent whole, whether the bundle names it or not.
+        def listing(agent: str) -> None:
+            with contextlib.suppress(ReconcilerError):  # sent again by the real read, which reports it
+                self.client.request("GET", self._schedules(agent))
+
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            list(pool.map(listing, sorted(set(self._agent_keys()))))
 
     def _read(self, emit: LivePart | None = None) -> list[LiveSchedule]:
         wanted = {s.agent for s in self.bundle.schedules}
