@@ -14,7 +14,6 @@ docs/cli.md ("The parse cache") says where it lives and how to turn it off.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
@@ -60,6 +59,8 @@ class ParsedFiles:
 
     def recall(self, slot: str, content: bytes) -> Any | None:
         """What `content` parsed to when kept under `slot`, or None (nothing kept, other bytes, damaged)."""
+        import hashlib  # here: OpenSSL's digests load only for a file large enough to be kept (`wants`)
+
         try:
             entry = (self.folder / _entry_name(slot)).read_bytes()
             digest, parsed = marshal.loads(entry)
@@ -69,6 +70,8 @@ class ParsedFiles:
 
     def keep(self, slot: str, content: bytes, parsed: Any) -> None:
         """Keep `parsed` for `content` under `slot`, replacing what was kept there; never fails the run."""
+        import hashlib
+
         try:
             entry = marshal.dumps((hashlib.sha256(content).digest(), parsed))
         except ValueError:  # a value marshal cannot hold (none today: the reader makes only builtins)
@@ -90,6 +93,8 @@ class ParsedFiles:
 
 
 def _entry_name(slot: str) -> str:
+    import hashlib
+
     return hashlib.sha256(f"{_maker()}\0{slot}".encode()).hexdigest()[:40]
 
 
@@ -101,6 +106,8 @@ def _maker() -> str:
     never reads what an older reader made), this Python and this PyYAML."""
     global _made_by
     if _made_by is None:
+        import hashlib
+
         import yaml
 
         from reconciler import __version__

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from reconciler.bundle import assemble
+from reconciler.bundle.assemble import READ_AHEAD_FROM
 from reconciler.cli import session as session_module
 from reconciler.cli.session import Options, open_session
 from reconciler.testing.proxy import InterruptingProxy, is_write
@@ -129,7 +130,7 @@ def test_a_bundles_own_reads_start_before_its_schedules_are_checked(
 ) -> None:
     """Once the target is checked and the schedules rendered, the listing is sent while the schedules are
     checked: the first schedule's check is held until a read reaches the platform (at most 10 s)."""
-    only = write(tmp_path, bundle_text(TARGET, schedules("one", "agent_a", 3), "one"), "a.yaml")
+    only = write(tmp_path, bundle_text(TARGET, schedules("one", "agent_a", READ_AHEAD_FROM), "one"), "a.yaml")
     for name, value in {**sandbox.env, sandbox.url_env: proxy.url}.items():
         monkeypatch.setenv(name, value)
     read_before_checks: list[bool] = []
@@ -144,7 +145,7 @@ def test_a_bundles_own_reads_start_before_its_schedules_are_checked(
     session = open_session(Options((only,)))
     try:
         assert read_before_checks == [True]
-        assert [len(b.actions) for b in session.plan.bundles] == [3]
+        assert [len(b.actions) for b in session.plan.bundles] == [READ_AHEAD_FROM]
     finally:
         session.close()
     assert proxy.writes == 0
@@ -156,12 +157,22 @@ def test_reading_ahead_sends_no_request_the_read_would_not(
     """The workspace has agent_a and agent_b; the bundle names agent_a and an agent the workspace lacks. The
     plan sends what the API needs and no more: the agents listing, and one list per agent (the missing
     one's answers 404, and the plan refuses its create at its line)."""
-    named = schedules("one", "agent_a", 2) + schedules("lost", "agent_nowhere", 1)
+    named = schedules("one", "agent_a", READ_AHEAD_FROM) + schedules("lost", "agent_nowhere", 1)
     path = write(tmp_path, bundle_text(TARGET, named, "one"), "a.yaml")
     planned = cli(sandbox, "plan", path, env={sandbox.url_env: proxy.url})
     assert "agent_nowhere" in planned.out + planned.err, planned.out + planned.err
     assert proxy.reads == 1 + 3
     assert proxy.writes == 0
+
+
+def test_a_small_invalid_bundle_sends_no_request(sandbox: Server, proxy: Counting, tmp_path: Path) -> None:
+    """Below `READ_AHEAD_FROM` schedules nothing is sent ahead: a typo costs the platform no request."""
+    few = schedules("one", "agent_a", READ_AHEAD_FROM - 1)
+    few[-1]["when"] = {"cron": "0 25 * * *"}
+    bad = write(tmp_path, bundle_text(TARGET, few, "one"), "a.yaml")
+    ran = cli(sandbox, "plan", bad, env={sandbox.url_env: proxy.url})
+    assert ran.code == 1 and "0 25 * * *" in ran.err, ran.err
+    assert proxy.reads == proxy.writes == 0
 
 
 @pytest.mark.parametrize("verb", [["plan"], ["apply", "--auto-approve"]])
@@ -170,7 +181,7 @@ def test_an_invalid_schedule_says_what_validate_says_whatever_was_read_ahead(
 ) -> None:
     """One file, its last schedule invalid: its reads start before that schedule is checked, and the run says
     exactly what it says when nothing can be read (no API key), and writes nothing."""
-    many = schedules("one", "agent_a", 500)
+    many = schedules("one", "agent_a", READ_AHEAD_FROM)
     many[-1]["when"] = {"cron": "0 25 * * *"}
     bad = write(tmp_path, bundle_text(TARGET, many, "one"), "a.yaml")
     ran = cli(sandbox, *verb, bad, env={sandbox.url_env: proxy.url})
