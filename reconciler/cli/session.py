@@ -239,14 +239,14 @@ class _EarlyReads:
 
     def finish(self) -> None:
         """Every read of the plan is done: later reads (apply's checks, read-backs) ask the platform."""
+        for provider in self._ahead:  # first: a read sent ahead but not yet begun must not go out unshared
+            provider.client.close()
         for reads, group in self._groups.values():
             reads.close()
             for provider in group:
                 provider.client.share_reads(None)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        for provider in self._ahead:
-            provider.client.close()
 
     def abandon(self) -> None:
         """The run stops before its plan: later GETs fail at once, every provider is closed (a read in flight
